@@ -1,0 +1,177 @@
+"""Convert CoNLL 2003 (English) into spaCy DocBins through a Hugging Face `datasets.Dataset`.
+
+One Doc per CoNLL sentence, gold entities in `doc.spans["gold"]`, and in `doc.user_data`:
+`split`, `index` (sentence number in the split) and `doc_id` (the -DOCSTART- document it belongs to).
+Tags may be IOB1 (the original distribution) or IOB2 (Hugging Face's); both give the same spans.
+"""
+import re
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Tuple
+
+import typer
+from spacy.tokens import Doc, Span
+from wasabi import msg
+
+from .data import check_conll_dir, resolve_conll_dir, sha256
+from .util import GOLD, make_vocab, write_docs
+
+ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
+# The Hugging Face conll2003 label order, so that a Dataset made here looks like the hub's.
+NER_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+TAG_RE = re.compile(r"^(O|[BI]-(?:%s))$" % "|".join(ENTITY_TYPES))
+
+
+class ConllFormatError(ValueError):
+    """A line of a CoNLL file that cannot be read; the message names file and line."""
+
+
+def read_conll(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
+    """Yield (doc_id, words, tags) per sentence of a CoNLL file, validating every line.
+
+    Columns are whitespace-separated; the word is the first, the NER tag the last
+    (CoNLL 2003 has four: word POS chunk NER). -DOCSTART- lines start a new document.
+    """
+    path = Path(path)
+    doc_id, doc_has_sents = 0, False
+    words: List[str] = []
+    tags: List[str] = []
+    n_cols: Optional[int] = None
+    first_line: Optional[int] = None
+    with open(path, encoding="utf8") as f:
+        for lineno, line in enumerate(f, start=1):
+            cols = line.split()
+            if not cols:
+                if words:
+                    yield doc_id, words, tags
+                    doc_has_sents = True
+                    words, tags = [], []
+                continue
+            if cols[0] == "-DOCSTART-":
+                if words:
+                    yield doc_id, words, tags
+                    doc_has_sents = True
+                    words, tags = [], []
+                if doc_has_sents:
+                    doc_id += 1
+                    doc_has_sents = False
+                continue
+            if len(cols) < 2:
+                raise ConllFormatError(
+                    f"{path}:{lineno}: expected 'word POS chunk NER' (space-separated columns, "
+                    f"NER tag last), got {line.rstrip()!r}"
+                )
+            if n_cols is None:
+                n_cols, first_line = len(cols), lineno
+            elif len(cols) != n_cols:
+                raise ConllFormatError(
+                    f"{path}:{lineno}: {len(cols)} columns where line {first_line} has {n_cols}: "
+                    f"{line.rstrip()!r}"
+                )
+            tag = cols[-1]
+            if not TAG_RE.match(tag):
+                raise ConllFormatError(
+                    f"{path}:{lineno}: unknown NER tag {tag!r} (expected O or B-/I- with "
+                    f"{'/'.join(ENTITY_TYPES)}): {line.rstrip()!r}"
+                )
+            words.append(cols[0])
+            tags.append(tag)
+    if words:
+        yield doc_id, words, tags
+
+
+def iob_to_spans(tags: List[str]) -> List[Tuple[int, int, str]]:
+    """Token spans (start, end, label) from IOB1 or IOB2 tags.
+
+    B-X always starts an entity; I-X continues one of type X and otherwise starts one
+    (IOB1, where B- only separates two adjacent entities of the same type).
+    """
+    spans = []
+    start, label = None, None
+    for i, tag in enumerate(tags + ["O"]):
+        prefix, _, typ = tag.partition("-")
+        if prefix == "I" and label == typ:
+            continue
+        if label is not None:
+            spans.append((start, i, label))
+            start, label = None, None
+        if prefix in ("B", "I"):
+            start, label = i, typ
+    return spans
+
+
+def spans_to_iob2(n: int, spans: List[Tuple[int, int, str]]) -> List[str]:
+    tags = ["O"] * n
+    for start, end, label in spans:
+        tags[start] = f"B-{label}"
+        for i in range(start + 1, end):
+            tags[i] = f"I-{label}"
+    return tags
+
+
+def conll_to_dataset(path: Path):
+    """A `datasets.Dataset` with the hub's conll2003 features (tags normalised to IOB2) plus doc_id."""
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+
+    rows: Dict[str, list] = {"id": [], "doc_id": [], "tokens": [], "ner_tags": []}
+    for i, (doc_id, words, tags) in enumerate(read_conll(path)):
+        rows["id"].append(str(i))
+        rows["doc_id"].append(doc_id)
+        rows["tokens"].append(words)
+        rows["ner_tags"].append(spans_to_iob2(len(words), iob_to_spans(tags)))
+    features = Features(
+        {
+            "id": Value("string"),
+            "doc_id": Value("int32"),
+            "tokens": Sequence(Value("string")),
+            "ner_tags": Sequence(ClassLabel(names=NER_TAGS)),
+        }
+    )
+    return Dataset.from_dict(rows, features=features)
+
+
+def dataset_to_docs(dataset, split: str, vocab=None) -> Iterator[Doc]:
+    """spaCy Docs from a conll2003-style Dataset: gold in doc.spans['gold'], ids in user_data."""
+    vocab = vocab or make_vocab()
+    names = dataset.features["ner_tags"].feature.names
+    for index, row in enumerate(dataset):
+        doc = Doc(vocab, words=row["tokens"])
+        tags = [names[t] for t in row["ner_tags"]]
+        doc.spans[GOLD] = [Span(doc, s, e, label=l) for s, e, l in iob_to_spans(tags)]
+        doc.user_data.update({"split": split, "index": index, "doc_id": int(row["doc_id"])})
+        yield doc
+
+
+# fmt: off
+def main(
+    conll_dir: Path = typer.Argument(..., help="Folder with train.txt, dev.txt, test.txt ($CONLL_DIR wins)"),
+    fingerprint_path: Path = typer.Argument(..., help="JSON written by `scripts.data` (sha256 per file)"),
+    output_dir: Path = typer.Argument(..., help="Where to write {split}_gold.spacy"),
+):
+    # fmt: on
+    """Convert the CoNLL 2003 splits into DocBins with gold spans (`doc.spans['gold']`)."""
+    import srsly
+
+    conll_dir = resolve_conll_dir(conll_dir)
+    try:
+        files = check_conll_dir(conll_dir)
+    except FileNotFoundError as e:
+        msg.fail(str(e), exits=1)
+    expected = srsly.read_json(fingerprint_path)
+    for split, path in files.items():
+        if sha256(path) != expected.get(split):
+            msg.fail(f"{path} changed since `data` fingerprinted it: run `spacy project run data` first", exits=1)
+    for split, path in files.items():
+        try:
+            dataset = conll_to_dataset(path)
+        except ConllFormatError as e:
+            msg.fail(str(e), exits=1)
+        docs = list(dataset_to_docs(dataset, split))
+        out = output_dir / f"{split}_gold.spacy"
+        write_docs(out, docs)
+        n_docs = len(set(dataset["doc_id"]))
+        n_ents = sum(len(doc.spans[GOLD]) for doc in docs)
+        msg.good(f"{split}: {len(docs)} sentences, {n_docs} documents, {n_ents} gold entities -> {out}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,141 @@
+"""Score every labelling function on dev against gold with skweak's LFAnalysis, and prune the weak ones.
+
+Token-level precision, recall and F1 per function and label (skweak `lf_empirical_scores`), plus
+coverage, overlaps and conflicts. A (function, label) pair whose dev precision is under
+`min_precision` is dropped from aggregation; a function that never fires on dev has no evidence
+either way and is kept, flagged as such.
+"""
+import warnings
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import typer
+from spacy.tokens import Doc
+from wasabi import msg
+
+from .util import GOLD, lf_names, markdown_table, parse_labels, read_docs, write_json, write_text
+
+COLUMNS = ["function", "label", "precision", "recall", "f1", "coverage", "overlap", "conflict",
+           "spans", "docs", "status"]  # fmt: skip
+
+
+def score_functions(docs: Sequence[Doc], labels: List[str], min_precision: float,
+                    sources: Sequence[str] = None) -> List[Dict]:
+    """One row per (labelling function, label) with skweak's scores and the keep/drop decision."""
+    from skweak.analysis import LFAnalysis
+
+    sources = list(sources) if sources is not None else lf_names(docs)
+    if not sources:
+        raise ValueError("no labelling-function span groups in the docs: run `annotate` first")
+    with warnings.catch_warnings():
+        # scipy's int16 FutureWarning from skweak/analysis.py is noise for users of this step
+        warnings.simplefilter("ignore", FutureWarning)
+        analysis = LFAnalysis(docs, labels, sources=sources)
+        scores = analysis.lf_empirical_scores(
+            docs, gold_span_name=GOLD, gold_labels=labels + ["O"], print_warnings=False
+        )
+        coverage = analysis.lf_coverages()
+        overlap = analysis.lf_overlaps()
+        conflict = analysis.lf_conflicts()
+    rows = []
+    for source in sources:
+        by_label: Dict[str, List] = {}
+        for doc in docs:
+            for span in doc.spans.get(source, []):
+                by_label.setdefault(span.label_, []).append(doc)
+        if not by_label:
+            rows.append(_row(source, "", status="no dev evidence"))
+        for label in (l for l in labels if l in by_label):
+            sc = scores.get(source, {}).get(label, {})
+            p, r, f = (float(sc.get(k, 0.0)) for k in ("precision", "recall", "f1"))
+            rows.append(_row(
+                source, label, precision=p, recall=r, f1=f,
+                coverage=_cell(coverage, label, source), overlap=_cell(overlap, label, source),
+                conflict=_cell(conflict, label, source), spans=len(by_label[label]),
+                docs=len({id(d) for d in by_label[label]}),
+                status="kept" if p >= min_precision else "dropped",
+            ))  # fmt: skip
+    return rows
+
+
+def _row(function: str, label: str, **values) -> Dict:
+    row = {c: None for c in COLUMNS}
+    row.update({"function": function, "label": label, "spans": 0, "docs": 0, **values})
+    return row
+
+
+def _cell(frame, label: str, source: str):
+    try:
+        return float(frame.loc[label, source])
+    except KeyError:
+        return None
+
+
+def selection(rows: List[Dict], min_precision: float) -> Dict:
+    """What aggregation uses: per function, the labels it keeps (functions with no dev evidence keep all)."""
+    kept: Dict[str, List[str]] = {}
+    dropped: Dict[str, Dict[str, float]] = {}
+    unscored: List[str] = []
+    for row in rows:
+        if row["status"] == "kept":
+            kept.setdefault(row["function"], []).append(row["label"])
+        elif row["status"] == "dropped":
+            dropped.setdefault(row["function"], {})[row["label"]] = row["precision"]
+        else:
+            unscored.append(row["function"])
+            kept.setdefault(row["function"], [])  # [] = every label (nothing to judge it by)
+    return {"min_precision": min_precision, "kept": kept, "dropped": dropped, "no_dev_evidence": unscored}
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision: float) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _fmt(v) for k, v in row.items()})
+    write_text(csv_path, buf.getvalue())
+    ordered = sorted(rows, key=lambda r: (r["label"], -(r["precision"] or -1), r["function"]))
+    table = markdown_table(COLUMNS, [[_fmt(r[c]) for c in COLUMNS] for r in ordered])
+    write_text(md_path, f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
+                        f"Pairs under min_precision={min_precision} are dropped from aggregation.\n\n{table}")
+
+
+# fmt: off
+def main(
+    dev_path: Path = typer.Argument(..., help="Annotated dev .spacy (with gold)", exists=True, dir_okay=False),
+    output_dir: Path = typer.Argument(..., help="Where lf_scores.csv/.md and lf_selection.json go"),
+    labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
+    min_precision: float = typer.Option(0.5, "--min-precision", help="Drop (function, label) pairs under this dev precision"),
+):
+    # fmt: on
+    """Score each labelling function on dev and choose the ones aggregation keeps."""
+    label_list = parse_labels(labels)
+    docs = read_docs(dev_path)
+    if not any(GOLD in d.spans for d in docs):
+        msg.fail(f"{dev_path} has no gold spans: score runs on the annotated dev set", exits=1)
+    try:
+        rows = score_functions(docs, label_list, min_precision)
+    except ValueError as e:
+        msg.fail(str(e), exits=1)
+    sel = selection(rows, min_precision)
+    write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision)
+    write_json(output_dir / "lf_selection.json", sel)
+    msg.table([[_fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)
+    for function, by_label in sel["dropped"].items():
+        msg.warn(f"Dropped {function}: " + ", ".join(f"{l} precision {p:.3f}" for l, p in by_label.items()))
+    for function in sel["no_dev_evidence"]:
+        msg.info(f"Kept {function}: it never fires on dev, so there is nothing to score")
+    msg.good(f"Scored {len({r['function'] for r in rows})} labelling functions -> {output_dir}/lf_scores.csv")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,33 @@
+"""Shared test helpers: a vocab with lexical attributes, a doc builder and the CoNLL fixture folder."""
+from pathlib import Path
+
+import pytest
+from spacy.tokens import Doc, Span
+
+from scripts.util import make_vocab
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_CONLL = Path(__file__).resolve().parent / "fixtures" / "conll"
+
+
+@pytest.fixture(scope="session")
+def vocab():
+    return make_vocab()
+
+
+@pytest.fixture
+def make_doc(vocab):
+    """make_doc("Kia Corp said", spans={"gold": [(0, 2, "ORG")]}, index=3) -> Doc."""
+
+    def _make(text, spans=None, split="dev", index=0, doc_id=0):
+        doc = Doc(vocab, words=text.split())
+        for name, triples in (spans or {}).items():
+            doc.spans[name] = [Span(doc, s, e, label=l) for s, e, l in triples]
+        doc.user_data.update({"split": split, "index": index, "doc_id": doc_id})
+        return doc
+
+    return _make
+
+
+def spans_of(doc, group):
+    return [(s.start, s.end, s.label_) for s in doc.spans[group]]

@@ -1,0 +1,119 @@
+"""Voting over the kept functions, balancing empty docs, reviews, and the exported corpus."""
+import json
+
+import pytest
+
+from scripts import aggregate as agg
+from scripts.util import GOLD, read_docs, write_docs, write_json
+
+from .conftest import spans_of
+
+
+def test_select_sources_keeps_only_selected_functions_and_labels(make_doc):
+    doc = make_doc("Anna works at Acme", spans={
+        "gold": [(3, 4, "ORG")], "a": [(0, 1, "PER"), (3, 4, "ORG")], "b": [(3, 4, "ORG")], "c": [(0, 1, "ORG")]})
+    agg.select_sources(doc, {"a": ["ORG"], "b": []})
+    assert sorted(doc.spans) == ["a", "b"]  # gold and the dropped function are gone
+    assert spans_of(doc, "a") == [(3, 4, "ORG")]
+    assert spans_of(doc, "b") == [(3, 4, "ORG")]
+
+
+def test_majority_vote(make_doc):
+    docs = [
+        make_doc("Kia Corp said", spans={"x": [(0, 2, "ORG")], "y": [(0, 2, "ORG")], "z": []}, index=0),
+        make_doc("nothing here", spans={"x": [], "y": [], "z": []}, index=1),
+        make_doc("Acme Group fell", spans={"x": [(0, 2, "ORG")], "y": [], "z": []}, index=2),
+    ]
+    train, dev = agg.aggregate(docs, [], {"x": ["ORG"], "y": ["ORG"], "z": ["ORG"]}, ["ORG"], "majority")
+    assert train == [[(0, 2, "ORG")], [], [(0, 2, "ORG")]]
+    assert dev == []
+
+
+def test_dropped_function_does_not_vote(make_doc):
+    docs = [make_doc("Kia Corp said", spans={"x": [(0, 2, "ORG")], "bad": [(2, 3, "ORG")]})]
+    train, _ = agg.aggregate(docs, [], {"x": ["ORG"]}, ["ORG"], "majority")
+    assert train == [[(0, 2, "ORG")]]
+
+
+def test_hmm_aggregator_runs(make_doc):
+    docs = [make_doc(f"Kia Corp said {i}", index=i, spans={"x": [(0, 2, "ORG")], "y": [(0, 2, "ORG")]})
+            for i in range(5)]
+    train, _ = agg.aggregate(docs, [], {"x": [], "y": []}, ["ORG"], "hmm")
+    assert train[0] == [(0, 2, "ORG")]
+
+
+def test_unknown_aggregator():
+    with pytest.raises(ValueError, match="majority, hmm"):
+        agg.make_aggregator("snorkel", ["ORG"])
+
+
+def test_balance_is_seeded_and_even(make_doc):
+    docs = [agg.strip_doc(make_doc(f"w{i} x", index=i), [(0, 1, "ORG")] if i % 5 == 0 else []) for i in range(50)]
+    out = agg.balance(docs, seed=42)
+    assert sum(1 for d in out if d.ents) == 10
+    assert sum(1 for d in out if not d.ents) == 10
+    assert [d.user_data["index"] for d in out] == [d.user_data["index"] for d in agg.balance(docs, seed=42)]
+    assert [d.user_data["index"] for d in out] != [d.user_data["index"] for d in agg.balance(docs, seed=7)]
+
+
+def test_balance_with_fewer_empty_docs(make_doc):
+    docs = [agg.strip_doc(make_doc(f"w{i}", index=i), [(0, 1, "ORG")] if i else []) for i in range(4)]
+    assert len(agg.balance(docs, seed=1)) == 4
+
+
+def test_strip_doc_keeps_words_ids_and_only_the_entities(make_doc):
+    doc = make_doc("Kia Corp said", spans={"gold": [(0, 2, "ORG")], "x": [(0, 1, "ORG")]}, split="train", index=5)
+    new = agg.strip_doc(doc, [(0, 2, "ORG")])
+    assert [t.text for t in new] == ["Kia", "Corp", "said"]
+    assert [(e.start, e.end, e.label_) for e in new.ents] == [(0, 2, "ORG")]
+    assert dict(new.spans) == {}
+    assert new.user_data == {"split": "train", "index": 5, "doc_id": 0}
+
+
+def test_reviews_override_weak_labels_and_discard(make_doc):
+    docs = [agg.strip_doc(make_doc(f"Acme Corp {i}", split="train", index=i), [(0, 1, "ORG")]) for i in range(4)]
+    fixed = agg.strip_doc(make_doc("Acme Corp 1", split="train", index=1), [(0, 2, "ORG")])
+    dropped = make_doc("Acme Corp 2", split="train", index=2)
+    dropped.user_data["review_status"] = "discarded"
+    dev_review = agg.strip_doc(make_doc("Acme Corp 3", split="dev", index=3), [])
+    out, counts = agg.apply_reviews(docs, [fixed, dropped, dev_review])
+    assert counts == {"reviewed": 1, "discarded": 1, "ignored_other_splits": 1}
+    assert [d.user_data["index"] for d in out] == [0, 1, 3]
+    assert [(e.start, e.end) for e in out[1].ents] == [(0, 2)]
+    assert [(e.start, e.end) for e in out[2].ents] == [(0, 1)]  # a dev review never touches train
+
+
+def test_review_with_other_words_is_refused(make_doc):
+    docs = [agg.strip_doc(make_doc("Acme Corp", split="train", index=0), [])]
+    with pytest.raises(ValueError, match="other words"):
+        agg.apply_reviews(docs, [make_doc("Other words", split="train", index=0)])
+
+
+def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):
+    train = [make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i < 3 else []})
+             for i in range(10)]
+    dev = [make_doc("Acme Group fell", split="dev", index=i, spans={"gold": [(0, 2, "ORG"), (2, 3, "PER")],
+           "x": [(0, 2, "ORG")] if i else []}) for i in range(2)]  # fmt: skip
+    write_docs(tmp_path / "train.spacy", train)
+    write_docs(tmp_path / "dev.spacy", dev)
+    write_json(tmp_path / "sel.json", {"kept": {"x": ["ORG"]}})
+    out = tmp_path / "corpus"
+    agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", out, tmp_path / "agg.json",
+             labels="ORG", aggregator="majority", seed=42, reviewed_path=None)
+    train_out = read_docs(out / "train.spacy")
+    assert len(train_out) == 6 and sum(1 for d in train_out if d.ents) == 3
+    assert all(not d.spans for d in train_out)
+    dev_out = read_docs(out / "dev.spacy")
+    assert [[(e.start, e.end, e.label_) for e in d.ents] for d in dev_out] == [[(0, 2, "ORG")]] * 2  # labels only
+    scores = json.loads((tmp_path / "agg.json").read_text())
+    assert scores["dev"]["p"] == pytest.approx(1.0) and scores["dev"]["r"] == pytest.approx(0.5)
+
+
+def test_cli_refuses_train_with_gold(tmp_path, make_doc):
+    write_docs(tmp_path / "train.spacy", [make_doc("a b", split="train", spans={GOLD: [(0, 1, "ORG")]})])
+    write_docs(tmp_path / "dev.spacy", [make_doc("a b", spans={GOLD: []})])
+    write_json(tmp_path / "sel.json", {"kept": {}})
+    with pytest.raises(SystemExit):
+        agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", tmp_path / "c",
+                 tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None)
+    assert not (tmp_path / "c" / "train.spacy").exists()

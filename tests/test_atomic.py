@@ -1,0 +1,35 @@
+"""Outputs are written atomically: a failure leaves the old file (or none), never a partial one."""
+import pytest
+
+from scripts.atomic import atomic_path, write_text
+from scripts.util import read_docs, write_docs
+
+
+def test_failure_leaves_previous_content_and_no_temp_file(tmp_path):
+    path = tmp_path / "out.txt"
+    write_text(path, "old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(path) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("interrupted")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_docbin_written_only_when_complete(tmp_path, make_doc):
+    path = tmp_path / "c.spacy"
+
+    def docs():
+        yield make_doc("a b")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_docs(path, docs())
+    assert not path.exists()
+    assert write_docs(path, [make_doc("a b", index=3)]) == 1
+    assert read_docs(path)[0].user_data["index"] == 3
+
+
+def test_read_missing_corpus_says_what_to_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run the step"):
+        read_docs(tmp_path / "nope.spacy")

@@ -1,0 +1,35 @@
+"""README conventions: the two commands first, and the weasel-generated part in sync with project.yml."""
+import re
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+START = "<!-- WEASEL: AUTO-GENERATED DOCS START (do not remove) -->"
+END = "<!-- WEASEL: AUTO-GENERATED DOCS END (do not remove) -->"
+
+
+def blocks(text):
+    return re.findall(r"^```[a-z]*\n(.*?)^```", text, flags=re.M | re.S)
+
+
+def test_readme_opens_with_install_and_test_commands():
+    readme = (ROOT / "README.md").read_text()
+    before_prose = readme.split("\n\n", 1)[1]
+    assert before_prose.startswith("```"), "the first thing after the title is the install block"
+    install, tests = blocks(readme)[:2]
+    assert "pip install -r requirements.txt" in install and "scripts.setup_model" in install
+    assert "CONLL_DIR" in install and install.strip().endswith("spacy project run all")
+    assert "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "README.md" in ci and "pytest" not in ci.replace("README", "")  # CI runs the README's command
+
+
+def test_generated_section_matches_project_yml(tmp_path):
+    out = tmp_path / "README.md"
+    subprocess.run([sys.executable, "-m", "spacy", "project", "document", str(ROOT), "--output", str(out)],
+                   check=True, capture_output=True)  # fmt: skip
+    generated = out.read_text()
+    section = lambda text: text[text.index(START) + len(START):text.index(END)].strip()  # noqa: E731
+    assert section((ROOT / "README.md").read_text()) == section(generated), (
+        "README is out of date: run `spacy project document --output README.md`")

@@ -1,0 +1,70 @@
+"""Scoring labelling functions on dev with skweak's LFAnalysis, and pruning by min_precision."""
+import csv
+import json
+
+import pytest
+
+from scripts.score import score_functions, selection, write_scores
+from scripts.util import write_docs
+from scripts import score as score_cli
+
+# gold: ORG at (0, 2) in each doc. good_lf is right; bad_lf labels the wrong tokens; silent_lf never fires.
+TEXTS = ["Kia Corp said on Monday", "Acme Group fell 3 percent", "Midland Bank Ltd posted a loss"]
+
+
+@pytest.fixture
+def dev_docs(make_doc):
+    docs = []
+    for i, text in enumerate(TEXTS):
+        docs.append(make_doc(text, index=i, spans={
+            "gold": [(0, 2, "ORG")],
+            "good_lf": [(0, 2, "ORG")],
+            "bad_lf": [(3, 5, "ORG")] if i else [(0, 2, "ORG")],
+            "silent_lf": [],
+        }))  # fmt: skip
+    return docs
+
+
+def by_function(rows):
+    return {r["function"]: r for r in rows}
+
+
+def test_scores_and_decisions(dev_docs):
+    rows = by_function(score_functions(dev_docs, ["ORG"], min_precision=0.5))
+    assert set(rows) == {"good_lf", "bad_lf", "silent_lf"}  # gold is not a labelling function
+    assert rows["good_lf"]["precision"] == pytest.approx(1.0)
+    assert rows["good_lf"]["recall"] == pytest.approx(1.0)
+    assert rows["good_lf"]["status"] == "kept"
+    assert rows["bad_lf"]["precision"] == pytest.approx(1 / 3)
+    assert rows["bad_lf"]["status"] == "dropped"
+    assert rows["bad_lf"]["spans"] == 3 and rows["bad_lf"]["docs"] == 3
+    assert rows["silent_lf"]["status"] == "no dev evidence"
+    assert rows["good_lf"]["overlap"] > 0 and rows["good_lf"]["coverage"] > 0
+
+
+def test_threshold_moves_the_decision(dev_docs):
+    rows = by_function(score_functions(dev_docs, ["ORG"], min_precision=0.3))
+    assert rows["bad_lf"]["status"] == "kept"
+
+
+def test_selection(dev_docs):
+    sel = selection(score_functions(dev_docs, ["ORG"], 0.5), 0.5)
+    assert sel["kept"] == {"good_lf": ["ORG"], "silent_lf": []}
+    assert sel["dropped"] == {"bad_lf": {"ORG": pytest.approx(1 / 3)}}
+    assert sel["no_dev_evidence"] == ["silent_lf"]
+
+
+def test_no_functions_is_an_error(make_doc):
+    with pytest.raises(ValueError, match="annotate"):
+        score_functions([make_doc("a b", spans={"gold": []})], ["ORG"], 0.5)
+
+
+def test_cli_writes_csv_markdown_and_selection(tmp_path, dev_docs):
+    write_docs(tmp_path / "dev.spacy", dev_docs)
+    score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5)
+    with open(tmp_path / "out" / "lf_scores.csv") as f:
+        table = list(csv.DictReader(f))
+    assert {r["function"]: r["status"] for r in table} == {
+        "good_lf": "kept", "bad_lf": "dropped", "silent_lf": "no dev evidence"}  # fmt: skip
+    assert "| bad_lf | ORG | 0.333 |" in (tmp_path / "out" / "lf_scores.md").read_text()
+    assert json.loads((tmp_path / "out" / "lf_selection.json").read_text())["min_precision"] == 0.5

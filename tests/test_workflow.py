@@ -1,0 +1,111 @@
+"""End to end: `spacy project run all` on the small CoNLL fixture, skip on rerun, rerun after edits.
+
+Runs the real weasel workflow (convert, annotate, score, aggregate, baseline with en_core_web_md,
+a tiny `spacy train`, evaluate) in a copy of the project.
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import FIXTURE_CONLL, ROOT
+
+STEPS = ["convert", "annotate", "score", "aggregate", "baseline", "train", "evaluate"]
+
+
+def md5(path):
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    for name in ("project.yml", "scripts", "configs"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    data = root / "conll"
+    shutil.copytree(FIXTURE_CONLL, data)
+    return root, data
+
+
+def run(root, *args, conll_dir=None, check=True):
+    env = dict(os.environ)
+    env.pop("CONLL_DIR", None)
+    if conll_dir is not None:
+        env["CONLL_DIR"] = str(conll_dir)
+    # a tiny training run; spacy train reads these overrides, weasel passes them through
+    env["SPACY_CONFIG_OVERRIDES"] = "--training.eval_frequency=5"
+    cmd = [sys.executable, "-m", "spacy", "project", "run", *args[:1], str(root), *args[1:],
+           "--vars.max_steps", "10"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    if check:
+        assert proc.returncode == 0, out[-4000:]
+    return proc.returncode, out
+
+
+def test_all_then_noop_then_edit(project):
+    root, data = project
+    # 1. the whole workflow, data folder from $CONLL_DIR (the var points nowhere)
+    _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
+    for name in ("train_gold", "dev_gold", "test_gold", "train_annotated", "dev_annotated", "train", "dev"):
+        assert (root / "corpus" / f"{name}.spacy").exists(), name
+    metrics = json.loads((root / "training" / "metrics.json").read_text())
+    assert set(metrics["dev"]) == {"baseline (en_core_web_md)", "weak labels (majority)", "weakly supervised model"}
+    assert set(metrics["test"]) == {"baseline (en_core_web_md)", "weakly supervised model"}
+    assert metrics["dev"]["weak labels (majority)"]["p"] > 0.5  # the fixture's ORGs are found by the rules
+    assert "| function |" in (root / "training" / "lf_scores.md").read_text()
+    corpus = {p.name: md5(p) for p in (root / "corpus").glob("*.spacy")}
+
+    # 2. nothing changed: every step but the data check is skipped
+    _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
+    for step in STEPS:
+        assert f"Skipping '{step}': nothing changed" in out, step
+    assert "CoNLL data" in out and "unchanged" in out
+
+    # 3. the same seed gives the same corpora and scores
+    run(root, "aggregate", "--force", "--vars.conll_dir", "missing", conll_dir=data)
+    assert {p.name: md5(p) for p in (root / "corpus").glob("*.spacy")} == corpus
+    before = (root / "training" / "metrics.json").read_text()
+    run(root, "train", "--force", "--vars.conll_dir", "missing", conll_dir=data)
+    run(root, "evaluate", "--force", "--vars.conll_dir", "missing", conll_dir=data)
+    assert (root / "training" / "metrics.json").read_text() == before
+
+    # 4. editing a labelling function reruns annotate and what depends on it, not convert or baseline
+    lf = root / "scripts" / "lfs" / "tutorial.py"
+    lf.write_text(lf.read_text().replace('"Inc", "Group",', '"Inc", "Group", "Bank",'))
+    _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
+    for step in ("convert", "baseline"):
+        assert f"Skipping '{step}'" in out, step
+    for step in ("annotate", "score"):
+        assert f"Skipping '{step}'" not in out, step
+    assert "Bank (end)" in (root / "training" / "lf_scores.csv").read_text()
+
+    # 5. changed data reruns convert
+    with open(data / "dev.txt", "a") as f:
+        f.write("\nZeta NNP I-NP B-ORG\nrose VBD I-VP O\n")
+    _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
+    assert "Skipping 'convert'" not in out
+
+
+def test_missing_data_folder_fails_with_a_clear_message(project):
+    root, _ = project
+    code, out = run(root, "data", "--vars.conll_dir", str(root / "nowhere"), check=False)
+    assert code != 0
+    assert "CoNLL 2003 data not found" in out and "CONLL_DIR" in out
+
+
+def test_malformed_conll_names_file_and_line(tmp_path, project):
+    root, data = project
+    bad = tmp_path / "bad"
+    shutil.copytree(data, bad)
+    (bad / "train.txt").write_text("-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects\n")
+    run(root, "data", "--vars.conll_dir", str(bad))
+    code, out = run(root, "convert", "--vars.conll_dir", str(bad), check=False)
+    assert code != 0
+    assert f"{bad / 'train.txt'}:4:" in out.replace("\n", "")
