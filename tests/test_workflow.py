@@ -15,7 +15,7 @@ import pytest
 
 from .conftest import FIXTURE_CONLL, ROOT
 
-STEPS = ["convert", "annotate", "score", "aggregate", "baseline", "train", "evaluate"]
+STEPS = ["convert", "annotate", "score", "aggregate", "baseline", "train", "evaluate", "report"]
 
 
 def md5(path):
@@ -60,6 +60,9 @@ def test_all_then_noop_then_edit(project):
     assert set(metrics["test"]) == {"baseline (en_core_web_md)", "weakly supervised model"}
     assert metrics["dev"]["weak labels (majority)"]["p"] > 0.5  # the fixture's ORGs are found by the rules
     assert "| function |" in (root / "training" / "lf_scores.md").read_text()
+    for png in ("lf_scores.png", "scores.png"):
+        assert (root / "training" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![Scores per label](scores.png)" in (root / "training" / "report.md").read_text()
     corpus = {p.name: md5(p) for p in (root / "corpus").glob("*.spacy")}
 
     # 2. nothing changed: every step but the data check is skipped
