@@ -33,3 +33,12 @@ def test_docbin_written_only_when_complete(tmp_path, make_doc):
 def test_read_missing_corpus_says_what_to_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the step"):
         read_docs(tmp_path / "nope.spacy")
+
+
+def test_outputs_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    write_text(tmp_path / "a.txt", "x")
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
