@@ -14,12 +14,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import srsly
 import typer
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
 from .evaluate import score_ents
-from .util import GOLD, NON_LF_GROUPS, make_vocab, parse_labels, read_docs, write_docs, write_json
+from .util import GOLD, copy_with_ents, make_vocab, parse_labels, read_docs, write_docs, write_json
 
 AGGREGATORS = ("majority", "hmm")
 
@@ -66,14 +66,6 @@ def aggregate(train: Sequence[Doc], dev: Sequence[Doc], kept: Dict[str, List[str
     return out[0], out[1]
 
 
-def strip_doc(doc: Doc, ents: Sequence[Tuple[int, int, str]]) -> Doc:
-    """A fresh Doc with the same words and ids, and only `ents` as annotation."""
-    new = Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
-    new.ents = [Span(new, s, e, label=l) for s, e, l in ents]
-    new.user_data.update({k: doc.user_data[k] for k in ("split", "index", "doc_id") if k in doc.user_data})
-    return new
-
-
 def apply_reviews(docs: List[Doc], reviewed: Sequence[Doc]) -> Tuple[List[Doc], Dict[str, int]]:
     """Reviewed train docs replace their weak labels; discarded ones leave the training set."""
     by_index = {d.user_data.get("index"): d for d in reviewed if d.user_data.get("split") == "train"}
@@ -89,7 +81,7 @@ def apply_reviews(docs: List[Doc], reviewed: Sequence[Doc]) -> Tuple[List[Doc], 
         if review.user_data.get("review_status") == "discarded":
             counts["discarded"] += 1
             continue
-        doc = strip_doc(doc, [(e.start, e.end, e.label_) for e in review.ents])
+        doc = copy_with_ents(doc, [(e.start, e.end, e.label_) for e in review.ents])
         doc.user_data["reviewed"] = True
         counts["reviewed"] += 1
         out.append(doc)
@@ -128,16 +120,16 @@ def main(
         msg.fail(f"{train_path} holds gold spans: annotate train with --drop-gold", exits=1)
     gold = [[(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in label_list] for d in dev]
     train_spans, dev_spans = aggregate(train, dev, kept, label_list, aggregator)
-    train_docs = [strip_doc(d, s) for d, s in zip(train, train_spans)]
+    train_docs = [copy_with_ents(d, s) for d, s in zip(train, train_spans)]
     counts = {"reviewed": 0, "discarded": 0}
     if reviewed_path is not None and reviewed_path.exists():
         train_docs, counts = apply_reviews(train_docs, read_docs(reviewed_path, vocab))
     train_out = balance(train_docs, seed)
     n_annotated = sum(1 for d in train_out if d.ents)
     write_docs(output_dir / "train.spacy", train_out)
-    write_docs(output_dir / "dev.spacy", (strip_doc(d, g) for d, g in zip(dev, gold)))
-    dev_pred = [strip_doc(d, s) for d, s in zip(dev, dev_spans)]
-    dev_gold = [strip_doc(d, g) for d, g in zip(dev, gold)]
+    write_docs(output_dir / "dev.spacy", (copy_with_ents(d, g) for d, g in zip(dev, gold)))
+    dev_pred = [copy_with_ents(d, s) for d, s in zip(dev, dev_spans)]
+    dev_gold = [copy_with_ents(d, g) for d, g in zip(dev, gold)]
     scores = score_ents(dev_pred, dev_gold, label_list)
     write_json(scores_path, {"aggregator": aggregator, "labels": label_list, "dev": scores,
                              "sources": sorted(kept), "train_docs": len(train_out),

@@ -13,7 +13,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 from wasabi import msg
 
-from .util import GOLD, make_vocab, markdown_table, parse_labels, read_docs, write_json, write_text
+from .util import GOLD, copy_with_ents, make_vocab, markdown_table, parse_labels, read_docs, write_json, write_text
 
 # OntoNotes (spaCy's English pipelines) -> CoNLL 2003. Labels not listed have no CoNLL counterpart.
 ONTONOTES_TO_CONLL = {
@@ -38,12 +38,7 @@ def score_ents(pred: Sequence[Doc], gold: Sequence[Doc], labels: List[str]) -> D
 
 def gold_docs(docs: Sequence[Doc], labels: List[str]) -> List[Doc]:
     """Copies of `docs` whose ents are the gold spans of `labels`."""
-    out = []
-    for doc in docs:
-        new = Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
-        new.ents = [Span(new, s.start, s.end, s.label_) for s in doc.spans[GOLD] if s.label_ in labels]
-        out.append(new)
-    return out
+    return [copy_with_ents(d, [(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in labels]) for d in docs]
 
 
 def load_pipeline(name: str):
@@ -65,7 +60,7 @@ def predict(nlp, docs: Sequence[Doc], labels: List[str], label_map: Dict[str, st
             batch_size: int = 256) -> List[Doc]:
     """Run `nlp` on the gold tokens of `docs`; keep (mapped) entities of `labels` only."""
     disable = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]  # only what NER needs
-    inputs = [Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d]) for d in docs]
+    inputs = [copy_with_ents(d, [], vocab=nlp.vocab) for d in docs]
     out = []
     with nlp.select_pipes(disable=disable):
         for doc in nlp.pipe(inputs, batch_size=batch_size):

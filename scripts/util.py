@@ -1,10 +1,10 @@
 """Small helpers shared by the project's scripts: atomic writes, DocBin I/O, label lists."""
 from pathlib import Path
-from typing import Iterable, Iterator, List, Sequence
+from typing import Iterable, List, Sequence, Tuple
 
 import catalogue
 import spacy
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 from srsly import msgpack as _msgpack
 
@@ -77,6 +77,14 @@ def write_docs(path: Path, docs: Iterable[Doc]) -> int:
     with atomic_path(path) as tmp:
         db.to_disk(tmp)
     return n
+
+
+def copy_with_ents(doc: Doc, ents: Iterable[Tuple[int, int, str]], vocab: Vocab = None) -> Doc:
+    """A fresh Doc with the same words and ids (split, index, doc_id), and only `ents` as annotation."""
+    new = Doc(vocab or doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+    new.ents = [Span(new, s, e, label=l) for s, e, l in ents]
+    new.user_data.update({k: doc.user_data[k] for k in ("split", "index", "doc_id") if k in doc.user_data})
+    return new
 
 
 def lf_names(docs: Sequence[Doc]) -> List[str]:

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from scripts import aggregate as agg
-from scripts.util import GOLD, read_docs, write_docs, write_json
+from scripts.util import GOLD, copy_with_ents, read_docs, write_docs, write_json
 
 from .conftest import spans_of
 
@@ -48,7 +48,7 @@ def test_unknown_aggregator():
 
 
 def test_balance_is_seeded_and_even(make_doc):
-    docs = [agg.strip_doc(make_doc(f"w{i} x", index=i), [(0, 1, "ORG")] if i % 5 == 0 else []) for i in range(50)]
+    docs = [copy_with_ents(make_doc(f"w{i} x", index=i), [(0, 1, "ORG")] if i % 5 == 0 else []) for i in range(50)]
     out = agg.balance(docs, seed=42)
     assert sum(1 for d in out if d.ents) == 10
     assert sum(1 for d in out if not d.ents) == 10
@@ -57,13 +57,13 @@ def test_balance_is_seeded_and_even(make_doc):
 
 
 def test_balance_with_fewer_empty_docs(make_doc):
-    docs = [agg.strip_doc(make_doc(f"w{i}", index=i), [(0, 1, "ORG")] if i else []) for i in range(4)]
+    docs = [copy_with_ents(make_doc(f"w{i}", index=i), [(0, 1, "ORG")] if i else []) for i in range(4)]
     assert len(agg.balance(docs, seed=1)) == 4
 
 
 def test_strip_doc_keeps_words_ids_and_only_the_entities(make_doc):
     doc = make_doc("Kia Corp said", spans={"gold": [(0, 2, "ORG")], "x": [(0, 1, "ORG")]}, split="train", index=5)
-    new = agg.strip_doc(doc, [(0, 2, "ORG")])
+    new = copy_with_ents(doc, [(0, 2, "ORG")])
     assert [t.text for t in new] == ["Kia", "Corp", "said"]
     assert [(e.start, e.end, e.label_) for e in new.ents] == [(0, 2, "ORG")]
     assert dict(new.spans) == {}
@@ -71,11 +71,11 @@ def test_strip_doc_keeps_words_ids_and_only_the_entities(make_doc):
 
 
 def test_reviews_override_weak_labels_and_discard(make_doc):
-    docs = [agg.strip_doc(make_doc(f"Acme Corp {i}", split="train", index=i), [(0, 1, "ORG")]) for i in range(4)]
-    fixed = agg.strip_doc(make_doc("Acme Corp 1", split="train", index=1), [(0, 2, "ORG")])
+    docs = [copy_with_ents(make_doc(f"Acme Corp {i}", split="train", index=i), [(0, 1, "ORG")]) for i in range(4)]
+    fixed = copy_with_ents(make_doc("Acme Corp 1", split="train", index=1), [(0, 2, "ORG")])
     dropped = make_doc("Acme Corp 2", split="train", index=2)
     dropped.user_data["review_status"] = "discarded"
-    dev_review = agg.strip_doc(make_doc("Acme Corp 3", split="dev", index=3), [])
+    dev_review = copy_with_ents(make_doc("Acme Corp 3", split="dev", index=3), [])
     out, counts = agg.apply_reviews(docs, [fixed, dropped, dev_review])
     assert counts == {"reviewed": 1, "discarded": 1, "ignored_other_splits": 1}
     assert [d.user_data["index"] for d in out] == [0, 1, 3]
@@ -84,7 +84,7 @@ def test_reviews_override_weak_labels_and_discard(make_doc):
 
 
 def test_review_with_other_words_is_refused(make_doc):
-    docs = [agg.strip_doc(make_doc("Acme Corp", split="train", index=0), [])]
+    docs = [copy_with_ents(make_doc("Acme Corp", split="train", index=0), [])]
     with pytest.raises(ValueError, match="other words"):
         agg.apply_reviews(docs, [make_doc("Other words", split="train", index=0)])
 

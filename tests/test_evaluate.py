@@ -1,15 +1,14 @@
 """Entity scores with spaCy's scorer, the OntoNotes -> CoNLL map, and the comparison table."""
 import pytest
 import spacy
-from spacy.tokens import Span
 
 from scripts import evaluate as ev
-from scripts.aggregate import strip_doc
+from scripts.util import copy_with_ents
 
 
 def test_score_ents_micro_and_per_label(make_doc):
-    gold = [strip_doc(make_doc("Kia Corp hired Anna Berg"), [(0, 2, "ORG"), (3, 5, "PER")])]
-    pred = [strip_doc(make_doc("Kia Corp hired Anna Berg"), [(0, 2, "ORG"), (3, 4, "PER")])]
+    gold = [copy_with_ents(make_doc("Kia Corp hired Anna Berg"), [(0, 2, "ORG"), (3, 5, "PER")])]
+    pred = [copy_with_ents(make_doc("Kia Corp hired Anna Berg"), [(0, 2, "ORG"), (3, 4, "PER")])]
     s = ev.score_ents(pred, gold, ["ORG", "PER"])
     assert s["p"] == pytest.approx(0.5) and s["r"] == pytest.approx(0.5)
     assert s["per_type"]["ORG"]["f"] == pytest.approx(1.0)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from scripts.score import score_functions, selection, write_scores
+from scripts.score import score_functions, selection
 from scripts.util import write_docs
 from scripts import score as score_cli
 

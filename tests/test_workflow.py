@@ -6,7 +6,6 @@ a tiny `spacy train`, evaluate) in a copy of the project.
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
