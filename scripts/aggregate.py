@@ -49,8 +49,14 @@ def make_aggregator(kind: str, labels: List[str]):
 
 def aggregate(train: Sequence[Doc], dev: Sequence[Doc], kept: Dict[str, List[str]], labels: List[str],
               kind: str = "majority") -> Tuple[List[List[Tuple[int, int, str]]], List[List[Tuple[int, int, str]]]]:
-    """Aggregated (start, end, label) spans for each train and dev doc (the HMM is fitted on train only)."""
+    """Aggregated (start, end, label) spans for each train and dev doc (the HMM is fitted on train only).
+
+    The docs gain the aggregate's group (`kind`) and keep all their other groups (every function,
+    dropped ones included, and gold): what a reviewer sees in Argilla.
+    """
     agg = make_aggregator(kind, labels)
+    # only kept functions vote (never gold): set the others aside while voting, restore them after
+    saved = [{name: list(group) for name, group in d.spans.items()} for d in (*train, *dev)]
     train = [select_sources(d, kept) for d in train]
     dev = [select_sources(d, kept) for d in dev]
     with warnings.catch_warnings():
@@ -63,6 +69,9 @@ def aggregate(train: Sequence[Doc], dev: Sequence[Doc], kept: Dict[str, List[str
             for doc in tqdm(agg.pipe(docs), total=len(docs), desc=f"{kind} {len(docs)} docs", leave=False):
                 spans.append([(s.start, s.end, s.label_) for s in doc.spans.get(kind, [])])
             out.append(spans)
+    for doc, groups in zip((*train, *dev), saved):
+        for name, spans in groups.items():
+            doc.spans[name] = spans
     return out[0], out[1]
 
 
@@ -107,6 +116,7 @@ def main(
     aggregator: str = typer.Option("majority", "--aggregator", "-a", help="majority or hmm"),
     seed: int = typer.Option(42, "--seed", help="Seed for sampling empty docs"),
     reviewed_path: Optional[Path] = typer.Option(None, "--reviewed", help="Reviewed docs pulled from Argilla"),
+    review_dir: Optional[Path] = typer.Option(None, "--review-dir", help="Also write {train,dev}_aggregated.spacy here: every function, the aggregate (+ dev gold), for Argilla"),
 ):
     # fmt: on
     """Vote over the kept labelling functions and write corpus/train.spacy and corpus/dev.spacy."""
@@ -120,6 +130,9 @@ def main(
         msg.fail(f"{train_path} holds gold spans: annotate train with --drop-gold", exits=1)
     gold = [[(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in label_list] for d in dev]
     train_spans, dev_spans = aggregate(train, dev, kept, label_list, aggregator)
+    if review_dir is not None:
+        write_docs(review_dir / "train_aggregated.spacy", train)
+        write_docs(review_dir / "dev_aggregated.spacy", dev)
     train_docs = [copy_with_ents(d, s) for d, s in zip(train, train_spans)]
     counts = {"reviewed": 0, "discarded": 0}
     if reviewed_path is not None and reviewed_path.exists():

@@ -92,19 +92,27 @@ def test_review_with_other_words_is_refused(make_doc):
 def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):
     train = [make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i < 3 else []})
              for i in range(10)]
+    # y is not in the selection (dropped by score): it must not vote
     dev = [make_doc("Acme Group fell", split="dev", index=i, spans={"gold": [(0, 2, "ORG"), (2, 3, "PER")],
-           "x": [(0, 2, "ORG")] if i else []}) for i in range(2)]  # fmt: skip
+           "x": [(0, 2, "ORG")] if i else [], "y": [(2, 3, "ORG")]}) for i in range(2)]  # fmt: skip
     write_docs(tmp_path / "train.spacy", train)
     write_docs(tmp_path / "dev.spacy", dev)
     write_json(tmp_path / "sel.json", {"kept": {"x": ["ORG"]}})
     out = tmp_path / "corpus"
     agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", out, tmp_path / "agg.json",
-             labels="ORG", aggregator="majority", seed=42, reviewed_path=None)
+             labels="ORG", aggregator="majority", seed=42, reviewed_path=None, review_dir=out)
     train_out = read_docs(out / "train.spacy")
     assert len(train_out) == 6 and sum(1 for d in train_out if d.ents) == 3
     assert all(not d.spans for d in train_out)
     dev_out = read_docs(out / "dev.spacy")
     assert [[(e.start, e.end, e.label_) for e in d.ents] for d in dev_out] == [[(0, 2, "ORG")]] * 2  # labels only
+    # for review: every function (dropped ones too), the vote and (dev only) gold
+    review_dev = read_docs(out / "dev_aggregated.spacy")
+    assert sorted(review_dev[1].spans) == ["gold", "majority", "x", "y"]
+    assert spans_of(review_dev[1], "y") == [(2, 3, "ORG")]
+    assert spans_of(review_dev[1], "majority") == [(0, 2, "ORG")]
+    assert spans_of(review_dev[0], "gold") == [(0, 2, "ORG"), (2, 3, "PER")]
+    assert all("gold" not in d.spans for d in read_docs(out / "train_aggregated.spacy"))
     scores = json.loads((tmp_path / "agg.json").read_text())
     assert scores["dev"]["p"] == pytest.approx(1.0) and scores["dev"]["r"] == pytest.approx(0.5)
 
@@ -115,5 +123,5 @@ def test_cli_refuses_train_with_gold(tmp_path, make_doc):
     write_json(tmp_path / "sel.json", {"kept": {}})
     with pytest.raises(SystemExit):
         agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", tmp_path / "c",
-                 tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None)
+                 tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None, review_dir=None)
     assert not (tmp_path / "c" / "train.spacy").exists()

@@ -1,0 +1,363 @@
+"""Push to and pull from a real local Argilla server (no mocks).
+
+The server is started once per session by tests/argilla_helpers.py.
+"""
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from scripts import review
+from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
+from tests.argilla_helpers import client_for, environ, make_docs, read_corpus, write_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASET = "test-review"
+
+
+def _rg():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import argilla as rg
+    return rg
+
+
+# -- pure helpers --------------------------------------------------------------
+
+
+def test_doc_to_record_spans_and_metadata():
+    doc = make_docs("dev")[0]
+    functions = review.labelling_functions([doc], "majority")
+    assert functions == ["nationality", "title_detector"]
+    spec = review.doc_to_record(doc, ["ORG", "MISC", "PER", "LOC"], "majority", functions)
+    assert spec["id"] == "dev-0"
+    text = spec["fields"]["text"]
+    main = [s for s in spec["suggestions"] if s["question_name"] == review.MAIN_QUESTION][0]
+    assert [text[v["start"] : v["end"]] for v in main["value"]] == ["EU", "German", "British"]
+    agents = {s["agent"] for s in spec["suggestions"]}
+    assert agents == {"majority", "nationality", "title_detector", "gold"}
+    assert spec["metadata"]["functions"] == ["nationality", "title_detector"]
+    assert spec["metadata"]["disagreement"] == 0
+
+
+def test_labels_option_filters_spans_and_disagreement():
+    doc = make_docs("dev")[1]  # first_names says PER, title_detector says ORG
+    functions = review.labelling_functions([doc], "majority")
+    assert review.disagreement(doc, functions, ["PER", "ORG"]) == 2
+    spec = review.doc_to_record(doc, ["ORG"], "majority", functions)
+    assert spec["metadata"]["functions"] == ["title_detector"]
+    assert all(v["label"] == "ORG" for s in spec["suggestions"] for v in s["value"])
+
+
+# -- against the server --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pushed(argilla_server, tmp_path_factory):  # noqa: F811
+    tmp = tmp_path_factory.mktemp("push")
+    dev = write_corpus(tmp / "dev.spacy", "dev")
+    train = write_corpus(tmp / "train.spacy", "train", n=20)
+    manifest = tmp / "manifest.json"
+    with environ(**argilla_server.env()):
+        info = review.push(
+            [(dev, 0), (train, 4)], manifest, dataset_name=DATASET, progress=False, batch_size=3
+        )
+    return {"dev": dev, "train": train, "manifest": manifest, "info": info, "server": argilla_server}
+
+
+def test_push_records_suggestions_metadata(pushed):
+    info = pushed["info"]
+    assert info["count"] == 5 + 4
+    manifest = json.loads(pushed["manifest"].read_text())
+    assert manifest["count"] == 9 and manifest["dataset"] == DATASET and len(manifest["ids_sha1"]) == 40
+    client = client_for(pushed["server"])
+    dataset = client.datasets(name=DATASET, workspace="argilla")
+    records = {r.id: r for r in dataset.records(with_suggestions=True)}
+    assert len(records) == 9
+    assert sum(1 for rid in records if rid.startswith("train-")) == 4
+    first = records["dev-0"]
+    by_question = {s.question_name: s for s in first.suggestions}
+    assert by_question["entities"].agent == "majority"
+    assert by_question["lf_title_detector"].agent == "title_detector"
+    assert by_question["lf_title_detector"].value == [{"start": 0, "end": 2, "label": "ORG"}]
+    assert by_question["gold"].agent == "gold"
+    assert first.metadata["doc_id"] == 0 and first.metadata["split"] == "dev"
+    rg = _rg()
+    fired = dataset.records(query=rg.Query(filter=rg.Filter([("metadata.functions", "in", ["gazetteer"]), ("metadata.split", "==", "dev")])))
+    assert sorted(r.id for r in fired) == ["dev-3"]
+    conflicted = dataset.records(query=rg.Query(filter=rg.Filter([("metadata.disagreement", ">=", 1)])))
+    assert {r.id for r in conflicted} >= {"dev-1", "dev-3"}
+    assert "dev-0" not in {r.id for r in conflicted}
+
+
+def _respond(pushed):
+    """A person corrects dev-2, discards dev-4, leaves dev-1 as a draft."""
+    rg = _rg()
+    client = client_for(pushed["server"])
+    dataset = client.datasets(name=DATASET, workspace="argilla")
+    user_id = client.me.id
+    records = {r.id: r for r in dataset.records(with_suggestions=True, with_responses=True)}
+    corrected = records["dev-2"]  # "BRUSSELS 1996-08-22": majority says ORG, it is a LOC
+    corrected.responses.add(
+        rg.Response("entities", [{"start": 0, "end": 8, "label": "LOC"}], user_id=user_id, status="submitted")
+    )
+    draft = records["dev-1"]
+    draft.responses.add(
+        rg.Response("entities", [{"start": 0, "end": 5, "label": "PER"}], user_id=user_id, status="draft")
+    )
+    # The UI discards with the form's current values (the pre-filled suggestions).
+    discarded = records["dev-4"]
+    discarded.responses.add(rg.Response("entities", [], user_id=user_id, status="discarded"))
+    dataset.records.log([corrected, draft, discarded])
+
+
+@pytest.fixture(scope="module")
+def responded(pushed):
+    _respond(pushed)
+    return pushed
+
+
+def test_pull_writes_only_reviewed_docs(responded, tmp_path):
+    out = tmp_path / "reviewed.spacy"
+    with environ(**responded["server"].env()):
+        counts = review.pull([responded["dev"], responded["train"]], out, dataset_name=DATASET)
+    assert counts["submitted"] == 1 and counts["discarded"] == 1 and counts["draft"] == 1
+    assert counts["pending"] == 6 and counts["written"] == 2
+    docs = {f"{d.user_data['split']}-{d.user_data['index']}": d for d in read_corpus(out)}
+    assert set(docs) == {"dev-2", "dev-4"}
+    original = {f"dev-{d.user_data['index']}": d for d in read_corpus(responded["dev"])}
+    reviewed = docs["dev-2"]
+    assert [t.text for t in reviewed] == [t.text for t in original["dev-2"]]
+    assert [(e.text, e.label_) for e in reviewed.ents] == [("BRUSSELS", "LOC")]
+    assert reviewed.user_data["review_status"] == "submitted"
+    assert reviewed.user_data["doc_id"] == original["dev-2"].user_data["doc_id"]
+    assert docs["dev-4"].user_data["review_status"] == "discarded"
+    # --discarded drop
+    out2 = tmp_path / "reviewed2.spacy"
+    with environ(**responded["server"].env()):
+        review.pull([responded["dev"]], out2, dataset_name=DATASET, keep_discarded=False)
+    assert [d.user_data["index"] for d in read_corpus(out2)] == [2]
+
+
+def test_repush_is_idempotent_and_keeps_responses(responded, tmp_path):
+    with environ(**responded["server"].env()):
+        info = review.push(
+            [(responded["dev"], 0), (responded["train"], 4)], tmp_path / "m.json", dataset_name=DATASET, progress=False
+        )
+    assert info["ids_sha1"] == responded["info"]["ids_sha1"]
+    client = client_for(responded["server"])
+    dataset = client.datasets(name=DATASET, workspace="argilla")
+    records = {r.id: r for r in dataset.records(with_responses=True)}
+    assert len(records) == 9
+    answers = [(r.question_name, r.value, str(r.status.value if hasattr(r.status, "value") else r.status))
+               for r in records["dev-2"].responses]
+    assert ("entities", [{"start": 0, "end": 8, "label": "LOC"}], "submitted") in answers
+
+
+def test_wrong_labels_on_existing_dataset(pushed, tmp_path):
+    with environ(**pushed["server"].env()):
+        with pytest.raises(review.ReviewError, match="has labels"):
+            review.push([(pushed["dev"], 0)], tmp_path / "m.json", dataset_name=DATASET, labels=["ORG"],
+                        progress=False)
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_wrong_workspace(pushed, tmp_path):
+    with environ(**pushed["server"].env()):
+        with pytest.raises(review.ReviewError, match="Workspace 'nope' not found.*--workspace"):
+            review.pull([pushed["dev"]], tmp_path / "r.spacy", dataset_name=DATASET, workspace="nope")
+    assert not (tmp_path / "r.spacy").exists()
+
+
+def _cli(args, env_updates, cwd=ROOT):
+    env = dict(os.environ)
+    env.update(env_updates)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.review", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _one_line_failure(result) -> str:
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stdout
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_cli_server_down(tmp_path):
+    from scripts.argilla_serve import free_port
+
+    dev = write_corpus(tmp_path / "dev.spacy")
+    url = f"http://127.0.0.1:{free_port()}"
+    manifest = tmp_path / "m.json"
+    result = _cli(["push", str(dev), "--manifest", str(manifest)], {"ARGILLA_API_URL": url})
+    line = _one_line_failure(result)
+    assert f"No Argilla server at {url}" in line and "argilla-serve" in line and "ARGILLA_API_URL" in line
+    assert not manifest.exists()
+    out = tmp_path / "reviewed.spacy"
+    result = _cli(["pull", str(dev), "--output", str(out)], {"ARGILLA_API_URL": url})
+    _one_line_failure(result)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["dev.spacy"]
+
+
+def test_cli_wrong_key(argilla_server, tmp_path):  # noqa: F811
+    dev = write_corpus(tmp_path / "dev.spacy")
+    out = tmp_path / "reviewed.spacy"
+    result = _cli(
+        ["pull", str(dev), "--output", str(out)],
+        {"ARGILLA_API_URL": argilla_server.url, "ARGILLA_API_KEY": "wrong.key"},
+    )
+    line = _one_line_failure(result)
+    assert "rejected the API key" in line and "ARGILLA_API_KEY" in line
+    assert not out.exists()
+
+
+def test_cli_push_and_pull(argilla_server, tmp_path):  # noqa: F811
+    dev = write_corpus(tmp_path / "dev.spacy")
+    manifest = tmp_path / "m.json"
+    env = argilla_server.env()
+    result = _cli(["push", str(dev), "--manifest", str(manifest), "--dataset", "cli-test", "--labels", "ORG,MISC"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(manifest.read_text())["labels"] == ["ORG", "MISC"]
+    out = tmp_path / "reviewed.spacy"
+    result = _cli(["pull", str(dev), "--output", str(out), "--dataset", "cli-test", "--labels", "ORG,MISC"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "pending 5" in result.stdout
+    assert read_corpus(out) == []
+
+
+def test_server_restart_keeps_index(argilla_server, tmp_path):  # noqa: F811
+    """A second server on the same home rebuilds the in-process index from SQLite."""
+    from scripts import argilla_serve as serve
+
+    # Use a copy of the database so the session server is not disturbed.
+    import shutil
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(argilla_server.home / "argilla.db", home / "argilla.db")
+    python = serve.find_server_python()
+    port = serve.free_port()
+    proc = serve.start_server(home, port, python, log_path=home / "server.log")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        serve.wait_ready(url, argilla_server.api_key, proc, timeout=90)
+        rg = _rg()
+        client = rg.Argilla(api_url=url, api_key=argilla_server.api_key)
+        try:
+            dataset = client.datasets(name=DATASET, workspace="argilla")
+            assert dataset is not None, "the push tests earlier in this module create the dataset"
+            assert len(list(dataset.records())) == 9
+            query = rg.Query(
+                filter=rg.Filter([("metadata.functions", "in", ["gazetteer"]), ("metadata.split", "==", "dev")])
+            )
+            assert [r.id for r in dataset.records(query=query)] == ["dev-3"]
+        finally:
+            client.http_client.close()
+    finally:
+        serve.stop_server(proc)
+
+
+def test_server_requirements_pin_same_version():
+    from scripts.argilla_serve import server_requirements
+
+    client_pins = [
+        line.strip()
+        for line in (ROOT / "requirements-argilla.txt").read_text().splitlines()
+        if line.startswith("argilla==")
+    ]
+    assert client_pins == ["argilla==2.8.0"]
+    assert "argilla-server==2.8.0" in server_requirements()
+
+
+def test_benchmark_push_reports_what_it_logged(argilla_server, tmp_path):  # noqa: F811
+    """The review-benchmark command's measurement: every doc logged once, timing recorded (not asserted)."""
+    import spacy
+    from spacy.tokens import Doc, DocBin, Span
+
+    from scripts.review_benchmark import benchmark_push
+    from tests.argilla_helpers import SENTENCES
+
+    vocab = spacy.blank("en").vocab
+    db = DocBin(store_user_data=True)
+    for i in range(40):
+        words, gold, _, _ = SENTENCES[i % len(SENTENCES)]
+        doc = Doc(vocab, words=words)
+        doc.user_data.update({"split": "dev", "index": i, "doc_id": i // 10})
+        doc.spans["gold"] = doc.spans["majority"] = doc.spans["lf0"] = [Span(doc, s, e, label=l) for s, e, l in gold]
+        db.add(doc)
+    db.to_disk(tmp_path / "bench.spacy")
+    result = benchmark_push(tmp_path / "bench.spacy", ["PER", "ORG", "LOC", "MISC"], api_url=argilla_server.url,
+                            api_key=argilla_server.api_key, dataset="bench-test")  # fmt: skip
+    assert result["records"] == 40
+    assert result["seconds"] > 0 and result["records_per_second"] > 0
+    client = client_for(argilla_server)
+    assert len(list(client.datasets(name="bench-test", workspace="argilla").records())) == 40
+
+
+def test_sort_by_disagreement_and_metadata_metrics(pushed):
+    """What the UI's Sort and Filters menus call: sort by a metadata property, metadata metrics."""
+    import httpx
+
+    server = pushed["server"]
+    headers = {"X-Argilla-Api-Key": server.api_key}
+    dataset = client_for(server).datasets(name=DATASET, workspace="argilla")
+    body = {
+        "query": {},
+        "filters": {"and": [{"type": "terms", "scope": {"entity": "metadata", "metadata_property": "split"},
+                             "values": ["dev"]}]},
+        "sort": [{"scope": {"entity": "metadata", "metadata_property": "disagreement"}, "order": "desc"}],
+    }
+    r = httpx.post(f"{server.url}/api/v1/datasets/{dataset.id}/records/search", headers=headers, json=body)
+    assert r.status_code == 200, r.text
+    values = [item["record"]["metadata"]["disagreement"] for item in r.json()["items"]]
+    assert len(values) == 5 and values == sorted(values, reverse=True) and values[0] > 0
+    props = httpx.get(f"{server.url}/api/v1/me/datasets/{dataset.id}/metadata-properties", headers=headers).json()
+    functions = [p for p in props["items"] if p["name"] == "functions"][0]
+    metrics = httpx.get(f"{server.url}/api/v1/metadata-properties/{functions['id']}/metrics", headers=headers).json()
+    terms = {v["term"] for v in metrics["values"]}
+    assert {"title_detector", "gazetteer", "first_names", "nationality"} <= terms
+
+
+def test_names_argilla_accepts():
+    assert review.question_name("sports_results") == "lf_sports_results"
+    assert review.question_name("Corp (end)").startswith("lf_corp_end_")
+    assert review.question_name("Foo") != review.question_name("foo")
+    assert review.agent_name("U.N. (start)") == "U.N. start"
+
+
+def test_text_view(argilla_server, tmp_path):  # noqa: F811
+    """--function-view text: one text question per function, one markdown summary field."""
+    dev = write_corpus(tmp_path / "dev.spacy")
+    with environ(**argilla_server.env()):
+        review.push([(dev, 0)], tmp_path / "m.json", dataset_name="text-view", progress=False, view="text")
+        with pytest.raises(review.ReviewError, match="--function-view text"):
+            review.push([(dev, 0)], tmp_path / "m2.json", dataset_name="text-view", progress=False, view="span")
+    dataset = client_for(argilla_server).datasets(name="text-view", workspace="argilla")
+    records = {r.id: r for r in dataset.records(with_suggestions=True)}
+    first = records["dev-0"]
+    by_question = {s.question_name: s for s in first.suggestions}
+    assert by_question["lf_nationality"].value == "German [MISC] · British [MISC]"
+    assert by_question["lf_nationality"].agent == "nationality"
+    assert "**title_detector**: EU [ORG]" in first.fields[review.SUMMARY_FIELD]
+    assert "No labelling function fired" in records["dev-4"].fields[review.SUMMARY_FIELD]
+    rg = _rg()
+    record = records["dev-3"]
+    record.responses.add(
+        rg.Response(
+            "entities", [{"start": 0, "end": 7, "label": "LOC"}], user_id=client_for(argilla_server).me.id,
+            status="submitted",
+        )
+    )
+    dataset.records.log([record])
+    out = tmp_path / "reviewed.spacy"
+    with environ(**argilla_server.env()):
+        counts = review.pull([dev], out, dataset_name="text-view")
+    assert counts["submitted"] == 1
+    assert [(e.text, e.label_) for e in read_corpus(out)[0].ents] == [("Germany", "LOC")]
