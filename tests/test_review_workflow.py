@@ -1,0 +1,75 @@
+"""The review loop through the project's own commands, against a real local Argilla server.
+
+before-review (data ... aggregate, review-push) on the CoNLL fixture, one train sentence corrected and
+one discarded through the SDK, then review-pull and aggregate: corpus/train.spacy changes exactly
+there, and nothing else in it does.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+from scripts.util import read_docs
+from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
+
+from .conftest import FIXTURE_CONLL, ROOT
+
+
+def run(root, server, *args):
+    env = {**os.environ, **server.env(), "CONLL_DIR": str(FIXTURE_CONLL)}
+    cmd = [sys.executable, "-m", "spacy", "project", "run", args[0], str(root), *args[1:],
+           "--vars.argilla_dataset", "review-workflow", "--vars.review_train_sample", "0"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    return proc.stdout
+
+
+def ents(doc):
+    return [(e.start, e.end, e.label_) for e in doc.ents]
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("project.yml", "scripts", "configs"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    return tmp_path
+
+
+def test_reviews_change_the_training_data_exactly_where_submitted(project, argilla_server):  # noqa: F811
+    import argilla as rg
+
+    run(project, argilla_server, "before-review")
+    before = {d.user_data["index"]: d for d in read_docs(project / "corpus" / "train.spacy")}
+    weak = read_docs(project / "corpus" / "train_aggregated.spacy")
+    # a sentence the vote labelled (it is in the training set) and one it did not
+    fixed = next(d for d in weak if d.user_data["index"] in before and len(before[d.user_data["index"]].ents))
+    dropped = next(d for d in weak if d.user_data["index"] in before and d is not fixed)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        client = rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
+        dataset = client.datasets(name="review-workflow", workspace="argilla")
+        records = {r.id: r for r in dataset.records()}
+        assert len(records) == len(weak) + len(read_docs(project / "corpus" / "dev_aggregated.spacy"))
+        rec = records[f"train-{fixed.user_data['index']}"]
+        # the reviewer says: the first two tokens are one ORG, and nothing else is an entity
+        end = len(" ".join(t.text for t in fixed[:2]))
+        rec.responses.add(rg.Response("entities", [{"start": 0, "end": end, "label": "ORG"}],
+                                      user_id=client.me.id, status="submitted"))  # fmt: skip
+        gone = records[f"train-{dropped.user_data['index']}"]
+        gone.responses.add(rg.Response("entities", [], user_id=client.me.id, status="discarded"))
+        dataset.records.log([rec, gone])
+
+    run(project, argilla_server, "review-pull")
+    out = run(project, argilla_server, "aggregate")
+    assert "1 reviewed, 1 discarded" in out.replace("\n", " ")
+    after = {d.user_data["index"]: d for d in read_docs(project / "corpus" / "train.spacy")}
+    assert ents(after[fixed.user_data["index"]]) == [(0, 2, "ORG")]
+    assert dropped.user_data["index"] not in after
+    for index, doc in before.items():
+        if index not in (fixed.user_data["index"], dropped.user_data["index"]) and index in after:
+            assert ents(after[index]) == ents(doc), index
