@@ -34,13 +34,17 @@ def resample(docs, factor: int, seed: int):
 
 def measure(cmd: List[str]) -> Dict:
     """Run `cmd`; wall-clock seconds and the process's peak RSS in MB."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()[-2000:]}")
-    proc.stderr.close()
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: progress bars would fill a pipe and block
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            err.seek(0)
+            lines = [l for l in err.read().decode(errors="replace").replace("\r", "\n").splitlines() if "it/s]" not in l
+                     and "doc/s]" not in l and "shard/s]" not in l]  # fmt: skip
+            raise RuntimeError(f"{' '.join(cmd)} exited with {code}: " + "\n".join(lines[-20:]))
     return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
