@@ -49,7 +49,8 @@ def measure(cmd: List[str]) -> Dict:
 
 
 def run_benchmark(train_gold: Path, dev_annotated: Path, selection: Path, factors: List[int],
-                  n_process: int, labels: str, seed: int = 0) -> List[Dict]:
+                  n_process: int, labels: str, seed: int = 0, preset: str = "tutorial",
+                  gazetteers: str = "corpus/gazetteers") -> List[Dict]:
     """Time annotate (1 and n processes) and aggregate on the corpus at each size factor."""
     py = sys.executable
     docs = read_docs(train_gold)
@@ -62,7 +63,7 @@ def run_benchmark(train_gold: Path, dev_annotated: Path, selection: Path, factor
             annotated = tmp / f"train_x{factor}_annotated.spacy"
             for n in sorted({1, n_process}):
                 m = measure([py, "-m", "scripts.annotate", str(corpus), str(annotated), "--labels", labels,
-                             "--n-process", str(n), "--drop-gold"])  # fmt: skip
+                             "--n-process", str(n), "--drop-gold", "--preset", preset, "--gazetteers", gazetteers])  # fmt: skip
                 rows.append({"step": "annotate", "factor": factor, "docs": n_docs, "n_process": n, **m,
                              "docs_per_second": round(n_docs / m["seconds"], 1)})  # fmt: skip
             m = measure([py, "-m", "scripts.aggregate", str(annotated), str(dev_annotated), str(selection),
@@ -86,12 +87,14 @@ def main(
     factors: str = typer.Option("1,10,50", "--factors", help="Corpus sizes, as multiples of the train set"),
     n_process: int = typer.Option(0, "--n-process", "-n", help="Processes for the parallel run (0: all cores)"),
     labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
+    preset: str = typer.Option("tutorial", "--preset", help="Labelling functions: tutorial or full"),
+    gazetteers: str = typer.Option("corpus/gazetteers", "--gazetteers", help="Folder of build_gazetteers' files"),
 ):
     # fmt: on
     """Measure annotate and aggregate throughput and memory at growing corpus sizes."""
     n_process = n_process or os.cpu_count() or 1
     rows = run_benchmark(train_gold, dev_annotated, selection, [int(f) for f in factors.split(",")],
-                         n_process, labels)  # fmt: skip
+                         n_process, labels, preset=preset, gazetteers=gazetteers)  # fmt: skip
     write_json(output, {"cpu_count": os.cpu_count(), "rows": rows})
     table = markdown_table(COLUMNS, [[r[c] for c in COLUMNS] for r in rows])
     write_text(output.with_suffix(".md"), f"# annotate and aggregate benchmark ({os.cpu_count()} cores)\n\n{table}")

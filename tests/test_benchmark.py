@@ -26,7 +26,8 @@ def test_benchmark_writes_rows_for_each_step_and_size(tmp_path):
     write_docs(tmp_path / "dev_annotated.spacy", dev)
     write_json(tmp_path / "sel.json", selection(score_functions(dev, ["ORG"], 0.7), 0.7))
     benchmark.main(tmp_path / "train_gold.spacy", tmp_path / "dev_annotated.spacy", tmp_path / "sel.json",
-                   tmp_path / "bench.json", factors="1,2", n_process=2, labels="ORG")  # fmt: skip
+                   tmp_path / "bench.json", factors="1,2", n_process=2, labels="ORG", preset="tutorial",
+                   gazetteers=str(tmp_path))  # fmt: skip
     rows = json.loads((tmp_path / "bench.json").read_text())["rows"]
     assert [(r["step"], r["factor"], r["n_process"]) for r in rows] == [
         ("annotate", 1, 1), ("annotate", 1, 2), ("aggregate", 1, 1),

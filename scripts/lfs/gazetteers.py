@@ -1,0 +1,69 @@
+"""Gazetteer labelling functions: skweak tries over the lexicons of scripts/build_gazetteers.py.
+
+Each lexicon gives two functions, one case-sensitive ("Japan") and one case-insensitive with
+skweak's extra checks (also "JAPAN" in a headline, never a lower-case "japan"). Person names are
+not matched alone (too many surnames are words: Young, White, Bush); `full_name` instead wants a
+known first name followed by a capitalised word.
+"""
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, Iterator, List, Sequence, Tuple
+
+import srsly
+from skweak.gazetteers import GazetteerAnnotator, Trie
+from spacy.tokens import Doc
+
+from .heuristics import FUNCTION_WORDS, is_name_word
+
+SpanTuple = Tuple[int, int, str]
+# The files build_gazetteers writes, and the lexicons used as gazetteers (the others feed heuristics).
+TRIE_LEXICONS = ("places", "cities", "nationalities")
+FILES = TRIE_LEXICONS + ("person_names", "legal_suffixes")
+
+
+class GazetteerMissing(FileNotFoundError):
+    pass
+
+
+@lru_cache(maxsize=None)
+def load_lexicon(folder: str, name: str) -> Dict:
+    path = Path(folder) / f"{name}.json"
+    if not path.exists():
+        raise GazetteerMissing(f"{path} does not exist: build the gazetteers with `python -m scripts.build_gazetteers {folder}`")
+    return srsly.read_json(path)
+
+
+def tries(data: Dict, labels: Sequence[str]) -> Dict[str, Trie]:
+    """One skweak Trie per label of a lexicon (only the project's labels)."""
+    return {label: Trie(entries) for label, entries in data["entries"].items() if label in labels}
+
+
+def gazetteer_annotators(folder: str, name: str, labels: Sequence[str]) -> List[GazetteerAnnotator]:
+    """The cased and uncased skweak gazetteers of one lexicon ([] if it has none of the labels)."""
+    t = tries(load_lexicon(folder, name), labels)
+    if not t:
+        return []
+    return [GazetteerAnnotator(f"{name}_cased", t, case_sensitive=True),
+            GazetteerAnnotator(f"{name}_uncased", t, case_sensitive=False)]  # fmt: skip
+
+
+def full_name(doc: Doc, first_names: frozenset) -> Iterator[SpanTuple]:
+    """A known first name and one or two more capitalised words: "Franz Fischler", "Bill Clinton" -> PER.
+
+    Names in capitals are skipped (headlines), as are runs whose first word ends a sentence start
+    such as "The"; a run of more than three words is an organisation or a title, not a person.
+    """
+    n = len(doc)
+    i = 0
+    while i < n - 1:
+        word = doc[i].text
+        if word in first_names and word not in FUNCTION_WORDS and is_name_word(doc[i + 1].text):
+            j = i + 1
+            while j < n and is_name_word(doc[j].text) and not doc[j].text.isupper():
+                j += 1
+            before_ok = i == 0 or not is_name_word(doc[i - 1].text)
+            if 2 <= j - i <= 3 and before_ok:
+                yield i, j, "PER"
+            i = max(j, i + 1)
+        else:
+            i += 1

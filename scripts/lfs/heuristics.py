@@ -1,0 +1,276 @@
+"""Heuristic labelling functions for the structure of Reuters news-wire (CoNLL 2003).
+
+Each function takes a spaCy Doc (one CoNLL sentence) and yields (start, end, label) token spans.
+They use the surface form only (no model): capitalisation, numbers, punctuation and a few cue words.
+"""
+import re
+from typing import Iterator, List, Sequence, Tuple
+
+from spacy.tokens import Doc
+
+SpanTuple = Tuple[int, int, str]
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NUMBER_RE = re.compile(r"^[-+]?(\d+([.,:/-]\d+)*|\.\d+)[%]?$")
+# Words that start a sentence in capitals without being a name.
+FUNCTION_WORDS = frozenset(
+    "A An The This That These Those It Its He She They We I You His Her Their Our In On At Of For By With From "
+    "To But And Or If When While After Before As So Not No Yes There Here What Who Which Why How All Some Any "
+    "Mr Mrs Ms Dr".split()
+)  # fmt: skip
+PERSON_TITLES = frozenset(
+    "Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Lady Lord President Premier Minister Chancellor Senator Sen. Rep. "
+    "Governor Gov. King Queen Prince Princess Pope Judge Justice General Gen. Colonel Col. Major Captain "
+    "Capt. Lieutenant Sergeant Sgt. Commander Ambassador Secretary Spokesman spokesman spokeswoman Chairman "
+    "chairman Director director Professor Prof. Rev. Reverend Father Sheikh Archbishop Bishop Cardinal "
+    "coach striker midfielder defender goalkeeper captain manager forward batsman bowler rider driver "
+    "champion seed compatriot teammate veteran leader minister president premier actor singer author".split()
+)  # fmt: skip
+ORG_END = frozenset(
+    "Inc Inc. Corp Corp. Corporation Co Co. Ltd Ltd. Plc PLC plc Group Holdings Bank Bancorp Airlines Airways "
+    "Party Council Association Union Commission Committee Ministry Agency Federation Institute University "
+    "College Club Board Bureau Organisation Organization Department Office Authority Exchange Fund Trust "
+    "Securities Capital Partners Industries Motors Systems Technologies Communications Telecom Television "
+    "Newspaper Times Post Journal Herald News Press Front Army Navy Police Court Parliament Assembly "
+    "Congress Senate Cabinet Foundation Society League Institute Reserve Church Movement".split()
+)  # fmt: skip
+ORG_START = frozenset("Bank University Ministry Council Bureau Association Federation Union".split())
+# Football clubs: "Norwich City" is a city, "Blackburn Rovers" and "Real Madrid" are clubs.
+CLUB_END = frozenset("United Rovers Athletic Athletico Wanderers Albion Hotspur FC Dynamo Sporting Olympique".split())
+CLUB_START = frozenset("Real Dynamo Dinamo Sporting Olympique Inter Atletico Athletic Borussia Racing".split())
+MISC_END = frozenset(
+    "Cup Open Championship Championships Games Olympics Grand Prix Prize Trophy Tour Classic Masters "
+    "Award Awards War Act Treaty Accord Agreement Derby Marathon Series Rally".split()
+)  # fmt: skip
+CONNECTORS = frozenset({"of", "for", "de", "du", "der", "von", "van", "la", "&"})
+
+
+def is_name_word(text: str) -> bool:
+    """A word that can be part of a name: "Fischler", "U.S.", "McDonald", "O'Neill", "AC"."""
+    if not text[:1].isupper():
+        return False
+    return any(c.isalpha() for c in text) and not NUMBER_RE.match(text)
+
+
+def name_runs(doc: Doc, connectors: bool = False) -> List[Tuple[int, int]]:
+    """Maximal runs of name words, optionally joined by connectors ("Bank of England")."""
+    runs, i, n = [], 0, len(doc)
+    while i < n:
+        if not is_name_word(doc[i].text):
+            i += 1
+            continue
+        j = i + 1
+        while j < n:
+            if is_name_word(doc[j].text):
+                j += 1
+            elif connectors and doc[j].text in CONNECTORS and j + 1 < n and is_name_word(doc[j + 1].text):
+                j += 2
+            else:
+                break
+        runs.append((i, j))
+        i = j
+    return runs
+
+
+def _strip_function_words(doc: Doc, start: int, end: int) -> int:
+    while start < end and doc[start].text in FUNCTION_WORDS:
+        start += 1
+    return start
+
+
+def is_number(text: str) -> bool:
+    return bool(NUMBER_RE.match(text))
+
+
+def is_table_value(text: str) -> bool:
+    """A cell of a results table: a number, a score ("133-5", "10-0-43-2") or an empty cell ("-")."""
+    return is_number(text) or text in ("-", "--") or bool(re.match(r"^\d+(-\d+)+$", text))
+
+
+def _paren_end(doc: Doc, i: int) -> int:
+    """If doc[i] opens a short parenthesis ("( B )", "( Germany )"), the index after it; else i."""
+    if i < len(doc) and doc[i].text == "(":
+        for j in range(i + 1, min(i + 5, len(doc))):
+            if doc[j].text == ")":
+                return j + 1
+    return i
+
+
+def _team(doc: Doc, i: int, max_words: int = 4) -> int:
+    """End of a team name starting at i: name words, then a short code in parentheses that CoNLL counts
+    as part of the name ("Radnicki ( N )", "Mladost ( BJ )"); i if none."""
+    j = i
+    while j < len(doc) and j - i < max_words and is_name_word(doc[j].text):
+        j += 1
+    if j > i and j + 2 < len(doc) and doc[j].text == "(" and doc[j + 2].text == ")":
+        code = doc[j + 1].text
+        if code.isupper() and code.isalpha() and len(code) <= 3:
+            j += 3
+    return j
+
+
+def sports_table_row(doc: Doc, first_names: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A row of a results table: a name, then only numbers ("Kansas City 61 74 .452 20",
+    "TEXAS 75 58 .564 -", "Zeleznik ( B ) 4 1 0 3 4 7 3") -> ORG. At least two values must follow.
+
+    Rows of golfers or athletes ("Colin Montgomerie 66 67", "J. Adams 4 0") start with a first
+    name or an initial and are left out.
+    """
+    j = _team(doc, 0)
+    if j > 1 and (doc[0].text in first_names or re.match(r"^[A-Z]\.$", doc[0].text)):
+        return
+    rest = [t.text for t in doc[_paren_end(doc, j):]]
+    if 0 < j and len(rest) >= 2 and all(is_table_value(t) for t in rest) and any(is_number(t) for t in rest):
+        yield 0, j, "ORG"
+
+
+def sports_score_line(doc: Doc) -> Iterator[SpanTuple]:
+    """Two teams, each followed by its score: "Bayern Munich 2 Hamburg 1", "MILWAUKEE 5 Minnesota 4 ( in 12 )",
+    "Zemun 1 Rad ( B ) 0" -> two ORG. Countries in parentheses ("Alba ( Germany ) 75") are skipped."""
+    a_end = _team(doc, 0)
+    i = _paren_end(doc, a_end)
+    if a_end == 0 or i >= len(doc) or not doc[i].text.isdigit():
+        return
+    b_start = i + 1
+    b_end = _team(doc, b_start)
+    k = _paren_end(doc, b_end)
+    if b_end == b_start or k >= len(doc) or not doc[k].text.isdigit():
+        return
+    if _paren_end(doc, k + 1) != len(doc) and k + 1 != len(doc):
+        return
+    yield 0, a_end, "ORG"
+    yield b_start, b_end, "ORG"
+
+
+def fixture_at(doc: Doc) -> Iterator[SpanTuple]:
+    """A baseball fixture in capitals: "BOSTON AT OAKLAND" -> the visitors ORG, the venue LOC (as CoNLL has it)."""
+    words = [t.text for t in doc]
+    if "AT" not in words:
+        return
+    i = words.index("AT")
+    if 0 < i < len(words) - 1 and all(w.isupper() and w.replace(".", "").isalpha() for w in words[:i] + words[i + 1 :]):
+        yield 0, i, "ORG"
+        yield i + 1, len(words), "LOC"
+
+
+def fixture(doc: Doc, countries: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A fixture: "East Fife v Clydebank", "St Johnstone v Hearts" -> ORG, unless the side is a country
+    (national teams are LOC in CoNLL: "England v Pakistan")."""
+    for i, tok in enumerate(doc):
+        if tok.text not in ("v", "vs", "vs."):
+            continue
+        k = i
+        while k > 0 and i - k < 4 and is_name_word(doc[k - 1].text):
+            k -= 1
+        j = _team(doc, i + 1)
+        if k < i and j > i + 1:
+            for start, end in ((k, i), (i + 1, j)):
+                if doc[start:end].text.lower() not in countries:
+                    yield start, end, "ORG"
+
+
+def name_with_country(doc: Doc) -> Iterator[SpanTuple]:
+    """Athletes in results: "Michael Johnson ( U.S. ) 19.32" -> PER "Michael Johnson", LOC "U.S."."""
+    n = len(doc)
+    for i in range(n - 2):
+        if doc[i].text != "(":
+            continue
+        j = i + 1
+        while j < n and j - i <= 3 and is_name_word(doc[j].text):
+            j += 1
+        if j == i + 1 or j >= n or doc[j].text != ")":
+            continue
+        k = i
+        while k > 0 and i - k < 4 and is_name_word(doc[k - 1].text):
+            k -= 1
+        if k == i:
+            continue
+        k = _strip_function_words(doc, k, i)
+        ranked = i - k == 1 and k > 0 and is_number(doc[k - 1].text.rstrip(".")) and not doc[k].text.isupper()
+        if i - k >= 2 or ranked:  # "Michael Johnson ( U.S. )" or "3. Johnson ( U.S. )"
+            yield k, i, "PER"
+            yield i + 1, j, "LOC"
+
+
+def dateline(doc: Doc) -> Iterator[SpanTuple]:
+    """The dateline that opens an article: "BRUSSELS 1996-08-22", "SAO PAULO 1996-08-22" -> LOC."""
+    n = len(doc)
+    if n < 2 or not DATE_RE.match(doc[n - 1].text):
+        return
+    words = [t.text for t in doc[: n - 1]]
+    if words and all(w.isupper() or w == "," for w in words) and words[0] != ",":
+        start = 0
+        for i, w in enumerate(words + [","]):
+            if w == ",":
+                if i > start:
+                    yield start, i, "LOC"
+                start = i + 1
+
+
+def newsroom_byline(doc: Doc) -> Iterator[SpanTuple]:
+    """The byline that closes an article: "-- Brussels Newsroom +32 2 287 6800" -> ORG "Brussels Newsroom"."""
+    for i, tok in enumerate(doc):
+        if tok.text == "Newsroom" and i > 0:
+            k = i
+            while k > 0 and is_name_word(doc[k - 1].text):
+                k -= 1
+            if k < i:
+                yield k, i + 1, "ORG"
+
+
+def person_title(doc: Doc) -> Iterator[SpanTuple]:
+    """A title or role, then a name: "Mr Fischler", "President Bill Clinton", "striker Alan Shearer" -> PER.
+
+    The name must not be followed by "of" (President of France) and is at most three words.
+    """
+    n = len(doc)
+    i = 0
+    while i < n - 1:
+        if doc[i].text in PERSON_TITLES and is_name_word(doc[i + 1].text) and doc[i + 1].text not in PERSON_TITLES:
+            j = i + 1
+            while j < n and j - i <= 3 and is_name_word(doc[j].text) and not doc[j].text.isupper():
+                j += 1
+            if j > i + 1 and (j >= n or doc[j].text != "of") and not doc[i + 1].text.isupper():
+                yield i + 1, j, "PER"
+            i = j
+        else:
+            i += 1
+
+
+def org_keyword(doc: Doc) -> Iterator[SpanTuple]:
+    """A name run ending in an organisation word ("Bundesbank" no; "Deutsche Bank", "Labour Party") or
+    starting with one followed by "of" ("Bank of England") -> ORG."""
+    for start, end in name_runs(doc, connectors=True):
+        start = _strip_function_words(doc, start, end)
+        if end - start < 2:
+            continue
+        if doc[end - 1].text in ORG_END or (doc[start].text in ORG_START and doc[start + 1].text == "of"):
+            yield start, end, "ORG"
+
+
+def club_keyword(doc: Doc) -> Iterator[SpanTuple]:
+    """A football club: a name run ending or starting with a club word ("Blackburn Rovers", "Real Madrid",
+    "Dynamo Kiev") -> ORG. Runs in capitals (headlines) are left to the models."""
+    for start, end in name_runs(doc):
+        start = _strip_function_words(doc, start, end)
+        if end - start < 2 or doc[start:end].text.isupper():
+            continue
+        if doc[end - 1].text in CLUB_END or doc[start].text in CLUB_START:
+            yield start, end, "ORG"
+
+
+def misc_keyword(doc: Doc) -> Iterator[SpanTuple]:
+    """A name run ending in an event word: "World Cup", "U.S. Open", "Tour de France" no -> MISC."""
+    for start, end in name_runs(doc):
+        start = _strip_function_words(doc, start, end)
+        if end - start >= 2 and doc[end - 1].text in MISC_END and not doc[start:end].text.isupper():
+            yield start, end, "MISC"
+
+
+def legal_suffix(doc: Doc, suffixes: Sequence[str]) -> Iterator[SpanTuple]:
+    """A name run ending in a company legal form from the gazetteer: "Siemens AG", "Fiat SpA" -> ORG."""
+    lower = {s.lower() for s in suffixes}
+    for start, end in name_runs(doc, connectors=True):
+        start = _strip_function_words(doc, start, end)
+        if end - start >= 2 and doc[end - 1].text.rstrip(".").lower() in lower and not doc[start:end].text.isupper():
+            yield start, end, "ORG"

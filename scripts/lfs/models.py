@@ -1,0 +1,158 @@
+"""Model-based labelling functions: pretrained spaCy pipelines, OntoNotes labels mapped to CoNLL.
+
+Each function runs one installed pipeline through `nlp.pipe` (batched, only the components NER
+needs) on fresh Docs built from the gold tokens, so the tokenisation never changes. CoNLL's
+headlines and sports tables are in capitals ("SOCCER - JAPAN GET LUCKY WIN"), where models trained
+on mixed case see nothing: the truecase variant re-runs such sentences with their capitalised words
+title-cased (common words lower-cased) and keeps the entities found there.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc, Span
+
+from ..evaluate import ONTONOTES_TO_CONLL
+
+SpanTuple = Tuple[int, int, str]
+# Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
+LEADING_DROP = frozenset({"the", "The", "THE", "a", "an"})
+_PIPELINES: Dict[str, object] = {}
+
+
+def load_pipeline(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
+    """`spacy.load(name)` with only the components in `keep` (cached per process)."""
+    if (name, keep) not in _PIPELINES:
+        import spacy
+
+        names = spacy.load(name).component_names
+        _PIPELINES[name, keep] = spacy.load(name, exclude=[p for p in names if p not in keep])
+    return _PIPELINES[name, keep]
+
+
+def load_ner(name: str):
+    """The pipeline with only what NER needs."""
+    return load_pipeline(name, ("tok2vec", "ner"))
+
+
+def load_tagger(name: str):
+    """The pipeline with only what the part-of-speech tagger needs."""
+    return load_pipeline(name, ("tok2vec", "tagger"))
+
+
+def is_caps_sentence(words: Sequence[str]) -> bool:
+    """Most cased words are in capitals (headlines, datelines, sports tables)."""
+    cased = [w for w in words if any(c.isalpha() for c in w) and len(w) > 1]
+    if not cased:
+        return False
+    upper = sum(1 for w in cased if w.isupper())
+    return upper >= 1 and upper / len(cased) >= 0.8
+
+
+PROPER_TAGS = frozenset({"NNP", "NNPS"})
+
+
+def truecase(words: Sequence[str], proper: Sequence[bool]) -> List[str]:
+    """Title-case the capitalised words judged proper, lower-case the others.
+
+    "SHEARER NAMED AS ENGLAND CAPTAIN" with proper = [1, 0, 0, 1, 0] -> "Shearer named as England captain".
+    Words with a dot or a digit (U.S., F.C., 1996-08-22) and one-letter words keep their form.
+    """
+    out = []
+    for w, is_proper in zip(words, proper):
+        if not w.isupper() or len(w) < 2 or any(c.isdigit() or c == "." for c in w):
+            out.append(w)
+        elif is_proper and w.lower() not in STOP_WORDS:
+            out.append(w.title())
+        else:
+            out.append(w.lower())
+    return out
+
+
+def proper_words(tagger, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> List[List[bool]]:
+    """Which words of capitalised sentences look like proper nouns, judged by the tagger on three casings.
+
+    Proper if tagged NNP/NNPS when the sentence is lower-cased (the tagger knows "panama", "shearer"),
+    or when both the capitals and the title-cased forms are tagged NNP/NNPS while the lower-cased
+    word is still a noun ("LEICESTERSHIRE", "ROTOR"). A common noun (VICTORY, RESULTS) or a verb
+    (TAKE, NAMED) fails both tests.
+    """
+    variants = []
+    for words in sentences:
+        variants += [list(words), [w.lower() for w in words], [w.title() for w in words]]
+    docs = (Doc(tagger.vocab, words=v) for v in variants)
+    tags = [[t.tag_ for t in d] for d in tagger.pipe(docs, batch_size=batch_size)]
+    out = []
+    for i in range(len(sentences)):
+        caps, low, title = tags[3 * i : 3 * i + 3]
+        out.append([
+            lo in PROPER_TAGS or (ca in PROPER_TAGS and ti in PROPER_TAGS and lo.startswith("NN"))
+            for ca, lo, ti in zip(caps, low, title)
+        ])  # fmt: skip
+    return out
+
+
+def map_entity(doc: Doc, start: int, end: int, label: str, labels: Sequence[str]) -> Optional[SpanTuple]:
+    """OntoNotes -> CoNLL label, trimmed to CoNLL's conventions; None if nothing is left or wanted.
+
+    Leading determiners, everything up to a dash ("CRICKET - LEICESTERSHIRE"), everything from an
+    opening parenthesis ("Osmond Ezinwa ( Nigeria") and trailing lower-case words ("Interfax news
+    agency") are cut; a span without a capital letter ("no-new-tax") is dropped.
+    """
+    conll = ONTONOTES_TO_CONLL.get(label)
+    if conll is None or conll not in labels:
+        return None
+    while start < end and doc[start].text in LEADING_DROP:
+        start += 1
+    dashes = [i for i in range(start, end) if doc[i].text in ("-", "--")]
+    if dashes:  # "CRICKET - LEICESTERSHIRE" from a headline: the sport is no part of the name
+        start = dashes[-1] + 1
+    for i in range(start, end):
+        if doc[i].text in ("(", ")"):
+            end = i
+            break
+    while end > start and doc[end - 1].text.isalpha() and doc[end - 1].text.islower():
+        end -= 1
+    if start >= end or not any(c.isupper() for c in doc[start:end].text):
+        return None
+    return start, end, conll
+
+
+class ModelFunction:
+    """One spaCy pipeline as a labelling function over batches of docs.
+
+    mode "plain": the gold words as they are, every sentence (or, with skip_caps, every sentence
+    not in capitals);
+    mode "truecase": only the sentences in capitals, re-run with `truecase` words.
+    """
+
+    def __init__(self, name: str, model: str, labels: Sequence[str], mode: str = "plain", batch_size: int = 256,
+                 skip_caps: bool = False):
+        if mode not in ("plain", "truecase"):
+            raise ValueError(f"unknown mode {mode!r}")
+        self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
+        self.skip_caps = skip_caps
+
+    def inputs(self, docs: Sequence[Doc]) -> Tuple[List[Doc], List[List[str]]]:
+        """The docs the function looks at, and the words the model sees for each."""
+        if self.mode == "plain":
+            todo = [d for d in docs if not (self.skip_caps and is_caps_sentence([t.text for t in d]))]
+            return todo, [[t.text for t in d] for d in todo]
+        todo = [d for d in docs if is_caps_sentence([t.text for t in d])]
+        words = [[t.text for t in d] for d in todo]
+        proper = proper_words(load_tagger(self.model), words, self.batch_size)
+        return todo, [truecase(w, p) for w, p in zip(words, proper)]
+
+    def annotate(self, docs: Sequence[Doc]) -> None:
+        """Write `doc.spans[self.name]` on every doc (empty where the function abstains)."""
+        for doc in docs:
+            doc.spans[self.name] = []
+        nlp = load_ner(self.model)
+        todo, words = self.inputs(docs)
+        inputs = [Doc(nlp.vocab, words=w, spaces=[bool(t.whitespace_) for t in d]) for d, w in zip(todo, words)]
+        for doc, pred in zip(todo, nlp.pipe(inputs, batch_size=self.batch_size)):
+            spans = (map_entity(doc, e.start, e.end, e.label_, self.labels) for e in pred.ents)
+            doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in filter(None, spans)]
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.annotate([doc])
+        return doc

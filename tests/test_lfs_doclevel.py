@@ -1,0 +1,140 @@
+"""Document-level labelling functions: articles merged and split back, history, majority, propagation,
+sports teams; and the annotator never splits an article across chunks or shards."""
+
+from spacy.tokens import Span
+
+from scripts.annotate import shard_bounds
+from scripts.lfs import LabellingFunctions
+from scripts.lfs import doclevel as dl
+
+LABELS = ["PER", "ORG", "LOC", "MISC"]
+
+
+def article(make_doc, sentences, doc_id=0, spans=None, split="dev"):
+    """Sentence Docs of one article; spans = {sentence number: {group: [(start, end, label)]}}."""
+    docs = []
+    for k, text in enumerate(sentences):
+        docs.append(make_doc(text, spans=(spans or {}).get(k), split=split, index=k, doc_id=doc_id))
+    return docs
+
+
+def groups(doc, name):
+    return [(doc[s.start:s.end].text, s.label_) for s in doc.spans[name]]
+
+
+def test_document_groups(make_doc):
+    docs = article(make_doc, ["a", "b"], 0) + article(make_doc, ["c"], 1) + article(make_doc, ["d"], 0, split="test")
+    assert dl.document_groups(docs) == [[0, 1], [2], [3]]
+
+
+def test_merge_and_split_back(make_doc):
+    docs = article(make_doc, ["Franz Fischler said", "Fischler left"], spans={0: {"md": [(0, 2, "PER")]}})
+    merged, offsets = dl.merge(docs, ["md"])
+    assert offsets == [0, 3] and [t.is_sent_start for t in merged] == [True, False, False, True, False]
+    assert [(s.text, s.label_) for s in merged.spans["md"]] == [("Franz Fischler", "PER")]
+    back = dl.split_back([(3, 4, "PER"), (2, 4, "ORG"), (0, 2, "PER")], offsets, [3, 2])
+    assert back == {0: [(0, 2, "PER")], 1: [(0, 1, "PER")]}  # (2, 4) crosses the sentences: dropped
+
+
+def test_document_history_and_majority(make_doc):
+    docs = article(make_doc, ["Franz Fischler said on Monday", "Fischler left .", "Fischler came back ."],
+                   spans={0: {"md": [(0, 2, "PER")]}, 2: {"md": [(0, 1, "PER")]}})  # fmt: skip
+    funcs = dl.DocumentFunctions(["md"], LABELS)
+    funcs.annotate(docs)
+    assert groups(docs[1], "doc_history") == [("Fischler", "PER")]  # the later mention inherits the label
+    assert groups(docs[0], "doc_history") == []  # the first mention is the source, not a new span
+    assert groups(docs[1], "doc_majority_cased") == [("Fischler", "PER")]
+    # a name seen only once (and never in full) gets nothing
+    other = article(make_doc, ["Smith said .", "Jones left ."], doc_id=5)
+    funcs.annotate(other)
+    assert all(list(d.spans[n]) == [] for d in other for n in funcs.names)
+
+
+def test_document_functions_do_not_cross_articles(make_doc):
+    a = article(make_doc, ["Franz Fischler said", "he left"], 0, spans={0: {"md": [(0, 2, "PER")]}})
+    b = article(make_doc, ["Fischler Ltd rose"], 1)
+    dl.DocumentFunctions(["md"], LABELS).annotate(a + b)
+    assert groups(b[0], "doc_history") == []
+
+
+def test_propagate(make_doc):
+    docs = article(make_doc, ["Derbyshire 471 302", "Derbyshire beat Kent .", "derbyshire"],
+                   spans={0: {"sports_table_row": [(0, 1, "ORG")]}})  # fmt: skip
+    funcs = dl.DocumentFunctions([], LABELS, seeds=["sports_table_row"])
+    funcs.annotate(docs)
+    assert groups(docs[1], "doc_propagate") == [("Derbyshire", "ORG")]
+    assert groups(docs[0], "doc_propagate") == [("Derbyshire", "ORG")]
+    assert groups(docs[2], "doc_propagate") == []  # case-sensitive
+    # a string with two labels equally often is left alone
+    tie = article(make_doc, ["Jordan 1 2", "Jordan said"], doc_id=3,
+                  spans={0: {"a": [(0, 1, "ORG")]}, 1: {"b": [(0, 1, "PER")]}})  # fmt: skip
+    dl.DocumentFunctions([], LABELS, seeds=["a", "b"]).annotate(tie)
+    assert all(list(d.spans["doc_propagate"]) == [] for d in tie)
+
+
+def test_sports_team(make_doc):
+    docs = article(make_doc, ["SOCCER - LEEDS WIN", "LEEDS 1996-08-30", "Leeds beat Germany in Leeds ."],
+                   spans={2: {"md": [(0, 1, "LOC"), (2, 3, "LOC")]}})  # fmt: skip
+    funcs = dl.DocumentFunctions(["md"], LABELS, cities={"leeds"}, countries={"germany"})
+    funcs.annotate(docs)
+    assert groups(docs[2], "sports_team") == [("Leeds", "ORG")]  # Germany stays LOC: a national team
+    assert groups(docs[1], "sports_team") == []  # datelines in capitals name the place
+    news = article(make_doc, ["EU SAYS NO", "Leeds beat Germany ."], doc_id=9, spans={1: {"md": [(0, 1, "LOC")]}})
+    funcs.annotate(news)
+    assert groups(news[1], "sports_team") == []  # not a sports article
+
+
+def test_is_sports_article(make_doc):
+    assert dl.is_sports_article(make_doc("CRICKET - LEICESTERSHIRE TAKE OVER"))
+    assert not dl.is_sports_article(make_doc("EU - FARM MINISTERS MEET"))
+    assert not dl.is_sports_article(make_doc("SOCCER FANS RIOT"))
+
+
+def test_chunks_never_split_an_article(make_doc):
+    docs = []
+    for doc_id in range(4):
+        docs += article(make_doc, ["a", "b", "c"], doc_id)
+    lfs = LabellingFunctions(LABELS, chunk_size=2)
+    chunks = list(lfs._chunks(docs))
+    assert [len(c) for c in chunks] == [3, 3, 3, 3]
+    assert shard_bounds(docs, 4) == [0, 6]
+    assert shard_bounds(docs, 1) == [0, 3, 6, 9]
+
+
+def test_document_vote_reads_only_its_sources(make_doc):
+    docs = article(make_doc, ["Franz Fischler said", "Fischler left"],
+                   spans={0: {"md": [(0, 2, "PER")], "noise": [(0, 2, "ORG")]}})  # fmt: skip
+    funcs = dl.DocumentFunctions(["md"], LABELS)
+    merged, _ = dl.merge(docs, ["md"])
+    assert "noise" not in merged.spans
+    funcs.annotate(docs)
+    assert groups(docs[1], "doc_history") == [("Fischler", "PER")]
+    assert isinstance(docs[1].spans["doc_history"][0], Span)
+
+
+
+
+def test_full_preset_parallel_equals_serial(tmp_path):
+    """With document-level functions, shards must hold whole articles: parallel == serial."""
+    from scripts import build_gazetteers
+    from scripts.annotate import annotate_docs, annotate_parallel
+    from scripts.convert import conll_to_dataset, dataset_to_docs
+
+    from .conftest import FIXTURE_CONLL
+
+    build_gazetteers.main(tmp_path, min_city_population=100000, max_surnames=20000)
+
+    def fixture_docs():
+        return list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / "train.txt"), "train"))
+
+    def as_tuples(docs):
+        return [(d.text, sorted((k, tuple((s.start, s.end, s.label_) for s in g)) for k, g in d.spans.items()))
+                for d in docs]  # fmt: skip
+
+    serial = annotate_docs(fixture_docs(), LABELS, preset="full", gazetteer_dir=str(tmp_path))
+    parallel = annotate_parallel(fixture_docs(), LABELS, n_process=2, shard_size=3, preset="full",
+                                 gazetteer_dir=str(tmp_path))  # fmt: skip
+    assert as_tuples(parallel) == as_tuples(serial)
+    names = {"md", "md_truecase", "sm", "doc_history", "doc_majority_cased", "doc_propagate", "sports_table_row"}
+    assert all(names <= set(d.spans) for d in serial)
+    assert any(len(d.spans["md"]) for d in serial)

@@ -1,0 +1,118 @@
+"""The gazetteers: each lexicon built from its PyPI package is sane, and each gazetteer function fires on
+positive examples and not on negative ones."""
+import json
+
+import pytest
+
+from scripts import build_gazetteers as bg
+from scripts.lfs import build_annotator
+from scripts.lfs import gazetteers as gz
+
+
+@pytest.fixture(scope="module")
+def gazetteer_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gazetteers")
+    bg.main(folder, min_city_population=100000, max_surnames=20000)
+    return folder
+
+
+def entries(folder, name, label):
+    return {" ".join(e) for e in json.loads((folder / f"{name}.json").read_text())["entries"][label]}
+
+
+def test_every_file_records_its_sources(gazetteer_dir):
+    for name in gz.FILES:
+        data = json.loads((gazetteer_dir / f"{name}.json").read_text())
+        assert data["sources"] and all(s["package"] and s["version"] for s in data["sources"])
+
+
+def test_places_lexicon(gazetteer_dir):
+    places = entries(gazetteer_dir, "places", "LOC")
+    assert {"Germany", "United States", "Russia", "Iran", "South Korea", "Europe", "Texas", "Bosnia and Herzegovina"} <= places
+    assert not {"Of", "The", "Korea, Republic of"} & places
+    assert all(p == p.strip() and "," not in p for p in places)
+
+
+def test_cities_lexicon(gazetteer_dir):
+    cities = entries(gazetteer_dir, "cities", "LOC")
+    assert {"London", "Brussels", "Sao Paulo", "New York City", "Tokyo"} <= cities
+    assert not {"Reading", "Bath", "Of", "Split"} & cities  # everyday words that are also towns
+    assert 1000 < len(cities) < 20000
+
+
+def test_nationalities_lexicon(gazetteer_dir):
+    misc = entries(gazetteer_dir, "nationalities", "MISC")
+    assert {"German", "Germans", "Iraqi", "Iraqis", "Chinese", "English", "French", "Arabic"} <= misc
+    assert not {"Chineses", "Britishs", "Germen"} & misc
+    assert all(" or " not in m and "," not in m for m in misc)  # "Antiguan or Barbudan" was split
+
+
+def test_person_names_lexicon(gazetteer_dir):
+    data = json.loads((gazetteer_dir / "person_names.json").read_text())
+    first, last = set(data["first_names"]), data["surnames"]
+    assert {"John", "Mary", "Franz"} & first == {"John", "Mary"} | ({"Franz"} & first)
+    assert all(n.istitle() and " " not in n for n in first)
+    assert last[0] == "Smith" and len(last) == 20000 and all(" " not in n for n in last)
+
+
+def test_legal_suffixes_lexicon(gazetteer_dir):
+    suffixes = set(json.loads((gazetteer_dir / "legal_suffixes.json").read_text())["suffixes"])
+    assert {"ag", "ltd", "plc", "gmbh", "spa"} <= {s.lower() for s in suffixes}
+    assert not {"as", "at", "and", "the", "of"} & {s.lower() for s in suffixes}  # English words would fire everywhere
+
+
+def test_missing_gazetteer_says_how_to_build_it(tmp_path):
+    with pytest.raises(gz.GazetteerMissing, match="build_gazetteers"):
+        gz.load_lexicon(str(tmp_path), "places")
+
+
+@pytest.mark.parametrize("name,text,expected", [
+    ("places_cased", "talks in Germany and South Korea", [("Germany", "LOC"), ("South Korea", "LOC")]),
+    ("places_uncased", "SOCCER - GERMANY BEAT IRAN", [("GERMANY", "LOC"), ("IRAN", "LOC")]),
+    ("cities_cased", "he flew to Brussels", [("Brussels", "LOC")]),
+    ("cities_uncased", "RESULTS IN BRUSSELS", [("BRUSSELS", "LOC")]),
+    ("nationalities_cased", "the German and Iraqi envoys", [("German", "MISC"), ("Iraqi", "MISC")]),
+    ("nationalities_uncased", "WINS FOR GERMANS", [("GERMANS", "MISC")]),
+])  # fmt: skip
+def test_gazetteer_functions(make_doc, gazetteer_dir, name, text, expected):
+    annotator = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), name.rsplit("_", 1)[0],
+                                                            ["PER", "ORG", "LOC", "MISC"])}[name]  # fmt: skip
+    doc = annotator(make_doc(text))
+    assert [(s.text, s.label_) for s in doc.spans[name]] == expected
+
+
+@pytest.mark.parametrize("name,text", [
+    ("places_cased", "GERMANY and germany"),  # capitals and lower case need the uncased variant
+    ("places_uncased", "the chad and the jordan"),  # lower case is never a name
+    ("cities_cased", "reading in bath"),
+    ("cities_uncased", "he flew to brussels"),
+    ("nationalities_cased", "french fries"),
+    ("nationalities_uncased", "french fries and german measles"),
+])  # fmt: skip
+def test_gazetteer_functions_negative(make_doc, gazetteer_dir, name, text):
+    annotator = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), name.rsplit("_", 1)[0],
+                                                            ["PER", "ORG", "LOC", "MISC"])}[name]  # fmt: skip
+    assert list(annotator(make_doc(text)).spans[name]) == []
+
+
+def test_gazetteers_only_for_the_project_labels(gazetteer_dir):
+    assert gz.gazetteer_annotators(str(gazetteer_dir), "places", ["PER"]) == []
+
+
+def test_full_name(make_doc):
+    first = frozenset({"Franz", "Bill", "John"})
+    doc = make_doc("Franz Fischler met Bill Clinton and John")
+    assert [(doc[s:e].text, l) for s, e, l in gz.full_name(doc, first)] == [("Franz Fischler", "PER"), ("Bill Clinton", "PER")]
+    for text in ["FRANZ FISCHLER said", "Franz said", "John Smith Jones Brown Ltd", "Mr Franz"]:
+        doc = make_doc(text)
+        found = list(gz.full_name(doc, first))
+        assert found == [] or text == "Mr Franz" and False
+
+
+def test_full_preset_names(gazetteer_dir):
+    names = build_annotator(["PER", "ORG", "LOC", "MISC"], "full", str(gazetteer_dir)).names
+    assert {"md", "md_truecase", "sm", "places_cased", "cities_uncased", "full_name", "legal_suffix", "dateline",
+            "doc_history", "doc_majority_cased", "doc_majority_uncased", "sports_team"} <= set(names)
+    assert len(names) == len(set(names))
+    only_loc = build_annotator(["LOC"], "full", str(gazetteer_dir)).names
+    assert "full_name" not in only_loc and "legal_suffix" not in only_loc and "places_cased" in only_loc

@@ -1,0 +1,165 @@
+"""Every news-wire heuristic on positive and negative examples."""
+import pytest
+
+from scripts.lfs import heuristics as h
+
+
+def found(func, doc, **kwargs):
+    return [(doc[s:e].text, l) for s, e, l in func(doc, **kwargs)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Kansas City 61 74 .452 20", [("Kansas City", "ORG")]),
+    ("Loznica 4 2 0 2 7 4 6", [("Loznica", "ORG")]),
+    ("Red Star Belgrade 3 2 1 0 5 2 7", [("Red Star Belgrade", "ORG")]),
+    ("NEW YORK 74 59 .556 -", [("NEW YORK", "ORG")]),  # baseball standings in capitals
+    ("Zeleznik ( B ) 4 1 0 3 4 7 3", [("Zeleznik ( B )", "ORG")]),  # CoNLL keeps the code in the name
+])  # fmt: skip
+def test_sports_table_row_positive(make_doc, text, expected):
+    assert found(h.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Hearts 2",  # one number: a score line, not a table row
+    "The shares rose 2 3",
+    "Loznica 4 2 x 2",
+    "W L Pct GB",
+    "LONDON 1996-08-30",  # a dateline
+    "One Two Three Four Five 1 2",  # too long for a team name
+    "Colin Montgomerie 66 67 70",  # a golfer: first name
+    "J. Adams 4 0 12",  # a player: initial
+    "- - 2 3",
+])  # fmt: skip
+def test_sports_table_row_negative(make_doc, text):
+    assert found(h.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Bayern Munich 2 Hamburg 1", [("Bayern Munich", "ORG"), ("Hamburg", "ORG")]),
+    ("MILWAUKEE 5 Minnesota 4 ( in 12 )", [("MILWAUKEE", "ORG"), ("Minnesota", "ORG")]),
+    ("Zemun 1 Rad ( B ) 0", [("Zemun", "ORG"), ("Rad ( B )", "ORG")]),
+    ("Alba ( Germany ) 75 Red Star ( Yugoslavia ) 70 ( 42-41 )", [("Alba", "ORG"), ("Red Star", "ORG")]),
+])  # fmt: skip
+def test_sports_score_line_positive(make_doc, text, expected):
+    assert found(h.sports_score_line, make_doc(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Bayern Munich 2 Hamburg", "Bayern won 2 1", "Bayern 2 Hamburg 1 .", "2 Hamburg 1", "Bayern 2 3 Hamburg 1",
+])  # fmt: skip
+def test_sports_score_line_negative(make_doc, text):
+    assert found(h.sports_score_line, make_doc(text)) == []
+
+
+def test_fixture_at(make_doc):
+    assert found(h.fixture_at, make_doc("KANSAS CITY AT DETROIT")) == [("KANSAS CITY", "ORG"), ("DETROIT", "LOC")]
+    for text in ["AT DETROIT", "BOSTON AT", "Boston at Oakland", "LOOK AT THIS !", "BOSTON 2 AT OAKLAND"]:
+        assert found(h.fixture_at, make_doc(text)) == []
+
+
+def test_fixture(make_doc):
+    countries = frozenset({"england", "pakistan"})
+    assert found(h.fixture, make_doc("Postponed : East Fife v Clydebank ,"), countries=countries) == [
+        ("East Fife", "ORG"), ("Clydebank", "ORG")]  # fmt: skip
+    assert found(h.fixture, make_doc("England v Pakistan"), countries=countries) == []  # national teams: LOC
+    for text in ["v Clydebank", "East Fife v", "the v sign", "East Fife v 2"]:
+        assert found(h.fixture, make_doc(text), countries=countries) == []
+
+
+def test_name_with_country_positive(make_doc):
+    assert found(h.name_with_country, make_doc("1. Michael Johnson ( U.S. ) 19.32")) == [
+        ("Michael Johnson", "PER"), ("U.S.", "LOC")]  # fmt: skip
+    assert found(h.name_with_country, make_doc("3. Johnson ( Kenya ) 3:45.2")) == [("Johnson", "PER"), ("Kenya", "LOC")]
+
+
+@pytest.mark.parametrize("text", [
+    "the company ( Reuters ) said",  # no name before the parenthesis
+    "Bonn ( Germany ) said",  # one word, no rank before it
+    "Michael Johnson ( who won ) ran",  # not a name inside
+    "Michael Johnson ( U.S.",  # unclosed
+])  # fmt: skip
+def test_name_with_country_negative(make_doc, text):
+    assert found(h.name_with_country, make_doc(text)) == []
+
+
+def test_dateline(make_doc):
+    assert found(h.dateline, make_doc("BRUSSELS 1996-08-22")) == [("BRUSSELS", "LOC")]
+    assert found(h.dateline, make_doc("SAO PAULO 1996-08-22")) == [("SAO PAULO", "LOC")]
+    assert found(h.dateline, make_doc("TOFTIR , FAROE ISLANDS 1996-08-31")) == [("TOFTIR", "LOC"), ("FAROE ISLANDS", "LOC")]
+    for text in ["Brussels 1996-08-22", "BRUSSELS said on 1996-08-22 .", "BRUSSELS 22/08/96", "1996-08-22"]:
+        assert found(h.dateline, make_doc(text)) == []
+
+
+def test_newsroom_byline(make_doc):
+    assert found(h.newsroom_byline, make_doc("-- Brussels Newsroom +32 2 287 6800")) == [("Brussels Newsroom", "ORG")]
+    assert found(h.newsroom_byline, make_doc("the newsroom said")) == []
+    assert found(h.newsroom_byline, make_doc("Newsroom")) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("said Mr Fischler on Monday", [("Fischler", "PER")]),
+    ("President Bill Clinton said", [("Bill Clinton", "PER")]),
+    ("striker Alan Shearer scored", [("Alan Shearer", "PER")]),
+])  # fmt: skip
+def test_person_title_positive(make_doc, text, expected):
+    assert found(h.person_title, make_doc(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "President of France said",  # no name
+    "the President said",
+    "Prime Minister of Britain",
+    "coach SHEARER said",  # capitals
+    "President Clinton of Arkansas",  # followed by of: a title of a place
+])  # fmt: skip
+def test_person_title_negative(make_doc, text):
+    assert found(h.person_title, make_doc(text)) == []
+
+
+def test_org_keyword(make_doc):
+    assert found(h.org_keyword, make_doc("the Labour Party won")) == [("Labour Party", "ORG")]
+    assert found(h.org_keyword, make_doc("said the Bank of England")) == [("Bank of England", "ORG")]
+    assert found(h.org_keyword, make_doc("The Deutsche Bank said")) == [("Deutsche Bank", "ORG")]
+    for text in ["the party won", "Party officials said", "the bank of the river"]:
+        assert found(h.org_keyword, make_doc(text)) == []
+
+
+def test_club_keyword(make_doc):
+    assert found(h.club_keyword, make_doc("Keith O'Neill of Blackburn Rovers joins")) == [("Blackburn Rovers", "ORG")]
+    assert found(h.club_keyword, make_doc("a draw with Real Madrid on")) == [("Real Madrid", "ORG")]
+    for text in ["the United Nations", "Rovers won", "REAL MADRID WIN", "in real terms"]:
+        assert found(h.club_keyword, make_doc(text)) == []
+
+
+def test_misc_keyword(make_doc):
+    assert found(h.misc_keyword, make_doc("won the World Cup final")) == [("World Cup", "MISC")]
+    assert found(h.misc_keyword, make_doc("at the U.S. Open on")) == [("U.S. Open", "MISC")]
+    for text in ["won the cup", "Cup holders", "THE WORLD CUP"]:
+        assert found(h.misc_keyword, make_doc(text)) == []
+
+
+def test_legal_suffix(make_doc):
+    suffixes = ["AG", "SpA", "plc"]
+    assert found(h.legal_suffix, make_doc("shares of Siemens AG rose"), suffixes=suffixes) == [("Siemens AG", "ORG")]
+    assert found(h.legal_suffix, make_doc("Fiat SpA said"), suffixes=suffixes) == [("Fiat SpA", "ORG")]
+    assert found(h.legal_suffix, make_doc("British Airways Plc said"), suffixes=suffixes) == [("British Airways Plc", "ORG")]
+    for text in ["AG said", "the ag sector", "SIEMENS AG"]:
+        assert found(h.legal_suffix, make_doc(text), suffixes=suffixes) == []
+
+
+def test_name_runs_and_name_words(make_doc):
+    assert h.is_name_word("Fischler") and h.is_name_word("U.S.") and h.is_name_word("McDonald")
+    assert not h.is_name_word("said") and not h.is_name_word("1996") and not h.is_name_word("(")
+    doc = make_doc("the Bank of England and Bundesbank met")
+    assert [doc[s:e].text for s, e in h.name_runs(doc, connectors=True)] == ["Bank of England", "Bundesbank"]
+    assert [doc[s:e].text for s, e in h.name_runs(doc)] == ["Bank", "England", "Bundesbank"]
+
+
+def test_keyword_lexicons_are_single_words():
+    """No lexicon entry glues several words into one string (skweak's ORDINALS bug)."""
+    for lexicon in (h.PERSON_TITLES, h.ORG_END, h.ORG_START, h.CLUB_END, h.CLUB_START, h.MISC_END, h.FUNCTION_WORDS,
+                    h.CONNECTORS):
+        assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
+    assert {"Mr", "President", "coach"} <= h.PERSON_TITLES
+    assert {"Inc", "Party", "Bank"} <= h.ORG_END
+    assert {"Cup", "Open"} <= h.MISC_END

