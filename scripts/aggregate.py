@@ -7,19 +7,26 @@ dev: gold restricted to the project labels. Only words, entities and ids are wri
 function output and no gold label of train ever reaches the training file.
 The aggregated labels are also scored on dev, to show what the model adds over its training labels.
 """
+import contextlib
+import os
+import pickle
 import random
+import sys
+import tempfile
 import warnings
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import srsly
 import typer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin
 from tqdm import tqdm
 from wasabi import msg
 
 from .evaluate import score_ents
-from .util import GOLD, copy_with_ents, make_vocab, parse_labels, read_docs, write_docs, write_json
+from .parallel import ordered_map, runner, scheduler_address
+from .util import (GOLD, SHARD_SIZE, CorpusWriter, copy_with_ents, iter_docs, make_vocab, parse_labels, read_docs,
+                   write_docs, write_json)  # fmt: skip
 
 AGGREGATORS = ("majority", "hmm")
 
@@ -47,76 +54,197 @@ def make_aggregator(kind: str, labels: List[str]):
     raise ValueError(f"unknown aggregator {kind!r}: choose one of {', '.join(AGGREGATORS)}")
 
 
+def fit_sample(docs: Iterable[Doc], max_docs: int, seed: int) -> List[Doc]:
+    """At most `max_docs` docs, drawn uniformly from the stream with `seed` (reservoir sampling), in corpus order.
+
+    A corpus no bigger than `max_docs` comes back whole, so the HMM fits on all of CoNLL train.
+    """
+    rng = random.Random(seed)
+    sample: List[Tuple[int, Doc]] = []
+    for i, doc in enumerate(docs):
+        if i < max_docs:
+            sample.append((i, doc))
+        else:
+            j = rng.randint(0, i)
+            if j < max_docs:
+                sample[j] = (i, doc)
+    return [doc for _, doc in sorted(sample, key=lambda x: x[0])]
+
+
+def fit(agg, docs: Iterable[Doc], kept: Dict[str, List[str]]):
+    """Fit the aggregator (the HMM; majority voting has nothing to fit) on the kept functions of `docs`."""
+    if hasattr(agg, "fit") and type(agg).__name__ != "MajorityVoter":
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):  # skweak prints its EM steps
+            warnings.simplefilter("ignore")
+            agg.fit([select_sources(d, kept) for d in docs])
+    return agg
+
+
+def vote(agg, docs: Iterable[Doc], kept: Dict[str, List[str]]) -> List[Doc]:
+    """The docs with the aggregate's group (named after the aggregator) added; every other group is kept
+    (all functions, dropped ones included, and gold): what a reviewer sees in Argilla. Only kept
+    functions vote, never gold."""
+    docs = list(docs)
+    saved = [{name: list(group) for name, group in d.spans.items()} for d in docs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        voted = list(agg.pipe(select_sources(d, kept) for d in docs))
+    for doc, groups in zip(voted, saved):
+        for name, spans in groups.items():
+            doc.spans[name] = spans
+    return voted
+
+
+def _vote_shard(args) -> bytes:
+    """Worker side: the pickled (fitted) aggregator and DocBin bytes in, voted DocBin bytes out."""
+    agg_bytes, kept, data = args
+    docs = DocBin(store_user_data=True).from_bytes(data).get_docs(make_vocab())
+    return DocBin(store_user_data=True, docs=vote(pickle.loads(agg_bytes), docs, kept)).to_bytes()
+
+
+def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process: int = 1,
+                shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None) -> Iterator[Doc]:
+    """`vote` over a stream of docs, shard by shard: in this process, in `n_process` processes, or on Dask."""
+    with runner(n_process, scheduler) as run:
+        if run.local:
+            for chunk in _chunks(docs, shard_size):
+                yield from vote(agg, chunk, kept)
+            return
+        agg_bytes, vocab = pickle.dumps(agg), make_vocab()
+        jobs = ((agg_bytes, kept, DocBin(store_user_data=True, docs=c).to_bytes()) for c in _chunks(docs, shard_size))
+        for data in ordered_map(run, _vote_shard, jobs):
+            yield from DocBin(store_user_data=True).from_bytes(data).get_docs(vocab)
+
+
+def _chunks(docs: Iterable[Doc], size: int) -> Iterator[List[Doc]]:
+    chunk: List[Doc] = []
+    for doc in docs:
+        chunk.append(doc)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class GoldInTrainError(ValueError):
+    """The train corpus still holds gold spans."""
+
+
+def spans_of(doc: Doc, kind: str) -> List[Tuple[int, int, str]]:
+    return [(s.start, s.end, s.label_) for s in doc.spans.get(kind, [])]
+
+
 def aggregate(train: Sequence[Doc], dev: Sequence[Doc], kept: Dict[str, List[str]], labels: List[str],
               kind: str = "majority") -> Tuple[List[List[Tuple[int, int, str]]], List[List[Tuple[int, int, str]]]]:
     """Aggregated (start, end, label) spans for each train and dev doc (the HMM is fitted on train only).
 
-    The docs gain the aggregate's group (`kind`) and keep all their other groups (every function,
-    dropped ones included, and gold): what a reviewer sees in Argilla.
+    The docs gain the aggregate's group (`kind`) and keep all their other groups.
     """
-    agg = make_aggregator(kind, labels)
-    # only kept functions vote (never gold): set the others aside while voting, restore them after
-    saved = [{name: list(group) for name, group in d.spans.items()} for d in (*train, *dev)]
-    train = [select_sources(d, kept) for d in train]
-    dev = [select_sources(d, kept) for d in dev]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if kind == "hmm":
-            agg.fit(train)
-        out = []
-        for docs in (train, dev):
-            spans = []
-            for doc in tqdm(agg.pipe(docs), total=len(docs), desc=f"{kind} {len(docs)} docs", leave=False):
-                spans.append([(s.start, s.end, s.label_) for s in doc.spans.get(kind, [])])
-            out.append(spans)
-    for doc, groups in zip((*train, *dev), saved):
-        for name, spans in groups.items():
-            doc.spans[name] = spans
-    return out[0], out[1]
+    agg = fit(make_aggregator(kind, labels), [d.copy() for d in train], kept)
+    return [spans_of(d, kind) for d in vote(agg, train, kept)], [spans_of(d, kind) for d in vote(agg, dev, kept)]
+
+
+def apply_review(doc: Doc, review: Optional[Doc], counts: Dict[str, int]) -> Optional[Doc]:
+    """A reviewed train doc replaces its weak labels (None if the reviewer discarded it)."""
+    if review is None:
+        return doc
+    if [t.text for t in review] != [t.text for t in doc]:
+        raise ValueError(f"reviewed train sentence {doc.user_data.get('index')} has other words than the corpus")
+    if review.user_data.get("review_status") == "discarded":
+        counts["discarded"] += 1
+        return None
+    doc = copy_with_ents(doc, [(e.start, e.end, e.label_) for e in review.ents])
+    doc.user_data["reviewed"] = True
+    counts["reviewed"] += 1
+    return doc
+
+
+def train_reviews(reviewed: Sequence[Doc]) -> Tuple[Dict[int, Doc], Dict[str, int]]:
+    """Reviewed train docs by sentence index, and counts to fill in."""
+    by_index = {d.user_data.get("index"): d for d in reviewed if d.user_data.get("split") == "train"}
+    return by_index, {"reviewed": 0, "discarded": 0, "ignored_other_splits": len(reviewed) - len(by_index)}
 
 
 def apply_reviews(docs: List[Doc], reviewed: Sequence[Doc]) -> Tuple[List[Doc], Dict[str, int]]:
     """Reviewed train docs replace their weak labels; discarded ones leave the training set."""
-    by_index = {d.user_data.get("index"): d for d in reviewed if d.user_data.get("split") == "train"}
-    counts = {"reviewed": 0, "discarded": 0, "ignored_other_splits": len(reviewed) - len(by_index)}
-    out = []
-    for doc in docs:
-        review = by_index.get(doc.user_data.get("index"))
-        if review is None:
-            out.append(doc)
-            continue
-        if [t.text for t in review] != [t.text for t in doc]:
-            raise ValueError(f"reviewed train sentence {doc.user_data.get('index')} has other words than the corpus")
-        if review.user_data.get("review_status") == "discarded":
-            counts["discarded"] += 1
-            continue
-        doc = copy_with_ents(doc, [(e.start, e.end, e.label_) for e in review.ents])
-        doc.user_data["reviewed"] = True
-        counts["reviewed"] += 1
-        out.append(doc)
-    return out, counts
+    by_index, counts = train_reviews(reviewed)
+    out = [apply_review(d, by_index.get(d.user_data.get("index")), counts) for d in docs]
+    return [d for d in out if d is not None], counts
+
+
+def keep_for_training(doc: Doc) -> bool:
+    """Docs with entities, or reviewed by a person, always go into training; the others are sampled."""
+    return bool(doc.ents) or bool(doc.user_data.get("reviewed"))
+
+
+def balance_mask(always: Sequence[bool], seed: int) -> List[bool]:
+    """Which docs to keep: every `always` one plus as many others (or all, if fewer), sampled with `seed`."""
+    empty = [i for i, a in enumerate(always) if not a]
+    n_annotated = len(always) - len(empty)
+    chosen = set(random.Random(seed).sample(empty, min(n_annotated, len(empty))))
+    return [a or i in chosen for i, a in enumerate(always)]
 
 
 def balance(docs: Sequence[Doc], seed: int) -> List[Doc]:
     """Every doc with entities (or reviewed by a person) plus as many empty ones, sampled with `seed`."""
-    annotated = [d for d in docs if d.ents or d.user_data.get("reviewed")]
-    empty = [d for d in docs if not (d.ents or d.user_data.get("reviewed"))]
-    sample = random.Random(seed).sample(empty, min(len(annotated), len(empty)))
-    return sorted(annotated + sample, key=lambda d: d.user_data.get("index", 0))
+    mask = balance_mask([keep_for_training(d) for d in docs], seed)
+    return sorted((d for d, m in zip(docs, mask) if m), key=lambda d: d.user_data.get("index", 0))
+
+
+def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str, List[str]], seed: int,
+                 reviewed: Sequence[Doc] = (), review_output: Optional[Path] = None, n_process: int = 1,
+                 shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None) -> Dict[str, int]:
+    """Vote over the train corpus shard by shard and write the balanced training corpus to `output`.
+
+    Two passes over a temp folder of voted docs beside `output`, so memory holds one shard and a
+    flag per doc, not the corpus. With `review_output`, the voted docs with every function's group
+    are written there too (for Argilla).
+    """
+    by_index, counts = train_reviews(reviewed)
+    always: List[bool] = []
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
+        with CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
+                (CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext()) as for_review:
+            stream = vote_stream(agg, iter_docs(train_path), kept, n_process, shard_size, scheduler)
+            for doc in tqdm(stream, desc=f"{kind} train", unit="doc", leave=False):
+                if GOLD in doc.spans:
+                    raise GoldInTrainError(f"{train_path} holds gold spans: annotate train with --drop-gold")
+                if for_review is not None:
+                    for_review.add(doc)
+                doc = apply_review(copy_with_ents(doc, spans_of(doc, kind)), by_index.get(doc.user_data.get("index")),
+                                   counts)  # fmt: skip
+                if doc is not None:
+                    voted.add(doc)
+                    always.append(keep_for_training(doc))
+        mask = balance_mask(always, seed)
+        with CorpusWriter(output, shard_size) as out:
+            for doc, keep in zip(iter_docs(Path(tmp) / "voted"), mask):
+                if keep:
+                    out.add(doc)
+                    counts["with_entities"] = counts.get("with_entities", 0) + bool(doc.ents)
+    counts.update(docs=out.n_docs, voted=len(always))
+    return counts
 
 
 # fmt: off
 def main(
-    train_path: Path = typer.Argument(..., help="Annotated train .spacy", exists=True, dir_okay=False),
-    dev_path: Path = typer.Argument(..., help="Annotated dev .spacy (with gold)", exists=True, dir_okay=False),
+    train_path: Path = typer.Argument(..., help="Annotated train: a folder of .spacy shards or one .spacy file", exists=True),
+    dev_path: Path = typer.Argument(..., help="Annotated dev (with gold): a folder of shards or a .spacy file", exists=True),
     selection_path: Path = typer.Argument(..., help="lf_selection.json from `score`", exists=True, dir_okay=False),
     output_dir: Path = typer.Argument(..., help="Where train.spacy and dev.spacy go"),
     scores_path: Path = typer.Argument(..., help="JSON with the aggregated labels' scores on dev"),
     labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
     aggregator: str = typer.Option("majority", "--aggregator", "-a", help="majority or hmm"),
-    seed: int = typer.Option(42, "--seed", help="Seed for sampling empty docs"),
+    seed: int = typer.Option(42, "--seed", help="Seed for sampling empty docs and the HMM's training sample"),
     reviewed_path: Optional[Path] = typer.Option(None, "--reviewed", help="Reviewed docs pulled from Argilla"),
-    review_dir: Optional[Path] = typer.Option(None, "--review-dir", help="Also write {train,dev}_aggregated.spacy here: every function, the aggregate (+ dev gold), for Argilla"),
+    review_dir: Optional[Path] = typer.Option(None, "--review-dir", help="Also write {train,dev}_aggregated/ here: every function, the aggregate (+ dev gold), for Argilla"),
+    fit_docs: int = typer.Option(20000, "--fit-docs", help="The HMM fits on at most this many train docs (a seeded sample), then applies to all"),
+    n_process: int = typer.Option(0, "--n-process", "-n", help="Worker processes for voting (0: all cores)"),
+    shard_size: int = typer.Option(SHARD_SIZE, "--shard-size", help="Documents per shard"),
+    scheduler: str = typer.Option("", "--scheduler", help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS); empty: this machine"),
+    train_name: str = typer.Option("train.spacy", "--train-name", help="Name of the training corpus in output_dir: a .spacy file, or a folder of shards for corpora bigger than memory"),
 ):
     # fmt: on
     """Vote over the kept labelling functions and write corpus/train.spacy and corpus/dev.spacy."""
@@ -124,31 +252,36 @@ def main(
     if aggregator not in AGGREGATORS:
         msg.fail(f"--aggregator must be one of {', '.join(AGGREGATORS)}, not {aggregator!r}", exits=1)
     kept = srsly.read_json(selection_path)["kept"]
+    n_process = n_process or os.cpu_count() or 1
+    address = scheduler_address(scheduler)
     vocab = make_vocab()
-    train, dev = read_docs(train_path, vocab), read_docs(dev_path, vocab)
-    if any(GOLD in d.spans for d in train):
-        msg.fail(f"{train_path} holds gold spans: annotate train with --drop-gold", exits=1)
-    gold = [[(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in label_list] for d in dev]
-    train_spans, dev_spans = aggregate(train, dev, kept, label_list, aggregator)
+    reviewed = read_docs(reviewed_path, vocab) if reviewed_path is not None and reviewed_path.exists() else []
+    agg = make_aggregator(aggregator, label_list)
+    if aggregator == "hmm":
+        sample = fit_sample(iter_docs(train_path, vocab), fit_docs, seed)
+        msg.text(f"Fitting the HMM on {len(sample)} train docs")
+        fit(agg, sample, kept)
+        del sample
+    try:
+        counts = export_train(agg, aggregator, train_path, output_dir / train_name, kept, seed, reviewed,
+                              review_dir / "train_aggregated" if review_dir else None, n_process, shard_size,
+                              address)  # fmt: skip
+    except (GoldInTrainError, ConnectionError) as e:
+        msg.fail(str(e), exits=1)
+    dev = vote(agg, read_docs(dev_path, vocab), kept)
     if review_dir is not None:
-        write_docs(review_dir / "train_aggregated.spacy", train)
-        write_docs(review_dir / "dev_aggregated.spacy", dev)
-    train_docs = [copy_with_ents(d, s) for d, s in zip(train, train_spans)]
-    counts = {"reviewed": 0, "discarded": 0}
-    if reviewed_path is not None and reviewed_path.exists():
-        train_docs, counts = apply_reviews(train_docs, read_docs(reviewed_path, vocab))
-    train_out = balance(train_docs, seed)
-    n_annotated = sum(1 for d in train_out if d.ents)
-    write_docs(output_dir / "train.spacy", train_out)
-    write_docs(output_dir / "dev.spacy", (copy_with_ents(d, g) for d, g in zip(dev, gold)))
-    dev_pred = [copy_with_ents(d, s) for d, s in zip(dev, dev_spans)]
-    dev_gold = [copy_with_ents(d, g) for d, g in zip(dev, gold)]
-    scores = score_ents(dev_pred, dev_gold, label_list)
+        write_docs(review_dir / "dev_aggregated", dev, shard_size)
+    gold = [copy_with_ents(d, [(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in label_list])
+            for d in dev]  # fmt: skip
+    write_docs(output_dir / "dev.spacy", gold)
+    scores = score_ents([copy_with_ents(d, spans_of(d, aggregator)) for d in dev], gold, label_list)
+    reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits")}
+    n_annotated = counts.get("with_entities", 0)
     write_json(scores_path, {"aggregator": aggregator, "labels": label_list, "dev": scores,
-                             "sources": sorted(kept), "train_docs": len(train_out),
-                             "train_docs_with_entities": n_annotated, "reviews": counts})
-    msg.good(f"{aggregator}: {len(train_out)} train docs ({n_annotated} with entities, "
-             f"{counts['reviewed']} reviewed, {counts['discarded']} discarded) -> {output_dir}/train.spacy")
+                             "sources": sorted(kept), "train_docs": counts["docs"],
+                             "train_docs_with_entities": n_annotated, "reviews": reviews})
+    msg.good(f"{aggregator}: {counts['docs']} of {counts['voted']} train docs ({n_annotated} with entities, "
+             f"{counts['reviewed']} reviewed, {counts['discarded']} discarded) -> {output_dir / train_name}")
     msg.info(f"Aggregated labels on dev: P {scores['p']:.3f} R {scores['r']:.3f} F {scores['f']:.3f}")
 
 

@@ -1,6 +1,11 @@
-"""Small helpers shared by the project's scripts: atomic writes, DocBin I/O, label lists."""
+"""Small helpers shared by the project's scripts: atomic writes, corpus I/O, label lists.
+
+A corpus is a `.spacy` file (one DocBin) or a folder of DocBin shards (`00000.spacy`, ...):
+`iter_docs` streams either, one shard in memory at a time, and `CorpusWriter` writes either,
+atomically, flushing a folder shard by shard.
+"""
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import catalogue
 import spacy
@@ -8,7 +13,7 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab
 from srsly import msgpack as _msgpack
 
-from .atomic import atomic_path, write_json, write_text  # noqa: F401 (re-exported)
+from .atomic import atomic_dir, atomic_path, write_json, write_text  # noqa: F401 (re-exported)
 
 
 def _cache_msgpack_registries() -> None:
@@ -58,25 +63,95 @@ def parse_labels(labels: str) -> List[str]:
     return out
 
 
-def read_docs(path: Path, vocab: Vocab = None) -> List[Doc]:
-    """Read every Doc of a .spacy file (user_data and span groups included)."""
+# Documents per shard: big enough to batch models well, small enough to bound memory.
+SHARD_SIZE = 1000
+
+
+def corpus_files(path: Path) -> List[Path]:
+    """The DocBin files of a corpus: the file itself, or a folder's `*.spacy` shards in name order."""
     path = Path(path)
+    if path.is_dir():
+        return sorted(path.glob("*.spacy"))
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run the step that makes it first")
+    return [path]
+
+
+def iter_docs(path: Path, vocab: Vocab = None) -> Iterator[Doc]:
+    """Stream the Docs of a corpus (file or folder of shards), user_data and span groups included."""
     vocab = vocab or make_vocab()
-    return list(DocBin(store_user_data=True).from_disk(path).get_docs(vocab))
+    for file in corpus_files(path):
+        yield from DocBin(store_user_data=True).from_disk(file).get_docs(vocab)
 
 
-def write_docs(path: Path, docs: Iterable[Doc]) -> int:
-    """Write docs to a .spacy file atomically; returns how many were written."""
-    db = DocBin(store_user_data=True)
-    n = 0
+def read_docs(path: Path, vocab: Vocab = None) -> List[Doc]:
+    """Every Doc of a corpus (file or folder of shards), in memory."""
+    return list(iter_docs(path, vocab))
+
+
+class CorpusWriter:
+    """Write Docs to `path` atomically: one DocBin if it ends in `.spacy`, else a folder of shards.
+
+    A folder is flushed every `shard_size` docs, so memory stays bounded by the shard size; a
+    single file holds every doc until the end. Nothing appears at `path` unless the block succeeds.
+
+        with CorpusWriter("corpus/train_annotated") as out:
+            for doc in docs:
+                out.add(doc)
+    """
+
+    def __init__(self, path: Path, shard_size: int = SHARD_SIZE):
+        self.path, self.shard_size = Path(path), shard_size
+        self.sharded = not self.path.name.endswith(".spacy")
+        self.n_docs = self.n_shards = 0
+        self._db = DocBin(store_user_data=True)
+
+    def __enter__(self) -> "CorpusWriter":
+        self._ctx = atomic_dir(self.path) if self.sharded else atomic_path(self.path)
+        self._tmp = self._ctx.__enter__()
+        return self
+
+    def add(self, doc: Doc) -> None:
+        self._db.add(doc)
+        self.n_docs += 1
+        if self.sharded and len(self._db) >= self.shard_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.sharded:
+            self._db.to_disk(self._tmp / f"{self.n_shards:05d}.spacy")
+            self.n_shards += 1
+            self._db = DocBin(store_user_data=True)
+        else:
+            self._db.to_disk(self._tmp)
+
+    def __exit__(self, exc_type, exc, tb) -> Optional[bool]:
+        if exc_type is None and (len(self._db) or not self.sharded):
+            self._flush()
+        return self._ctx.__exit__(exc_type, exc, tb)
+
+
+def write_docs(path: Path, docs: Iterable[Doc], shard_size: int = SHARD_SIZE) -> int:
+    """Write docs to a `.spacy` file or a folder of shards, atomically; returns how many were written."""
+    with CorpusWriter(path, shard_size) as out:
+        for doc in docs:
+            out.add(doc)
+    return out.n_docs
+
+
+def article_chunks(docs: Iterable[Doc], size: int) -> Iterator[List[Doc]]:
+    """Consecutive docs, about `size` at a time, never splitting a CoNLL article (split, doc_id)."""
+    chunk: List[Doc] = []
+    last = None
     for doc in docs:
-        db.add(doc)
-        n += 1
-    with atomic_path(path) as tmp:
-        db.to_disk(tmp)
-    return n
+        key = (doc.user_data.get("split"), doc.user_data.get("doc_id"))
+        if len(chunk) >= size and (key != last or key[1] is None):
+            yield chunk
+            chunk = []
+        chunk.append(doc)
+        last = key
+    if chunk:
+        yield chunk
 
 
 def copy_with_ents(doc: Doc, ents: Iterable[Tuple[int, int, str]], vocab: Vocab = None) -> Doc:

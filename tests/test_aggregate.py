@@ -8,6 +8,9 @@ from scripts.util import GOLD, copy_with_ents, read_docs, write_docs, write_json
 
 from .conftest import spans_of
 
+# the typer options that these direct calls of main() leave at their defaults
+CLI_DEFAULTS = dict(fit_docs=20000, n_process=1, shard_size=1000, scheduler="", train_name="train.spacy")
+
 
 def test_select_sources_keeps_only_selected_functions_and_labels(make_doc):
     doc = make_doc("Anna works at Acme", spans={
@@ -100,19 +103,19 @@ def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):
     write_json(tmp_path / "sel.json", {"kept": {"x": ["ORG"]}})
     out = tmp_path / "corpus"
     agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", out, tmp_path / "agg.json",
-             labels="ORG", aggregator="majority", seed=42, reviewed_path=None, review_dir=out)
+             labels="ORG", aggregator="majority", seed=42, reviewed_path=None, review_dir=out, **CLI_DEFAULTS)
     train_out = read_docs(out / "train.spacy")
     assert len(train_out) == 6 and sum(1 for d in train_out if d.ents) == 3
     assert all(not d.spans for d in train_out)
     dev_out = read_docs(out / "dev.spacy")
     assert [[(e.start, e.end, e.label_) for e in d.ents] for d in dev_out] == [[(0, 2, "ORG")]] * 2  # labels only
     # for review: every function (dropped ones too), the vote and (dev only) gold
-    review_dev = read_docs(out / "dev_aggregated.spacy")
+    review_dev = read_docs(out / "dev_aggregated")
     assert sorted(review_dev[1].spans) == ["gold", "majority", "x", "y"]
     assert spans_of(review_dev[1], "y") == [(2, 3, "ORG")]
     assert spans_of(review_dev[1], "majority") == [(0, 2, "ORG")]
     assert spans_of(review_dev[0], "gold") == [(0, 2, "ORG"), (2, 3, "PER")]
-    assert all("gold" not in d.spans for d in read_docs(out / "train_aggregated.spacy"))
+    assert all("gold" not in d.spans for d in read_docs(out / "train_aggregated"))
     scores = json.loads((tmp_path / "agg.json").read_text())
     assert scores["dev"]["p"] == pytest.approx(1.0) and scores["dev"]["r"] == pytest.approx(0.5)
 
@@ -123,5 +126,6 @@ def test_cli_refuses_train_with_gold(tmp_path, make_doc):
     write_json(tmp_path / "sel.json", {"kept": {}})
     with pytest.raises(SystemExit):
         agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", tmp_path / "c",
-                 tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None, review_dir=None)
+                 tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None, review_dir=None,
+                 **CLI_DEFAULTS)
     assert not (tmp_path / "c" / "train.spacy").exists()

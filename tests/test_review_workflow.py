@@ -44,7 +44,7 @@ def test_reviews_change_the_training_data_exactly_where_submitted(project, argil
 
     run(project, argilla_server, "before-review")
     before = {d.user_data["index"]: d for d in read_docs(project / "corpus" / "train.spacy")}
-    weak = read_docs(project / "corpus" / "train_aggregated.spacy")
+    weak = read_docs(project / "corpus" / "train_aggregated")
     # a sentence the vote labelled (it is in the training set) and one it did not
     fixed = next(d for d in weak if d.user_data["index"] in before and len(before[d.user_data["index"]].ents))
     dropped = next(d for d in weak if d.user_data["index"] in before and d is not fixed)
@@ -54,7 +54,7 @@ def test_reviews_change_the_training_data_exactly_where_submitted(project, argil
         client = rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
         dataset = client.datasets(name="review-workflow", workspace="argilla")
         records = {r.id: r for r in dataset.records()}
-        assert len(records) == len(weak) + len(read_docs(project / "corpus" / "dev_aggregated.spacy"))
+        assert len(records) == len(weak) + len(read_docs(project / "corpus" / "dev_aggregated"))
         rec = records[f"train-{fixed.user_data['index']}"]
         # the reviewer says: the first two tokens are one ORG, and nothing else is an entity
         end = len(" ".join(t.text for t in fixed[:2]))

@@ -21,6 +21,11 @@ def md5(path):
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
+def corpus_md5s(corpus):
+    """md5 of every .spacy file of the corpus folder, shards of the annotated/aggregated folders included."""
+    return {str(p.relative_to(corpus)): md5(p) for p in sorted(corpus.rglob("*.spacy")) if p.is_file()}
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
@@ -52,8 +57,10 @@ def test_all_then_noop_then_edit(project):
     root, data = project
     # 1. the whole workflow, data folder from $CONLL_DIR (the var points nowhere)
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
-    for name in ("train_gold", "dev_gold", "test_gold", "train_annotated", "dev_annotated", "train", "dev"):
-        assert (root / "corpus" / f"{name}.spacy").exists(), name
+    for name in ("train_gold", "dev_gold", "test_gold", "train", "dev"):
+        assert (root / "corpus" / f"{name}.spacy").is_file(), name
+    for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated"):  # folders of shards
+        assert (root / "corpus" / name / "00000.spacy").is_file(), name
     metrics = json.loads((root / "training" / "metrics.json").read_text())
     assert set(metrics["dev"]) == {"baseline (en_core_web_md)", "weak labels (hmm)", "weakly supervised model"}
     assert set(metrics["test"]) == {"baseline (en_core_web_md)", "weakly supervised model"}
@@ -62,7 +69,7 @@ def test_all_then_noop_then_edit(project):
     for png in ("lf_scores.png", "scores.png"):
         assert (root / "training" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "![Scores per label](scores.png)" in (root / "training" / "report.md").read_text()
-    corpus = {p.name: md5(p) for p in (root / "corpus").glob("*.spacy")}
+    corpus = corpus_md5s(root / "corpus")
 
     # 2. nothing changed: every step but the data check is skipped
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
@@ -72,7 +79,7 @@ def test_all_then_noop_then_edit(project):
 
     # 3. the same seed gives the same corpora and scores
     run(root, "aggregate", "--force", "--vars.conll_dir", "missing", conll_dir=data)
-    assert {p.name: md5(p) for p in (root / "corpus").glob("*.spacy")} == corpus
+    assert corpus_md5s(root / "corpus") == corpus
     before = (root / "training" / "metrics.json").read_text()
     run(root, "train", "--force", "--vars.conll_dir", "missing", conll_dir=data)
     run(root, "evaluate", "--force", "--vars.conll_dir", "missing", conll_dir=data)

@@ -18,7 +18,7 @@ from skweak.base import CombinedAnnotator
 from skweak.heuristics import FunctionAnnotator
 from spacy.tokens import Doc
 
-from ..util import doc_ref
+from ..util import article_chunks, doc_ref
 from . import heuristics, tutorial
 
 PRESETS = ("tutorial", "full")
@@ -154,17 +154,13 @@ class LabellingFunctions(CombinedAnnotator):
 
     def _chunks(self, docs: Iterable[Doc]) -> Iterator[List[Doc]]:
         """Consecutive docs, about chunk_size at a time, never splitting an article (split, doc_id)."""
-        chunk: List[Doc] = []
-        last = None
-        for doc in docs:
-            key = (doc.user_data.get("split"), doc.user_data.get("doc_id"))
-            if len(chunk) >= self.chunk_size and (key != last or key[1] is None):
-                yield chunk
-                chunk = []
-            chunk.append(doc)
-            last = key
-        if chunk:
-            yield chunk
+        return article_chunks(docs, self.chunk_size)
+
+    def load(self) -> "LabellingFunctions":
+        """Load the models now (a parent process does, so that forked workers share them)."""
+        for func in self.model_functions:
+            func.load()
+        return self
 
     def annotate_chunk(self, docs: List[Doc]) -> List[Doc]:
         """Every function on a list of docs: batch model functions, per-doc functions, document-level."""

@@ -8,6 +8,7 @@ title-cased (common words lower-cased) and keeps the entities found there.
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import srsly
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
@@ -24,14 +25,15 @@ def load_pipeline(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
     if (name, keep) not in _PIPELINES:
         import spacy
 
-        names = spacy.load(name).component_names
+        # the component names from the package's meta: loading the whole pipeline to list them costs seconds
+        names = srsly.read_json(spacy.util.get_package_path(name) / "meta.json")["pipeline"]
         _PIPELINES[name, keep] = spacy.load(name, exclude=[p for p in names if p not in keep])
     return _PIPELINES[name, keep]
 
 
 def load_ner(name: str):
-    """The pipeline with only what NER needs."""
-    return load_pipeline(name, ("tok2vec", "ner"))
+    """The pipeline with only what NER needs: its ner has its own embedding layer, so not even the shared tok2vec."""
+    return load_pipeline(name, ("ner",))
 
 
 def load_tagger(name: str):
@@ -141,6 +143,12 @@ class ModelFunction:
         words = [[t.text for t in d] for d in todo]
         proper = proper_words(load_tagger(self.model), words, self.batch_size)
         return todo, [truecase(w, p) for w, p in zip(words, proper)]
+
+    def load(self) -> None:
+        """Load the pipelines this function runs (cached per process)."""
+        load_ner(self.model)
+        if self.mode == "truecase":
+            load_tagger(self.model)
 
     def annotate(self, docs: Sequence[Doc]) -> None:
         """Write `doc.spans[self.name]` on every doc (empty where the function abstains)."""

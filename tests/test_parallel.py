@@ -1,0 +1,136 @@
+"""Streaming and distribution: shard folders, bounded HMM samples, and Dask equal to one process.
+
+The Dask tests start a real `distributed.LocalCluster` on loopback with 2 worker processes.
+"""
+import pytest
+
+from scripts import aggregate as agg
+from scripts import build_gazetteers
+from scripts.annotate import annotate_corpus, annotate_parallel
+from scripts.convert import conll_to_dataset, dataset_to_docs
+from scripts.parallel import connect, scheduler_address
+from scripts.util import CorpusWriter, corpus_files, iter_docs, read_docs, write_docs
+
+from .conftest import FIXTURE_CONLL
+
+LABELS = ["ORG", "PER", "LOC", "MISC"]
+
+
+def fixture_docs(split="train"):
+    return list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / f"{split}.txt"), split))
+
+
+def as_tuples(docs):
+    return [(d.text, d.user_data.get("index"), sorted((k, tuple((s.start, s.end, s.label_) for s in g))
+                                                       for k, g in d.spans.items())) for d in docs]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def gazetteers(tmp_path_factory):
+    path = tmp_path_factory.mktemp("gazetteers")
+    build_gazetteers.main(path, min_city_population=100000, max_surnames=20000)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:  # fmt: skip
+        yield cluster.scheduler_address
+
+
+def test_shard_folder_round_trip_keeps_order_and_ids(tmp_path):
+    docs = fixture_docs()
+    n = write_docs(tmp_path / "shards", docs, shard_size=4)
+    assert n == len(docs)
+    assert len(corpus_files(tmp_path / "shards")) == -(-len(docs) // 4)
+    assert as_tuples(read_docs(tmp_path / "shards")) == as_tuples(docs)
+    write_docs(tmp_path / "one.spacy", docs)
+    assert (tmp_path / "one.spacy").is_file()
+    assert as_tuples(iter_docs(tmp_path / "one.spacy")) == as_tuples(docs)
+
+
+def test_an_interrupted_writer_leaves_the_old_corpus(tmp_path):
+    docs = fixture_docs()
+    write_docs(tmp_path / "shards", docs[:3], shard_size=2)
+    with pytest.raises(RuntimeError):
+        with CorpusWriter(tmp_path / "shards", shard_size=2) as out:
+            for doc in docs:
+                out.add(doc)  # shards are flushed to a temp folder...
+            raise RuntimeError("killed")  # ...and never replace the finished corpus
+    assert len(read_docs(tmp_path / "shards")) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shards"]  # no temp folder left behind
+
+
+def test_fit_sample_is_bounded_seeded_and_whole_when_small(make_doc):
+    docs = [make_doc(f"w{i}", index=i) for i in range(50)]
+    assert [d.user_data["index"] for d in agg.fit_sample(iter(docs), 100, seed=1)] == list(range(50))
+    sample = [d.user_data["index"] for d in agg.fit_sample(iter(docs), 10, seed=1)]
+    assert len(sample) == 10 and sample == sorted(sample)
+    assert sample == [d.user_data["index"] for d in agg.fit_sample(iter(docs), 10, seed=1)]
+    assert sample != [d.user_data["index"] for d in agg.fit_sample(iter(docs), 10, seed=2)]
+    assert max(sample) >= 10  # not simply the first docs
+
+
+def test_streamed_export_equals_in_memory_balance(tmp_path, make_doc):
+    docs = [make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i % 4 == 0 else []})
+            for i in range(40)]  # fmt: skip
+    write_docs(tmp_path / "annotated", docs, shard_size=7)
+    kept = {"x": ["ORG"]}
+    voter = agg.make_aggregator("majority", ["ORG"])
+    counts = agg.export_train(voter, "majority", tmp_path / "annotated", tmp_path / "train.spacy", kept, seed=3,
+                              shard_size=7)  # fmt: skip
+    spans, _ = agg.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
+    from scripts.util import copy_with_ents
+
+    expected = agg.balance([copy_with_ents(d, s) for d, s in zip(docs, spans)], seed=3)
+    out = read_docs(tmp_path / "train.spacy")
+    assert [d.user_data["index"] for d in out] == [d.user_data["index"] for d in expected]
+    assert counts["docs"] == 20 and counts["with_entities"] == 10 and counts["voted"] == 40
+
+
+def test_annotate_on_dask_equals_one_process(cluster, gazetteers, tmp_path):
+    serial = annotate_parallel(fixture_docs(), LABELS, n_process=1, preset="full", gazetteer_dir=gazetteers)
+    on_dask = annotate_parallel(fixture_docs(), LABELS, shard_size=3, preset="full", gazetteer_dir=gazetteers,
+                                scheduler=cluster)  # fmt: skip
+    assert as_tuples(on_dask) == as_tuples(serial)
+    assert any(len(d.spans["md"]) for d in on_dask)  # the model functions ran on the workers
+
+
+def test_annotate_corpus_streams_shards_to_shards(cluster, gazetteers, tmp_path):
+    write_docs(tmp_path / "gold", fixture_docs(), shard_size=5)
+    local = annotate_corpus(tmp_path / "gold", tmp_path / "local", ["ORG"], n_process=2, shard_size=4,
+                            drop_gold=True)  # fmt: skip
+    remote = annotate_corpus(tmp_path / "gold", tmp_path / "dask", ["ORG"], shard_size=4, drop_gold=True,
+                             scheduler=cluster)  # fmt: skip
+    assert local == remote and local["docs"] == len(fixture_docs())
+    assert as_tuples(read_docs(tmp_path / "dask")) == as_tuples(read_docs(tmp_path / "local"))
+    assert len(corpus_files(tmp_path / "dask")) > 1
+
+
+def test_hmm_vote_on_dask_equals_one_process(cluster, make_doc):
+    docs = [make_doc(f"Kia Corp met Anna Berg in Oslo {i}", split="train", index=i, spans={
+        "x": [(0, 2, "ORG"), (3, 5, "PER")], "y": [(0, 2, "ORG"), (6, 7, "LOC")] if i % 3 else [(6, 7, "ORG")],
+        "z": [(3, 4, "PER")] if i % 2 else []}) for i in range(30)]  # fmt: skip
+    kept = {"x": [], "y": [], "z": []}
+    hmm = agg.fit(agg.make_aggregator("hmm", LABELS), [d.copy() for d in docs], kept)
+    local = list(agg.vote_stream(hmm, [d.copy() for d in docs], kept, n_process=1, shard_size=8))
+    remote = list(agg.vote_stream(hmm, [d.copy() for d in docs], kept, shard_size=8, scheduler=cluster))
+    pool = list(agg.vote_stream(hmm, [d.copy() for d in docs], kept, n_process=2, shard_size=8))
+    assert as_tuples(remote) == as_tuples(local) == as_tuples(pool)
+    assert all(len(d.spans["hmm"]) for d in local)
+
+
+def test_unreachable_scheduler_says_how_to_fix_it():
+    with pytest.raises(ConnectionError, match="dask_scheduler"):
+        connect("tcp://127.0.0.1:9", timeout="1s")
+
+
+def test_scheduler_address_from_env(monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    assert scheduler_address("") is None
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://10.0.0.5:8786")
+    assert scheduler_address("") == "tcp://10.0.0.5:8786"
+    assert scheduler_address("tcp://127.0.0.1:8786") == "tcp://127.0.0.1:8786"
