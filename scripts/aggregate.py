@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+import numpy as np
 import srsly
 import typer
 from spacy.tokens import Doc, DocBin
@@ -24,9 +25,14 @@ from tqdm import tqdm
 from wasabi import msg
 
 from .evaluate import score_ents
+
+with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
+    warnings.simplefilter("ignore", FutureWarning)
+    from skweak.aggregation import MajorityVoter
+    from skweak.generative import HMM as SkweakHMM
 from .parallel import ordered_map, runner, scheduler_address
-from .util import (GOLD, SHARD_SIZE, CorpusWriter, copy_with_ents, iter_docs, make_vocab, parse_labels, read_docs,
-                   write_docs, write_json)  # fmt: skip
+from .util import (GOLD, SHARD_SIZE, CorpusWriter, copy_with_ents, corpus_files, iter_docs, iter_shards, make_vocab,
+                   parse_labels, read_docs, write_docs, write_json)  # fmt: skip
 
 AGGREGATORS = ("majority", "hmm")
 
@@ -43,14 +49,30 @@ def select_sources(doc: Doc, kept: Dict[str, List[str]]) -> Doc:
     return doc
 
 
+class VectorisedHMM(SkweakHMM):
+    """skweak's HMM with a vectorised `to_one_hots` (the same matrices).
+
+    skweak fills each source's one-hot matrix token by token in Python, for every doc in every EM
+    iteration and again when voting: about a third of the HMM's time on CoNLL train.
+    """
+
+    def to_one_hots(self, obs) -> Dict[str, np.ndarray]:
+        values = obs.to_numpy()
+        rows = np.arange(values.shape[0])
+        out = {}
+        for k, source in enumerate(obs.columns):
+            matrix = np.zeros((values.shape[0], len(self.observed_labels)), dtype=bool)
+            fired = values[:, k] >= 0
+            matrix[rows[fired], values[fired, k]] = True
+            out[source] = matrix
+        return out
+
+
 def make_aggregator(kind: str, labels: List[str]):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        from skweak.aggregation import HMM, MajorityVoter
     if kind == "majority":
         return MajorityVoter(kind, labels, sequence_labelling=True)
     if kind == "hmm":
-        return HMM(kind, labels, sequence_labelling=True)
+        return VectorisedHMM(kind, labels)  # skweak.aggregation.HMM(sequence_labelling=True) is this class
     raise ValueError(f"unknown aggregator {kind!r}: choose one of {', '.join(AGGREGATORS)}")
 
 
@@ -95,11 +117,16 @@ def vote(agg, docs: Iterable[Doc], kept: Dict[str, List[str]]) -> List[Doc]:
     return voted
 
 
-def _vote_shard(args) -> bytes:
-    """Worker side: the pickled (fitted) aggregator and DocBin bytes in, voted DocBin bytes out."""
-    agg_bytes, kept, data = args
-    docs = DocBin(store_user_data=True).from_bytes(data).get_docs(make_vocab())
-    return DocBin(store_user_data=True, docs=vote(pickle.loads(agg_bytes), docs, kept)).to_bytes()
+def _vote_shard(args) -> Tuple[bytes, bytes, int]:
+    """Worker side: the pickled (fitted) aggregator and DocBin bytes in; the docs with the aggregate's
+    group added (for review) and the slim voted docs (words, ids, entities) out, as DocBin bytes."""
+    agg_bytes, kept, kind, data = args
+    docs = list(DocBin(store_user_data=True).from_bytes(data).get_docs(make_vocab()))
+    if any(GOLD in d.spans for d in docs):
+        raise GoldInTrainError("the train corpus holds gold spans: annotate train with --drop-gold")
+    voted = vote(pickle.loads(agg_bytes), docs, kept)
+    slim = [copy_with_ents(d, spans_of(d, kind)) for d in voted]
+    return DocBin(store_user_data=True, docs=voted).to_bytes(), DocBin(store_user_data=True, docs=slim).to_bytes(), len(docs)
 
 
 def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process: int = 1,
@@ -111,8 +138,9 @@ def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process:
                 yield from vote(agg, chunk, kept)
             return
         agg_bytes, vocab = pickle.dumps(agg), make_vocab()
-        jobs = ((agg_bytes, kept, DocBin(store_user_data=True, docs=c).to_bytes()) for c in _chunks(docs, shard_size))
-        for data in ordered_map(run, _vote_shard, jobs):
+        jobs = ((agg_bytes, kept, agg.name, DocBin(store_user_data=True, docs=c).to_bytes())
+                for c in _chunks(docs, shard_size))  # fmt: skip
+        for data, _, _ in ordered_map(run, _vote_shard, jobs):
             yield from DocBin(store_user_data=True).from_bytes(data).get_docs(vocab)
 
 
@@ -197,30 +225,32 @@ def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str,
                  shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None) -> Dict[str, int]:
     """Vote over the train corpus shard by shard and write the balanced training corpus to `output`.
 
-    Two passes over a temp folder of voted docs beside `output`, so memory holds one shard and a
-    flag per doc, not the corpus. With `review_output`, the voted docs with every function's group
-    are written there too (for Argilla).
+    Workers vote (in this process, forked processes or Dask); this process applies the reviews
+    and keeps one flag per doc, then a second pass over a temp folder of the slim voted docs
+    writes the balance: memory holds a few shards, not the corpus. With `review_output`, the
+    voted docs with every function's group are written there too (for Argilla).
     """
     by_index, counts = train_reviews(reviewed)
     always: List[bool] = []
     output.parent.mkdir(parents=True, exist_ok=True)
+    agg_bytes, vocab = pickle.dumps(agg), make_vocab()
+    jobs = ((agg_bytes, kept, kind, data) for data in iter_shards(train_path, shard_size, vocab))
+    total = len(corpus_files(train_path)) if Path(train_path).is_dir() else None
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
-        with CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
+        with runner(n_process, scheduler) as run, CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
                 (CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext()) as for_review:
-            stream = vote_stream(agg, iter_docs(train_path), kept, n_process, shard_size, scheduler)
-            for doc in tqdm(stream, desc=f"{kind} train", unit="doc", leave=False):
-                if GOLD in doc.spans:
-                    raise GoldInTrainError(f"{train_path} holds gold spans: annotate train with --drop-gold")
+            for full, slim, n_docs in tqdm(ordered_map(run, _vote_shard, jobs), total=total, desc=f"{kind} train",
+                                           unit="shard", leave=False):  # fmt: skip
                 if for_review is not None:
-                    for_review.add(doc)
-                doc = apply_review(copy_with_ents(doc, spans_of(doc, kind)), by_index.get(doc.user_data.get("index")),
-                                   counts)  # fmt: skip
-                if doc is not None:
-                    voted.add(doc)
-                    always.append(keep_for_training(doc))
+                    for_review.add_shard(full, n_docs)
+                for doc in DocBin(store_user_data=True).from_bytes(slim).get_docs(vocab):
+                    doc = apply_review(doc, by_index.get(doc.user_data.get("index")), counts)
+                    if doc is not None:
+                        voted.add(doc)
+                        always.append(keep_for_training(doc))
         mask = balance_mask(always, seed)
         with CorpusWriter(output, shard_size) as out:
-            for doc, keep in zip(iter_docs(Path(tmp) / "voted"), mask):
+            for doc, keep in zip(iter_docs(Path(tmp) / "voted", vocab), mask):
                 if keep:
                     out.add(doc)
                     counts["with_entities"] = counts.get("with_entities", 0) + bool(doc.ents)
@@ -266,7 +296,9 @@ def main(
         counts = export_train(agg, aggregator, train_path, output_dir / train_name, kept, seed, reviewed,
                               review_dir / "train_aggregated" if review_dir else None, n_process, shard_size,
                               address)  # fmt: skip
-    except (GoldInTrainError, ConnectionError) as e:
+    except GoldInTrainError as e:
+        msg.fail(f"{train_path}: {e}", exits=1)
+    except ConnectionError as e:
         msg.fail(str(e), exits=1)
     dev = vote(agg, read_docs(dev_path, vocab), kept)
     if review_dir is not None:

@@ -17,7 +17,7 @@ from wasabi import msg
 
 from .lfs import DEFAULT_GAZETTEER_DIR, PRESETS, LabellingFunctionError, LabellingFunctions, build_annotator
 from .parallel import ordered_map, runner, scheduler_address
-from .util import GOLD, SHARD_SIZE, CorpusWriter, article_chunks, iter_docs, make_vocab, parse_labels
+from .util import GOLD, SHARD_SIZE, CorpusWriter, article_chunks, corpus_files, iter_shards, make_vocab, parse_labels
 
 _ANNOTATORS: Dict[Tuple, LabellingFunctions] = {}
 
@@ -45,11 +45,14 @@ def annotate_iter(docs: Iterable[Doc], labels: List[str], drop_gold: bool = Fals
         yield doc
 
 
-def _annotate_shard(args) -> bytes:
-    """Worker side: DocBin bytes in, annotated DocBin bytes out."""
+def _annotate_shard(args) -> Tuple[bytes, int, int]:
+    """Worker side: DocBin bytes in; annotated DocBin bytes, the number of docs and of docs with a span out."""
     data, labels, drop_gold, preset, gazetteer_dir = args
     docs = DocBin(store_user_data=True).from_bytes(data).get_docs(make_vocab())
-    return DocBin(store_user_data=True, docs=annotate_docs(docs, labels, drop_gold, preset, gazetteer_dir)).to_bytes()
+    docs = annotate_docs(docs, labels, drop_gold, preset, gazetteer_dir)
+    names = get_annotator(labels, preset, gazetteer_dir).names
+    fired = sum(1 for d in docs if any(len(d.spans[n]) for n in names))
+    return DocBin(store_user_data=True, docs=docs).to_bytes(), len(docs), fired
 
 
 def shard_bounds(docs: Sequence[Doc], size: int) -> List[int]:
@@ -75,7 +78,7 @@ def annotate_stream(
         vocab = make_vocab()
         jobs = ((DocBin(store_user_data=True, docs=chunk).to_bytes(), labels, drop_gold, preset, gazetteer_dir)
                 for chunk in article_chunks(docs, shard_size))  # fmt: skip
-        for data in ordered_map(run, _annotate_shard, jobs):
+        for data, _, _ in ordered_map(run, _annotate_shard, jobs):
             yield from DocBin(store_user_data=True).from_bytes(data).get_docs(vocab)
 
 
@@ -90,16 +93,25 @@ def annotate_parallel(
 def annotate_corpus(input_path: Path, output_path: Path, labels: List[str], n_process: int = 1,
                     shard_size: int = SHARD_SIZE, drop_gold: bool = False, preset: Optional[str] = None,
                     gazetteer_dir: str = DEFAULT_GAZETTEER_DIR, scheduler: Optional[str] = None) -> Dict[str, int]:
-    """Annotate a corpus (file or folder of shards) into `output_path`, streaming; returns counts."""
-    names = get_annotator(labels, preset, str(gazetteer_dir)).names
-    fired = 0
-    docs = iter_docs(input_path)
-    with CorpusWriter(output_path, shard_size) as out:
-        stream = annotate_stream(docs, labels, n_process, shard_size, drop_gold, preset, gazetteer_dir, scheduler)
-        for doc in tqdm(stream, desc="annotate", unit="doc", leave=False):
-            out.add(doc)
-            fired += any(len(doc.spans[n]) for n in names)
-    return {"docs": out.n_docs, "fired": fired, "functions": len(names)}
+    """Annotate a corpus (file or folder of shards) into `output_path`, shard by shard; returns counts.
+
+    Shards travel as DocBin bytes: this process only reads and writes them, the workers decode,
+    annotate and encode.
+    """
+    gazetteer_dir = str(gazetteer_dir)
+    annotator = get_annotator(labels, preset, gazetteer_dir)
+    if scheduler is None and n_process > 1:
+        annotator.load()  # before the fork: workers share the models
+    counts = {"docs": 0, "fired": 0, "functions": len(annotator.names)}
+    total = len(corpus_files(input_path)) if Path(input_path).is_dir() else None
+    jobs = ((data, labels, drop_gold, preset, gazetteer_dir) for data in iter_shards(input_path, shard_size))
+    with runner(n_process, scheduler) as run, CorpusWriter(output_path, shard_size) as out:
+        for data, n_docs, fired in tqdm(ordered_map(run, _annotate_shard, jobs), total=total, desc="annotate",
+                                        unit="shard", leave=False):  # fmt: skip
+            out.add_shard(data, n_docs)
+            counts["docs"] += n_docs
+            counts["fired"] += fired
+    return counts
 
 
 # fmt: off

@@ -1,104 +1,260 @@
-"""Benchmark the annotate and aggregate steps: documents per second and peak memory, as corpora grow.
+"""Benchmark the annotate -> aggregate path: speed, memory, and how they grow with the corpus.
 
-Each measurement runs the step's own CLI (`python -m scripts.annotate`, `python -m scripts.aggregate`)
-in a fresh process, timed from the outside; peak memory is that process's maximum resident set
-(from `os.wait4`; worker processes of `--n-process` are not included). Besides the real train set,
-synthetic corpora of 10x and 50x its size are made by resampling its sentences with the seed.
+Everything is measured in one run on this machine, each step through its own CLI in a fresh
+process timed from the outside:
+
+- pipeline: annotate train + dev, score, aggregate with the project's labelling functions and
+  aggregator (what `spacy project run all` does), into a temp folder; target under 60 s;
+- no-op: `spacy project run all` when every step is up to date (target under 5 s); skipped, and
+  said so, if the project's outputs are stale (it would run the whole workflow);
+- scaling: annotate and aggregate on CoNLL train and on synthetic corpora 10x and 50x its size
+  (its sentences resampled with the seed, written as shards), with 1 process, all cores, and a
+  Dask LocalCluster of that many workers. Memory is the peak summed PSS of every process doing
+  the work (the step, its forked workers, the Dask workers), sampled every 0.2 s, and the step's
+  own peak RSS; target: memory at 50x within 1.5x of 1x.
 """
 import os
+import platform
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, Iterator, List, Optional
 
 import typer
 from wasabi import msg
 
 from .atomic import write_json, write_text
-from .util import markdown_table, read_docs, write_docs
+from .util import CorpusWriter, markdown_table, read_docs
+
+PIPELINE_TARGET_S, NOOP_TARGET_S, MEMORY_TARGET_RATIO = 60.0, 5.0, 1.5
 
 
-def resample(docs, factor: int, seed: int):
+def resample(docs, factor: int, seed: int) -> Iterator:
     """`factor` times as many docs, drawn with replacement; ids renumbered (documents of 20 sentences)."""
     rng = random.Random(seed)
-    out = []
     for i in range(len(docs) * factor):
         doc = rng.choice(docs).copy()
         doc.user_data.update({"split": "train", "index": i, "doc_id": i // 20})
-        out.append(doc)
-    return out
+        yield doc
 
 
-def measure(cmd: List[str]) -> Dict:
-    """Run `cmd`; wall-clock seconds and the process's peak RSS in MB."""
+class MemorySampler(threading.Thread):
+    """Peak summed PSS (proportional set size: shared pages counted once) of this process's descendants."""
+
+    def __init__(self, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.interval, self.peak_mb, self._stop_event = interval, 0.0, threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop_event.is_set():
+            total = 0
+            for proc in me.children(recursive=True):
+                try:
+                    total += proc.memory_full_info().pss
+                except (psutil.Error, OSError):  # a process that just ended
+                    pass
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return round(self.peak_mb, 1)
+
+
+def measure(cmd: List[str], env: Optional[Dict[str, str]] = None) -> Dict:
+    """Run `cmd`; wall-clock seconds, its own peak RSS (wait4) and the peak PSS of all workers (MB)."""
+    sampler = MemorySampler()
+    sampler.start()
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: progress bars would fill a pipe and block
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        peak_pss = sampler.stop()
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
             err.seek(0)
-            lines = [l for l in err.read().decode(errors="replace").replace("\r", "\n").splitlines() if "it/s]" not in l
-                     and "doc/s]" not in l and "shard/s]" not in l]  # fmt: skip
+            lines = [l for l in err.read().decode(errors="replace").replace("\r", "\n").splitlines()
+                     if not l.rstrip().endswith("]")]  # fmt: skip
             raise RuntimeError(f"{' '.join(cmd)} exited with {code}: " + "\n".join(lines[-20:]))
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "peak_pss_mb": peak_pss}
 
 
-def run_benchmark(train_gold: Path, dev_annotated: Path, selection: Path, factors: List[int],
-                  n_process: int, labels: str, seed: int = 0, preset: str = "tutorial",
-                  gazetteers: str = "corpus/gazetteers") -> List[Dict]:
-    """Time annotate (1 and n processes) and aggregate on the corpus at each size factor."""
-    py = sys.executable
-    docs = read_docs(train_gold)
+@contextmanager
+def local_cluster(n_workers: int) -> Iterator[str]:
+    """A Dask LocalCluster on loopback (one single-threaded worker process per core); yields its address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:  # fmt: skip
+        yield cluster.scheduler_address
+
+
+def run_pipeline(py: str, corpus: Path, tmp: Path, labels: str, preset: str, aggregator: str, gazetteers: str,
+                 min_precision: float, n_process: int) -> Dict:
+    """annotate train + dev, score, aggregate (the project's commands) into `tmp`; seconds per step."""
+    common = ["--labels", labels, "--n-process", str(n_process), "--preset", preset, "--gazetteers", gazetteers]
+    steps = {
+        "annotate train": [py, "-m", "scripts.annotate", str(corpus / "train_gold.spacy"), str(tmp / "train_annotated"),
+                           *common, "--drop-gold"],
+        "annotate dev": [py, "-m", "scripts.annotate", str(corpus / "dev_gold.spacy"), str(tmp / "dev_annotated"),
+                         *common],
+        "score": [py, "-m", "scripts.score", str(tmp / "dev_annotated"), str(tmp), "--labels", labels,
+                  "--min-precision", str(min_precision)],
+        "aggregate": [py, "-m", "scripts.aggregate", str(tmp / "train_annotated"), str(tmp / "dev_annotated"),
+                      str(tmp / "lf_selection.json"), str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels,
+                      "--aggregator", aggregator, "--n-process", str(n_process)],
+    }  # fmt: skip
+    out = {name: measure(cmd) for name, cmd in steps.items()}
+    total = round(sum(m["seconds"] for m in out.values()), 1)
+    return {"preset": preset, "aggregator": aggregator, "labels": labels, "n_process": n_process, "steps": out,
+            "total_seconds": total, "target_seconds": PIPELINE_TARGET_S, "meets_target": total < PIPELINE_TARGET_S}
+
+
+def run_noop(project_dir: Path) -> Dict:
+    """Time `spacy project run all` if weasel would skip every step; else say why it was not measured."""
+    from weasel.cli.run import check_rerun
+    from weasel.util import load_project_config
+
+    config = load_project_config(project_dir)
+    commands = {c["name"]: c for c in config["commands"]}
+    stale = [s for s in config["workflows"]["all"] if not commands[s].get("no_skip")
+             and check_rerun(project_dir, commands[s])]  # fmt: skip
+    if stale:
+        return {"skipped": f"steps not up to date: {', '.join(stale)} (run `spacy project run all` first)",
+                "target_seconds": NOOP_TARGET_S}  # fmt: skip
+    m = measure([sys.executable, "-m", "spacy", "project", "run", "all", str(project_dir)])
+    return {"seconds": m["seconds"], "target_seconds": NOOP_TARGET_S, "meets_target": m["seconds"] < NOOP_TARGET_S}
+
+
+def run_scaling(py: str, corpus_dir: Path, tmp: Path, factors: List[int], modes: List[str], n_process: int,
+                labels: str, preset: str, aggregator: str, gazetteers: str, min_precision: float,
+                seed: int) -> List[Dict]:
+    """annotate and aggregate on train resampled to each size factor, once per mode (1, n, dask)."""
+    # the functions that aggregate keeps, for this preset (not timed)
+    dev_annotated, selection = tmp / "dev_annotated", tmp / "lf_selection.json"
+    subprocess.run([py, "-m", "scripts.annotate", str(corpus_dir / "dev_gold.spacy"), str(dev_annotated), "--labels",
+                    labels, "--preset", preset, "--gazetteers", gazetteers], check=True, capture_output=True)
+    subprocess.run([py, "-m", "scripts.score", str(dev_annotated), str(tmp), "--labels", labels, "--min-precision",
+                    str(min_precision)], check=True, capture_output=True)  # fmt: skip
+    docs = read_docs(corpus_dir / "train_gold.spacy")
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        for factor in factors:
-            corpus = tmp / f"train_x{factor}.spacy"
-            n_docs = write_docs(corpus, docs if factor == 1 else resample(docs, factor, seed))
-            annotated = tmp / f"train_x{factor}_annotated.spacy"
-            for n in sorted({1, n_process}):
-                m = measure([py, "-m", "scripts.annotate", str(corpus), str(annotated), "--labels", labels,
-                             "--n-process", str(n), "--drop-gold", "--preset", preset, "--gazetteers", gazetteers])  # fmt: skip
-                rows.append({"step": "annotate", "factor": factor, "docs": n_docs, "n_process": n, **m,
-                             "docs_per_second": round(n_docs / m["seconds"], 1)})  # fmt: skip
-            m = measure([py, "-m", "scripts.aggregate", str(annotated), str(dev_annotated), str(selection),
-                         str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels, "--seed", str(seed)])  # fmt: skip
-            rows.append({"step": "aggregate", "factor": factor, "docs": n_docs, "n_process": 1, **m,
-                         "docs_per_second": round(n_docs / m["seconds"], 1)})  # fmt: skip
-            for path in (corpus, annotated):
-                path.unlink()
+    for factor in factors:
+        corpus, annotated = tmp / f"train_x{factor}", tmp / f"train_x{factor}_annotated"
+        with CorpusWriter(corpus) as out:
+            for doc in docs if factor == 1 else resample(docs, factor, seed):
+                out.add(doc)
+        n_docs = out.n_docs
+        for mode in modes:
+            workers = 1 if mode == "1" else n_process
+            with local_cluster(workers) if mode == "dask" else nullcontext() as address:
+                where = ["--n-process", str(workers), "--scheduler", address or ""]
+                annotate = [py, "-m", "scripts.annotate", str(corpus), str(annotated), "--labels", labels, *where,
+                            "--drop-gold", "--preset", preset, "--gazetteers", gazetteers]  # fmt: skip
+                aggregate = [py, "-m", "scripts.aggregate", str(annotated), str(dev_annotated), str(selection),
+                             str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels, "--aggregator", aggregator,
+                             "--seed", str(seed), "--train-name", "train", *where]  # fmt: skip
+                for step, cmd in (("annotate", annotate), ("aggregate", aggregate)):
+                    m = measure(cmd)
+                    rows.append({"step": step, "factor": factor, "docs": n_docs,
+                                 "mode": "dask" if mode == "dask" else f"{workers} process{'es' if workers > 1 else ''}",
+                                 **m, "docs_per_second": round(n_docs / m["seconds"], 1)})  # fmt: skip
+                    msg.text(f"{step} x{factor} ({rows[-1]['mode']}): {m['seconds']} s, {m['peak_pss_mb']} MB")
+        subprocess.run(["rm", "-rf", str(corpus), str(annotated), str(tmp / "out")], check=True)
     return rows
 
 
-COLUMNS = ["step", "factor", "docs", "n_process", "seconds", "docs_per_second", "peak_rss_mb"]
+def memory_growth(rows: List[Dict], factors: List[int]) -> Dict:
+    """Peak memory at the largest factor over the smallest, per step and mode (target: <= 1.5)."""
+    lo, hi = min(factors), max(factors)
+    out = {}
+    for r in rows:
+        if r["factor"] == hi:
+            base = next(b for b in rows if b["factor"] == lo and b["step"] == r["step"] and b["mode"] == r["mode"])
+            out[f"{r['step']} ({r['mode']})"] = round(r["peak_pss_mb"] / base["peak_pss_mb"], 2)
+    return {"factor": f"{hi}x / {lo}x", "ratios": out, "target": MEMORY_TARGET_RATIO,
+            "meets_target": all(v <= MEMORY_TARGET_RATIO for v in out.values())}
+
+
+COLUMNS = ["step", "factor", "docs", "mode", "seconds", "docs_per_second", "peak_pss_mb", "peak_rss_mb"]
+
+
+def report(result: Dict) -> str:
+    """The benchmark as markdown."""
+    m, p, noop = result["machine"], result["pipeline"], result["noop_all"]
+    lines = [f"# Benchmark ({m['cpu_count']} cores, Python {m['python']})\n"]
+    if p:
+        lines.append(f"## Pipeline: annotate + score + aggregate, train + dev ({p['preset']} preset, {p['aggregator']})\n")
+        lines.append(markdown_table(["step", "seconds", "peak PSS MB"],
+                                    [[k, v["seconds"], v["peak_pss_mb"]] for k, v in p["steps"].items()]
+                                    + [["**total**", f"**{p['total_seconds']}**", ""]]))  # fmt: skip
+        lines.append(f"Target under {p['target_seconds']:.0f} s: {'met' if p['meets_target'] else 'missed'}.\n")
+    if noop:
+        lines.append("## No-op `spacy project run all`\n")
+        lines.append(f"Skipped: {noop['skipped']}.\n" if "skipped" in noop else
+                     f"{noop['seconds']} s (target under {noop['target_seconds']:.0f} s: "
+                     f"{'met' if noop['meets_target'] else 'missed'}).\n")  # fmt: skip
+    s = result["scaling"]
+    if s["rows"]:
+        lines.append(f"## Scaling ({s['preset']} preset, {s['aggregator']}; CoNLL train resampled)\n")
+        lines.append(markdown_table(COLUMNS, [[r[c] for c in COLUMNS] for r in s["rows"]]))
+        g = s["memory_growth"]
+        ratios = ", ".join(f"{k} {v}" for k, v in g["ratios"].items())
+        lines.append(f"Peak memory {g['factor']}: {ratios} (target <= {g['target']}: "
+                     f"{'met' if g['meets_target'] else 'missed'}).\n")  # fmt: skip
+    return "\n".join(lines)
 
 
 # fmt: off
 def main(
-    train_gold: Path = typer.Argument(..., help="corpus/train_gold.spacy", exists=True),
-    dev_annotated: Path = typer.Argument(..., help="corpus/dev_annotated.spacy (aggregate scores on it)", exists=True),
-    selection: Path = typer.Argument(..., help="training/lf_selection.json", exists=True),
+    corpus_dir: Path = typer.Argument(..., help="The project's corpus folder (train_gold.spacy, dev_gold.spacy)", exists=True, file_okay=False),
     output: Path = typer.Argument(..., help="benchmark JSON (a markdown table is written beside it)"),
-    factors: str = typer.Option("1,10,50", "--factors", help="Corpus sizes, as multiples of the train set"),
-    n_process: int = typer.Option(0, "--n-process", "-n", help="Processes for the parallel run (0: all cores)"),
+    factors: str = typer.Option("1,10,50", "--factors", help="Corpus sizes for scaling, as multiples of the train set"),
+    modes: str = typer.Option("1,n,dask", "--modes", help="Scaling runs: 1 process, n (all cores), dask (LocalCluster)"),
+    n_process: int = typer.Option(0, "--n-process", "-n", help="Processes / Dask workers for the parallel runs (0: all cores)"),
     labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
-    preset: str = typer.Option("tutorial", "--preset", help="Labelling functions: tutorial or full"),
+    preset: str = typer.Option("full", "--preset", help="Labelling functions of the pipeline run"),
+    aggregator: str = typer.Option("hmm", "--aggregator", help="Aggregator of the pipeline run"),
+    scaling_preset: str = typer.Option("tutorial", "--scaling-preset", help="Labelling functions of the scaling runs"),
+    scaling_aggregator: str = typer.Option("majority", "--scaling-aggregator", help="Aggregator of the scaling runs"),
+    min_precision: float = typer.Option(0.7, "--min-precision", help="As in the project's score step"),
     gazetteers: str = typer.Option("corpus/gazetteers", "--gazetteers", help="Folder of build_gazetteers' files"),
+    project_dir: Optional[Path] = typer.Option(None, "--project", help="Also time a no-op `spacy project run all` here"),
+    pipeline: bool = typer.Option(True, "--pipeline/--no-pipeline", help="Time the full pipeline on train + dev"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the resampling"),
 ):
     # fmt: on
-    """Measure annotate and aggregate throughput and memory at growing corpus sizes."""
+    """Measure annotate and aggregate: the full pipeline, a no-op workflow, and throughput/memory as corpora grow."""
     n_process = n_process or os.cpu_count() or 1
-    rows = run_benchmark(train_gold, dev_annotated, selection, [int(f) for f in factors.split(",")],
-                         n_process, labels, preset=preset, gazetteers=gazetteers)  # fmt: skip
-    write_json(output, {"cpu_count": os.cpu_count(), "rows": rows})
-    table = markdown_table(COLUMNS, [[r[c] for c in COLUMNS] for r in rows])
-    write_text(output.with_suffix(".md"), f"# annotate and aggregate benchmark ({os.cpu_count()} cores)\n\n{table}")
-    print(table)
+    py = sys.executable
+    factor_list = [int(f) for f in factors.split(",") if f.strip()]
+    mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+    with tempfile.TemporaryDirectory(prefix="benchmark.") as tmp:
+        tmp = Path(tmp)
+        pipe = run_pipeline(py, corpus_dir, tmp / "pipeline", labels, preset, aggregator, gazetteers, min_precision,
+                            n_process) if pipeline else {}  # fmt: skip
+        noop = run_noop(project_dir) if project_dir is not None else {}
+        rows = run_scaling(py, corpus_dir, tmp / "scaling", factor_list, mode_list, n_process, labels, scaling_preset,
+                           scaling_aggregator, gazetteers, min_precision, seed) if factor_list else []  # fmt: skip
+    result = {
+        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "pipeline": pipe, "noop_all": noop,
+        "scaling": {"preset": scaling_preset, "aggregator": scaling_aggregator, "rows": rows,
+                    "memory_growth": memory_growth(rows, factor_list) if rows else {}},
+    }  # fmt: skip
+    write_json(output, result)
+    text = report(result)
+    write_text(output.with_suffix(".md"), text)
+    print(text)
     msg.good(f"Wrote {output} and {output.with_suffix('.md')}")
 
 

@@ -111,7 +111,7 @@ def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision:
 
 # fmt: off
 def main(
-    dev_path: Path = typer.Argument(..., help="Annotated dev .spacy (with gold)", exists=True, dir_okay=False),
+    dev_path: Path = typer.Argument(..., help="Annotated dev (with gold): a folder of shards or a .spacy file", exists=True),
     output_dir: Path = typer.Argument(..., help="Where lf_scores.csv/.md and lf_selection.json go"),
     labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
     min_precision: float = typer.Option(0.5, "--min-precision", help="Drop (function, label) pairs under this dev precision"),

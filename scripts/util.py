@@ -92,8 +92,9 @@ def read_docs(path: Path, vocab: Vocab = None) -> List[Doc]:
 class CorpusWriter:
     """Write Docs to `path` atomically: one DocBin if it ends in `.spacy`, else a folder of shards.
 
-    A folder is flushed every `shard_size` docs, so memory stays bounded by the shard size; a
-    single file holds every doc until the end. Nothing appears at `path` unless the block succeeds.
+    A folder is flushed every `shard_size` docs or so, always where an article ends (so that a
+    shard can be annotated on its own), and memory stays bounded by the shard size; a single file
+    holds every doc until the end. Nothing appears at `path` unless the block succeeds.
 
         with CorpusWriter("corpus/train_annotated") as out:
             for doc in docs:
@@ -105,6 +106,7 @@ class CorpusWriter:
         self.sharded = not self.path.name.endswith(".spacy")
         self.n_docs = self.n_shards = 0
         self._db = DocBin(store_user_data=True)
+        self._last = None
 
     def __enter__(self) -> "CorpusWriter":
         self._ctx = atomic_dir(self.path) if self.sharded else atomic_path(self.path)
@@ -112,10 +114,24 @@ class CorpusWriter:
         return self
 
     def add(self, doc: Doc) -> None:
+        key = (doc.user_data.get("split"), doc.user_data.get("doc_id"))
+        if self.sharded and len(self._db) >= self.shard_size and (key != self._last or key[1] is None):
+            self._flush()
+        self._last = key
         self._db.add(doc)
         self.n_docs += 1
-        if self.sharded and len(self._db) >= self.shard_size:
-            self._flush()
+
+    def add_shard(self, data: bytes, n_docs: int) -> None:
+        """Add a whole shard (DocBin bytes, e.g. from a worker) without decoding it into Docs."""
+        if self.sharded:
+            if len(self._db):
+                self._flush()
+            (self._tmp / f"{self.n_shards:05d}.spacy").write_bytes(data)
+            self.n_shards += 1
+        else:
+            self._db.merge(DocBin(store_user_data=True).from_bytes(data))
+        self._last = None
+        self.n_docs += n_docs
 
     def _flush(self) -> None:
         if self.sharded:
@@ -129,6 +145,18 @@ class CorpusWriter:
         if exc_type is None and (len(self._db) or not self.sharded):
             self._flush()
         return self._ctx.__exit__(exc_type, exc, tb)
+
+
+def iter_shards(path: Path, size: int = SHARD_SIZE, vocab: Vocab = None) -> Iterator[bytes]:
+    """A corpus as DocBin bytes of whole articles: a folder's shards as they are on disk (CorpusWriter
+    never splits an article), a single file cut into chunks of about `size` docs."""
+    path = Path(path)
+    if path.is_dir():
+        for file in corpus_files(path):
+            yield file.read_bytes()
+    else:
+        for chunk in article_chunks(iter_docs(path, vocab), size):
+            yield DocBin(store_user_data=True, docs=chunk).to_bytes()
 
 
 def write_docs(path: Path, docs: Iterable[Doc], shard_size: int = SHARD_SIZE) -> int:

@@ -129,3 +129,19 @@ def test_cli_refuses_train_with_gold(tmp_path, make_doc):
                  tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None, review_dir=None,
                  **CLI_DEFAULTS)
     assert not (tmp_path / "c" / "train.spacy").exists()
+
+
+def test_vectorised_one_hots_equal_skweaks(make_doc):
+    import numpy as np
+    import pandas
+    from skweak.generative import HMM
+
+    hmm = agg.make_aggregator("hmm", ["ORG", "PER", "LOC"])
+    docs = [make_doc("Kia Corp met Anna in Oslo", spans={"x": [(0, 2, "ORG"), (3, 4, "PER")], "y": [(5, 6, "LOC")]})]
+    agg.fit(hmm, docs, {"x": [], "y": []})
+    rng = np.random.default_rng(0)
+    obs = pandas.DataFrame({"x": rng.integers(-1, len(hmm.observed_labels), 50),
+                            "y": rng.integers(-1, len(hmm.observed_labels), 50)})  # fmt: skip
+    ours, theirs = hmm.to_one_hots(obs), HMM.to_one_hots(hmm, obs)
+    assert ours.keys() == theirs.keys()
+    assert all(np.array_equal(ours[k], theirs[k]) and ours[k].any() for k in ours)

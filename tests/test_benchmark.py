@@ -1,37 +1,54 @@
-"""The benchmark command: real runs of annotate and aggregate at two corpus sizes (figures not asserted)."""
+"""The benchmark command: real runs of every measured step at two corpus sizes (figures not asserted)."""
 import json
+import shutil
 
 from scripts import benchmark
-from scripts.annotate import annotate_docs
 from scripts.convert import conll_to_dataset, dataset_to_docs
-from scripts.score import score_functions, selection
-from scripts.util import write_docs, write_json
+from scripts.util import write_docs
 
-from .conftest import FIXTURE_CONLL
+from .conftest import FIXTURE_CONLL, ROOT
+
+
+def fixture_docs(split):
+    return list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / f"{split}.txt"), split))
 
 
 def test_resample_is_seeded_and_renumbered():
-    docs = list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / "dev.txt"), "dev"))
-    a, b = benchmark.resample(docs, 3, seed=1), benchmark.resample(docs, 3, seed=1)
+    docs = fixture_docs("dev")
+    a, b = list(benchmark.resample(docs, 3, seed=1)), list(benchmark.resample(docs, 3, seed=1))
     assert len(a) == 3 * len(docs)
     assert [d.text for d in a] == [d.text for d in b]
     assert [d.user_data["index"] for d in a] == list(range(len(a)))
     assert {d.text for d in a} <= {d.text for d in docs}
 
 
-def test_benchmark_writes_rows_for_each_step_and_size(tmp_path):
-    train = list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / "train.txt"), "train"))
-    dev = annotate_docs(list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / "dev.txt"), "dev")), ["ORG"])
-    write_docs(tmp_path / "train_gold.spacy", train)
-    write_docs(tmp_path / "dev_annotated.spacy", dev)
-    write_json(tmp_path / "sel.json", selection(score_functions(dev, ["ORG"], 0.7), 0.7))
-    benchmark.main(tmp_path / "train_gold.spacy", tmp_path / "dev_annotated.spacy", tmp_path / "sel.json",
-                   tmp_path / "bench.json", factors="1,2", n_process=2, labels="ORG", preset="tutorial",
-                   gazetteers=str(tmp_path))  # fmt: skip
-    rows = json.loads((tmp_path / "bench.json").read_text())["rows"]
-    assert [(r["step"], r["factor"], r["n_process"]) for r in rows] == [
-        ("annotate", 1, 1), ("annotate", 1, 2), ("aggregate", 1, 1),
-        ("annotate", 2, 1), ("annotate", 2, 2), ("aggregate", 2, 1)]  # fmt: skip
-    assert [r["docs"] for r in rows] == [len(train)] * 3 + [2 * len(train)] * 3
-    assert all(r["seconds"] > 0 and r["peak_rss_mb"] > 50 for r in rows)
-    assert "| annotate | 2 |" in (tmp_path / "bench.md").read_text()
+def test_benchmark_measures_pipeline_and_every_mode_and_size(tmp_path):
+    corpus = tmp_path / "corpus"
+    write_docs(corpus / "train_gold.spacy", fixture_docs("train"))
+    write_docs(corpus / "dev_gold.spacy", fixture_docs("dev"))
+    benchmark.main(corpus, tmp_path / "bench.json", factors="1,2", modes="1,n,dask", n_process=2, labels="ORG",
+                   preset="tutorial", aggregator="hmm", scaling_preset="tutorial", scaling_aggregator="majority",
+                   min_precision=0.7, gazetteers=str(tmp_path), project_dir=None, pipeline=True, seed=0)
+    result = json.loads((tmp_path / "bench.json").read_text())
+    steps = result["pipeline"]["steps"]
+    assert set(steps) == {"annotate train", "annotate dev", "score", "aggregate"}
+    assert result["pipeline"]["total_seconds"] > 0 and all(s["peak_pss_mb"] > 20 for s in steps.values())
+    rows = result["scaling"]["rows"]
+    assert [(r["step"], r["factor"], r["mode"]) for r in rows] == [
+        (step, factor, mode) for factor in (1, 2) for mode in ("1 process", "2 processes", "dask")
+        for step in ("annotate", "aggregate")]  # fmt: skip
+    n_train = len(fixture_docs("train"))
+    assert [r["docs"] for r in rows] == [n_train] * 6 + [2 * n_train] * 6
+    assert all(r["seconds"] > 0 and r["peak_rss_mb"] > 50 and r["peak_pss_mb"] > 50 for r in rows)
+    # the Dask runs count the workers' memory: more than the step's own process
+    assert all(r["peak_pss_mb"] > r["peak_rss_mb"] for r in rows if r["mode"] == "dask")
+    assert set(result["scaling"]["memory_growth"]["ratios"]) == {
+        f"{s} ({m})" for s in ("annotate", "aggregate") for m in ("1 process", "2 processes", "dask")}
+    md = (tmp_path / "bench.md").read_text()
+    assert "| annotate | 2 |" in md and "## Pipeline" in md
+
+
+def test_noop_is_not_timed_when_the_workflow_is_stale(tmp_path):
+    shutil.copy(ROOT / "project.yml", tmp_path / "project.yml")  # no project.lock: every step would run
+    out = benchmark.run_noop(tmp_path)
+    assert "seconds" not in out and "convert" in out["skipped"]

@@ -45,7 +45,10 @@ def test_shard_folder_round_trip_keeps_order_and_ids(tmp_path):
     docs = fixture_docs()
     n = write_docs(tmp_path / "shards", docs, shard_size=4)
     assert n == len(docs)
-    assert len(corpus_files(tmp_path / "shards")) == -(-len(docs) // 4)
+    shards = [read_docs(f) for f in corpus_files(tmp_path / "shards")]
+    assert len(shards) > 1 and all(len(s) >= 4 for s in shards[:-1])
+    articles = [{d.user_data["doc_id"] for d in s} for s in shards]
+    assert all(not (a & b) for i, a in enumerate(articles) for b in articles[i + 1:])  # no article is split
     assert as_tuples(read_docs(tmp_path / "shards")) == as_tuples(docs)
     write_docs(tmp_path / "one.spacy", docs)
     assert (tmp_path / "one.spacy").is_file()
