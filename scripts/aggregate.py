@@ -307,9 +307,17 @@ def main(
             for d in dev]  # fmt: skip
     write_docs(output_dir / "dev.spacy", gold)
     scores = score_ents([copy_with_ents(d, spans_of(d, aggregator)) for d in dev], gold, label_list)
+    # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
+    # is only scored when it is the one that ran)
+    also = {}
+    if aggregator != "majority":
+        voter = make_aggregator("majority", label_list)
+        majority = vote(voter, [d.copy() for d in dev], kept)
+        also["majority"] = score_ents([copy_with_ents(d, spans_of(d, "majority")) for d in majority], gold,
+                                      label_list)  # fmt: skip
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits")}
     n_annotated = counts.get("with_entities", 0)
-    write_json(scores_path, {"aggregator": aggregator, "labels": label_list, "dev": scores,
+    write_json(scores_path, {"aggregator": aggregator, "labels": label_list, "dev": scores, "also": also,
                              "sources": sorted(kept), "train_docs": counts["docs"],
                              "train_docs_with_entities": n_annotated, "reviews": reviews})
     msg.good(f"{aggregator}: {counts['docs']} of {counts['voted']} train docs ({n_annotated} with entities, "

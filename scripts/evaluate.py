@@ -137,6 +137,8 @@ def model(
     for split in SPLITS:
         metrics[split] = {f"baseline ({base['model']})": base[split]}
         if split == "dev":
+            for kind, other in sorted(agg.get("also", {}).items()):
+                metrics[split][f"weak labels ({kind})"] = other
             metrics[split][f"weak labels ({agg['aggregator']})"] = agg["dev"]
         metrics[split]["weakly supervised model"] = scores[split]
     write_json(output_dir / "metrics.json", metrics)

@@ -62,7 +62,8 @@ def test_all_then_noop_then_edit(project):
     for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated"):  # folders of shards
         assert (root / "corpus" / name / "00000.spacy").is_file(), name
     metrics = json.loads((root / "training" / "metrics.json").read_text())
-    assert set(metrics["dev"]) == {"baseline (en_core_web_md)", "weak labels (hmm)", "weakly supervised model"}
+    assert set(metrics["dev"]) == {"baseline (en_core_web_md)", "weak labels (majority)", "weak labels (hmm)",
+                                   "weakly supervised model"}
     assert set(metrics["test"]) == {"baseline (en_core_web_md)", "weakly supervised model"}
     assert metrics["dev"]["weak labels (hmm)"]["f"] > 0.5  # the fixture's entities are found by the functions
     assert "| function |" in (root / "training" / "lf_scores.md").read_text()
