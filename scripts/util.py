@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import catalogue
-import spacy
+from spacy.lang.en import English
 from spacy.tokens import Doc, DocBin, Span
-from spacy.vocab import Vocab
+from spacy.vocab import Vocab, create_vocab
 from srsly import msgpack as _msgpack
 
 from .atomic import atomic_dir, atomic_path, write_json, write_text  # noqa: F401 (re-exported)
@@ -47,8 +47,12 @@ NON_LF_GROUPS = frozenset((GOLD, *AGGREGATES))
 
 
 def make_vocab() -> Vocab:
-    """A vocab with English lexical attributes (a bare Vocab() has none: is_title etc. come back empty)."""
-    return spacy.blank("en").vocab
+    """A fresh vocab with English lexical attributes (a bare Vocab() has none: is_title etc. come back empty).
+
+    Built directly (microseconds) rather than through spacy.blank("en") (~0.1 s), since every worker
+    shard gets its own: the strings of one shard never accumulate in a long-running worker.
+    """
+    return create_vocab("en", English.Defaults)
 
 
 def parse_labels(labels: str) -> List[str]:

@@ -137,3 +137,16 @@ def test_scheduler_address_from_env(monkeypatch):
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://10.0.0.5:8786")
     assert scheduler_address("") == "tcp://10.0.0.5:8786"
     assert scheduler_address("tcp://127.0.0.1:8786") == "tcp://127.0.0.1:8786"
+
+
+def test_make_vocab_has_the_lexical_attributes_of_spacy_blank():
+    import spacy
+    from spacy.tokens import Doc
+
+    from scripts.util import make_vocab
+
+    words = "The U.S. isn't gonna 1,000 Paris colour SOCCER - JAPAN http://x.org".split()
+    attrs = ["norm_", "is_title", "is_upper", "like_num", "is_stop", "shape_", "is_alpha", "lower_", "like_url"]
+    ours = [[getattr(t, a) for a in attrs] for t in Doc(make_vocab(), words=words)]
+    assert ours == [[getattr(t, a) for a in attrs] for t in Doc(spacy.blank("en").vocab, words=words)]
+    assert make_vocab() is not make_vocab()
