@@ -37,3 +37,29 @@ def test_drop_gold():
     docs = annotate_parallel(fixture_docs(), ["ORG"], n_process=2, shard_size=10, drop_gold=True)
     assert docs and not any(GOLD in d.spans for d in docs)
     assert all(GOLD in d.spans for d in annotate_docs(fixture_docs(), ["ORG"]))
+
+
+def _broken(doc):
+    if doc.user_data.get("index") == 5:
+        raise ZeroDivisionError("boom")
+    return iter(())
+
+
+def test_a_function_failing_in_a_worker_names_itself_and_the_doc(tmp_path, monkeypatch):
+    """Through the fork pool the error comes back with its message; nothing is written."""
+    import pytest
+    from skweak.heuristics import FunctionAnnotator
+
+    from scripts import annotate
+    from scripts.lfs import LabellingFunctionError, LabellingFunctions
+    from scripts.util import write_docs
+
+    broken = LabellingFunctions(["ORG"]).add_annotators(FunctionAnnotator("broken_lf", _broken))
+    monkeypatch.setitem(annotate._ANNOTATORS, (("ORG",), "tutorial", "corpus/gazetteers"), broken)
+    write_docs(tmp_path / "gold.spacy", fixture_docs())
+    with pytest.raises(LabellingFunctionError) as e:
+        annotate.annotate_corpus(tmp_path / "gold.spacy", tmp_path / "out", ["ORG"], n_process=2, shard_size=3,
+                                 preset="tutorial", gazetteer_dir="corpus/gazetteers")  # fmt: skip
+    assert "'broken_lf'" in str(e.value) and "ZeroDivisionError" in str(e.value)
+    assert "train sentence 5 " in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gold.spacy"]  # no half-written output
