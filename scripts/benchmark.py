@@ -10,8 +10,8 @@ process timed from the outside:
 - scaling: annotate and aggregate on CoNLL train and on synthetic corpora 10x and 50x its size
   (its sentences resampled with the seed, written as shards), with 1 process, all cores, and a
   Dask LocalCluster of that many workers. Memory is the peak summed PSS of every process doing
-  the work (the step, its forked workers, the Dask workers), sampled every 0.2 s, and the step's
-  own peak RSS; target: memory at 50x within 1.5x of 1x.
+  the work (the step, its forked workers, the Dask nannies and workers), sampled every 0.2 s, and
+  the step's own peak RSS; target: memory at 50x within 1.5x of 1x.
 """
 import os
 import platform
@@ -23,7 +23,7 @@ import threading
 import time
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import typer
 from wasabi import msg
@@ -43,25 +43,37 @@ def resample(docs, factor: int, seed: int) -> Iterator:
         yield doc
 
 
-class MemorySampler(threading.Thread):
-    """Peak summed PSS (proportional set size: shared pages counted once) of this process's descendants."""
+def _pss(proc) -> int:
+    try:
+        return proc.memory_full_info().pss
+    except Exception:  # psutil.Error or OSError: a process that just ended
+        return 0
 
-    def __init__(self, interval: float = 0.2):
+
+class MemorySampler(threading.Thread):
+    """Peak summed PSS (proportional set size: shared pages counted once) of a process, its
+    descendants and `extra` processes (Dask workers), sampled every `interval` seconds."""
+
+    def __init__(self, pid: int, extra: Sequence[int] = (), interval: float = 0.2):
         super().__init__(daemon=True)
-        self.interval, self.peak_mb, self._stop_event = interval, 0.0, threading.Event()
+        self.pids, self.interval, self.peak_mb, self._stop_event = [pid, *extra], interval, 0.0, threading.Event()
 
     def run(self) -> None:
         import psutil
 
-        me = psutil.Process()
+        roots = []
+        for pid in self.pids:
+            try:
+                roots.append(psutil.Process(pid))
+            except psutil.Error:  # already ended
+                pass
         while not self._stop_event.is_set():
-            total = 0
-            for proc in me.children(recursive=True):
-                try:
-                    total += proc.memory_full_info().pss
-                except (psutil.Error, OSError):  # a process that just ended
-                    pass
-            self.peak_mb = max(self.peak_mb, total / 2**20)
+            procs = list(roots)
+            try:
+                procs += roots[0].children(recursive=True) if roots else []
+            except psutil.Error:  # the step just ended
+                pass
+            self.peak_mb = max(self.peak_mb, sum(_pss(p) for p in procs) / 2**20)
             self._stop_event.wait(self.interval)
 
     def stop(self) -> float:
@@ -70,13 +82,14 @@ class MemorySampler(threading.Thread):
         return round(self.peak_mb, 1)
 
 
-def measure(cmd: List[str], env: Optional[Dict[str, str]] = None) -> Dict:
-    """Run `cmd`; wall-clock seconds, its own peak RSS (wait4) and the peak PSS of all workers (MB)."""
-    sampler = MemorySampler()
-    sampler.start()
+def measure(cmd: List[str], extra_pids: Sequence[int] = ()) -> Dict:
+    """Run `cmd`; wall-clock seconds, its own peak RSS (wait4) and the peak PSS of it, its workers and
+    `extra_pids` (MB)."""
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: progress bars would fill a pipe and block
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        sampler = MemorySampler(proc.pid, extra_pids)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         peak_pss = sampler.stop()
@@ -90,13 +103,17 @@ def measure(cmd: List[str], env: Optional[Dict[str, str]] = None) -> Dict:
 
 
 @contextmanager
-def local_cluster(n_workers: int) -> Iterator[str]:
-    """A Dask LocalCluster on loopback (one single-threaded worker process per core); yields its address."""
+def local_cluster(n_workers: int) -> Iterator[Tuple[str, List[int]]]:
+    """A Dask LocalCluster on loopback (one single-threaded worker process per core); yields its address
+    and the pids of its processes (nannies and workers), whose memory the measurement adds."""
+    import psutil
     from distributed import LocalCluster
 
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:  # fmt: skip
-        yield cluster.scheduler_address
+        pids = [p.pid for p in psutil.Process().children(recursive=True) if p.pid not in before]
+        yield cluster.scheduler_address, pids
 
 
 def run_pipeline(py: str, corpus: Path, tmp: Path, labels: str, preset: str, aggregator: str, gazetteers: str,
@@ -114,7 +131,10 @@ def run_pipeline(py: str, corpus: Path, tmp: Path, labels: str, preset: str, agg
                       str(tmp / "lf_selection.json"), str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels,
                       "--aggregator", aggregator, "--n-process", str(n_process)],
     }  # fmt: skip
-    out = {name: measure(cmd) for name, cmd in steps.items()}
+    out = {}
+    for name, cmd in steps.items():
+        out[name] = measure(cmd)
+        msg.text(f"pipeline, {name}: {out[name]['seconds']} s, {out[name]['peak_pss_mb']} MB")
     total = round(sum(m["seconds"] for m in out.values()), 1)
     return {"preset": preset, "aggregator": aggregator, "labels": labels, "n_process": n_process, "steps": out,
             "total_seconds": total, "target_seconds": PIPELINE_TARGET_S, "meets_target": total < PIPELINE_TARGET_S}
@@ -156,15 +176,15 @@ def run_scaling(py: str, corpus_dir: Path, tmp: Path, factors: List[int], modes:
         n_docs = out.n_docs
         for mode in modes:
             workers = 1 if mode == "1" else n_process
-            with local_cluster(workers) if mode == "dask" else nullcontext() as address:
-                where = ["--n-process", str(workers), "--scheduler", address or ""]
+            with local_cluster(workers) if mode == "dask" else nullcontext(("", [])) as (address, pids):
+                where = ["--n-process", str(workers), "--scheduler", address]
                 annotate = [py, "-m", "scripts.annotate", str(corpus), str(annotated), "--labels", labels, *where,
                             "--drop-gold", "--preset", preset, "--gazetteers", gazetteers]  # fmt: skip
                 aggregate = [py, "-m", "scripts.aggregate", str(annotated), str(dev_annotated), str(selection),
                              str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels, "--aggregator", aggregator,
                              "--seed", str(seed), "--train-name", "train", *where]  # fmt: skip
                 for step, cmd in (("annotate", annotate), ("aggregate", aggregate)):
-                    m = measure(cmd)
+                    m = measure(cmd, pids)
                     rows.append({"step": step, "factor": factor, "docs": n_docs,
                                  "mode": "dask" if mode == "dask" else f"{workers} process{'es' if workers > 1 else ''}",
                                  **m, "docs_per_second": round(n_docs / m["seconds"], 1)})  # fmt: skip
