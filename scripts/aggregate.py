@@ -32,7 +32,7 @@ with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy 
     from skweak.generative import HMM as SkweakHMM
 from .parallel import ordered_map, runner, scheduler_address
 from .util import (GOLD, SHARD_SIZE, CorpusWriter, copy_with_ents, corpus_files, iter_docs, iter_shards, make_vocab,
-                   parse_labels, read_docs, write_docs, write_json)  # fmt: skip
+                   parse_labels, read_docs, shard_vocab, write_docs, write_json)  # fmt: skip
 
 AGGREGATORS = ("majority", "hmm")
 
@@ -117,16 +117,27 @@ def vote(agg, docs: Iterable[Doc], kept: Dict[str, List[str]]) -> List[Doc]:
     return voted
 
 
-def _vote_shard(args) -> Tuple[bytes, bytes, int]:
-    """Worker side: the pickled (fitted) aggregator and DocBin bytes in; the docs with the aggregate's
-    group added (for review) and the slim voted docs (words, ids, entities) out, as DocBin bytes."""
-    agg_bytes, kept, kind, data = args
-    docs = list(DocBin(store_user_data=True).from_bytes(data).get_docs(make_vocab()))
+def _vote_shard(args) -> Tuple[Optional[bytes], bytes, int, List[bool], Dict[str, int]]:
+    """Worker side: vote over one shard and apply the reviews of its docs.
+
+    In: the pickled (fitted) aggregator, the kept functions, DocBin bytes, the reviewed train docs
+    (DocBin bytes, few) and whether the full voted docs are wanted (for Argilla). Out: those full
+    docs, the slim training docs (words, ids, entities; discarded ones left out) as DocBin bytes,
+    and per slim doc whether it always goes into training, plus review counts.
+    """
+    agg_bytes, kept, kind, data, reviews, want_full = args
+    vocab = shard_vocab()
+    docs = list(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab))
     if any(GOLD in d.spans for d in docs):
         raise GoldInTrainError("the train corpus holds gold spans: annotate train with --drop-gold")
     voted = vote(pickle.loads(agg_bytes), docs, kept)
-    slim = [copy_with_ents(d, spans_of(d, kind)) for d in voted]
-    return DocBin(store_user_data=True, docs=voted).to_bytes(), DocBin(store_user_data=True, docs=slim).to_bytes(), len(docs)
+    by_index, counts = train_reviews(list(DocBin(store_user_data=True).from_bytes(reviews).get_docs(vocab)))
+    slim = [apply_review(copy_with_ents(d, spans_of(d, kind)), by_index.get(d.user_data.get("index")), counts)
+            for d in voted]  # fmt: skip
+    slim = [d for d in slim if d is not None]
+    full = DocBin(store_user_data=True, docs=voted).to_bytes() if want_full else None
+    del counts["ignored_other_splits"]
+    return full, DocBin(store_user_data=True, docs=slim).to_bytes(), len(docs), [keep_for_training(d) for d in slim], counts
 
 
 def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process: int = 1,
@@ -137,10 +148,10 @@ def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process:
             for chunk in _chunks(docs, shard_size):
                 yield from vote(agg, chunk, kept)
             return
-        agg_bytes, vocab = pickle.dumps(agg), make_vocab()
-        jobs = ((agg_bytes, kept, agg.name, DocBin(store_user_data=True, docs=c).to_bytes())
+        agg_bytes, vocab, no_reviews = pickle.dumps(agg), make_vocab(), DocBin().to_bytes()
+        jobs = ((agg_bytes, kept, agg.name, DocBin(store_user_data=True, docs=c).to_bytes(), no_reviews, True)
                 for c in _chunks(docs, shard_size))  # fmt: skip
-        for data, _, _ in ordered_map(run, _vote_shard, jobs):
+        for data, *_ in ordered_map(run, _vote_shard, jobs):
             yield from DocBin(store_user_data=True).from_bytes(data).get_docs(vocab)
 
 
@@ -225,29 +236,30 @@ def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str,
                  shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None) -> Dict[str, int]:
     """Vote over the train corpus shard by shard and write the balanced training corpus to `output`.
 
-    Workers vote (in this process, forked processes or Dask); this process applies the reviews
-    and keeps one flag per doc, then a second pass over a temp folder of the slim voted docs
-    writes the balance: memory holds a few shards, not the corpus. With `review_output`, the
+    Workers vote and apply the reviews (in this process, forked processes or Dask); this process
+    only moves their bytes and keeps one flag per doc, then a second pass over a temp folder of
+    the slim voted docs writes the balance: memory holds a few shards, not the corpus. With `review_output`, the
     voted docs with every function's group are written there too (for Argilla).
     """
-    by_index, counts = train_reviews(reviewed)
+    _, counts = train_reviews(reviewed)
+    reviews = DocBin(store_user_data=True, docs=[d for d in reviewed if d.user_data.get("split") == "train"])
     always: List[bool] = []
     output.parent.mkdir(parents=True, exist_ok=True)
     agg_bytes, vocab = pickle.dumps(agg), make_vocab()
-    jobs = ((agg_bytes, kept, kind, data) for data in iter_shards(train_path, shard_size, vocab))
+    jobs = ((agg_bytes, kept, kind, data, reviews.to_bytes(), review_output is not None)
+            for data in iter_shards(train_path, shard_size, vocab))  # fmt: skip
     total = len(corpus_files(train_path)) if Path(train_path).is_dir() else None
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
         with runner(n_process, scheduler) as run, CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
                 (CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext()) as for_review:
-            for full, slim, n_docs in tqdm(ordered_map(run, _vote_shard, jobs), total=total, desc=f"{kind} train",
-                                           unit="shard", leave=False):  # fmt: skip
+            for full, slim, n_docs, flags, shard_counts in tqdm(ordered_map(run, _vote_shard, jobs), total=total,
+                                                                desc=f"{kind} train", unit="shard", leave=False):
                 if for_review is not None:
                     for_review.add_shard(full, n_docs)
-                for doc in DocBin(store_user_data=True).from_bytes(slim).get_docs(vocab):
-                    doc = apply_review(doc, by_index.get(doc.user_data.get("index")), counts)
-                    if doc is not None:
-                        voted.add(doc)
-                        always.append(keep_for_training(doc))
+                voted.add_shard(slim, len(flags))
+                always += flags
+                for key, value in shard_counts.items():
+                    counts[key] += value
         mask = balance_mask(always, seed)
         with CorpusWriter(output, shard_size) as out:
             for doc, keep in zip(iter_docs(Path(tmp) / "voted", vocab), mask):

@@ -17,7 +17,8 @@ from wasabi import msg
 
 from .lfs import DEFAULT_GAZETTEER_DIR, PRESETS, LabellingFunctionError, LabellingFunctions, build_annotator
 from .parallel import ordered_map, runner, scheduler_address
-from .util import GOLD, SHARD_SIZE, CorpusWriter, article_chunks, corpus_files, iter_shards, make_vocab, parse_labels
+from .util import (GOLD, SHARD_SIZE, CorpusWriter, article_chunks, corpus_files, iter_shards, make_vocab, parse_labels,
+                   shard_vocab)  # fmt: skip
 
 _ANNOTATORS: Dict[Tuple, LabellingFunctions] = {}
 
@@ -48,7 +49,7 @@ def annotate_iter(docs: Iterable[Doc], labels: List[str], drop_gold: bool = Fals
 def _annotate_shard(args) -> Tuple[bytes, int, int]:
     """Worker side: DocBin bytes in; annotated DocBin bytes, the number of docs and of docs with a span out."""
     data, labels, drop_gold, preset, gazetteer_dir = args
-    docs = DocBin(store_user_data=True).from_bytes(data).get_docs(make_vocab())
+    docs = DocBin(store_user_data=True).from_bytes(data).get_docs(shard_vocab())
     docs = annotate_docs(docs, labels, drop_gold, preset, gazetteer_dir)
     names = get_annotator(labels, preset, gazetteer_dir).names
     fired = sum(1 for d in docs if any(len(d.spans[n]) for n in names))

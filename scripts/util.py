@@ -55,6 +55,18 @@ def make_vocab() -> Vocab:
     return create_vocab("en", English.Defaults)
 
 
+_SHARD_VOCAB: List[Vocab] = []
+
+
+def shard_vocab(max_strings: int = 500_000) -> Vocab:
+    """The vocab a worker decodes its shards into: reused from shard to shard (building the lexemes of
+    every word again for each shard costs seconds), replaced by a fresh one once it holds
+    `max_strings` strings, so that a worker's memory stays bounded on any corpus."""
+    if not _SHARD_VOCAB or len(_SHARD_VOCAB[0].strings) > max_strings:
+        _SHARD_VOCAB[:] = [make_vocab()]
+    return _SHARD_VOCAB[0]
+
+
 def parse_labels(labels: str) -> List[str]:
     """'ORG,PER' -> ['ORG', 'PER'] (order kept, duplicates and blanks dropped)."""
     out: List[str] = []
