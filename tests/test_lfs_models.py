@@ -37,6 +37,24 @@ def test_map_entity_negative(make_doc, text, start, end, label, labels):
     assert m.map_entity(make_doc(text), start, end, label, labels) is None
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Atlanta 5 PITTSBURGH 1", ["Atlanta/ORG", "PITTSBURGH/ORG"]),  # a score line read as one name
+    ("Mercantile , Commerce", ["Mercantile/ORG", "Commerce/ORG"]),
+    ("Sussex 363", ["Sussex/ORG"]),
+    ("Cincinnati Reds 3-1", ["Cincinnati Reds/ORG"]),
+    ("Air France 's", ["Air France/ORG"]),
+    ("Royal Dutch Shell", ["Royal Dutch Shell/ORG"]),  # nothing to cut
+])  # fmt: skip
+def test_split_entity_positive(make_doc, text, expected):
+    doc = make_doc(text)
+    assert [f"{doc[s:e].text}/{l}" for s, e, l in m.split_entity(doc, 0, len(doc), "ORG")] == expected
+
+
+@pytest.mark.parametrize("text", ["1996 , 4", "'s", "12 -"])
+def test_split_entity_negative(make_doc, text):
+    assert m.split_entity(make_doc(text), 0, len(make_doc(text)), "ORG") == []
+
+
 def test_is_caps_sentence():
     assert m.is_caps_sentence("SOCCER - JAPAN GET LUCKY WIN .".split())
     assert m.is_caps_sentence("BRUSSELS 1996-08-22".split())

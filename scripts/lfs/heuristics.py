@@ -274,3 +274,143 @@ def legal_suffix(doc: Doc, suffixes: Sequence[str]) -> Iterator[SpanTuple]:
         start = _strip_function_words(doc, start, end)
         if end - start >= 2 and doc[end - 1].text.rstrip(".").lower() in lower and not doc[start:end].text.isupper():
             yield start, end, "ORG"
+
+
+# --- Organisations named by their context -------------------------------------------------------------
+
+# News agencies and broadcasters that a wire service cites (general knowledge, not read off the data).
+NEWS_AGENCIES = frozenset(
+    "Reuters AFP Interfax Itar-Tass ITAR-TASS Tass TASS ANSA Xinhua Kyodo Jiji Bernama Antara PTI MENA IRNA "
+    "Tanjug BTA CTK PAP KCNA Yonhap Anatolian MTI WAFA Sapa EFE Notimex UPI Bloomberg CNN BBC CNBC".split()
+)  # fmt: skip
+# Lower-case words around the name of a newspaper, agency or broadcaster ("the daily Le Monde",
+# "Interfax news agency").
+MEDIA_BEFORE = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
+MEDIA_AFTER = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
+# Lower-case roles that someone holds in an organisation or a team: "Ericsson spokesman Per
+# Zetterquist", "Deportivo chairman Augusto Lendoiro", "Norwich striker Keith O'Neill".
+ORG_ROLES = frozenset(
+    "spokesman spokeswoman chairman chairwoman CEO executive director manager coach striker midfielder "
+    "defender goalkeeper keeper forward winger playmaker captain shortstop pitcher outfielder quarterback "
+    "president vice-president chief boss official analyst economist trader dealer shareholder owner founder "
+    "secretary-general treasurer".split()
+)  # fmt: skip
+# Lower-case words that introduce a sports team: "French first division side Nice", "Belgian club Standard Liege".
+TEAM_BEFORE = frozenset("club side team outfit".split())
+# Acronym connectors that take no letter: "Organisation for Security and Cooperation in Europe ( OSCE )".
+ACRONYM_SKIP = frozenset("of for and the in on de du des la le del di & 's".split())
+
+
+def _run_after(doc: Doc, i: int, max_words: int = 4) -> int:
+    """End of the name run starting at i (name words, "of"/"de"/"&" inside it); i if doc[i] is no name word."""
+    j = i
+    while j < len(doc) and j - i < max_words:
+        if is_name_word(doc[j].text):
+            j += 1
+        elif j > i and doc[j].text in CONNECTORS and j + 1 < len(doc) and is_name_word(doc[j + 1].text):
+            j += 2
+        else:
+            break
+    return j
+
+
+def _run_before(doc: Doc, i: int, max_words: int = 4) -> int:
+    """Start of the run of name words that ends just before i; i if none."""
+    k = i
+    while k > 0 and i - k < max_words and is_name_word(doc[k - 1].text):
+        k -= 1
+    return k
+
+
+def _excluded(doc: Doc, start: int, end: int, exclude: frozenset) -> bool:
+    """The run is a place or a nationality (lower-cased in `exclude`), or its first word is one ("Russian Foreign")."""
+    return doc[start:end].text.lower() in exclude or doc[start].text.lower() in exclude
+
+
+def news_agency(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A news agency or broadcaster: one of NEWS_AGENCIES ("Reuters", "Interfax"), or a name next to a media
+    word ("the daily Le Monde", "the Al-Ahram newspaper", "news weekly Der Spiegel") -> ORG.
+    Places and nationalities are no names here ("Iraqi news agency INA" gives "INA" only)."""
+    found = set()
+    for i, tok in enumerate(doc):
+        if tok.text in NEWS_AGENCIES:
+            found.add((i, i + 1))
+        if tok.text in MEDIA_BEFORE and i + 1 < len(doc):
+            j = _run_after(doc, i + 1)
+            # a name in capitals is a headline, unless it is one acronym ("news agency INA")
+            if j > i + 1 and not _excluded(doc, i + 1, j, exclude) and (j == i + 2 or not doc[i + 1 : j].text.isupper()):
+                found.add((i + 1, j))
+        if tok.text in MEDIA_AFTER and i > 0:
+            end = i - 1 if doc[i - 1].text == "news" else i  # "Interfax news agency"
+            k = _strip_function_words(doc, _run_before(doc, end), end)
+            if k < end and not _excluded(doc, k, end, exclude) and not doc[k:end].text.isupper():
+                found.add((k, end))
+    for start, end in sorted(found):
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in found):
+            yield start, end, "ORG"
+
+
+def org_role(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A name, a lower-case role in an organisation, then a person: "Ericsson spokesman Per Zetterquist",
+    "Cofinec CEO Stephen Frater", "Norwich striker Keith O'Neill" -> ORG for the first name.
+    Countries and nationalities hold roles too ("Russian President Boris Yeltsin") and are left out,
+    as are names in capitals (headlines)."""
+    for i in range(1, len(doc) - 1):
+        if doc[i].text not in ORG_ROLES or not is_name_word(doc[i + 1].text):
+            continue
+        k = _strip_function_words(doc, _run_before(doc, i), i)
+        if k < i and not _excluded(doc, k, i, exclude) and not doc[k:i].text.isupper():
+            yield k, i, "ORG"
+
+
+def team_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A lower-case team word, then a name: "division side Nice", "Belgian club Standard Liege" -> ORG
+    (a country after it is a national team, LOC in CoNLL, and is left out)."""
+    for i, tok in enumerate(doc[:-1]):
+        if tok.text in TEAM_BEFORE:
+            j = _run_after(doc, i + 1, max_words=3)
+            if j > i + 1 and not _excluded(doc, i + 1, j, exclude) and not doc[i + 1 : j].text.isupper():
+                yield i + 1, j, "ORG"
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(w[0].upper() for w in words if w not in ACRONYM_SKIP)
+
+
+def acronym_in_parens(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A long name and its acronym in parentheses: "Kurdistan Democratic Party ( KDP )", "Organisation for
+    Security and Cooperation in Europe ( OSCE )" -> ORG for both. The initials of the long name's words
+    (connectors skipped) must spell the acronym; places are left out ("United Arab Emirates ( UAE )")."""
+    for i in range(1, len(doc) - 2):
+        if doc[i].text != "(" or doc[i + 2].text != ")":
+            continue
+        acronym = doc[i + 1].text.replace(".", "")
+        if not (2 <= len(acronym) <= 8 and acronym.isupper() and acronym.isalpha()):
+            continue
+        for k in range(i - 1, max(-1, i - 12), -1):  # the shortest long name whose initials spell it
+            word = doc[k].text
+            if not (is_name_word(word) or word in ACRONYM_SKIP):
+                break
+            if is_name_word(word) and _initials([t.text for t in doc[k:i]]) == acronym:
+                if not _excluded(doc, k, i, exclude) and doc[i - 1].text not in MISC_END:
+                    yield k, i, "ORG"
+                    yield i + 1, i + 2, "ORG"
+                break
+
+
+def team_positions(doc: Doc, first_names: frozenset = frozenset(), countries: frozenset = frozenset()) -> List[Tuple[int, int]]:
+    """Where a sports structure names a club: the teams of a table row, a score line or a fixture that are
+    not countries (national teams are LOC in CoNLL). Other functions read this to stop calling a club
+    named after its city a place ("Arbroath 4 2 0 2", "Florida 10 ST LOUIS 9")."""
+    spans = [*sports_table_row(doc, first_names), *sports_score_line(doc), *fixture(doc, countries)]
+    spans += [s for s in fixture_at(doc) if s[2] == "ORG"]
+    return sorted({(s, e) for s, e, _ in spans if doc[s:e].text.lower() not in countries})
+
+
+def relabel_teams(spans: Sequence[SpanTuple], teams: Sequence[Tuple[int, int]], labels: Sequence[str] = ("LOC", "PER")) -> List[SpanTuple]:
+    """Spans with one of `labels` that overlap a team position become that team, as ORG; others are kept."""
+    out = []
+    for s, e, label in spans:
+        team = next(((ts, te) for ts, te in teams if ts < e and s < te), None)
+        out.append((*team, "ORG") if team and label in labels else (s, e, label))
+    return list(dict.fromkeys(out))

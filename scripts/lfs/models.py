@@ -6,12 +6,13 @@ headlines and sports tables are in capitals ("SOCCER - JAPAN GET LUCKY WIN"), wh
 on mixed case see nothing: the truecase variant re-runs such sentences with their capitalised words
 title-cased (common words lower-cased) and keeps the entities found there.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
 from ..evaluate import ONTONOTES_TO_CONLL
+from .heuristics import relabel_teams
 
 SpanTuple = Tuple[int, int, str]
 # Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
@@ -117,6 +118,30 @@ def map_entity(doc: Doc, start: int, end: int, label: str, labels: Sequence[str]
     return start, end, conll
 
 
+def split_entity(doc: Doc, start: int, end: int, label: str) -> List[SpanTuple]:
+    """Cut a mapped entity where CoNLL never has one: at numbers and commas, and before a final "'s".
+
+    OntoNotes models read score lines and lists as one name ("Atlanta 5 PITTSBURGH 1",
+    "Mercantile , Commerce", "Sussex 363", "Air France 's"); CoNLL has one entity per name and no
+    numbers or possessives in it. Pieces without a capital letter are dropped.
+    """
+    from .heuristics import is_table_value
+
+    pieces, s = [], start
+    for i in range(start, end + 1):
+        if i == end or doc[i].text == "," or is_table_value(doc[i].text):
+            if i > s:
+                pieces.append((s, i))
+            s = i + 1
+    out = []
+    for s, e in pieces:
+        if e - s > 1 and doc[e - 1].text in ("'s", "'"):
+            e -= 1
+        if any(c.isupper() for c in doc[s:e].text):
+            out.append((s, e, label))
+    return out
+
+
 class ModelFunction:
     """One spaCy pipeline as a labelling function over batches of docs.
 
@@ -126,11 +151,13 @@ class ModelFunction:
     """
 
     def __init__(self, name: str, model: str, labels: Sequence[str], mode: str = "plain", batch_size: int = 256,
-                 skip_caps: bool = False):
+                 skip_caps: bool = False, teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None):
         if mode not in ("plain", "truecase"):
             raise ValueError(f"unknown mode {mode!r}")
         self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
         self.skip_caps = skip_caps
+        # where a sports structure names a club (heuristics.team_positions): a LOC or PER there becomes ORG
+        self.teams = teams if "ORG" in self.labels else None
 
     def inputs(self, docs: Sequence[Doc]) -> Tuple[List[Doc], List[List[str]]]:
         """The docs the function looks at, and the words the model sees for each."""
@@ -150,8 +177,11 @@ class ModelFunction:
         todo, words = self.inputs(docs)
         inputs = [Doc(nlp.vocab, words=w, spaces=[bool(t.whitespace_) for t in d]) for d, w in zip(todo, words)]
         for doc, pred in zip(todo, nlp.pipe(inputs, batch_size=self.batch_size)):
-            spans = (map_entity(doc, e.start, e.end, e.label_, self.labels) for e in pred.ents)
-            doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in filter(None, spans)]
+            mapped = filter(None, (map_entity(doc, e.start, e.end, e.label_, self.labels) for e in pred.ents))
+            spans = [piece for m in mapped for piece in split_entity(doc, *m)]
+            if self.teams is not None and spans:
+                spans = relabel_teams(spans, self.teams(doc))
+            doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in spans]
 
     def __call__(self, doc: Doc) -> Doc:
         self.annotate([doc])
