@@ -104,3 +104,24 @@ def test_sm_function(make_doc):
 def test_unknown_mode():
     with pytest.raises(ValueError):
         m.ModelFunction("x", "en_core_web_md", LABELS, mode="shout")
+
+
+def test_md_clubs_in_sports_structures_and_countries(make_doc):
+    from functools import partial
+
+    from scripts.lfs import heuristics as h
+
+    teams = partial(h.team_positions, countries=frozenset({"germany"}))
+    row, prose = make_doc("Atlanta 5 Pittsburgh 1"), make_doc("Peter Blackburn flew to Atlanta .")
+    m.ModelFunction("md", "en_core_web_md", LABELS, teams=teams).annotate([row, prose])
+    assert {s.label_ for s in row.spans["md"]} <= {"ORG"} and "Atlanta" in [s.text for s in row.spans["md"]]
+    assert ("Atlanta", "LOC") in {(s.text, s.label_) for s in prose.spans["md"]}  # the city outside a score line
+
+
+
+def test_countries_as_places(make_doc):
+    doc = make_doc("Azerbaijan 0 Switzerland 1 , Reuters said")
+    spans = [(0, 1, "ORG"), (2, 3, "LOC"), (5, 6, "ORG")]
+    assert m.countries_as_places(doc, spans, frozenset({"azerbaijan", "switzerland"})) == [
+        (0, 1, "LOC"), (2, 3, "LOC"), (5, 6, "ORG")]  # fmt: skip
+    assert m.countries_as_places(doc, [(0, 1, "PER")], frozenset({"azerbaijan"})) == [(0, 1, "PER")]

@@ -142,6 +142,11 @@ def split_entity(doc: Doc, start: int, end: int, label: str) -> List[SpanTuple]:
     return out
 
 
+def countries_as_places(doc: Doc, spans: Sequence[SpanTuple], countries: frozenset) -> List[SpanTuple]:
+    """An ORG that is a country (lower-cased in `countries`) -> LOC: CoNLL's national teams and states are places."""
+    return [(s, e, "LOC" if l == "ORG" and doc[s:e].text.lower() in countries else l) for s, e, l in spans]
+
+
 class ModelFunction:
     """One spaCy pipeline as a labelling function over batches of docs.
 
@@ -151,13 +156,16 @@ class ModelFunction:
     """
 
     def __init__(self, name: str, model: str, labels: Sequence[str], mode: str = "plain", batch_size: int = 256,
-                 skip_caps: bool = False, teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None):
+                 skip_caps: bool = False, teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
+                 countries: frozenset = frozenset()):
         if mode not in ("plain", "truecase"):
             raise ValueError(f"unknown mode {mode!r}")
         self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
         self.skip_caps = skip_caps
         # where a sports structure names a club (heuristics.team_positions): a LOC or PER there becomes ORG
         self.teams = teams if "ORG" in self.labels else None
+        # lower-cased countries: an ORG that is a country is a national team or a state, LOC in CoNLL
+        self.countries = countries if "LOC" in self.labels else frozenset()
 
     def inputs(self, docs: Sequence[Doc]) -> Tuple[List[Doc], List[List[str]]]:
         """The docs the function looks at, and the words the model sees for each."""
@@ -181,6 +189,8 @@ class ModelFunction:
             spans = [piece for m in mapped for piece in split_entity(doc, *m)]
             if self.teams is not None and spans:
                 spans = relabel_teams(spans, self.teams(doc))
+            if self.countries:
+                spans = countries_as_places(doc, spans, self.countries)
             doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in spans]
 
     def __call__(self, doc: Doc) -> Doc:
