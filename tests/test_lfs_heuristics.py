@@ -165,7 +165,7 @@ def test_keyword_lexicons_are_single_words():
     assert {"Cup", "Open"} <= h.MISC_END
 
 
-PLACES = frozenset({"germany", "russian", "iraqi", "u.s.", "united arab emirates", "england"})
+PLACES = frozenset({"germany", "german", "russian", "iraqi", "u.s.", "united arab emirates", "england"})
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -259,6 +259,27 @@ def test_relabel_teams():
 
 
 def test_context_lexicons_are_single_words():
-    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_BEFORE, h.MEDIA_AFTER, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP):
+    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_BEFORE, h.MEDIA_AFTER, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP,
+                    h.COMPANY_AFTER):
         assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
     assert {"Reuters", "Interfax"} <= h.NEWS_AGENCIES and {"spokesman", "chairman"} <= h.ORG_ROLES
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Pirelli shares reacted favourably", [("Pirelli", "ORG")]),
+    ("Magna 's stock was up", [("Magna", "ORG")]),
+    ("for about 2,960,000 shares of Jones Medical common stock", [("Jones Medical", "ORG")]),
+    ("the state would keep a stake in Ruch", [("Ruch", "ORG")]),
+])  # fmt: skip
+def test_company_cue_positive(make_doc, text, expected):
+    assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Tokyo shares ended higher",  # a market, named by its city
+    "German stocks fell",  # a nationality
+    "shares of the company rose",  # no name
+    "TOKYO SHARES EXTEND GAINS",  # a headline
+])  # fmt: skip
+def test_company_cue_negative(make_doc, text):
+    assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == []

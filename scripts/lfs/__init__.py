@@ -36,6 +36,7 @@ DOC_VOTE_SOURCES = (
     "md", "md_truecase", "sm", "places_cased", "nationalities_cased", "full_name", "sports_table_row",
     "sports_score_line", "fixture", "fixture_at", "shire_team", "name_with_country", "dateline", "newsroom_byline", "person_title",
     "org_keyword", "club_keyword", "legal_suffix", "news_agency", "org_role", "team_cue", "acronym_in_parens",
+    "company_cue",
 )  # fmt: skip
 # High-precision sentence-level functions whose strings doc_propagate spreads over the article.
 DOC_PROPAGATE_SEEDS = (
@@ -43,6 +44,8 @@ DOC_PROPAGATE_SEEDS = (
     "full_name", "person_title", "name_with_country", "dateline", "nationalities_cased", "misc_keyword",
     "acronym_in_parens", "news_agency",
 )  # fmt: skip
+# Functions whose multi-word PER spans give the article's surnames (doc_surname).
+DOC_SURNAME_SOURCES = ("md", "sm", "full_name", "person_title", "name_with_country")
 
 
 class LabellingFunctionError(RuntimeError):
@@ -86,12 +89,16 @@ class LabellingFunctions(CombinedAnnotator):
 
     def add_model_annotators(self, models: Sequence = tuple(MODELS)) -> "LabellingFunctions":
         """en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm, labels mapped to CoNLL;
-        a place or person where a sports table, score line or fixture names a club becomes ORG."""
+        a place or person where a sports table, score line or fixture names a club becomes ORG, and an ORG
+        that is a country becomes LOC (national teams are LOC in CoNLL)."""
+        from . import gazetteers as gz
         from .models import ModelFunction
 
         teams = self.team_positions()
+        countries = gz.countries(self.gazetteer_dir)
         for name, package, mode in models:
-            self.model_functions.append(ModelFunction(name, package, self.labels, mode, skip_caps=SKIP_CAPS, teams=teams))
+            self.model_functions.append(ModelFunction(name, package, self.labels, mode, skip_caps=SKIP_CAPS, teams=teams,
+                                                      countries=countries))  # fmt: skip
         return self
 
     def add_gazetteer_annotators(self) -> "LabellingFunctions":
@@ -120,6 +127,7 @@ class LabellingFunctions(CombinedAnnotator):
         first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
         countries = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "places")["entries"]["LOC"])
         places = gz.place_words(self.gazetteer_dir)
+        cities = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "cities")["entries"]["LOC"])
         for name, func, labels in [
             ("sports_table_row", partial(h.sports_table_row, first_names=first), {"ORG"}),
             ("fixture", partial(h.fixture, countries=countries), {"ORG"}),
@@ -137,6 +145,7 @@ class LabellingFunctions(CombinedAnnotator):
             ("org_role", partial(h.org_role, exclude=places), {"ORG"}),
             ("team_cue", partial(h.team_cue, exclude=places), {"ORG"}),
             ("acronym_in_parens", partial(h.acronym_in_parens, exclude=places), {"ORG"}),
+            ("company_cue", partial(h.company_cue, exclude=places | cities), {"ORG"}),
         ]:  # fmt: skip
             if labels & set(self.labels):
                 self.add_annotator(FunctionAnnotator(name, func))
@@ -154,8 +163,9 @@ class LabellingFunctions(CombinedAnnotator):
 
         sources = [s for s in DOC_VOTE_SOURCES if s in self.names]
         seeds = [s for s in DOC_PROPAGATE_SEEDS if s in self.names]
+        surname_sources = [s for s in DOC_SURNAME_SOURCES if s in self.names]
         self.doc_functions.append(
-            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds)
+            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds, surname_sources)
         )
         return self
 

@@ -414,3 +414,34 @@ def relabel_teams(spans: Sequence[SpanTuple], teams: Sequence[Tuple[int, int]], 
         team = next(((ts, te) for ts, te in teams if ts < e and s < te), None)
         out.append((*team, "ORG") if team and label in labels else (s, e, label))
     return list(dict.fromkeys(out))
+
+
+# Words after a company name in business news ("Pirelli shares rose", "Magna 's stock") and phrases before
+# one ("shares of Jones", "a stake in Petofi", "takeover of Boatmen").
+COMPANY_AFTER = frozenset("shares stock stocks shareholders stake subsidiary unit GDRs ADRs bonds".split())
+COMPANY_BEFORE = (
+    ("shares", "of"), ("shares", "in"), ("stake", "in"), ("bid", "for"), ("takeover", "of"), ("merger", "with"),
+    ("acquisition", "of"), ("unit", "of"), ("subsidiary", "of"), ("acquire",), ("acquired",), ("buy", "out"),
+)  # fmt: skip
+
+
+def company_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A company named by the business around it: "Pirelli shares reacted", "Magna 's stock", "shares of Jones
+    Medical", "a stake in Ruch" -> ORG. Places, cities and nationalities are left out: "Tokyo shares",
+    "German stocks" name markets."""
+    n = len(doc)
+    found = set()
+    for i, tok in enumerate(doc):
+        if tok.text in COMPANY_AFTER and i > 0:
+            end = i - 1 if doc[i - 1].text == "'s" else i
+            k = _strip_function_words(doc, _run_before(doc, end), end)
+            if k < end and not _excluded(doc, k, end, exclude) and not doc[k:end].text.isupper():
+                found.add((k, end))
+        for cue in COMPANY_BEFORE:
+            j = i + len(cue)
+            if j < n and tuple(t.text for t in doc[i:j]) == cue:
+                e = _run_after(doc, j)
+                if e > j and not _excluded(doc, j, e, exclude) and not doc[j:e].text.isupper():
+                    found.add((j, e))
+    for start, end in sorted(found):
+        yield start, end, "ORG"
