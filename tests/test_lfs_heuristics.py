@@ -193,6 +193,7 @@ def test_news_agency_negative(make_doc, text):
     ("Cofinec CEO Stephen Frater told reporters", [("Cofinec", "ORG")]),
     ("Before the match Deportivo chairman Augusto Lendoiro said", [("Deportivo", "ORG")]),
     ("20-year-old Norwich striker Keith O'Neill", [("Norwich", "ORG")]),  # a club named after its city
+    ("Former Wallaby captain Michael Lynagh", [("Wallaby", "ORG")]),
 ])  # fmt: skip
 def test_org_role_positive(make_doc, text, expected):
     assert found(h.org_role, make_doc(text), exclude=PLACES) == expected
@@ -204,6 +205,7 @@ def test_org_role_positive(make_doc, text, expected):
     "Germany coach Berti Vogts",  # a national team is LOC
     "The chairman John Smith",  # no name before the role
     "NORWICH STRIKER KEITH O'NEILL",  # a headline
+    "Dublin-born director Neil Jordan says",  # an adjective
 ])  # fmt: skip
 def test_org_role_negative(make_doc, text):
     assert found(h.org_role, make_doc(text), exclude=PLACES) == []
@@ -280,6 +282,8 @@ def test_company_cue_positive(make_doc, text, expected):
     "German stocks fell",  # a nationality
     "shares of the company rose",  # no name
     "TOKYO SHARES EXTEND GAINS",  # a headline
+    "end of pit trade , December bonds were off",  # a month
+    "Blue-chip stocks sank",  # an adjective
 ])  # fmt: skip
 def test_company_cue_negative(make_doc, text):
     assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == []

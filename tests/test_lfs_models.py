@@ -125,3 +125,20 @@ def test_countries_as_places(make_doc):
     assert m.countries_as_places(doc, spans, frozenset({"azerbaijan", "switzerland"})) == [
         (0, 1, "LOC"), (2, 3, "LOC"), (5, 6, "ORG")]  # fmt: skip
     assert m.countries_as_places(doc, [(0, 1, "PER")], frozenset({"azerbaijan"})) == [(0, 1, "PER")]
+
+
+def test_persons_as_persons():
+    spans = [(0, 2, "ORG"), (3, 4, "LOC"), (6, 7, "ORG")]
+    assert m.persons_as_persons(spans, [(0, 2)]) == [(0, 2, "PER"), (3, 4, "LOC"), (6, 7, "ORG")]
+    assert m.persons_as_persons([(0, 1, "MISC")], [(0, 2)]) == [(0, 1, "MISC")]  # only ORG and LOC are edited
+
+
+def test_consistent_surnames(make_doc):
+    a = make_doc("Frederick Geraghty arrived .", doc_id=1, spans={"md": [(0, 2, "PER")]})
+    b = make_doc("Geraghty said .", doc_id=1, spans={"md": [(0, 1, "ORG")]})
+    c = make_doc("Geraghty Group said .", doc_id=1, spans={"md": [(0, 2, "ORG")]})
+    other = make_doc("Geraghty said .", doc_id=2, spans={"md": [(0, 1, "ORG")]})  # another article
+    m.consistent_surnames([a, b, c, other], "md")
+    assert [(s.text, s.label_) for s in b.spans["md"]] == [("Geraghty", "PER")]
+    assert [(s.text, s.label_) for s in c.spans["md"]] == [("Geraghty Group", "ORG")]  # not a lone word
+    assert [(s.text, s.label_) for s in other.spans["md"]] == [("Geraghty", "ORG")]

@@ -89,8 +89,9 @@ class LabellingFunctions(CombinedAnnotator):
 
     def add_model_annotators(self, models: Sequence = tuple(MODELS)) -> "LabellingFunctions":
         """en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm, labels mapped to CoNLL;
-        a place or person where a sports table, score line or fixture names a club becomes ORG, and an ORG
-        that is a country becomes LOC (national teams are LOC in CoNLL)."""
+        a place or person where a sports table, score line or fixture names a club becomes ORG, an ORG
+        that is a country becomes LOC (national teams are LOC in CoNLL), an ORG where a results list names an
+        athlete or that is the surname of the model's own PER in the article becomes PER."""
         from . import gazetteers as gz
         from .models import ModelFunction
 
@@ -98,7 +99,7 @@ class LabellingFunctions(CombinedAnnotator):
         countries = gz.countries(self.gazetteer_dir)
         for name, package, mode in models:
             self.model_functions.append(ModelFunction(name, package, self.labels, mode, skip_caps=SKIP_CAPS, teams=teams,
-                                                      countries=countries))  # fmt: skip
+                                                      countries=countries, persons=athletes))  # fmt: skip
         return self
 
     def add_gazetteer_annotators(self) -> "LabellingFunctions":
@@ -239,6 +240,11 @@ class LabellingFunctions(CombinedAnnotator):
         group = doc.spans[name]
         if any(span.label_ not in self.labels for span in group):
             doc.spans[name] = [s for s in group if s.label_ in self.labels]
+
+
+def athletes(doc: Doc) -> List:
+    """Persons of heuristics.name_with_country ("Claus Hirsbro ( Denmark )"), as (start, end)."""
+    return [(s, e) for s, e, label in heuristics.name_with_country(doc) if label == "PER"]
 
 
 def build_annotator(labels: Iterable[str], preset: Optional[str] = "tutorial",

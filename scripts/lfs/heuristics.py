@@ -16,7 +16,11 @@ NUMBER_RE = re.compile(r"^[-+]?(\d+([.,:/-]\d+)*|\.\d+)[%]?$")
 FUNCTION_WORDS = frozenset(
     "A An The This That These Those It Its He She They We I You His Her Their Our In On At Of For By With From "
     "To But And Or If When While After Before As So Not No Yes There Here What Who Which Why How All Some Any "
-    "Mr Mrs Ms Dr".split()
+    "Mr Mrs Ms Dr Former".split()
+)  # fmt: skip
+MONTHS_DAYS = frozenset(
+    "January February March April May June July August September October November December Jan Feb Mar Apr Jun Jul "
+    "Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 )  # fmt: skip
 PERSON_TITLES = frozenset(
     "Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Lady Lord President Premier Minister Chancellor Senator Sen. Rep. "
@@ -323,8 +327,12 @@ def _run_before(doc: Doc, i: int, max_words: int = 4) -> int:
 
 
 def _excluded(doc: Doc, start: int, end: int, exclude: frozenset) -> bool:
-    """The run is a place or a nationality (lower-cased in `exclude`), or its first word is one ("Russian Foreign")."""
-    return doc[start:end].text.lower() in exclude or doc[start].text.lower() in exclude
+    """The run is a place or a nationality (lower-cased in `exclude`), or its first word is one ("Russian Foreign"),
+    or it is no name: a month or a day ("December bonds"), an adjective such as "Dublin-born", "Blue-chip"."""
+    first = doc[start].text
+    if first in MONTHS_DAYS or "-" in first and first.split("-")[-1].islower():
+        return True
+    return doc[start:end].text.lower() in exclude or first.lower() in exclude
 
 
 def news_agency(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:

@@ -147,6 +147,33 @@ def countries_as_places(doc: Doc, spans: Sequence[SpanTuple], countries: frozens
     return [(s, e, "LOC" if l == "ORG" and doc[s:e].text.lower() in countries else l) for s, e, l in spans]
 
 
+def persons_as_persons(spans: Sequence[SpanTuple], persons: Sequence[Tuple[int, int]]) -> List[SpanTuple]:
+    """An ORG or LOC that overlaps a person found by a sports-results pattern (heuristics.name_with_country:
+    "Claus Hirsbro ( Denmark )") -> that person, PER. Models read results lists as organisations."""
+    out = []
+    for s, e, label in spans:
+        person = next(((ps, pe) for ps, pe in persons if ps < e and s < pe), None)
+        out.append((*person, "PER") if person and label in ("ORG", "LOC") else (s, e, label))
+    return list(dict.fromkeys(out))
+
+
+def consistent_surnames(docs: Sequence[Doc], name: str) -> None:
+    """Within an article, a lone ORG that is the last word of one of the function's own multi-word PER spans
+    becomes PER ("Frederick Geraghty ... Geraghty said", where the models say ORG the second time)."""
+    from .doclevel import document_groups
+
+    for group in document_groups(docs):
+        surnames = {docs[i].spans[name][k][-1].text for i in group for k in range(len(docs[i].spans[name]))
+                    if docs[i].spans[name][k].label_ == "PER" and len(docs[i].spans[name][k]) >= 2}  # fmt: skip
+        if not surnames:
+            continue
+        for i in group:
+            doc = docs[i]
+            spans = [(sp.start, sp.end, "PER" if sp.label_ == "ORG" and len(sp) == 1 and sp.text in surnames else sp.label_)
+                     for sp in doc.spans[name]]  # fmt: skip
+            doc.spans[name] = [Span(doc, s, e, label=l) for s, e, l in spans]
+
+
 class ModelFunction:
     """One spaCy pipeline as a labelling function over batches of docs.
 
@@ -157,7 +184,7 @@ class ModelFunction:
 
     def __init__(self, name: str, model: str, labels: Sequence[str], mode: str = "plain", batch_size: int = 256,
                  skip_caps: bool = False, teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
-                 countries: frozenset = frozenset()):
+                 countries: frozenset = frozenset(), persons: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None):
         if mode not in ("plain", "truecase"):
             raise ValueError(f"unknown mode {mode!r}")
         self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
@@ -166,6 +193,9 @@ class ModelFunction:
         self.teams = teams if "ORG" in self.labels else None
         # lower-cased countries: an ORG that is a country is a national team or a state, LOC in CoNLL
         self.countries = countries if "LOC" in self.labels else frozenset()
+        # where a results list names an athlete ("Claus Hirsbro ( Denmark )"): an ORG or LOC there becomes PER;
+        # with persons set, a lone ORG that is the surname of one of the function's own PER in the article too
+        self.persons = persons if "PER" in self.labels else None
 
     def inputs(self, docs: Sequence[Doc]) -> Tuple[List[Doc], List[List[str]]]:
         """The docs the function looks at, and the words the model sees for each."""
@@ -191,7 +221,11 @@ class ModelFunction:
                 spans = relabel_teams(spans, self.teams(doc))
             if self.countries:
                 spans = countries_as_places(doc, spans, self.countries)
+            if self.persons is not None and spans:
+                spans = persons_as_persons(spans, self.persons(doc))
             doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in spans]
+        if self.persons is not None:
+            consistent_surnames(docs, self.name)
 
     def __call__(self, doc: Doc) -> Doc:
         self.annotate([doc])
