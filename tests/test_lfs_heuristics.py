@@ -287,3 +287,28 @@ def test_company_cue_positive(make_doc, text, expected):
 ])  # fmt: skip
 def test_company_cue_negative(make_doc, text):
     assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a 5-4 victory over the Minnesota Twins .", [("Minnesota Twins", "ORG")]),
+    ("lifted the Baltimore Orioles past the Seattle Mariners", [("Baltimore Orioles", "ORG"), ("Seattle Mariners", "ORG")]),
+    ("the Kansas City Royals won", [("Kansas City Royals", "ORG")]),
+    ("over the Chicago White Sox", [("Chicago White Sox", "ORG")]),
+])  # fmt: skip
+def test_place_nickname_positive(make_doc, text, expected):
+    places = frozenset({"minnesota", "baltimore", "seattle", "kansas city", "chicago", "atlanta"})
+    assert found(h.place_nickname, make_doc(text), places=places) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "the Atlanta Olympics",  # an event
+    "Chicago 's mayor",  # a possessive
+    "in Seattle on Friday",  # no nickname
+    "SEATTLE MARINERS",  # capitals
+    "Boston Celtics",  # not a known place
+    "the Seattle Bond Traders ' Association",  # a possessive
+    "North Minnesota Equity Services",  # inside a longer name
+])  # fmt: skip
+def test_place_nickname_negative(make_doc, text):
+    places = frozenset({"minnesota", "seattle", "chicago", "atlanta"})
+    assert found(h.place_nickname, make_doc(text), places=places) == []

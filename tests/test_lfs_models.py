@@ -142,3 +142,9 @@ def test_consistent_surnames(make_doc):
     assert [(s.text, s.label_) for s in b.spans["md"]] == [("Geraghty", "PER")]
     assert [(s.text, s.label_) for s in c.spans["md"]] == [("Geraghty Group", "ORG")]  # not a lone word
     assert [(s.text, s.label_) for s in other.spans["md"]] == [("Geraghty", "ORG")]
+
+
+def test_events_as_misc(make_doc):
+    doc = make_doc("three career PGA Tour victories for Tour Corp")
+    spans = [(2, 4, "ORG"), (6, 8, "ORG"), (2, 4, "LOC")]
+    assert m.events_as_misc(doc, spans) == [(2, 4, "MISC"), (6, 8, "ORG"), (2, 4, "LOC")]

@@ -36,7 +36,7 @@ DOC_VOTE_SOURCES = (
     "md", "md_truecase", "sm", "places_cased", "nationalities_cased", "full_name", "sports_table_row",
     "sports_score_line", "fixture", "fixture_at", "shire_team", "name_with_country", "dateline", "newsroom_byline", "person_title",
     "org_keyword", "club_keyword", "legal_suffix", "news_agency", "org_role", "team_cue", "acronym_in_parens",
-    "company_cue",
+    "company_cue", "place_nickname",
 )  # fmt: skip
 # High-precision sentence-level functions whose strings doc_propagate spreads over the article.
 DOC_PROPAGATE_SEEDS = (
@@ -128,6 +128,7 @@ class LabellingFunctions(CombinedAnnotator):
         first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
         countries = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "places")["entries"]["LOC"])
         places = gz.place_words(self.gazetteer_dir)
+        countries_only = gz.countries(self.gazetteer_dir)
         cities = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "cities")["entries"]["LOC"])
         for name, func, labels in [
             ("sports_table_row", partial(h.sports_table_row, first_names=first), {"ORG"}),
@@ -147,6 +148,7 @@ class LabellingFunctions(CombinedAnnotator):
             ("team_cue", partial(h.team_cue, exclude=places), {"ORG"}),
             ("acronym_in_parens", partial(h.acronym_in_parens, exclude=places), {"ORG"}),
             ("company_cue", partial(h.company_cue, exclude=places | cities), {"ORG"}),
+            ("place_nickname", partial(h.place_nickname, places=cities | (countries - countries_only)), {"ORG"}),
         ]:  # fmt: skip
             if labels & set(self.labels):
                 self.add_annotator(FunctionAnnotator(name, func))

@@ -453,3 +453,27 @@ def company_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTupl
                     found.add((j, e))
     for start, end in sorted(found):
         yield start, end, "ORG"
+
+
+def place_nickname(doc: Doc, places: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A city or US state, then a capitalised plural nickname: "Minnesota Twins", "Seattle Mariners", "Kansas
+    City Royals", "Chicago White Sox" -> ORG (North American clubs). `places` holds lower-cased cities and
+    states; events ("Atlanta Olympics", "Sydney Games"), names in capitals, a place inside a longer name
+    ("North American Equity Services") and a possessive ("Toronto Bond Traders ' Association") are left out."""
+    n = len(doc)
+    i = 0
+    while i < n:
+        end = next((j for j in range(min(n, i + 3), i, -1) if doc[i:j].text.lower() in places), None)
+        if end is None or not doc[i].text[:1].isupper() or doc[i].text.isupper() or (i > 0 and is_name_word(doc[i - 1].text)):
+            i += 1
+            continue
+        j = end
+        while j < n and j - end < 2 and is_name_word(doc[j].text) and not doc[j].text.isupper():
+            j += 1
+        last = doc[j - 1].text
+        possessive = j < n and doc[j].text in ("'", "'s")  # "the Toronto Bond Traders ' Association"
+        if j > end and (last.endswith("s") or last == "Sox") and last not in MISC_END and not possessive:
+            yield i, j, "ORG"
+            i = j
+        else:
+            i = end

@@ -147,6 +147,14 @@ def countries_as_places(doc: Doc, spans: Sequence[SpanTuple], countries: frozens
     return [(s, e, "LOC" if l == "ORG" and doc[s:e].text.lower() in countries else l) for s, e, l in spans]
 
 
+def events_as_misc(doc: Doc, spans: Sequence[SpanTuple]) -> List[SpanTuple]:
+    """An ORG ending in an event word (heuristics.MISC_END: "PGA Tour", "Atlanta Games", "Davis Cup") -> MISC,
+    as CoNLL labels tournaments and competitions."""
+    from .heuristics import MISC_END
+
+    return [(s, e, "MISC" if l == "ORG" and doc[e - 1].text in MISC_END else l) for s, e, l in spans]
+
+
 def persons_as_persons(spans: Sequence[SpanTuple], persons: Sequence[Tuple[int, int]]) -> List[SpanTuple]:
     """An ORG or LOC that overlaps a person found by a sports-results pattern (heuristics.name_with_country:
     "Claus Hirsbro ( Denmark )") -> that person, PER. Models read results lists as organisations."""
@@ -221,6 +229,8 @@ class ModelFunction:
                 spans = relabel_teams(spans, self.teams(doc))
             if self.countries:
                 spans = countries_as_places(doc, spans, self.countries)
+            if "MISC" in self.labels:
+                spans = events_as_misc(doc, spans)
             if self.persons is not None and spans:
                 spans = persons_as_persons(spans, self.persons(doc))
             doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in spans]
