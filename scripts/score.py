@@ -21,8 +21,8 @@ COLUMNS = ["function", "label", "precision", "recall", "f1", "coverage", "overla
            "spans", "docs", "status"]  # fmt: skip
 
 
-def parse_label_thresholds(text: str, labels: Sequence[str] = ()) -> Dict[str, float]:
-    """ "ORG:0.6,MISC:0.75" -> {"ORG": 0.6, "MISC": 0.75}; "" -> {}. Labels must be among `labels` (if given)."""
+def parse_label_thresholds(text: str) -> Dict[str, float]:
+    """ "ORG:0.6,MISC:0.75" -> {"ORG": 0.6, "MISC": 0.75}; "" -> {}."""
     out: Dict[str, float] = {}
     for item in filter(None, (i.strip() for i in (text or "").split(","))):
         label, sep, value = item.partition(":")
@@ -33,8 +33,6 @@ def parse_label_thresholds(text: str, labels: Sequence[str] = ()) -> Dict[str, f
             raise ValueError(f"{item!r} is not LABEL:PRECISION (e.g. ORG:0.6)") from None
         if not sep or not 0.0 <= threshold <= 1.0:
             raise ValueError(f"{item!r} is not LABEL:PRECISION with a precision in [0, 1]")
-        if labels and label not in labels:
-            raise ValueError(f"{label!r} in {text!r} is not one of the labels {', '.join(labels)}")
         out[label] = threshold
     return out
 
@@ -146,9 +144,12 @@ def main(
     """Score each labelling function on dev and choose the ones aggregation keeps."""
     label_list = parse_labels(labels)
     try:
-        per_label = parse_label_thresholds(label_min_precision if isinstance(label_min_precision, str) else "", label_list)
+        per_label = parse_label_thresholds(label_min_precision if isinstance(label_min_precision, str) else "")
     except ValueError as e:
         msg.fail(f"--label-min-precision: {e}", exits=1)
+    for label in [l for l in per_label if l not in label_list]:  # e.g. ORG:0.6 in a PER-only run
+        msg.warn(f"--label-min-precision: {label} is not among the labels {labels}; ignored")
+        del per_label[label]
     docs = read_docs(dev_path)
     if not any(GOLD in d.spans for d in docs):
         msg.fail(f"{dev_path} has no gold spans: score runs on the annotated dev set", exits=1)

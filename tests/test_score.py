@@ -85,13 +85,13 @@ def test_label_threshold_overrides_the_default(dev_docs):
     ("ORG:0.6, MISC:0.75", {"ORG": 0.6, "MISC": 0.75}),
 ])  # fmt: skip
 def test_parse_label_thresholds(text, expected):
-    assert score_cli.parse_label_thresholds(text, ["ORG", "MISC"]) == expected
+    assert score_cli.parse_label_thresholds(text) == expected
 
 
-@pytest.mark.parametrize("text", ["ORG", "ORG:high", "ORG:1.5", "LOC:0.6"])
+@pytest.mark.parametrize("text", ["ORG", "ORG:high", "ORG:1.5", ":0.5x"])
 def test_parse_label_thresholds_rejects(text):
     with pytest.raises(ValueError):
-        score_cli.parse_label_thresholds(text, ["ORG", "MISC"])
+        score_cli.parse_label_thresholds(text)
 
 
 def test_cli_label_threshold(tmp_path, dev_docs):
@@ -101,3 +101,11 @@ def test_cli_label_threshold(tmp_path, dev_docs):
     sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
     assert sel["kept"]["bad_lf"] == ["ORG"] and sel["label_min_precision"] == {"ORG": 0.3}
     assert "ORG under 0.3" in (tmp_path / "out" / "lf_scores.md").read_text()
+
+
+def test_cli_ignores_a_threshold_for_a_label_not_scored(tmp_path, dev_docs):
+    write_docs(tmp_path / "dev.spacy", dev_docs)
+    score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5,
+                   label_min_precision="PER:0.1")
+    sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
+    assert sel["label_min_precision"] == {} and "bad_lf" in sel["dropped"]
