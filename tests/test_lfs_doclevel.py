@@ -72,6 +72,27 @@ def test_propagate(make_doc):
     assert all(list(d.spans["doc_propagate"]) == [] for d in tie)
 
 
+def test_surnames(make_doc):
+    docs = article(make_doc, ["Frederick Geraghty arrived .", "Geraghty said .", "Geraghty Ltd rose .", "GERAGHTY"],
+                   spans={0: {"full_name": [(0, 2, "PER")]}})  # fmt: skip
+    dl.DocumentFunctions([], LABELS, surname_sources=["full_name"]).annotate(docs)
+    assert groups(docs[1], "doc_surname") == [("Geraghty", "PER")]  # alone: PER
+    assert groups(docs[2], "doc_surname") == []  # next to another name word
+    assert groups(docs[3], "doc_surname") == []  # case-sensitive
+    assert groups(docs[0], "doc_surname") == []  # inside the full name itself
+    # a word inside a multi-word name with another label ("Ford Motor" ORG) is left alone
+    ford = article(make_doc, ["Harrison Ford starred .", "Ford Motor rose .", "Ford said ."], doc_id=4,
+                   spans={0: {"md": [(0, 2, "PER")]}, 1: {"sm": [(0, 2, "ORG")]}, 2: {"sm": [(0, 1, "ORG")]}})  # fmt: skip
+    dl.DocumentFunctions([], LABELS, surname_sources=["md", "sm"]).annotate(ford)
+    assert groups(ford[2], "doc_surname") == []
+    # a lone ORG vote on the surname does not stop it (the models' usual error)
+    lone = article(make_doc, ["Frederick Geraghty arrived .", "Geraghty said ."], doc_id=5,
+                   spans={0: {"md": [(0, 2, "PER")]}, 1: {"md": [(0, 1, "ORG")]}})  # fmt: skip
+    dl.DocumentFunctions([], LABELS, surname_sources=["md"]).annotate(lone)
+    assert groups(lone[1], "doc_surname") == [("Geraghty", "PER")]
+    assert "doc_surname" not in dl.DocumentFunctions([], ["ORG"], surname_sources=["md"]).names
+
+
 def test_sports_team(make_doc):
     docs = article(make_doc, ["SOCCER - LEEDS WIN", "LEEDS 1996-08-30", "Leeds beat Germany in Leeds ."],
                    spans={2: {"md": [(0, 1, "LOC"), (2, 3, "LOC")]}})  # fmt: skip

@@ -33,6 +33,18 @@ def test_places_lexicon(gazetteer_dir):
     assert all(p == p.strip() and "," not in p for p in places)
 
 
+def test_nationalities_hold_the_1996_demonyms(gazetteer_dir):
+    assert {"Scottish", "Serbs", "Palestinian", "Soviet", "German", "Germans"} <= entries(gazetteer_dir, "nationalities", "MISC")
+
+
+def test_countries_are_places_without_us_states(gazetteer_dir):
+    data = json.loads((gazetteer_dir / "places.json").read_text())
+    countries = {" ".join(e) for e in data["countries"]}
+    assert {"Germany", "United States", "South Korea", "Europe", "England", "Yugoslavia", "Britain"} <= countries
+    assert not {"Texas", "Colorado", "Florida"} & countries  # clubs in CoNLL: Texas Rangers, Florida Marlins
+    assert countries <= entries(gazetteer_dir, "places", "LOC")
+
+
 def test_cities_lexicon(gazetteer_dir):
     cities = entries(gazetteer_dir, "cities", "LOC")
     assert {"London", "Brussels", "Sao Paulo", "New York City", "Tokyo"} <= cities
@@ -116,3 +128,22 @@ def test_full_preset_names(gazetteer_dir):
     assert len(names) == len(set(names))
     only_loc = build_annotator(["LOC"], "full", str(gazetteer_dir)).names
     assert "full_name" not in only_loc and "legal_suffix" not in only_loc and "places_cased" in only_loc
+
+
+def test_gazetteers_abstain_on_clubs_of_sports_structures(make_doc, gazetteer_dir):
+    from functools import partial
+
+    from scripts.lfs import heuristics as h
+
+    teams = partial(h.team_positions, countries=gz.countries(str(gazetteer_dir)))
+    cased = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), "cities", ["LOC"], teams)}["cities_cased"]
+    assert [s.text for s in cased(make_doc("Brussels 4 2 0 2 4 3")).spans["cities_cased"]] == []  # a club's table row
+    assert [s.text for s in cased(make_doc("he flew to Brussels")).spans["cities_cased"]] == ["Brussels"]
+    places = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), "places", ["LOC"], teams)}["places_cased"]
+    assert [s.text for s in places(make_doc("Brazil 2 Germany 1")).spans["places_cased"]] == ["Germany"]  # national team
+    assert [s.text for s in places(make_doc("Florida 10 Texas 9")).spans["places_cased"]] == []  # US states: clubs
+
+
+def test_place_words(gazetteer_dir):
+    words = gz.place_words(str(gazetteer_dir))
+    assert {"germany", "russian", "texas"} <= words and "norwich" not in words  # cities name clubs

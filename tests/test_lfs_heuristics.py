@@ -163,3 +163,152 @@ def test_keyword_lexicons_are_single_words():
     assert {"Mr", "President", "coach"} <= h.PERSON_TITLES
     assert {"Inc", "Party", "Bank"} <= h.ORG_END
     assert {"Cup", "Open"} <= h.MISC_END
+
+
+PLACES = frozenset({"germany", "german", "russian", "iraqi", "u.s.", "united arab emirates", "england"})
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Ericsson spokesman Per Zetterquist told Reuters .", [("Reuters", "ORG")]),
+    ("the Interfax news agency said", [("Interfax", "ORG")]),
+    ("Iraqi news agency INA said", [("INA", "ORG")]),  # the nationality is no part of it
+    ("a report in the news weekly Der Spiegel , which", [("Der Spiegel", "ORG")]),
+    ("the daily Le Monde said", [("Le Monde", "ORG")]),
+])  # fmt: skip
+def test_news_agency_positive(make_doc, text, expected):
+    assert found(h.news_agency, make_doc(text), exclude=PLACES) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "the Iraqi news agency said",  # a nationality
+    "Germany 's daily output",  # a country
+    "state television said on Monday",  # no name
+    "SOCCER - DAILY MIRROR CUP",  # a headline in capitals
+])  # fmt: skip
+def test_news_agency_negative(make_doc, text):
+    assert found(h.news_agency, make_doc(text), exclude=PLACES) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Cofinec CEO Stephen Frater told reporters", [("Cofinec", "ORG")]),
+    ("Before the match Deportivo chairman Augusto Lendoiro said", [("Deportivo", "ORG")]),
+    ("20-year-old Norwich striker Keith O'Neill", [("Norwich", "ORG")]),  # a club named after its city
+    ("Former Wallaby captain Michael Lynagh", [("Wallaby", "ORG")]),
+])  # fmt: skip
+def test_org_role_positive(make_doc, text, expected):
+    assert found(h.org_role, make_doc(text), exclude=PLACES) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Russian President Boris Yeltsin",  # a nationality, and a capitalised title
+    "U.S. Treasury chief economist",  # the role is followed by no name
+    "Germany coach Berti Vogts",  # a national team is LOC
+    "The chairman John Smith",  # no name before the role
+    "NORWICH STRIKER KEITH O'NEILL",  # a headline
+    "Dublin-born director Neil Jordan says",  # an adjective
+])  # fmt: skip
+def test_org_role_negative(make_doc, text):
+    assert found(h.org_role, make_doc(text), exclude=PLACES) == []
+
+
+def test_team_cue(make_doc):
+    assert found(h.team_cue, make_doc("French first division side Nice , the club said"), exclude=PLACES) == [("Nice", "ORG")]
+    assert found(h.team_cue, make_doc("Belgian club Standard Liege on Friday"), exclude=PLACES) == [("Standard Liege", "ORG")]
+    for text in ["the team Germany", "the side that won", "CLUB BRUGGE", "a club in London"]:
+        assert found(h.team_cue, make_doc(text), exclude=PLACES) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("of the Kurdistan Democratic Party ( KDP ) told", [("Kurdistan Democratic Party", "ORG"), ("KDP", "ORG")]),
+    ("the Organisation for Security and Cooperation in Europe ( OSCE ) and",
+     [("Organisation for Security and Cooperation in Europe", "ORG"), ("OSCE", "ORG")]),
+    ("by the British Broadcasting Corporation ( BBC ) ,", [("British Broadcasting Corporation", "ORG"), ("BBC", "ORG")]),
+])  # fmt: skip
+def test_acronym_in_parens_positive(make_doc, text, expected):
+    assert found(h.acronym_in_parens, make_doc(text), exclude=PLACES) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "the United Arab Emirates ( UAE ) said",  # a place
+    "Michael Johnson ( USA ) won",  # initials that do not spell it
+    "the Kurdistan Democratic Party ( kdp )",  # not an acronym
+    "Paul Tracy ( Canada ) , Penske",
+])  # fmt: skip
+def test_acronym_in_parens_negative(make_doc, text):
+    assert found(h.acronym_in_parens, make_doc(text), exclude=PLACES) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Arbroath 4 2 0 2 4 3", ["Arbroath"]),
+    ("Florida 10 ST LOUIS 9", ["Florida", "ST LOUIS"]),
+    ("East Fife v Clydebank", ["East Fife", "Clydebank"]),
+    ("BOSTON AT OAKLAND", ["BOSTON"]),  # the venue is a place
+    ("England 4 2 0 2 4 3", []),  # a national team is LOC in CoNLL
+    ("Germany 2 England 1", []),
+    ("The talks in Geneva ended", []),
+])  # fmt: skip
+def test_team_positions(make_doc, text, expected):
+    doc = make_doc(text)
+    teams = h.team_positions(doc, frozenset({"Colin"}), frozenset({"england", "germany"}))
+    assert [doc[s:e].text for s, e in teams] == expected
+
+
+def test_relabel_teams():
+    teams = [(0, 1), (2, 4)]
+    spans = [(0, 1, "LOC"), (2, 3, "PER"), (5, 6, "LOC"), (2, 4, "MISC")]
+    assert h.relabel_teams(spans, teams) == [(0, 1, "ORG"), (2, 4, "ORG"), (5, 6, "LOC"), (2, 4, "MISC")]
+    assert h.relabel_teams([(0, 1, "LOC")], []) == [(0, 1, "LOC")]
+
+
+def test_context_lexicons_are_single_words():
+    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_BEFORE, h.MEDIA_AFTER, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP,
+                    h.COMPANY_AFTER):
+        assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
+    assert {"Reuters", "Interfax"} <= h.NEWS_AGENCIES and {"spokesman", "chairman"} <= h.ORG_ROLES
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Pirelli shares reacted favourably", [("Pirelli", "ORG")]),
+    ("Magna 's stock was up", [("Magna", "ORG")]),
+    ("for about 2,960,000 shares of Jones Medical common stock", [("Jones Medical", "ORG")]),
+    ("the state would keep a stake in Ruch", [("Ruch", "ORG")]),
+])  # fmt: skip
+def test_company_cue_positive(make_doc, text, expected):
+    assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Tokyo shares ended higher",  # a market, named by its city
+    "German stocks fell",  # a nationality
+    "shares of the company rose",  # no name
+    "TOKYO SHARES EXTEND GAINS",  # a headline
+    "end of pit trade , December bonds were off",  # a month
+    "Blue-chip stocks sank",  # an adjective
+])  # fmt: skip
+def test_company_cue_negative(make_doc, text):
+    assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == []
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a 5-4 victory over the Minnesota Twins .", [("Minnesota Twins", "ORG")]),
+    ("lifted the Baltimore Orioles past the Seattle Mariners", [("Baltimore Orioles", "ORG"), ("Seattle Mariners", "ORG")]),
+    ("the Kansas City Royals won", [("Kansas City Royals", "ORG")]),
+    ("over the Chicago White Sox", [("Chicago White Sox", "ORG")]),
+])  # fmt: skip
+def test_place_nickname_positive(make_doc, text, expected):
+    places = frozenset({"minnesota", "baltimore", "seattle", "kansas city", "chicago", "atlanta"})
+    assert found(h.place_nickname, make_doc(text), places=places) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "the Atlanta Olympics",  # an event
+    "Chicago 's mayor",  # a possessive
+    "in Seattle on Friday",  # no nickname
+    "SEATTLE MARINERS",  # capitals
+    "Boston Celtics",  # not a known place
+    "the Seattle Bond Traders ' Association",  # a possessive
+    "North Minnesota Equity Services",  # inside a longer name
+])  # fmt: skip
+def test_place_nickname_negative(make_doc, text):
+    places = frozenset({"minnesota", "seattle", "chicago", "atlanta"})
+    assert found(h.place_nickname, make_doc(text), places=places) == []

@@ -37,6 +37,24 @@ def test_map_entity_negative(make_doc, text, start, end, label, labels):
     assert m.map_entity(make_doc(text), start, end, label, labels) is None
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("Atlanta 5 PITTSBURGH 1", ["Atlanta/ORG", "PITTSBURGH/ORG"]),  # a score line read as one name
+    ("Mercantile , Commerce", ["Mercantile/ORG", "Commerce/ORG"]),
+    ("Sussex 363", ["Sussex/ORG"]),
+    ("Cincinnati Reds 3-1", ["Cincinnati Reds/ORG"]),
+    ("Air France 's", ["Air France/ORG"]),
+    ("Royal Dutch Shell", ["Royal Dutch Shell/ORG"]),  # nothing to cut
+])  # fmt: skip
+def test_split_entity_positive(make_doc, text, expected):
+    doc = make_doc(text)
+    assert [f"{doc[s:e].text}/{l}" for s, e, l in m.split_entity(doc, 0, len(doc), "ORG")] == expected
+
+
+@pytest.mark.parametrize("text", ["1996 , 4", "'s", "12 -"])
+def test_split_entity_negative(make_doc, text):
+    assert m.split_entity(make_doc(text), 0, len(make_doc(text)), "ORG") == []
+
+
 def test_is_caps_sentence():
     assert m.is_caps_sentence("SOCCER - JAPAN GET LUCKY WIN .".split())
     assert m.is_caps_sentence("BRUSSELS 1996-08-22".split())
@@ -86,3 +104,47 @@ def test_sm_function(make_doc):
 def test_unknown_mode():
     with pytest.raises(ValueError):
         m.ModelFunction("x", "en_core_web_md", LABELS, mode="shout")
+
+
+def test_md_clubs_in_sports_structures_and_countries(make_doc):
+    from functools import partial
+
+    from scripts.lfs import heuristics as h
+
+    teams = partial(h.team_positions, countries=frozenset({"germany"}))
+    row, prose = make_doc("Atlanta 5 Pittsburgh 1"), make_doc("Peter Blackburn flew to Atlanta .")
+    m.ModelFunction("md", "en_core_web_md", LABELS, teams=teams).annotate([row, prose])
+    assert {s.label_ for s in row.spans["md"]} <= {"ORG"} and "Atlanta" in [s.text for s in row.spans["md"]]
+    assert ("Atlanta", "LOC") in {(s.text, s.label_) for s in prose.spans["md"]}  # the city outside a score line
+
+
+
+def test_countries_as_places(make_doc):
+    doc = make_doc("Azerbaijan 0 Switzerland 1 , Reuters said")
+    spans = [(0, 1, "ORG"), (2, 3, "LOC"), (5, 6, "ORG")]
+    assert m.countries_as_places(doc, spans, frozenset({"azerbaijan", "switzerland"})) == [
+        (0, 1, "LOC"), (2, 3, "LOC"), (5, 6, "ORG")]  # fmt: skip
+    assert m.countries_as_places(doc, [(0, 1, "PER")], frozenset({"azerbaijan"})) == [(0, 1, "PER")]
+
+
+def test_persons_as_persons():
+    spans = [(0, 2, "ORG"), (3, 4, "LOC"), (6, 7, "ORG")]
+    assert m.persons_as_persons(spans, [(0, 2)]) == [(0, 2, "PER"), (3, 4, "LOC"), (6, 7, "ORG")]
+    assert m.persons_as_persons([(0, 1, "MISC")], [(0, 2)]) == [(0, 1, "MISC")]  # only ORG and LOC are edited
+
+
+def test_consistent_surnames(make_doc):
+    a = make_doc("Frederick Geraghty arrived .", doc_id=1, spans={"md": [(0, 2, "PER")]})
+    b = make_doc("Geraghty said .", doc_id=1, spans={"md": [(0, 1, "ORG")]})
+    c = make_doc("Geraghty Group said .", doc_id=1, spans={"md": [(0, 2, "ORG")]})
+    other = make_doc("Geraghty said .", doc_id=2, spans={"md": [(0, 1, "ORG")]})  # another article
+    m.consistent_surnames([a, b, c, other], "md")
+    assert [(s.text, s.label_) for s in b.spans["md"]] == [("Geraghty", "PER")]
+    assert [(s.text, s.label_) for s in c.spans["md"]] == [("Geraghty Group", "ORG")]  # not a lone word
+    assert [(s.text, s.label_) for s in other.spans["md"]] == [("Geraghty", "ORG")]
+
+
+def test_events_as_misc(make_doc):
+    doc = make_doc("three career PGA Tour victories for Tour Corp")
+    spans = [(2, 4, "ORG"), (6, 8, "ORG"), (2, 4, "LOC")]
+    assert m.events_as_misc(doc, spans) == [(2, 4, "MISC"), (6, 8, "ORG"), (2, 4, "LOC")]

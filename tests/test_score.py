@@ -68,3 +68,44 @@ def test_cli_writes_csv_markdown_and_selection(tmp_path, dev_docs):
         "good_lf": "kept", "bad_lf": "dropped", "silent_lf": "no dev evidence"}  # fmt: skip
     assert "| bad_lf | ORG | 0.333 |" in (tmp_path / "out" / "lf_scores.md").read_text()
     assert json.loads((tmp_path / "out" / "lf_selection.json").read_text())["min_precision"] == 0.5
+
+
+def test_label_threshold_overrides_the_default(dev_docs):
+    rows = by_function(score_functions(dev_docs, ["ORG"], min_precision=0.5, label_min_precision={"ORG": 0.3}))
+    assert rows["bad_lf"]["status"] == "kept"
+    rows = by_function(score_functions(dev_docs, ["ORG"], min_precision=0.3, label_min_precision={"PER": 0.9}))
+    assert rows["bad_lf"]["status"] == "kept"  # a threshold for another label changes nothing here
+    rows = by_function(score_functions(dev_docs, ["ORG"], min_precision=0.3, label_min_precision={"ORG": 0.5}))
+    assert rows["bad_lf"]["status"] == "dropped"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("", {}),
+    ("ORG:0.6", {"ORG": 0.6}),
+    ("ORG:0.6, MISC:0.75", {"ORG": 0.6, "MISC": 0.75}),
+])  # fmt: skip
+def test_parse_label_thresholds(text, expected):
+    assert score_cli.parse_label_thresholds(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ORG", "ORG:high", "ORG:1.5", ":0.5x"])
+def test_parse_label_thresholds_rejects(text):
+    with pytest.raises(ValueError):
+        score_cli.parse_label_thresholds(text)
+
+
+def test_cli_label_threshold(tmp_path, dev_docs):
+    write_docs(tmp_path / "dev.spacy", dev_docs)
+    score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5,
+                   label_min_precision="ORG:0.3")
+    sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
+    assert sel["kept"]["bad_lf"] == ["ORG"] and sel["label_min_precision"] == {"ORG": 0.3}
+    assert "ORG under 0.3" in (tmp_path / "out" / "lf_scores.md").read_text()
+
+
+def test_cli_ignores_a_threshold_for_a_label_not_scored(tmp_path, dev_docs):
+    write_docs(tmp_path / "dev.spacy", dev_docs)
+    score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5,
+                   label_min_precision="PER:0.1")
+    sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
+    assert sel["label_min_precision"] == {} and "bad_lf" in sel["dropped"]

@@ -35,13 +35,17 @@ SKIP_CAPS = True
 DOC_VOTE_SOURCES = (
     "md", "md_truecase", "sm", "places_cased", "nationalities_cased", "full_name", "sports_table_row",
     "sports_score_line", "fixture", "fixture_at", "shire_team", "name_with_country", "dateline", "newsroom_byline", "person_title",
-    "org_keyword", "club_keyword", "legal_suffix",
+    "org_keyword", "club_keyword", "legal_suffix", "news_agency", "org_role", "team_cue", "acronym_in_parens",
+    "company_cue", "place_nickname",
 )  # fmt: skip
 # High-precision sentence-level functions whose strings doc_propagate spreads over the article.
 DOC_PROPAGATE_SEEDS = (
     "sports_table_row", "sports_score_line", "fixture", "shire_team", "club_keyword", "legal_suffix", "newsroom_byline",
     "full_name", "person_title", "name_with_country", "dateline", "nationalities_cased", "misc_keyword",
+    "acronym_in_parens", "news_agency",
 )  # fmt: skip
+# Functions whose multi-word PER spans give the article's surnames (doc_surname).
+DOC_SURNAME_SOURCES = ("md", "sm", "full_name", "person_title", "name_with_country")
 
 
 class LabellingFunctionError(RuntimeError):
@@ -59,6 +63,15 @@ class LabellingFunctions(CombinedAnnotator):
         self.model_functions: List = []  # batch functions: annotate(list of docs)
         self.doc_functions: List = []  # document-level: annotate(list of docs), run last
 
+    def team_positions(self):
+        """heuristics.team_positions with the gazetteers' first names and countries (None without ORG)."""
+        from . import gazetteers as gz
+
+        if "ORG" not in self.labels:
+            return None
+        first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
+        return partial(heuristics.team_positions, first_names=first, countries=gz.countries(self.gazetteer_dir))
+
     def add_tutorial_annotators(self) -> "LabellingFunctions":
         """The tutorial's 23 ORG functions: sports tables, keyword-anchored titles, -shire teams."""
         if "ORG" not in self.labels:
@@ -75,19 +88,27 @@ class LabellingFunctions(CombinedAnnotator):
         return self
 
     def add_model_annotators(self, models: Sequence = tuple(MODELS)) -> "LabellingFunctions":
-        """en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm, labels mapped to CoNLL."""
+        """en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm, labels mapped to CoNLL;
+        a place or person where a sports table, score line or fixture names a club becomes ORG, an ORG
+        that is a country becomes LOC (national teams are LOC in CoNLL), an ORG where a results list names an
+        athlete or that is the surname of the model's own PER in the article becomes PER."""
+        from . import gazetteers as gz
         from .models import ModelFunction
 
+        teams = self.team_positions()
+        countries = gz.countries(self.gazetteer_dir)
         for name, package, mode in models:
-            self.model_functions.append(ModelFunction(name, package, self.labels, mode, skip_caps=SKIP_CAPS))
+            self.model_functions.append(ModelFunction(name, package, self.labels, mode, skip_caps=SKIP_CAPS, teams=teams,
+                                                      countries=countries, persons=athletes))  # fmt: skip
         return self
 
     def add_gazetteer_annotators(self) -> "LabellingFunctions":
         """Places, cities and nationalities (cased and uncased tries), first names + capitalised word."""
         from . import gazetteers as gz
 
+        teams = self.team_positions()
         for lexicon in gz.TRIE_LEXICONS:
-            for annotator in gz.gazetteer_annotators(self.gazetteer_dir, lexicon, self.labels):
+            for annotator in gz.gazetteer_annotators(self.gazetteer_dir, lexicon, self.labels, teams):
                 self.add_annotator(annotator)
         if "PER" in self.labels:
             first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
@@ -99,12 +120,16 @@ class LabellingFunctions(CombinedAnnotator):
 
     def add_heuristic_annotators(self) -> "LabellingFunctions":
         """News-wire structure: tables and score lines, athletes with their country, datelines, bylines,
-        titles before names, organisation and event keywords."""
+        titles before names, organisation and event keywords; organisations named by their context (news
+        agencies, a role in the organisation, a team word, an acronym spelling a long name)."""
         from . import gazetteers as gz
 
         h = heuristics
         first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
         countries = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "places")["entries"]["LOC"])
+        places = gz.place_words(self.gazetteer_dir)
+        countries_only = gz.countries(self.gazetteer_dir)
+        cities = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "cities")["entries"]["LOC"])
         for name, func, labels in [
             ("sports_table_row", partial(h.sports_table_row, first_names=first), {"ORG"}),
             ("fixture", partial(h.fixture, countries=countries), {"ORG"}),
@@ -118,6 +143,12 @@ class LabellingFunctions(CombinedAnnotator):
             ("org_keyword", h.org_keyword, {"ORG"}),
             ("club_keyword", h.club_keyword, {"ORG"}),
             ("misc_keyword", h.misc_keyword, {"MISC"}),
+            ("news_agency", partial(h.news_agency, exclude=places), {"ORG"}),
+            ("org_role", partial(h.org_role, exclude=places), {"ORG"}),
+            ("team_cue", partial(h.team_cue, exclude=places), {"ORG"}),
+            ("acronym_in_parens", partial(h.acronym_in_parens, exclude=places), {"ORG"}),
+            ("company_cue", partial(h.company_cue, exclude=places | cities), {"ORG"}),
+            ("place_nickname", partial(h.place_nickname, places=cities | (countries - countries_only)), {"ORG"}),
         ]:  # fmt: skip
             if labels & set(self.labels):
                 self.add_annotator(FunctionAnnotator(name, func))
@@ -135,8 +166,9 @@ class LabellingFunctions(CombinedAnnotator):
 
         sources = [s for s in DOC_VOTE_SOURCES if s in self.names]
         seeds = [s for s in DOC_PROPAGATE_SEEDS if s in self.names]
+        surname_sources = [s for s in DOC_SURNAME_SOURCES if s in self.names]
         self.doc_functions.append(
-            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds)
+            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds, surname_sources)
         )
         return self
 
@@ -206,6 +238,11 @@ class LabellingFunctions(CombinedAnnotator):
         group = doc.spans[name]
         if any(span.label_ not in self.labels for span in group):
             doc.spans[name] = [s for s in group if s.label_ in self.labels]
+
+
+def athletes(doc: Doc) -> List:
+    """Persons of heuristics.name_with_country ("Claus Hirsbro ( Denmark )"), as (start, end)."""
+    return [(s, e) for s, e, label in heuristics.name_with_country(doc) if label == "PER"]
 
 
 def build_annotator(labels: Iterable[str], preset: Optional[str] = "tutorial",

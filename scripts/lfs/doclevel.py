@@ -12,6 +12,9 @@ that vote:
 - doc_propagate: every occurrence of a string that a high-precision heuristic labelled somewhere in
   the article (a team in a results table, a company with its legal suffix, a full name) gets that
   label, also where the models disagree ("Derbyshire 471" in a table -> "Derbyshire beat ...");
+- doc_surname: the last word of a person's full name (a multi-word PER of `surname_sources`) is PER
+  where it stands alone later or earlier in the article ("Frederick Geraghty ... Geraghty said"),
+  where the models often say ORG;
 - sports_team: in a sports article (its headline opens with a sport: "SOCCER - ..."), a city voted
   LOC is a club, so ORG (countries stay LOC, as national teams are in CoNLL).
 
@@ -111,14 +114,42 @@ def propagate(doc: Doc, seeds: Sequence[str]) -> Iterator[SpanTuple]:
         yield from GazetteerAnnotator("doc_propagate", tries, case_sensitive=True, additional_checks=False).find_spans(doc)
 
 
+def surnames(doc: Doc, sources: Sequence[str]) -> Iterator[SpanTuple]:
+    """Every lone occurrence of the last word of a multi-word PER span of `sources` -> PER.
+
+    Lone: neither neighbour is a capitalised word (so "Geraghty said", not "Geraghty Ltd" or another
+    full name). A word inside a multi-word name of another label in `sources` (ORG "Ford Motor Co") is
+    left out.
+    """
+    from .heuristics import is_name_word
+
+    last, other = set(), set()
+    for name in sources:
+        for span in doc.spans.get(name, []):
+            if span.label_ == "PER" and len(span) >= 2:
+                last.add(span[-1].text)
+            elif span.label_ != "PER" and len(span) >= 2:  # "Ford Motor Co"; a lone "Geraghty" ORG is the error fixed
+                other.update(t.text for t in span)
+    keep = {w for w in last - other if len(w) > 1 and not w.isupper() and is_name_word(w)}
+    if not keep:
+        return
+    for i, tok in enumerate(doc):
+        if tok.text in keep:
+            before = i > 0 and not doc[i].is_sent_start and is_name_word(doc[i - 1].text)
+            after = i + 1 < len(doc) and not doc[i + 1].is_sent_start and is_name_word(doc[i + 1].text)
+            if not before and not after:
+                yield i, i + 1, "PER"
+
+
 class DocumentFunctions:
     """The document-level functions, applied article by article to a list of sentence Docs."""
 
     def __init__(self, sources: Sequence[str], labels: Sequence[str], cities: set = frozenset(),
-                 countries: set = frozenset(), seeds: Sequence[str] = ()):
+                 countries: set = frozenset(), seeds: Sequence[str] = (), surname_sources: Sequence[str] = ()):
         from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
 
         self.sources, self.labels, self.seeds = list(sources), list(labels), list(seeds)
+        self.surname_sources = list(surname_sources) if "PER" in self.labels else []
         self.cities, self.countries = cities, countries
         history_labels = [l for l in ("PER", "ORG") if l in self.labels]
         self.annotators = [
@@ -131,6 +162,7 @@ class DocumentFunctions:
     @property
     def names(self) -> List[str]:
         names = [a.name for a in self.annotators] + (["doc_propagate"] if self.seeds else [])
+        names += ["doc_surname"] if self.surname_sources else []
         return names + (["sports_team"] if self.with_sports else [])
 
     def _voter(self):
@@ -141,10 +173,14 @@ class DocumentFunctions:
 
     def article_spans(self, merged: Doc) -> Dict[str, List[SpanTuple]]:
         """The span tuples of every document-level function on a merged article."""
+        out = {}
+        if self.surname_sources:  # before the vote, which it joins: a surname outvotes the models' lone ORG
+            out["doc_surname"] = list(surnames(merged, self.surname_sources))
+            merged.spans["doc_surname"] = [Span(merged, s, e, label=l) for s, e, l in out["doc_surname"]]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             merged = self._voter()(merged)
-        out = {a.name: list(a.find_spans(merged)) for a in self.annotators}
+        out.update({a.name: list(a.find_spans(merged)) for a in self.annotators})
         if self.seeds:
             out["doc_propagate"] = list(propagate(merged, self.seeds))
         if self.with_sports:
@@ -155,7 +191,8 @@ class DocumentFunctions:
         """Write each function's span group on every sentence Doc (articles must not be split)."""
         for group in document_groups(docs):
             sentences = [docs[i] for i in group]
-            groups = [s for s in dict.fromkeys(self.sources + self.seeds) if any(s in d.spans for d in sentences)]
+            wanted = self.sources + self.seeds + self.surname_sources
+            groups = [s for s in dict.fromkeys(wanted) if any(s in d.spans for d in sentences)]
             merged, offsets = merge(sentences, groups)
             lengths = [len(s) for s in sentences]
             for name, spans in self.article_spans(merged).items():

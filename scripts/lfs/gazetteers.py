@@ -38,13 +38,50 @@ def tries(data: Dict, labels: Sequence[str]) -> Dict[str, Trie]:
     return {label: Trie(entries) for label, entries in data["entries"].items() if label in labels}
 
 
-def gazetteer_annotators(folder: str, name: str, labels: Sequence[str]) -> List[GazetteerAnnotator]:
-    """The cased and uncased skweak gazetteers of one lexicon ([] if it has none of the labels)."""
+class TeamAwareGazetteer(GazetteerAnnotator):
+    """A gazetteer that says nothing where a sports structure names a club (`teams(doc)`: heuristics.
+    team_positions): "Arbroath 4 2 0 2 4 3" is a club, not the town."""
+
+    def __init__(self, name: str, tries: Dict[str, Trie], case_sensitive: bool = True, teams=None):
+        super().__init__(name, tries, case_sensitive=case_sensitive)
+        self.teams = teams
+
+    def find_spans(self, doc: Doc) -> Iterator[SpanTuple]:
+        spans = list(super().find_spans(doc))
+        if self.teams is None or not spans:
+            yield from spans
+            return
+        teams = self.teams(doc)
+        for s, e, label in spans:
+            if label != "LOC" or not any(ts < e and s < te for ts, te in teams):
+                yield s, e, label
+
+
+def gazetteer_annotators(folder: str, name: str, labels: Sequence[str], teams=None) -> List[GazetteerAnnotator]:
+    """The cased and uncased skweak gazetteers of one lexicon ([] if it has none of the labels); with
+    `teams`, they abstain on the clubs of sports tables, score lines and fixtures."""
     t = tries(load_lexicon(folder, name), labels)
     if not t:
         return []
-    return [GazetteerAnnotator(f"{name}_cased", t, case_sensitive=True),
-            GazetteerAnnotator(f"{name}_uncased", t, case_sensitive=False)]  # fmt: skip
+    return [TeamAwareGazetteer(f"{name}_cased", t, case_sensitive=True, teams=teams),
+            TeamAwareGazetteer(f"{name}_uncased", t, case_sensitive=False, teams=teams)]  # fmt: skip
+
+
+def countries(folder: str) -> frozenset:
+    """Lower-cased countries and continents (places.json "countries"; all places for an older file)."""
+    data = load_lexicon(folder, "places")
+    return frozenset(" ".join(e).lower() for e in data.get("countries", data["entries"]["LOC"]))
+
+
+def place_words(folder: str) -> frozenset:
+    """Lower-cased countries, US states and nationalities: names that hold roles and teams without
+    being organisations ("Russian President", "club Germany"). Cities are not in it: a club is often
+    named after its city ("Norwich striker Keith O'Neill")."""
+    out = set()
+    for name in ("places", "nationalities"):
+        for entries in load_lexicon(folder, name)["entries"].values():
+            out.update(" ".join(e).lower() for e in entries)
+    return frozenset(out)
 
 
 def full_name(doc: Doc, first_names: frozenset) -> Iterator[SpanTuple]:

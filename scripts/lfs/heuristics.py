@@ -16,7 +16,11 @@ NUMBER_RE = re.compile(r"^[-+]?(\d+([.,:/-]\d+)*|\.\d+)[%]?$")
 FUNCTION_WORDS = frozenset(
     "A An The This That These Those It Its He She They We I You His Her Their Our In On At Of For By With From "
     "To But And Or If When While After Before As So Not No Yes There Here What Who Which Why How All Some Any "
-    "Mr Mrs Ms Dr".split()
+    "Mr Mrs Ms Dr Former".split()
+)  # fmt: skip
+MONTHS_DAYS = frozenset(
+    "January February March April May June July August September October November December Jan Feb Mar Apr Jun Jul "
+    "Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 )  # fmt: skip
 PERSON_TITLES = frozenset(
     "Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Lady Lord President Premier Minister Chancellor Senator Sen. Rep. "
@@ -274,3 +278,202 @@ def legal_suffix(doc: Doc, suffixes: Sequence[str]) -> Iterator[SpanTuple]:
         start = _strip_function_words(doc, start, end)
         if end - start >= 2 and doc[end - 1].text.rstrip(".").lower() in lower and not doc[start:end].text.isupper():
             yield start, end, "ORG"
+
+
+# --- Organisations named by their context -------------------------------------------------------------
+
+# News agencies and broadcasters that a wire service cites (general knowledge, not read off the data).
+NEWS_AGENCIES = frozenset(
+    "Reuters AFP Interfax Itar-Tass ITAR-TASS Tass TASS ANSA Xinhua Kyodo Jiji Bernama Antara PTI MENA IRNA "
+    "Tanjug BTA CTK PAP KCNA Yonhap Anatolian MTI WAFA Sapa EFE Notimex UPI Bloomberg CNN BBC CNBC".split()
+)  # fmt: skip
+# Lower-case words around the name of a newspaper, agency or broadcaster ("the daily Le Monde",
+# "Interfax news agency").
+MEDIA_BEFORE = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
+MEDIA_AFTER = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
+# Lower-case roles that someone holds in an organisation or a team: "Ericsson spokesman Per
+# Zetterquist", "Deportivo chairman Augusto Lendoiro", "Norwich striker Keith O'Neill".
+ORG_ROLES = frozenset(
+    "spokesman spokeswoman chairman chairwoman CEO executive director manager coach striker midfielder "
+    "defender goalkeeper keeper forward winger playmaker captain shortstop pitcher outfielder quarterback "
+    "president vice-president chief boss official analyst economist trader dealer shareholder owner founder "
+    "secretary-general treasurer".split()
+)  # fmt: skip
+# Lower-case words that introduce a sports team: "French first division side Nice", "Belgian club Standard Liege".
+TEAM_BEFORE = frozenset("club side team outfit".split())
+# Acronym connectors that take no letter: "Organisation for Security and Cooperation in Europe ( OSCE )".
+ACRONYM_SKIP = frozenset("of for and the in on de du des la le del di & 's".split())
+
+
+def _run_after(doc: Doc, i: int, max_words: int = 4) -> int:
+    """End of the name run starting at i (name words, "of"/"de"/"&" inside it); i if doc[i] is no name word."""
+    j = i
+    while j < len(doc) and j - i < max_words:
+        if is_name_word(doc[j].text):
+            j += 1
+        elif j > i and doc[j].text in CONNECTORS and j + 1 < len(doc) and is_name_word(doc[j + 1].text):
+            j += 2
+        else:
+            break
+    return j
+
+
+def _run_before(doc: Doc, i: int, max_words: int = 4) -> int:
+    """Start of the run of name words that ends just before i; i if none."""
+    k = i
+    while k > 0 and i - k < max_words and is_name_word(doc[k - 1].text):
+        k -= 1
+    return k
+
+
+def _excluded(doc: Doc, start: int, end: int, exclude: frozenset) -> bool:
+    """The run is a place or a nationality (lower-cased in `exclude`), or its first word is one ("Russian Foreign"),
+    or it is no name: a month or a day ("December bonds"), an adjective such as "Dublin-born", "Blue-chip"."""
+    first = doc[start].text
+    if first in MONTHS_DAYS or "-" in first and first.split("-")[-1].islower():
+        return True
+    return doc[start:end].text.lower() in exclude or first.lower() in exclude
+
+
+def news_agency(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A news agency or broadcaster: one of NEWS_AGENCIES ("Reuters", "Interfax"), or a name next to a media
+    word ("the daily Le Monde", "the Al-Ahram newspaper", "news weekly Der Spiegel") -> ORG.
+    Places and nationalities are no names here ("Iraqi news agency INA" gives "INA" only)."""
+    found = set()
+    for i, tok in enumerate(doc):
+        if tok.text in NEWS_AGENCIES:
+            found.add((i, i + 1))
+        if tok.text in MEDIA_BEFORE and i + 1 < len(doc):
+            j = _run_after(doc, i + 1)
+            # a name in capitals is a headline, unless it is one acronym ("news agency INA")
+            if j > i + 1 and not _excluded(doc, i + 1, j, exclude) and (j == i + 2 or not doc[i + 1 : j].text.isupper()):
+                found.add((i + 1, j))
+        if tok.text in MEDIA_AFTER and i > 0:
+            end = i - 1 if doc[i - 1].text == "news" else i  # "Interfax news agency"
+            k = _strip_function_words(doc, _run_before(doc, end), end)
+            if k < end and not _excluded(doc, k, end, exclude) and not doc[k:end].text.isupper():
+                found.add((k, end))
+    for start, end in sorted(found):
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in found):
+            yield start, end, "ORG"
+
+
+def org_role(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A name, a lower-case role in an organisation, then a person: "Ericsson spokesman Per Zetterquist",
+    "Cofinec CEO Stephen Frater", "Norwich striker Keith O'Neill" -> ORG for the first name.
+    Countries and nationalities hold roles too ("Russian President Boris Yeltsin") and are left out,
+    as are names in capitals (headlines)."""
+    for i in range(1, len(doc) - 1):
+        if doc[i].text not in ORG_ROLES or not is_name_word(doc[i + 1].text):
+            continue
+        k = _strip_function_words(doc, _run_before(doc, i), i)
+        if k < i and not _excluded(doc, k, i, exclude) and not doc[k:i].text.isupper():
+            yield k, i, "ORG"
+
+
+def team_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A lower-case team word, then a name: "division side Nice", "Belgian club Standard Liege" -> ORG
+    (a country after it is a national team, LOC in CoNLL, and is left out)."""
+    for i, tok in enumerate(doc[:-1]):
+        if tok.text in TEAM_BEFORE:
+            j = _run_after(doc, i + 1, max_words=3)
+            if j > i + 1 and not _excluded(doc, i + 1, j, exclude) and not doc[i + 1 : j].text.isupper():
+                yield i + 1, j, "ORG"
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(w[0].upper() for w in words if w not in ACRONYM_SKIP)
+
+
+def acronym_in_parens(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A long name and its acronym in parentheses: "Kurdistan Democratic Party ( KDP )", "Organisation for
+    Security and Cooperation in Europe ( OSCE )" -> ORG for both. The initials of the long name's words
+    (connectors skipped) must spell the acronym; places are left out ("United Arab Emirates ( UAE )")."""
+    for i in range(1, len(doc) - 2):
+        if doc[i].text != "(" or doc[i + 2].text != ")":
+            continue
+        acronym = doc[i + 1].text.replace(".", "")
+        if not (2 <= len(acronym) <= 8 and acronym.isupper() and acronym.isalpha()):
+            continue
+        for k in range(i - 1, max(-1, i - 12), -1):  # the shortest long name whose initials spell it
+            word = doc[k].text
+            if not (is_name_word(word) or word in ACRONYM_SKIP):
+                break
+            if is_name_word(word) and _initials([t.text for t in doc[k:i]]) == acronym:
+                if not _excluded(doc, k, i, exclude) and doc[i - 1].text not in MISC_END:
+                    yield k, i, "ORG"
+                    yield i + 1, i + 2, "ORG"
+                break
+
+
+def team_positions(doc: Doc, first_names: frozenset = frozenset(), countries: frozenset = frozenset()) -> List[Tuple[int, int]]:
+    """Where a sports structure names a club: the teams of a table row, a score line or a fixture that are
+    not countries (national teams are LOC in CoNLL). Other functions read this to stop calling a club
+    named after its city a place ("Arbroath 4 2 0 2", "Florida 10 ST LOUIS 9")."""
+    spans = [*sports_table_row(doc, first_names), *sports_score_line(doc), *fixture(doc, countries)]
+    spans += [s for s in fixture_at(doc) if s[2] == "ORG"]
+    return sorted({(s, e) for s, e, _ in spans if doc[s:e].text.lower() not in countries})
+
+
+def relabel_teams(spans: Sequence[SpanTuple], teams: Sequence[Tuple[int, int]], labels: Sequence[str] = ("LOC", "PER")) -> List[SpanTuple]:
+    """Spans with one of `labels` that overlap a team position become that team, as ORG; others are kept."""
+    out = []
+    for s, e, label in spans:
+        team = next(((ts, te) for ts, te in teams if ts < e and s < te), None)
+        out.append((*team, "ORG") if team and label in labels else (s, e, label))
+    return list(dict.fromkeys(out))
+
+
+# Words after a company name in business news ("Pirelli shares rose", "Magna 's stock") and phrases before
+# one ("shares of Jones", "a stake in Petofi", "takeover of Boatmen").
+COMPANY_AFTER = frozenset("shares stock stocks shareholders stake subsidiary unit GDRs ADRs bonds".split())
+COMPANY_BEFORE = (
+    ("shares", "of"), ("shares", "in"), ("stake", "in"), ("bid", "for"), ("takeover", "of"), ("merger", "with"),
+    ("acquisition", "of"), ("unit", "of"), ("subsidiary", "of"), ("acquire",), ("acquired",), ("buy", "out"),
+)  # fmt: skip
+
+
+def company_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A company named by the business around it: "Pirelli shares reacted", "Magna 's stock", "shares of Jones
+    Medical", "a stake in Ruch" -> ORG. Places, cities and nationalities are left out: "Tokyo shares",
+    "German stocks" name markets."""
+    n = len(doc)
+    found = set()
+    for i, tok in enumerate(doc):
+        if tok.text in COMPANY_AFTER and i > 0:
+            end = i - 1 if doc[i - 1].text == "'s" else i
+            k = _strip_function_words(doc, _run_before(doc, end), end)
+            if k < end and not _excluded(doc, k, end, exclude) and not doc[k:end].text.isupper():
+                found.add((k, end))
+        for cue in COMPANY_BEFORE:
+            j = i + len(cue)
+            if j < n and tuple(t.text for t in doc[i:j]) == cue:
+                e = _run_after(doc, j)
+                if e > j and not _excluded(doc, j, e, exclude) and not doc[j:e].text.isupper():
+                    found.add((j, e))
+    for start, end in sorted(found):
+        yield start, end, "ORG"
+
+
+def place_nickname(doc: Doc, places: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A city or US state, then a capitalised plural nickname: "Minnesota Twins", "Seattle Mariners", "Kansas
+    City Royals", "Chicago White Sox" -> ORG (North American clubs). `places` holds lower-cased cities and
+    states; events ("Atlanta Olympics", "Sydney Games"), names in capitals, a place inside a longer name
+    ("North American Equity Services") and a possessive ("Toronto Bond Traders ' Association") are left out."""
+    n = len(doc)
+    i = 0
+    while i < n:
+        end = next((j for j in range(min(n, i + 3), i, -1) if doc[i:j].text.lower() in places), None)
+        if end is None or not doc[i].text[:1].isupper() or doc[i].text.isupper() or (i > 0 and is_name_word(doc[i - 1].text)):
+            i += 1
+            continue
+        j = end
+        while j < n and j - end < 2 and is_name_word(doc[j].text) and not doc[j].text.isupper():
+            j += 1
+        last = doc[j - 1].text
+        possessive = j < n and doc[j].text in ("'", "'s")  # "the Toronto Bond Traders ' Association"
+        if j > end and (last.endswith("s") or last == "Sox") and last not in MISC_END and not possessive:
+            yield i, j, "ORG"
+            i = j
+        else:
+            i = end

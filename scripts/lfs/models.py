@@ -6,13 +6,14 @@ headlines and sports tables are in capitals ("SOCCER - JAPAN GET LUCKY WIN"), wh
 on mixed case see nothing: the truecase variant re-runs such sentences with their capitalised words
 title-cased (common words lower-cased) and keeps the entities found there.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import srsly
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
 from ..evaluate import ONTONOTES_TO_CONLL
+from .heuristics import relabel_teams
 
 SpanTuple = Tuple[int, int, str]
 # Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
@@ -119,6 +120,70 @@ def map_entity(doc: Doc, start: int, end: int, label: str, labels: Sequence[str]
     return start, end, conll
 
 
+def split_entity(doc: Doc, start: int, end: int, label: str) -> List[SpanTuple]:
+    """Cut a mapped entity where CoNLL never has one: at numbers and commas, and before a final "'s".
+
+    OntoNotes models read score lines and lists as one name ("Atlanta 5 PITTSBURGH 1",
+    "Mercantile , Commerce", "Sussex 363", "Air France 's"); CoNLL has one entity per name and no
+    numbers or possessives in it. Pieces without a capital letter are dropped.
+    """
+    from .heuristics import is_table_value
+
+    pieces, s = [], start
+    for i in range(start, end + 1):
+        if i == end or doc[i].text == "," or is_table_value(doc[i].text):
+            if i > s:
+                pieces.append((s, i))
+            s = i + 1
+    out = []
+    for s, e in pieces:
+        if e - s > 1 and doc[e - 1].text in ("'s", "'"):
+            e -= 1
+        if any(c.isupper() for c in doc[s:e].text):
+            out.append((s, e, label))
+    return out
+
+
+def countries_as_places(doc: Doc, spans: Sequence[SpanTuple], countries: frozenset) -> List[SpanTuple]:
+    """An ORG that is a country (lower-cased in `countries`) -> LOC: CoNLL's national teams and states are places."""
+    return [(s, e, "LOC" if l == "ORG" and doc[s:e].text.lower() in countries else l) for s, e, l in spans]
+
+
+def events_as_misc(doc: Doc, spans: Sequence[SpanTuple]) -> List[SpanTuple]:
+    """An ORG ending in an event word (heuristics.MISC_END: "PGA Tour", "Atlanta Games", "Davis Cup") -> MISC,
+    as CoNLL labels tournaments and competitions."""
+    from .heuristics import MISC_END
+
+    return [(s, e, "MISC" if l == "ORG" and doc[e - 1].text in MISC_END else l) for s, e, l in spans]
+
+
+def persons_as_persons(spans: Sequence[SpanTuple], persons: Sequence[Tuple[int, int]]) -> List[SpanTuple]:
+    """An ORG or LOC that overlaps a person found by a sports-results pattern (heuristics.name_with_country:
+    "Claus Hirsbro ( Denmark )") -> that person, PER. Models read results lists as organisations."""
+    out = []
+    for s, e, label in spans:
+        person = next(((ps, pe) for ps, pe in persons if ps < e and s < pe), None)
+        out.append((*person, "PER") if person and label in ("ORG", "LOC") else (s, e, label))
+    return list(dict.fromkeys(out))
+
+
+def consistent_surnames(docs: Sequence[Doc], name: str) -> None:
+    """Within an article, a lone ORG that is the last word of one of the function's own multi-word PER spans
+    becomes PER ("Frederick Geraghty ... Geraghty said", where the models say ORG the second time)."""
+    from .doclevel import document_groups
+
+    for group in document_groups(docs):
+        surnames = {docs[i].spans[name][k][-1].text for i in group for k in range(len(docs[i].spans[name]))
+                    if docs[i].spans[name][k].label_ == "PER" and len(docs[i].spans[name][k]) >= 2}  # fmt: skip
+        if not surnames:
+            continue
+        for i in group:
+            doc = docs[i]
+            spans = [(sp.start, sp.end, "PER" if sp.label_ == "ORG" and len(sp) == 1 and sp.text in surnames else sp.label_)
+                     for sp in doc.spans[name]]  # fmt: skip
+            doc.spans[name] = [Span(doc, s, e, label=l) for s, e, l in spans]
+
+
 class ModelFunction:
     """One spaCy pipeline as a labelling function over batches of docs.
 
@@ -128,11 +193,19 @@ class ModelFunction:
     """
 
     def __init__(self, name: str, model: str, labels: Sequence[str], mode: str = "plain", batch_size: int = 256,
-                 skip_caps: bool = False):
+                 skip_caps: bool = False, teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
+                 countries: frozenset = frozenset(), persons: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None):
         if mode not in ("plain", "truecase"):
             raise ValueError(f"unknown mode {mode!r}")
         self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
         self.skip_caps = skip_caps
+        # where a sports structure names a club (heuristics.team_positions): a LOC or PER there becomes ORG
+        self.teams = teams if "ORG" in self.labels else None
+        # lower-cased countries: an ORG that is a country is a national team or a state, LOC in CoNLL
+        self.countries = countries if "LOC" in self.labels else frozenset()
+        # where a results list names an athlete ("Claus Hirsbro ( Denmark )"): an ORG or LOC there becomes PER;
+        # with persons set, a lone ORG that is the surname of one of the function's own PER in the article too
+        self.persons = persons if "PER" in self.labels else None
 
     def inputs(self, docs: Sequence[Doc]) -> Tuple[List[Doc], List[List[str]]]:
         """The docs the function looks at, and the words the model sees for each."""
@@ -158,8 +231,19 @@ class ModelFunction:
         todo, words = self.inputs(docs)
         inputs = [Doc(nlp.vocab, words=w, spaces=[bool(t.whitespace_) for t in d]) for d, w in zip(todo, words)]
         for doc, pred in zip(todo, nlp.pipe(inputs, batch_size=self.batch_size)):
-            spans = (map_entity(doc, e.start, e.end, e.label_, self.labels) for e in pred.ents)
-            doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in filter(None, spans)]
+            mapped = filter(None, (map_entity(doc, e.start, e.end, e.label_, self.labels) for e in pred.ents))
+            spans = [piece for m in mapped for piece in split_entity(doc, *m)]
+            if self.teams is not None and spans:
+                spans = relabel_teams(spans, self.teams(doc))
+            if self.countries:
+                spans = countries_as_places(doc, spans, self.countries)
+            if "MISC" in self.labels:
+                spans = events_as_misc(doc, spans)
+            if self.persons is not None and spans:
+                spans = persons_as_persons(spans, self.persons(doc))
+            doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in spans]
+        if self.persons is not None:
+            consistent_surnames(docs, self.name)
 
     def __call__(self, doc: Doc) -> Doc:
         self.annotate([doc])
