@@ -10,8 +10,8 @@ process timed from the outside:
 - scaling: annotate and aggregate on CoNLL train and on synthetic corpora 10x and 50x its size
   (its sentences resampled with the seed, written as shards), with 1 process, all cores, and a
   Dask LocalCluster of that many workers. Memory is the peak summed PSS of every process doing
-  the work (the step, its forked workers, the Dask nannies and workers), sampled every 0.2 s, and
-  the step's own peak RSS; target: memory at 50x within 1.5x of 1x.
+  the work (the step, its forked workers, the Dask nannies and workers), and the step's own peak
+  RSS, both sampled every 0.2 s; target: memory at 50x within 1.5x of 1x.
 """
 import os
 import platform
@@ -50,13 +50,21 @@ def _pss(proc) -> int:
         return 0
 
 
+def _rss(proc) -> int:
+    try:
+        return proc.memory_info().rss
+    except Exception:
+        return 0
+
+
 class MemorySampler(threading.Thread):
     """Peak summed PSS (proportional set size: shared pages counted once) of a process, its
     descendants and `extra` processes (Dask workers), sampled every `interval` seconds."""
 
     def __init__(self, pid: int, extra: Sequence[int] = (), interval: float = 0.2):
         super().__init__(daemon=True)
-        self.pids, self.interval, self.peak_mb, self._stop_event = [pid, *extra], interval, 0.0, threading.Event()
+        self.pids, self.interval, self._stop_event = [pid, *extra], interval, threading.Event()
+        self.peak_mb = self.peak_rss_mb = 0.0
 
     def run(self) -> None:
         import psutil
@@ -74,6 +82,8 @@ class MemorySampler(threading.Thread):
             except psutil.Error:  # the step just ended
                 pass
             self.peak_mb = max(self.peak_mb, sum(_pss(p) for p in procs) / 2**20)
+            if roots and roots[0].pid == self.pids[0]:
+                self.peak_rss_mb = max(self.peak_rss_mb, _rss(roots[0]) / 2**20)
             self._stop_event.wait(self.interval)
 
     def stop(self) -> float:
@@ -83,14 +93,15 @@ class MemorySampler(threading.Thread):
 
 
 def measure(cmd: List[str], extra_pids: Sequence[int] = ()) -> Dict:
-    """Run `cmd`; wall-clock seconds, its own peak RSS (wait4) and the peak PSS of it, its workers and
-    `extra_pids` (MB)."""
+    """Run `cmd`; wall-clock seconds, its own peak RSS and the peak PSS of it, its workers and
+    `extra_pids` (MB), both sampled. (Not wait4's ru_maxrss: Linux carries the high-water mark of
+    the forking parent across exec, so a child of a big benchmark process looked as big.)"""
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: progress bars would fill a pipe and block
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         sampler = MemorySampler(proc.pid, extra_pids)
         sampler.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         peak_pss = sampler.stop()
         code = os.waitstatus_to_exitcode(status)
@@ -99,7 +110,7 @@ def measure(cmd: List[str], extra_pids: Sequence[int] = ()) -> Dict:
             lines = [l for l in err.read().decode(errors="replace").replace("\r", "\n").splitlines()
                      if not l.rstrip().endswith("]")]  # fmt: skip
             raise RuntimeError(f"{' '.join(cmd)} exited with {code}: " + "\n".join(lines[-20:]))
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "peak_pss_mb": peak_pss}
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(sampler.peak_rss_mb, 1), "peak_pss_mb": peak_pss}
 
 
 @contextmanager
