@@ -30,8 +30,9 @@ with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy 
     warnings.simplefilter("ignore", FutureWarning)
     from skweak.aggregation import MajorityVoter
     from skweak.generative import HMM as SkweakHMM
+    from skweak.voting import MajorityVoterMixin
 from .parallel import ordered_map, runner, scheduler_address
-from .util import (GOLD, SHARD_SIZE, CorpusWriter, copy_with_ents, corpus_files, iter_docs, iter_shards, make_vocab,
+from .util import (GOLD, SHARD_SIZE, CorpusWriter, article_chunks, copy_with_ents, corpus_files, iter_docs, iter_shards, make_vocab,
                    parse_labels, read_docs, shard_vocab, write_docs, write_json)  # fmt: skip
 
 AGGREGATORS = ("majority", "hmm")
@@ -95,7 +96,7 @@ def fit_sample(docs: Iterable[Doc], max_docs: int, seed: int) -> List[Doc]:
 
 def fit(agg, docs: Iterable[Doc], kept: Dict[str, List[str]]):
     """Fit the aggregator (the HMM; majority voting has nothing to fit) on the kept functions of `docs`."""
-    if hasattr(agg, "fit") and type(agg).__name__ != "MajorityVoter":
+    if not isinstance(agg, MajorityVoterMixin):
         with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):  # skweak prints its EM steps
             warnings.simplefilter("ignore")
             agg.fit([select_sources(d, kept) for d in docs])
@@ -145,25 +146,14 @@ def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process:
     """`vote` over a stream of docs, shard by shard: in this process, in `n_process` processes, or on Dask."""
     with runner(n_process, scheduler) as run:
         if run.local:
-            for chunk in _chunks(docs, shard_size):
+            for chunk in article_chunks(docs, shard_size):
                 yield from vote(agg, chunk, kept)
             return
         agg_bytes, vocab, no_reviews = pickle.dumps(agg), make_vocab(), DocBin().to_bytes()
         jobs = ((agg_bytes, kept, agg.name, DocBin(store_user_data=True, docs=c).to_bytes(), no_reviews, True)
-                for c in _chunks(docs, shard_size))  # fmt: skip
+                for c in article_chunks(docs, shard_size))  # fmt: skip
         for data, *_ in ordered_map(run, _vote_shard, jobs):
             yield from DocBin(store_user_data=True).from_bytes(data).get_docs(vocab)
-
-
-def _chunks(docs: Iterable[Doc], size: int) -> Iterator[List[Doc]]:
-    chunk: List[Doc] = []
-    for doc in docs:
-        chunk.append(doc)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class GoldInTrainError(ValueError):
@@ -241,8 +231,8 @@ def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str,
     the slim voted docs writes the balance: memory holds a few shards, not the corpus. With `review_output`, the
     voted docs with every function's group are written there too (for Argilla).
     """
-    _, counts = train_reviews(reviewed)
-    reviews = DocBin(store_user_data=True, docs=[d for d in reviewed if d.user_data.get("split") == "train"])
+    by_index, counts = train_reviews(reviewed)
+    reviews = DocBin(store_user_data=True, docs=list(by_index.values()))
     always: List[bool] = []
     output.parent.mkdir(parents=True, exist_ok=True)
     agg_bytes, vocab = pickle.dumps(agg), make_vocab()

@@ -130,8 +130,8 @@ class CorpusWriter:
         return self
 
     def add(self, doc: Doc) -> None:
-        key = (doc.user_data.get("split"), doc.user_data.get("doc_id"))
-        if self.sharded and len(self._db) >= self.shard_size and (key != self._last or key[1] is None):
+        key = article_key(doc)
+        if self.sharded and may_cut(len(self._db), self.shard_size, key, self._last):
             self._flush()
         self._last = key
         self._db.add(doc)
@@ -183,13 +183,24 @@ def write_docs(path: Path, docs: Iterable[Doc], shard_size: int = SHARD_SIZE) ->
     return out.n_docs
 
 
+def article_key(doc: Doc) -> Tuple:
+    """The CoNLL article a sentence belongs to: (split, doc_id)."""
+    return doc.user_data.get("split"), doc.user_data.get("doc_id")
+
+
+def may_cut(n_docs: int, size: int, key: Tuple, last: Optional[Tuple]) -> bool:
+    """A chunk of `n_docs` may end before the doc with article `key` (the previous one's is `last`):
+    it is big enough and the doc starts another article (or has none)."""
+    return n_docs >= size and (key != last or key[1] is None)
+
+
 def article_chunks(docs: Iterable[Doc], size: int) -> Iterator[List[Doc]]:
     """Consecutive docs, about `size` at a time, never splitting a CoNLL article (split, doc_id)."""
     chunk: List[Doc] = []
     last = None
     for doc in docs:
-        key = (doc.user_data.get("split"), doc.user_data.get("doc_id"))
-        if len(chunk) >= size and (key != last or key[1] is None):
+        key = article_key(doc)
+        if may_cut(len(chunk), size, key, last):
             yield chunk
             chunk = []
         chunk.append(doc)

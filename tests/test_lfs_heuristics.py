@@ -261,7 +261,7 @@ def test_relabel_teams():
 
 
 def test_context_lexicons_are_single_words():
-    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_BEFORE, h.MEDIA_AFTER, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP,
+    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_WORDS, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP,
                     h.COMPANY_AFTER):
         assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
     assert {"Reuters", "Interfax"} <= h.NEWS_AGENCIES and {"spokesman", "chairman"} <= h.ORG_ROLES

@@ -289,8 +289,7 @@ NEWS_AGENCIES = frozenset(
 )  # fmt: skip
 # Lower-case words around the name of a newspaper, agency or broadcaster ("the daily Le Monde",
 # "Interfax news agency").
-MEDIA_BEFORE = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
-MEDIA_AFTER = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
+MEDIA_WORDS = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
 # Lower-case roles that someone holds in an organisation or a team: "Ericsson spokesman Per
 # Zetterquist", "Deportivo chairman Augusto Lendoiro", "Norwich striker Keith O'Neill".
 ORG_ROLES = frozenset(
@@ -343,12 +342,12 @@ def news_agency(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTupl
     for i, tok in enumerate(doc):
         if tok.text in NEWS_AGENCIES:
             found.add((i, i + 1))
-        if tok.text in MEDIA_BEFORE and i + 1 < len(doc):
+        if tok.text in MEDIA_WORDS and i + 1 < len(doc):
             j = _run_after(doc, i + 1)
             # a name in capitals is a headline, unless it is one acronym ("news agency INA")
             if j > i + 1 and not _excluded(doc, i + 1, j, exclude) and (j == i + 2 or not doc[i + 1 : j].text.isupper()):
                 found.add((i + 1, j))
-        if tok.text in MEDIA_AFTER and i > 0:
+        if tok.text in MEDIA_WORDS and i > 0:
             end = i - 1 if doc[i - 1].text == "news" else i  # "Interfax news agency"
             k = _strip_function_words(doc, _run_before(doc, end), end)
             if k < end and not _excluded(doc, k, end, exclude) and not doc[k:end].text.isupper():
