@@ -28,9 +28,8 @@ from .evaluate import score_ents
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
     warnings.simplefilter("ignore", FutureWarning)
-    from skweak.aggregation import MajorityVoter
-    from skweak.generative import HMM as SkweakHMM
     from skweak.voting import MajorityVoterMixin
+from .aggregators import VectorisedHMM, VectorisedMajorityVoter
 from .parallel import ordered_map, runner, scheduler_address
 from .util import (GOLD, SHARD_SIZE, CorpusWriter, article_chunks, copy_with_ents, corpus_files, iter_docs, iter_shards, make_vocab,
                    parse_labels, read_docs, shard_vocab, write_docs, write_json)  # fmt: skip
@@ -50,28 +49,9 @@ def select_sources(doc: Doc, kept: Dict[str, List[str]]) -> Doc:
     return doc
 
 
-class VectorisedHMM(SkweakHMM):
-    """skweak's HMM with a vectorised `to_one_hots` (the same matrices).
-
-    skweak fills each source's one-hot matrix token by token in Python, for every doc in every EM
-    iteration and again when voting: about a third of the HMM's time on CoNLL train.
-    """
-
-    def to_one_hots(self, obs) -> Dict[str, np.ndarray]:
-        values = obs.to_numpy()
-        rows = np.arange(values.shape[0])
-        out = {}
-        for k, source in enumerate(obs.columns):
-            matrix = np.zeros((values.shape[0], len(self.observed_labels)), dtype=bool)
-            fired = values[:, k] >= 0
-            matrix[rows[fired], values[fired, k]] = True
-            out[source] = matrix
-        return out
-
-
 def make_aggregator(kind: str, labels: List[str]):
     if kind == "majority":
-        return MajorityVoter(kind, labels, sequence_labelling=True)
+        return VectorisedMajorityVoter(kind, labels)  # skweak.aggregation.MajorityVoter(sequence_labelling=True)
     if kind == "hmm":
         return VectorisedHMM(kind, labels)  # skweak.aggregation.HMM(sequence_labelling=True) is this class
     raise ValueError(f"unknown aggregator {kind!r}: choose one of {', '.join(AGGREGATORS)}")
@@ -92,6 +72,28 @@ def fit_sample(docs: Iterable[Doc], max_docs: int, seed: int) -> List[Doc]:
             if j < max_docs:
                 sample[j] = (i, doc)
     return [doc for _, doc in sorted(sample, key=lambda x: x[0])]
+
+
+def _observe_shard(args) -> List[Optional[Tuple[List[str], np.ndarray]]]:
+    """Worker side: per doc of a shard, what the kept functions say (VectorisedHMM.observed), for the fit."""
+    labels, kept, data = args
+    docs = [select_sources(d, kept) for d in DocBin(store_user_data=True).from_bytes(data).get_docs(shard_vocab())]
+    return VectorisedHMM("hmm", labels).observed(docs)
+
+
+def fit_hmm(agg: VectorisedHMM, train_path: Path, kept: Dict[str, List[str]], max_docs: int, seed: int,
+            n_process: int = 1, shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None) -> int:
+    """Fit the HMM on a seeded sample of at most `max_docs` train docs (`fit_sample`); returns the sample size.
+
+    Workers read the shards and send back only the observation arrays, which this process samples
+    and fits on: the same sample, and the same fit, as `fit(agg, fit_sample(docs, ...), kept)`.
+    """
+    jobs = ((agg.out_labels_no_prefixes, kept, data) for data in iter_shards(train_path, shard_size))
+    with runner(n_process, scheduler) as run:
+        observed = (o for shard in ordered_map(run, _observe_shard, jobs) for o in shard)
+        sample = fit_sample(observed, max_docs, seed)
+    agg.fit_observed([o for o in sample if o is not None])
+    return len(sample)
 
 
 def fit(agg, docs: Iterable[Doc], kept: Dict[str, List[str]]):
@@ -290,10 +292,11 @@ def main(
     reviewed = read_docs(reviewed_path, vocab) if reviewed_path is not None and reviewed_path.exists() else []
     agg = make_aggregator(aggregator, label_list)
     if aggregator == "hmm":
-        sample = fit_sample(iter_docs(train_path, vocab), fit_docs, seed)
-        msg.text(f"Fitting the HMM on {len(sample)} train docs")
-        fit(agg, sample, kept)
-        del sample
+        try:
+            n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, n_process, shard_size, address)
+        except ConnectionError as e:
+            msg.fail(str(e), exits=1)
+        msg.text(f"Fitted the HMM on {n_fit} train docs")
     try:
         counts = export_train(agg, aggregator, train_path, output_dir / train_name, kept, seed, reviewed,
                               review_dir / "train_aggregated" if review_dir else None, n_process, shard_size,

@@ -5,6 +5,7 @@ or Dask workers, annotate independently: memory is bounded by the shard size, th
 with `n_process`, and the output is the same whatever runs it. A shard never splits a CoNLL
 article (sentences sharing split and doc_id), as the document-level functions read whole articles.
 """
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -46,14 +47,15 @@ def annotate_iter(docs: Iterable[Doc], labels: List[str], drop_gold: bool = Fals
         yield doc
 
 
-def _annotate_shard(args) -> Tuple[bytes, int, int]:
-    """Worker side: DocBin bytes in; annotated DocBin bytes, the number of docs and of docs with a span out."""
-    data, labels, drop_gold, preset, gazetteer_dir = args
+def _annotate_shard(args) -> Tuple[int, bytes, int, int]:
+    """Worker side: DocBin bytes in; the corpus number, annotated DocBin bytes, the number of docs and of
+    docs with a span out."""
+    corpus, data, labels, drop_gold, preset, gazetteer_dir = args
     docs = DocBin(store_user_data=True).from_bytes(data).get_docs(shard_vocab())
     docs = annotate_docs(docs, labels, drop_gold, preset, gazetteer_dir)
     names = get_annotator(labels, preset, gazetteer_dir).names
     fired = sum(1 for d in docs if any(len(d.spans[n]) for n in names))
-    return DocBin(store_user_data=True, docs=docs).to_bytes(), len(docs), fired
+    return corpus, DocBin(store_user_data=True, docs=docs).to_bytes(), len(docs), fired
 
 
 def shard_bounds(docs: Sequence[Doc], size: int) -> List[int]:
@@ -77,9 +79,9 @@ def annotate_stream(
             yield from annotate_iter(docs, labels, drop_gold, preset, gazetteer_dir)
             return
         vocab = make_vocab()
-        jobs = ((DocBin(store_user_data=True, docs=chunk).to_bytes(), labels, drop_gold, preset, gazetteer_dir)
+        jobs = ((0, DocBin(store_user_data=True, docs=chunk).to_bytes(), labels, drop_gold, preset, gazetteer_dir)
                 for chunk in article_chunks(docs, shard_size))  # fmt: skip
-        for data, _, _ in ordered_map(run, _annotate_shard, jobs):
+        for _, data, _, _ in ordered_map(run, _annotate_shard, jobs):
             yield from DocBin(store_user_data=True).from_bytes(data).get_docs(vocab)
 
 
@@ -94,24 +96,35 @@ def annotate_parallel(
 def annotate_corpus(input_path: Path, output_path: Path, labels: List[str], n_process: int = 1,
                     shard_size: int = SHARD_SIZE, drop_gold: bool = False, preset: Optional[str] = None,
                     gazetteer_dir: str = DEFAULT_GAZETTEER_DIR, scheduler: Optional[str] = None) -> Dict[str, int]:
-    """Annotate a corpus (file or folder of shards) into `output_path`, shard by shard; returns counts.
+    """Annotate a corpus (file or folder of shards) into `output_path`, shard by shard; returns counts."""
+    return annotate_corpora([(input_path, output_path, drop_gold)], labels, n_process, shard_size, preset,
+                            gazetteer_dir, scheduler)[0]  # fmt: skip
+
+
+def annotate_corpora(corpora: Sequence[Tuple[Path, Path, bool]], labels: List[str], n_process: int = 1,
+                     shard_size: int = SHARD_SIZE, preset: Optional[str] = None,
+                     gazetteer_dir: str = DEFAULT_GAZETTEER_DIR, scheduler: Optional[str] = None) -> List[Dict[str, int]]:
+    """Annotate each (input, output, drop_gold) corpus, shard by shard, in one pool; counts per corpus.
 
     Shards travel as DocBin bytes: this process only reads and writes them, the workers decode,
-    annotate and encode.
+    annotate and encode. One pool for train and dev loads the models once and keeps every worker
+    busy until the last shard of the last corpus.
     """
     gazetteer_dir = str(gazetteer_dir)
     annotator = get_annotator(labels, preset, gazetteer_dir)
     if scheduler is None and n_process > 1:
         annotator.load()  # before the fork: workers share the models
-    counts = {"docs": 0, "fired": 0, "functions": len(annotator.names)}
-    total = len(corpus_files(input_path)) if Path(input_path).is_dir() else None
-    jobs = ((data, labels, drop_gold, preset, gazetteer_dir) for data in iter_shards(input_path, shard_size))
-    with runner(n_process, scheduler) as run, CorpusWriter(output_path, shard_size) as out:
-        for data, n_docs, fired in tqdm(ordered_map(run, _annotate_shard, jobs), total=total, desc="annotate",
-                                        unit="shard", leave=False):  # fmt: skip
-            out.add_shard(data, n_docs)
-            counts["docs"] += n_docs
-            counts["fired"] += fired
+    counts = [{"docs": 0, "fired": 0, "functions": len(annotator.names)} for _ in corpora]
+    total = sum(len(corpus_files(c[0])) for c in corpora) if all(Path(c[0]).is_dir() for c in corpora) else None
+    jobs = ((k, data, labels, drop, preset, gazetteer_dir) for k, (path, _, drop) in enumerate(corpora)
+            for data in iter_shards(path, shard_size))  # fmt: skip
+    with runner(n_process, scheduler) as run, contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(CorpusWriter(out, shard_size)) for _, out, _ in corpora]
+        for k, data, n_docs, fired in tqdm(ordered_map(run, _annotate_shard, jobs), total=total, desc="annotate",
+                                           unit="shard", leave=False):  # fmt: skip
+            writers[k].add_shard(data, n_docs)
+            counts[k]["docs"] += n_docs
+            counts[k]["fired"] += fired
     return counts
 
 
@@ -126,6 +139,7 @@ def main(
     preset: str = typer.Option("tutorial", "--preset", help=f"Labelling functions: {' or '.join(PRESETS)}"),
     gazetteer_dir: Path = typer.Option(Path(DEFAULT_GAZETTEER_DIR), "--gazetteers", help="Folder of build_gazetteers' JSON files (preset full)"),
     scheduler: str = typer.Option("", "--scheduler", help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS); empty: this machine"),
+    dev: Tuple[Path, Path] = typer.Option((None, None), "--dev", help="Also annotate this INPUT OUTPUT in the same run (models loaded once), keeping its gold spans for scoring"),
 ):
     # fmt: on
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
@@ -136,14 +150,20 @@ def main(
     address = scheduler_address(scheduler)
     start = time.perf_counter()
     try:
-        counts = annotate_corpus(input_path, output_path, label_list, n_process, shard_size, drop_gold, preset,
-                                 str(gazetteer_dir), address)  # fmt: skip
+        corpora = [(input_path, output_path, drop_gold)]
+        if dev[0] is not None:
+            if not dev[0].exists():
+                msg.fail(f"--dev input {dev[0]} does not exist", exits=1)
+            corpora.append((dev[0], dev[1], False))
+        all_counts = annotate_corpora(corpora, label_list, n_process, shard_size, preset, str(gazetteer_dir), address)
     except (LabellingFunctionError, FileNotFoundError, ConnectionError) as e:  # FileNotFoundError: a gazetteer
         msg.fail(str(e), exits=1)
     seconds = time.perf_counter() - start
     where = f"Dask at {address}" if address else f"{n_process} process{'es' if n_process > 1 else ''}"
-    msg.good(f"Annotated {counts['docs']} docs with {counts['functions']} labelling functions in {seconds:.0f} s "
-             f"on {where} ({counts['fired']} docs with at least one span) -> {output_path}")
+    for (_, out, _), counts in zip(corpora, all_counts):
+        msg.good(f"Annotated {counts['docs']} docs with {counts['functions']} labelling functions "
+                 f"({counts['fired']} with at least one span) -> {out}")
+    msg.info(f"{seconds:.0f} s on {where}")
 
 
 if __name__ == "__main__":

@@ -132,10 +132,9 @@ def run_pipeline(py: str, corpus: Path, tmp: Path, labels: str, preset: str, agg
     """annotate train + dev, score, aggregate (the project's commands) into `tmp`; seconds per step."""
     common = ["--labels", labels, "--n-process", str(n_process), "--preset", preset, "--gazetteers", gazetteers]
     steps = {
-        "annotate train": [py, "-m", "scripts.annotate", str(corpus / "train_gold.spacy"), str(tmp / "train_annotated"),
-                           *common, "--drop-gold"],
-        "annotate dev": [py, "-m", "scripts.annotate", str(corpus / "dev_gold.spacy"), str(tmp / "dev_annotated"),
-                         *common],
+        "annotate train + dev": [py, "-m", "scripts.annotate", str(corpus / "train_gold.spacy"),
+                                 str(tmp / "train_annotated"), "--drop-gold", "--dev", str(corpus / "dev_gold.spacy"),
+                                 str(tmp / "dev_annotated"), *common],
         "score": [py, "-m", "scripts.score", str(tmp / "dev_annotated"), str(tmp), "--labels", labels,
                   "--min-precision", str(min_precision), "--label-min-precision", label_min_precision],
         "aggregate": [py, "-m", "scripts.aggregate", str(tmp / "train_annotated"), str(tmp / "dev_annotated"),

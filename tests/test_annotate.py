@@ -63,3 +63,25 @@ def test_a_function_failing_in_a_worker_names_itself_and_the_doc(tmp_path, monke
     assert "'broken_lf'" in str(e.value) and "ZeroDivisionError" in str(e.value)
     assert "train sentence 5 " in str(e.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold.spacy"]  # no half-written output
+
+
+def test_train_and_dev_in_one_run_equal_two_runs(tmp_path):
+    """`--dev`: one pool for both corpora; train loses its gold spans, dev keeps them for scoring."""
+    from scripts.annotate import annotate_corpora, annotate_corpus
+    from scripts.util import GOLD, corpus_files, read_docs, write_docs
+
+    docs = fixture_docs()
+    write_docs(tmp_path / "train_gold.spacy", docs[:8])
+    write_docs(tmp_path / "dev_gold.spacy", docs[8:])
+    both = annotate_corpora([(tmp_path / "train_gold.spacy", tmp_path / "train", True),
+                             (tmp_path / "dev_gold.spacy", tmp_path / "dev", False)], ["ORG"], n_process=2,
+                            shard_size=3, preset="tutorial")  # fmt: skip
+    alone = [annotate_corpus(tmp_path / "train_gold.spacy", tmp_path / "train1", ["ORG"], shard_size=3,
+                             drop_gold=True, preset="tutorial"),
+             annotate_corpus(tmp_path / "dev_gold.spacy", tmp_path / "dev1", ["ORG"], shard_size=3, preset="tutorial")]
+    assert both == alone and both[0]["docs"] == 8 and both[1]["docs"] == len(docs) - 8
+    for name in ("train", "dev"):
+        assert [f.read_bytes() for f in corpus_files(tmp_path / name)] == \
+            [f.read_bytes() for f in corpus_files(tmp_path / f"{name}1")]
+    assert not any(GOLD in d.spans for d in read_docs(tmp_path / "train"))
+    assert all(GOLD in d.spans for d in read_docs(tmp_path / "dev"))

@@ -166,10 +166,9 @@ class DocumentFunctions:
         return names + (["sports_team"] if self.with_sports else [])
 
     def _voter(self):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from skweak.aggregation import MajorityVoter
-        return MajorityVoter(VOTE, self.labels, sequence_labelling=True)
+        from ..aggregators import VectorisedMajorityVoter  # skweak's MajorityVoter, without its per-token loop
+
+        return VectorisedMajorityVoter(VOTE, self.labels)
 
     def article_spans(self, merged: Doc) -> Dict[str, List[SpanTuple]]:
         """The span tuples of every document-level function on a merged article."""

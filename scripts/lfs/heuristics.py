@@ -4,7 +4,7 @@ Each function takes a spaCy Doc (one CoNLL sentence) and yields (start, end, lab
 They use the surface form only (no model): capitalisation, numbers, punctuation and a few cue words.
 """
 import re
-from typing import Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 from spacy.tokens import Doc
 
@@ -430,23 +430,27 @@ COMPANY_BEFORE = (
     ("shares", "of"), ("shares", "in"), ("stake", "in"), ("bid", "for"), ("takeover", "of"), ("merger", "with"),
     ("acquisition", "of"), ("unit", "of"), ("subsidiary", "of"), ("acquire",), ("acquired",), ("buy", "out"),
 )  # fmt: skip
+COMPANY_BEFORE_BY_WORD: Dict[str, List[Tuple[str, ...]]] = {}
+for _cue in COMPANY_BEFORE:
+    COMPANY_BEFORE_BY_WORD.setdefault(_cue[0], []).append(_cue)
 
 
 def company_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
     """A company named by the business around it: "Pirelli shares reacted", "Magna 's stock", "shares of Jones
     Medical", "a stake in Ruch" -> ORG. Places, cities and nationalities are left out: "Tokyo shares",
     "German stocks" name markets."""
-    n = len(doc)
+    words = [t.text for t in doc]
+    n = len(words)
     found = set()
-    for i, tok in enumerate(doc):
-        if tok.text in COMPANY_AFTER and i > 0:
-            end = i - 1 if doc[i - 1].text == "'s" else i
+    for i, word in enumerate(words):
+        if word in COMPANY_AFTER and i > 0:
+            end = i - 1 if words[i - 1] == "'s" else i
             k = _strip_function_words(doc, _run_before(doc, end), end)
             if k < end and not _excluded(doc, k, end, exclude) and not doc[k:end].text.isupper():
                 found.add((k, end))
-        for cue in COMPANY_BEFORE:
+        for cue in COMPANY_BEFORE_BY_WORD.get(word, ()):
             j = i + len(cue)
-            if j < n and tuple(t.text for t in doc[i:j]) == cue:
+            if j < n and tuple(words[i:j]) == cue:
                 e = _run_after(doc, j)
                 if e > j and not _excluded(doc, j, e, exclude) and not doc[j:e].text.isupper():
                     found.add((j, e))
@@ -462,8 +466,12 @@ def place_nickname(doc: Doc, places: frozenset = frozenset()) -> Iterator[SpanTu
     n = len(doc)
     i = 0
     while i < n:
+        # the cheap tests first: most words are not capitalised
+        if not doc[i].text[:1].isupper() or doc[i].text.isupper() or (i > 0 and is_name_word(doc[i - 1].text)):
+            i += 1
+            continue
         end = next((j for j in range(min(n, i + 3), i, -1) if doc[i:j].text.lower() in places), None)
-        if end is None or not doc[i].text[:1].isupper() or doc[i].text.isupper() or (i > 0 and is_name_word(doc[i - 1].text)):
+        if end is None:
             i += 1
             continue
         j = end
