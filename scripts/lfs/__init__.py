@@ -12,7 +12,7 @@ Model functions run batched (`nlp.pipe`) and document-level functions need whole
 `pipe` works on chunks of consecutive docs that never split an article.
 """
 from functools import partial
-from typing import Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
 
 from skweak.base import CombinedAnnotator
 from skweak.heuristics import FunctionAnnotator
@@ -62,15 +62,20 @@ class LabellingFunctions(CombinedAnnotator):
         self.chunk_size = chunk_size
         self.model_functions: List = []  # batch functions: annotate(list of docs)
         self.doc_functions: List = []  # document-level: annotate(list of docs), run last
+        self._teams: Optional[PerDoc] = None
 
-    def team_positions(self):
-        """heuristics.team_positions with the gazetteers' first names and countries (None without ORG)."""
+    def team_positions(self) -> Optional["PerDoc"]:
+        """heuristics.team_positions with the gazetteers' first names and countries (None without ORG),
+        computed once per doc of a chunk: the model and gazetteer functions all read it."""
         from . import gazetteers as gz
 
         if "ORG" not in self.labels:
             return None
-        first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
-        return partial(heuristics.team_positions, first_names=first, countries=gz.countries(self.gazetteer_dir))
+        if self._teams is None:
+            first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
+            self._teams = PerDoc(partial(heuristics.team_positions, first_names=first,
+                                         countries=gz.countries(self.gazetteer_dir)))  # fmt: skip
+        return self._teams
 
     def add_tutorial_annotators(self) -> "LabellingFunctions":
         """The tutorial's 23 ORG functions: sports tables, keyword-anchored titles, -shire teams."""
@@ -196,11 +201,15 @@ class LabellingFunctions(CombinedAnnotator):
 
     def annotate_chunk(self, docs: List[Doc]) -> List[Doc]:
         """Every function on a list of docs: batch model functions, per-doc functions, document-level."""
-        for func in self.model_functions:
-            self._run_batch(func, docs)
-        out = [self._run_all(doc) for doc in docs]
-        for func in self.doc_functions:
-            self._run_batch(func, out)
+        try:
+            for func in self.model_functions:
+                self._run_batch(func, docs)
+            out = [self._run_all(doc) for doc in docs]
+            for func in self.doc_functions:
+                self._run_batch(func, out)
+        finally:
+            if self._teams is not None:
+                self._teams.clear()
         return out
 
     def _run_all(self, doc: Doc) -> Doc:
@@ -238,6 +247,22 @@ class LabellingFunctions(CombinedAnnotator):
         group = doc.spans[name]
         if any(span.label_ not in self.labels for span in group):
             doc.spans[name] = [s for s in group if s.label_ in self.labels]
+
+
+class PerDoc:
+    """`func(doc)`, computed once per doc until `clear()` (the doc is held, so its id is not reused)."""
+
+    def __init__(self, func: Callable[[Doc], Any]):
+        self.func, self.cache = func, {}
+
+    def __call__(self, doc: Doc) -> Any:
+        hit = self.cache.get(id(doc))
+        if hit is None or hit[0] is not doc:
+            hit = self.cache[id(doc)] = (doc, self.func(doc))
+        return hit[1]
+
+    def clear(self) -> None:
+        self.cache.clear()
 
 
 def athletes(doc: Doc) -> List:
