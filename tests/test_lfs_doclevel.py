@@ -159,3 +159,28 @@ def test_full_preset_parallel_equals_serial(tmp_path):
     names = {"md", "md_truecase", "sm", "doc_history", "doc_majority_cased", "doc_propagate", "sports_table_row"}
     assert all(names <= set(d.spans) for d in serial)
     assert any(len(d.spans["md"]) for d in serial)
+
+
+def test_fast_document_annotators_find_skweaks_spans(vocab):
+    """DocumentHistory / DocumentMajority (FastGazetteer inside) equal skweak's own annotators."""
+    from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
+    from spacy.tokens import Doc, Span
+
+    from scripts.lfs.doclevel import VOTE, DocumentHistory, DocumentMajority
+
+    text = ("Franz Fischler met Acme Corp in Paris . FISCHLER said Acme would leave PARIS . "
+            "Fischler and acme corp , Franz Fischler , paris and Acme .")  # fmt: skip
+    words = text.split()
+    doc = Doc(vocab, words=words, sent_starts=[i in (0, 8, 16) for i in range(len(words))])
+    doc.spans[VOTE] = [Span(doc, s, e, label=l) for s, e, l in
+                       [(0, 2, "PER"), (3, 5, "ORG"), (6, 7, "LOC"), (9, 10, "PER"), (11, 12, "ORG"), (14, 15, "LOC"),
+                        (18, 19, "ORG"), (21, 23, "PER"), (24, 25, "LOC")]]  # fmt: skip
+    pairs = [(DocumentHistory("h", VOTE, ["PER", "ORG"]), DocumentHistoryAnnotator("h", VOTE, ["PER", "ORG"])),
+             (DocumentHistory("h", VOTE, ["PER"], case_sensitive=False),
+              DocumentHistoryAnnotator("h", VOTE, ["PER"], case_sensitive=False))]  # fmt: skip
+    pairs += [(DocumentMajority("m", VOTE, case_sensitive=c), DocumentMajorityAnnotator("m", VOTE, case_sensitive=c))
+              for c in (True, False)]  # fmt: skip
+    for ours, skweak in pairs:
+        assert list(ours.find_spans(doc)) == list(skweak.find_spans(doc))
+    assert list(pairs[0][0].find_spans(doc))  # "Fischler" after "Franz Fischler"
+    assert list(pairs[3][0].find_spans(doc))

@@ -147,3 +147,32 @@ def test_gazetteers_abstain_on_clubs_of_sports_structures(make_doc, gazetteer_di
 def test_place_words(gazetteer_dir):
     words = gz.place_words(str(gazetteer_dir))
     assert {"germany", "russian", "texas"} <= words and "norwich" not in words  # cities name clubs
+
+
+TRICKY = [
+    "NEW YORK CITY police said", "in new york on Monday", "The Hague and the hague", "the New York Times , York",
+    "York New York City New", "UK uk Uk UK-based", "Paris . Paris ,", "he flew to New York City from Paris",
+]
+
+
+@pytest.mark.parametrize("case_sensitive", [True, False])
+@pytest.mark.parametrize("checks", [True, False])
+def test_fast_gazetteer_finds_skweaks_spans(vocab, case_sensitive, checks):
+    """The same spans as skweak's GazetteerAnnotator: casings, overlaps, longest match, punctuation, sentences."""
+    from skweak.gazetteers import GazetteerAnnotator, Trie
+    from spacy.tokens import Doc
+
+    tries = {"LOC": Trie([["New", "York"], ["New", "York", "City"], ["York"], ["the", "Hague"], ["UK"], ["Paris"],
+                          [","]]),
+             "ORG": Trie([["New", "York", "Times"], ["New", "York", "City"]])}  # fmt: skip
+    ours = gz.FastGazetteer("g", tries, case_sensitive=case_sensitive, additional_checks=checks)
+    skweak = GazetteerAnnotator("g", tries, case_sensitive=case_sensitive, additional_checks=checks)
+    docs = [Doc(vocab, words=t.split()) for t in TRICKY]
+    words = " ".join(TRICKY).split()
+    starts = [True] + [False] * (len(words) - 1)
+    for k in range(5, len(words), 9):
+        starts[k] = True  # sentence boundaries cut the windows
+    docs.append(Doc(vocab, words=words, sent_starts=starts))
+    found = [list(ours.find_spans(d)) for d in docs]
+    assert found == [list(skweak.find_spans(d)) for d in docs]
+    assert sum(map(len, found)) > 10

@@ -24,7 +24,11 @@ import bisect
 import warnings
 from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
+from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
+from skweak.gazetteers import Trie
 from spacy.tokens import Doc, Span
+
+from .gazetteers import FastGazetteer
 
 SpanTuple = Tuple[int, int, str]
 VOTE = "doc_vote"
@@ -99,8 +103,6 @@ def propagate(doc: Doc, seeds: Sequence[str]) -> Iterator[SpanTuple]:
     it has most often there (a string with two labels equally often is left out)."""
     from collections import Counter
 
-    from skweak.gazetteers import GazetteerAnnotator, Trie
-
     counts: Dict[Tuple[str, ...], Counter] = {}
     for name in seeds:
         for span in doc.spans.get(name, []):
@@ -111,7 +113,7 @@ def propagate(doc: Doc, seeds: Sequence[str]) -> Iterator[SpanTuple]:
         if not rest or rest[0][1] < n:
             tries.setdefault(label, Trie()).add(list(tokens))
     if tries:
-        yield from GazetteerAnnotator("doc_propagate", tries, case_sensitive=True, additional_checks=False).find_spans(doc)
+        yield from FastGazetteer("doc_propagate", tries, case_sensitive=True, additional_checks=False).find_spans(doc)
 
 
 def surnames(doc: Doc, sources: Sequence[str]) -> Iterator[SpanTuple]:
@@ -141,21 +143,48 @@ def surnames(doc: Doc, sources: Sequence[str]) -> Iterator[SpanTuple]:
                 yield i, i + 1, "PER"
 
 
+class DocumentHistory(DocumentHistoryAnnotator):
+    """skweak's DocumentHistoryAnnotator searching with FastGazetteer (`find_spans` is skweak 0.3.3's
+    with its GazetteerAnnotator swapped: the same spans, tests/test_lfs_doclevel.py)."""
+
+    def find_spans(self, doc: Doc) -> Iterator[SpanTuple]:
+        tries = {label: Trie() for label in self.labels}
+        first_bounds = set()
+        for tokens, span in self.get_first_mentions(doc).items():
+            tries[span.label_].add(tokens)
+            first_bounds.add((span.start, span.end))
+        gazetteer = FastGazetteer(self.name, tries, case_sensitive=self.case_sensitive,
+                                  additional_checks=not self.case_sensitive)  # fmt: skip
+        for start, end, label in gazetteer.find_spans(doc):
+            if (start, end) not in first_bounds:
+                yield start, end, label
+
+
+class DocumentMajority(DocumentMajorityAnnotator):
+    """skweak's DocumentMajorityAnnotator searching with FastGazetteer (as DocumentHistory)."""
+
+    def find_spans(self, doc: Doc) -> Iterator[SpanTuple]:
+        majority = self.get_majority_labels(doc)
+        tries = {label: Trie() for label in set(majority.values())}
+        for tokens, label in majority.items():
+            tries[label].add(list(tokens))
+        yield from FastGazetteer(self.name, tries, self.case_sensitive,
+                                 additional_checks=not self.case_sensitive).find_spans(doc)  # fmt: skip
+
+
 class DocumentFunctions:
     """The document-level functions, applied article by article to a list of sentence Docs."""
 
     def __init__(self, sources: Sequence[str], labels: Sequence[str], cities: set = frozenset(),
                  countries: set = frozenset(), seeds: Sequence[str] = (), surname_sources: Sequence[str] = ()):
-        from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
-
         self.sources, self.labels, self.seeds = list(sources), list(labels), list(seeds)
         self.surname_sources = list(surname_sources) if "PER" in self.labels else []
         self.cities, self.countries = cities, countries
         history_labels = [l for l in ("PER", "ORG") if l in self.labels]
         self.annotators = [
-            DocumentHistoryAnnotator("doc_history", VOTE, history_labels),
-            DocumentMajorityAnnotator("doc_majority_cased", VOTE, case_sensitive=True),
-            DocumentMajorityAnnotator("doc_majority_uncased", VOTE, case_sensitive=False),
+            DocumentHistory("doc_history", VOTE, history_labels),
+            DocumentMajority("doc_majority_cased", VOTE, case_sensitive=True),
+            DocumentMajority("doc_majority_uncased", VOTE, case_sensitive=False),
         ]
         self.with_sports = "ORG" in self.labels and bool(cities)
 
