@@ -30,9 +30,9 @@ with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy 
     warnings.simplefilter("ignore", FutureWarning)
     from skweak.voting import MajorityVoterMixin
 from .aggregators import VectorisedHMM, VectorisedMajorityVoter
-from .parallel import ordered_map, runner, scheduler_address
+from .parallel import Runner, ordered_map, runner, scheduler_address
 from .util import (GOLD, SHARD_SIZE, CorpusWriter, article_chunks, copy_with_ents, corpus_files, iter_docs, iter_shards, make_vocab,
-                   parse_labels, read_docs, shard_vocab, write_docs, write_json)  # fmt: skip
+                   parse_labels, read_docs, shard_vocab, write_json)  # fmt: skip
 
 AGGREGATORS = ("majority", "hmm")
 
@@ -82,14 +82,15 @@ def _observe_shard(args) -> List[Optional[Tuple[List[str], np.ndarray]]]:
 
 
 def fit_hmm(agg: VectorisedHMM, train_path: Path, kept: Dict[str, List[str]], max_docs: int, seed: int,
-            n_process: int = 1, shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None) -> int:
+            n_process: int = 1, shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None,
+            run: Optional[Runner] = None) -> int:
     """Fit the HMM on a seeded sample of at most `max_docs` train docs (`fit_sample`); returns the sample size.
 
     Workers read the shards and send back only the observation arrays, which this process samples
     and fits on: the same sample, and the same fit, as `fit(agg, fit_sample(docs, ...), kept)`.
     """
     jobs = ((agg.out_labels_no_prefixes, kept, data) for data in iter_shards(train_path, shard_size))
-    with runner(n_process, scheduler) as run:
+    with contextlib.nullcontext(run) if run is not None else runner(n_process, scheduler) as run:
         observed = (o for shard in ordered_map(run, _observe_shard, jobs) for o in shard)
         sample = fit_sample(observed, max_docs, seed)
     agg.fit_observed([o for o in sample if o is not None])
@@ -156,6 +157,34 @@ def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process:
                 for c in article_chunks(docs, shard_size))  # fmt: skip
         for data, *_ in ordered_map(run, _vote_shard, jobs):
             yield from DocBin(store_user_data=True).from_bytes(data).get_docs(vocab)
+
+
+def aggregate_dev(agg, kind: str, shards: Sequence[bytes], kept: Dict[str, List[str]], labels: List[str],
+                  ) -> Tuple[List[Tuple[bytes, int]], bytes, Dict, Dict]:
+    """Vote over dev (with gold) shard by shard. Returns the voted shards (every group, for Argilla) as
+    DocBin bytes, the gold docs (the project's labels as ents: the model's dev set) as DocBin bytes,
+    the aggregate's scores on dev and, when it is the HMM, majority voting's scores too."""
+    vocab = shard_vocab()
+    voted_shards, dev = [], []
+    for data in shards:
+        voted = vote(agg, DocBin(store_user_data=True).from_bytes(data).get_docs(vocab), kept)
+        voted_shards.append((DocBin(store_user_data=True, docs=voted).to_bytes(), len(voted)))
+        dev += voted
+    gold = [copy_with_ents(d, [(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in labels])
+            for d in dev]  # fmt: skip
+    scores = score_ents([copy_with_ents(d, spans_of(d, kind)) for d in dev], gold, labels)
+    # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
+    # is only scored when it is the one that ran)
+    also = {}
+    if kind != "majority":
+        majority = vote(make_aggregator("majority", labels), [d.copy() for d in dev], kept)
+        also["majority"] = score_ents([copy_with_ents(d, spans_of(d, "majority")) for d in majority], gold, labels)
+    return voted_shards, DocBin(store_user_data=True, docs=gold).to_bytes(), scores, also
+
+
+def _aggregate_dev(args):
+    agg_bytes, *rest = args
+    return aggregate_dev(pickle.loads(agg_bytes), *rest)
 
 
 class GoldInTrainError(ValueError):
@@ -225,7 +254,8 @@ def balance(docs: Sequence[Doc], seed: int) -> List[Doc]:
 
 def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str, List[str]], seed: int,
                  reviewed: Sequence[Doc] = (), review_output: Optional[Path] = None, n_process: int = 1,
-                 shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None) -> Dict[str, int]:
+                 shard_size: int = SHARD_SIZE, scheduler: Optional[str] = None, run: Optional[Runner] = None,
+                 ) -> Dict[str, int]:
     """Vote over the train corpus shard by shard and write the balanced training corpus to `output`.
 
     Workers vote and apply the reviews (in this process, forked processes or Dask); this process
@@ -242,7 +272,8 @@ def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str,
             for data in iter_shards(train_path, shard_size, vocab))  # fmt: skip
     total = len(corpus_files(train_path)) if Path(train_path).is_dir() else None
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
-        with runner(n_process, scheduler) as run, CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
+        with (contextlib.nullcontext(run) if run is not None else runner(n_process, scheduler)) as run, \
+                CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
                 (CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext()) as for_review:
             for full, slim, n_docs, flags, shard_counts in tqdm(ordered_map(run, _vote_shard, jobs), total=total,
                                                                 desc=f"{kind} train", unit="shard", leave=False):
@@ -291,35 +322,29 @@ def main(
     vocab = make_vocab()
     reviewed = read_docs(reviewed_path, vocab) if reviewed_path is not None and reviewed_path.exists() else []
     agg = make_aggregator(aggregator, label_list)
-    if aggregator == "hmm":
-        try:
-            n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, n_process, shard_size, address)
-        except ConnectionError as e:
-            msg.fail(str(e), exits=1)
-        msg.text(f"Fitted the HMM on {n_fit} train docs")
+    dev_shards = list(iter_shards(dev_path, shard_size))
     try:
-        counts = export_train(agg, aggregator, train_path, output_dir / train_name, kept, seed, reviewed,
-                              review_dir / "train_aggregated" if review_dir else None, n_process, shard_size,
-                              address)  # fmt: skip
+        with runner(n_process, address) as run:
+            if aggregator == "hmm":
+                n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, shard_size=shard_size, run=run)
+                msg.text(f"Fitted the HMM on {n_fit} train docs")
+            # dev goes to a worker first, so that it is voted and scored while the train shards are
+            dev_job = (pickle.dumps(agg), aggregator, dev_shards, kept, label_list)
+            dev_future = None if run.local else run.submit(_aggregate_dev, dev_job)
+            counts = export_train(agg, aggregator, train_path, output_dir / train_name, kept, seed, reviewed,
+                                  review_dir / "train_aggregated" if review_dir else None, shard_size=shard_size,
+                                  run=run)  # fmt: skip
+            dev_shards, gold, scores, also = _aggregate_dev(dev_job) if run.local else dev_future.result()
     except GoldInTrainError as e:
         msg.fail(f"{train_path}: {e}", exits=1)
     except ConnectionError as e:
         msg.fail(str(e), exits=1)
-    dev = vote(agg, read_docs(dev_path, vocab), kept)
     if review_dir is not None:
-        write_docs(review_dir / "dev_aggregated", dev, shard_size)
-    gold = [copy_with_ents(d, [(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in label_list])
-            for d in dev]  # fmt: skip
-    write_docs(output_dir / "dev.spacy", gold)
-    scores = score_ents([copy_with_ents(d, spans_of(d, aggregator)) for d in dev], gold, label_list)
-    # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
-    # is only scored when it is the one that ran)
-    also = {}
-    if aggregator != "majority":
-        voter = make_aggregator("majority", label_list)
-        majority = vote(voter, [d.copy() for d in dev], kept)
-        also["majority"] = score_ents([copy_with_ents(d, spans_of(d, "majority")) for d in majority], gold,
-                                      label_list)  # fmt: skip
+        with CorpusWriter(review_dir / "dev_aggregated", shard_size) as out:
+            for data, n_docs in dev_shards:
+                out.add_shard(data, n_docs)
+    with CorpusWriter(output_dir / "dev.spacy") as out:
+        out.add_shard(gold, sum(n for _, n in dev_shards))
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits")}
     n_annotated = counts.get("with_entities", 0)
     write_json(scores_path, {"aggregator": aggregator, "labels": label_list, "dev": scores, "also": also,

@@ -150,3 +150,33 @@ def test_make_vocab_has_the_lexical_attributes_of_spacy_blank():
     ours = [[getattr(t, a) for a in attrs] for t in Doc(make_vocab(), words=words)]
     assert ours == [[getattr(t, a) for a in attrs] for t in Doc(spacy.blank("en").vocab, words=words)]
     assert make_vocab() is not make_vocab()
+
+
+def test_aggregate_step_on_dask_and_a_pool_equals_one_process(cluster, tmp_path, make_doc):
+    """The whole step (HMM fit from worker observations, dev voted and scored in a worker) writes the
+    same files whatever runs it."""
+    import json
+
+    from scripts.util import write_json
+
+    def corpus(split, n):
+        return [make_doc(f"Kia Corp met Anna Berg in Oslo {i}", split=split, index=i, doc_id=i // 4, spans={
+            "x": [(0, 2, "ORG"), (3, 5, "PER")], "y": [(0, 2, "ORG"), (6, 7, "LOC")] if i % 3 else [(6, 7, "ORG")],
+            "z": [(3, 4, "PER")] if i % 2 else [], **({"gold": [(0, 2, "ORG"), (3, 5, "PER")]} if split == "dev" else {})})
+            for i in range(n)]  # fmt: skip
+
+    write_docs(tmp_path / "train", corpus("train", 40), shard_size=8)
+    write_docs(tmp_path / "dev", corpus("dev", 12), shard_size=4)
+    write_json(tmp_path / "sel.json", {"kept": {"x": [], "y": [], "z": []}})
+    outputs = {}
+    for name, where in {"one": dict(n_process=1, scheduler=""), "pool": dict(n_process=2, scheduler=""),
+                        "dask": dict(n_process=1, scheduler=cluster)}.items():  # fmt: skip
+        out = tmp_path / name
+        agg.main(tmp_path / "train", tmp_path / "dev", tmp_path / "sel.json", out, out / "scores.json", labels="ORG,PER,LOC",
+                 aggregator="hmm", seed=1, reviewed_path=None, review_dir=out, fit_docs=30, shard_size=8,
+                 train_name="train.spacy", **where)  # fmt: skip
+        outputs[name] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.spacy")) if p.is_file()}
+        outputs[name]["scores"] = json.loads((out / "scores.json").read_text())
+    assert outputs["dask"] == outputs["one"] == outputs["pool"]
+    assert len([k for k in outputs["one"] if str(k).startswith("dev_aggregated")]) == 3  # dev's shards kept
+    assert outputs["one"]["scores"]["also"]["majority"]["f"] > 0
