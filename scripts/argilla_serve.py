@@ -33,6 +33,7 @@ from wasabi import msg
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_SCRIPT = Path(__file__).resolve().with_name("argilla_engine.py")
 REQUIREMENTS = ROOT / "requirements-argilla.txt"
+CONSTRAINTS = ROOT / "requirements-argilla-server.txt"
 DEFAULT_VENV = ROOT / ".venv-argilla-server"
 DEFAULT_HOME = Path(".argilla")
 DEFAULT_PORT = 6900
@@ -269,8 +270,8 @@ def install(
     if not python.exists():
         msg.text(f"Creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    msg.text(f"Installing {' '.join(reqs)}")
-    result = subprocess.run([str(python), "-m", "pip", "install", "-q", *reqs])
+    msg.text(f"Installing {' '.join(reqs)} (every dependency pinned by {CONSTRAINTS.name})")
+    result = subprocess.run([str(python), "-m", "pip", "install", "-q", "-c", str(CONSTRAINTS), *reqs])
     if result.returncode != 0:
         msg.fail(f"pip install into {venv} failed", exits=1)
     msg.good(f"argilla-server installed in {venv}")

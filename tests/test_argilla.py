@@ -274,6 +274,14 @@ def test_server_requirements_pin_same_version():
     ]
     assert client_pins == ["argilla==2.8.0"]
     assert "argilla-server==2.8.0" in server_requirements()
+    # the constraints file pins every package of the server venv, and agrees with the #server: pins
+    from scripts.argilla_serve import CONSTRAINTS
+
+    pinned = dict(line.split("==") for line in CONSTRAINTS.read_text().splitlines() if "==" in line)
+    assert len(pinned) > 50
+    for req in server_requirements():
+        name, version = req.split("==")
+        assert pinned[name] == version
 
 
 def test_benchmark_push_reports_what_it_logged(argilla_server, tmp_path):  # noqa: F811

@@ -31,7 +31,7 @@ def test_benchmark_measures_pipeline_and_every_mode_and_size(tmp_path):
                    min_precision=0.7, label_min_precision="", gazetteers=str(tmp_path), project_dir=None, pipeline=True, seed=0)
     result = json.loads((tmp_path / "bench.json").read_text())
     steps = result["pipeline"]["steps"]
-    assert set(steps) == {"annotate train", "annotate dev", "score", "aggregate"}
+    assert set(steps) == {"annotate train + dev", "score", "aggregate"}
     assert result["pipeline"]["total_seconds"] > 0 and all(s["peak_pss_mb"] > 20 for s in steps.values())
     rows = result["scaling"]["rows"]
     assert [(r["step"], r["factor"], r["mode"]) for r in rows] == [
