@@ -31,7 +31,7 @@ with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy 
     from skweak.voting import MajorityVoterMixin
 from .aggregators import VectorisedHMM, VectorisedMajorityVoter
 from .parallel import Runner, ordered_map, runner, scheduler_address
-from .util import (GOLD, SHARD_SIZE, CorpusWriter, article_chunks, copy_with_ents, corpus_files, iter_docs, iter_shards, make_vocab,
+from .util import (GOLD, SHARD_SIZE, CorpusWriter, article_chunks, copy_with_ents, corpus_files, iter_shards, make_vocab,
                    parse_labels, read_docs, shard_vocab, write_json)  # fmt: skip
 
 AGGREGATORS = ("majority", "hmm")
@@ -121,7 +121,7 @@ def vote(agg, docs: Iterable[Doc], kept: Dict[str, List[str]]) -> List[Doc]:
     return voted
 
 
-def _vote_shard(args) -> Tuple[Optional[bytes], bytes, int, List[bool], Dict[str, int]]:
+def _vote_shard(args) -> Tuple[Optional[bytes], bytes, int, List[bool], Dict[str, int], List[bool]]:
     """Worker side: vote over one shard and apply the reviews of its docs.
 
     In: the pickled (fitted) aggregator, the kept functions, DocBin bytes, the reviewed train docs
@@ -141,7 +141,8 @@ def _vote_shard(args) -> Tuple[Optional[bytes], bytes, int, List[bool], Dict[str
     slim = [d for d in slim if d is not None]
     full = DocBin(store_user_data=True, docs=voted).to_bytes() if want_full else None
     del counts["ignored_other_splits"]
-    return full, DocBin(store_user_data=True, docs=slim).to_bytes(), len(docs), [keep_for_training(d) for d in slim], counts
+    slim_bytes = DocBin(store_user_data=True, docs=slim).to_bytes()
+    return full, slim_bytes, len(docs), [keep_for_training(d) for d in slim], counts, [bool(d.ents) for d in slim]
 
 
 def vote_stream(agg, docs: Iterable[Doc], kept: Dict[str, List[str]], n_process: int = 1,
@@ -271,24 +272,36 @@ def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str,
     jobs = ((agg_bytes, kept, kind, data, reviews.to_bytes(), review_output is not None)
             for data in iter_shards(train_path, shard_size, vocab))  # fmt: skip
     total = len(corpus_files(train_path)) if Path(train_path).is_dir() else None
+    ents: List[bool] = []
+    sizes: List[int] = []  # slim docs per voted shard
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
         with (contextlib.nullcontext(run) if run is not None else runner(n_process, scheduler)) as run, \
                 CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
                 (CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext()) as for_review:
-            for full, slim, n_docs, flags, shard_counts in tqdm(ordered_map(run, _vote_shard, jobs), total=total,
-                                                                desc=f"{kind} train", unit="shard", leave=False):
+            for full, slim, n_docs, flags, shard_counts, has_ents in tqdm(
+                    ordered_map(run, _vote_shard, jobs), total=total, desc=f"{kind} train", unit="shard", leave=False):
                 if for_review is not None:
                     for_review.add_shard(full, n_docs)
                 voted.add_shard(slim, len(flags))
+                sizes.append(len(flags))
                 always += flags
+                ents += has_ents
                 for key, value in shard_counts.items():
                     counts[key] += value
         mask = balance_mask(always, seed)
+        counts["with_entities"] = sum(e for e, keep in zip(ents, mask) if keep)
         with CorpusWriter(output, shard_size) as out:
-            for doc, keep in zip(iter_docs(Path(tmp) / "voted", vocab), mask):
-                if keep:
-                    out.add(doc)
-                    counts["with_entities"] = counts.get("with_entities", 0) + bool(doc.ents)
+            start = 0
+            for path, n_docs in zip(corpus_files(Path(tmp) / "voted"), sizes):
+                data = path.read_bytes()
+                keep = mask[start:start + n_docs]
+                start += n_docs
+                if all(keep):  # the usual case: a shard moves as bytes, never decoded
+                    out.add_shard(data, n_docs)
+                    continue
+                for doc, kept_doc in zip(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab), keep):
+                    if kept_doc:
+                        out.add(doc)
     counts.update(docs=out.n_docs, voted=len(always))
     return counts
 

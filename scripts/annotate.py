@@ -139,7 +139,7 @@ def main(
     preset: str = typer.Option("tutorial", "--preset", help=f"Labelling functions: {' or '.join(PRESETS)}"),
     gazetteer_dir: Path = typer.Option(Path(DEFAULT_GAZETTEER_DIR), "--gazetteers", help="Folder of build_gazetteers' JSON files (preset full)"),
     scheduler: str = typer.Option("", "--scheduler", help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS); empty: this machine"),
-    dev: Tuple[Path, Path] = typer.Option((None, None), "--dev", help="Also annotate this INPUT OUTPUT in the same run (models loaded once), keeping its gold spans for scoring"),
+    dev: Optional[Tuple[Path, Path]] = typer.Option(None, "--dev", help="Also annotate this INPUT OUTPUT in the same run (models loaded once), keeping its gold spans for scoring"),
 ):
     # fmt: on
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
@@ -151,7 +151,7 @@ def main(
     start = time.perf_counter()
     try:
         corpora = [(input_path, output_path, drop_gold)]
-        if dev[0] is not None:
+        if dev and dev[0] is not None:
             if not dev[0].exists():
                 msg.fail(f"--dev input {dev[0]} does not exist", exits=1)
             corpora.append((dev[0], dev[1], False))

@@ -180,3 +180,19 @@ def test_aggregate_step_on_dask_and_a_pool_equals_one_process(cluster, tmp_path,
     assert outputs["dask"] == outputs["one"] == outputs["pool"]
     assert len([k for k in outputs["one"] if str(k).startswith("dev_aggregated")]) == 3  # dev's shards kept
     assert outputs["one"]["scores"]["also"]["majority"]["f"] > 0
+
+
+def test_export_keeping_every_doc_moves_shards_as_bytes(tmp_path, make_doc):
+    """More annotated than empty docs: all are kept, and the file equals one written doc by doc."""
+    docs = [make_doc(f"Kia Corp said {i}", split="train", index=i, doc_id=i // 3,
+                     spans={"x": [(0, 2, "ORG")] if i % 4 else []}) for i in range(30)]  # fmt: skip
+    write_docs(tmp_path / "annotated", docs, shard_size=7)
+    kept = {"x": ["ORG"]}
+    counts = agg.export_train(agg.make_aggregator("majority", ["ORG"]), "majority", tmp_path / "annotated",
+                              tmp_path / "train.spacy", kept, seed=3, shard_size=7)  # fmt: skip
+    spans, _ = agg.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
+    from scripts.util import copy_with_ents
+
+    write_docs(tmp_path / "expected.spacy", [copy_with_ents(d, s) for d, s in zip(docs, spans)])
+    assert counts["docs"] == 30 and counts["with_entities"] == 22
+    assert (tmp_path / "train.spacy").read_bytes() == (tmp_path / "expected.spacy").read_bytes()
