@@ -508,6 +508,35 @@ def push_records(dataset, specs: Sequence[Dict[str, Any]], batch_size: int = 256
     return n
 
 
+def existing_suggestions(dataset) -> Dict[str, Tuple[Any, Dict[str, Any]]]:
+    """Record id -> (server id, {question name: suggestion id}) for the records already in the dataset."""
+    out = {}
+    with _quiet_sdk_progress():
+        for record in dataset.records(with_suggestions=True, with_responses=False):
+            by_question = {s.question_name: s._model.id for s in record.suggestions if s._model.id is not None}
+            out[record.id] = (record._server_id, by_question)
+    return out
+
+
+def remove_stale_suggestions(client, before: Dict[str, Tuple[Any, Dict[str, Any]]],
+                             specs: Sequence[Dict[str, Any]]) -> int:
+    """Delete the suggestions a re-push no longer makes (a function that stopped firing on a sentence);
+    `before` is `existing_suggestions` from before the push. Returns how many were deleted."""
+    n = 0
+    for spec in specs:
+        if spec["id"] not in before:
+            continue
+        server_id, by_question = before[spec["id"]]
+        now = {s["question_name"] for s in spec["suggestions"]}
+        stale = [str(sid) for question, sid in by_question.items() if question not in now]
+        if stale:
+            response = client.http_client.delete(f"/api/v1/records/{server_id}/suggestions",
+                                                 params={"ids": ",".join(stale)})  # fmt: skip
+            response.raise_for_status()
+            n += len(stale)
+    return n
+
+
 def push(
     corpora: Sequence[Tuple[Path, int]],
     manifest: Optional[Path],
@@ -541,13 +570,16 @@ def push(
             dataset = ensure_dataset(
                 client, dataset_name, workspace, labels, functions, with_gold, aggregate, view
             )
+            before = existing_suggestions(dataset)
             count = push_records(dataset, specs, batch_size=batch_size, progress=progress)
+            stale = remove_stale_suggestions(client, before, specs)
     finally:
         client.http_client.close()
     info = {
         "dataset": dataset_name,
         "workspace": workspace,
         "count": count,
+        "stale_suggestions_removed": stale,
         "ids_sha1": ids_hash(ids),
         "labels": list(labels),
         "aggregate": aggregate,

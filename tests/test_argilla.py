@@ -369,3 +369,29 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
         counts = review.pull([dev], out, dataset_name="text-view")
     assert counts["submitted"] == 1
     assert [(e.text, e.label_) for e in read_corpus(out)[0].ents] == [("Germany", "LOC")]
+
+
+def test_repush_removes_suggestions_of_functions_that_stopped_firing(argilla_server, tmp_path):  # noqa: F811
+    """A function that no longer fires on a sentence loses its suggestion there; the others stay."""
+    from spacy.tokens import DocBin
+
+    from tests.argilla_helpers import make_docs
+
+    dataset_name = "test-stale"
+    docs = make_docs("dev")
+    fired = next((d, name) for d in docs for name in d.spans
+                 if name not in ("gold", "majority") and len(d.spans[name]))  # fmt: skip
+    doc, name = fired
+    rid = f"dev-{doc.user_data['index']}"
+    DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev.spacy")
+    with environ(**argilla_server.env()):
+        first = review.push([(tmp_path / "dev.spacy", 0)], None, dataset_name=dataset_name, progress=False)
+        doc.spans[name] = []  # the function was fixed: it no longer fires on this sentence
+        DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev2.spacy")
+        again = review.push([(tmp_path / "dev2.spacy", 0)], None, dataset_name=dataset_name, progress=False)
+    assert first["stale_suggestions_removed"] == 0 and again["stale_suggestions_removed"] == 1
+    dataset = client_for(argilla_server).datasets(name=dataset_name, workspace="argilla")
+    record = next(r for r in dataset.records(with_suggestions=True) if r.id == rid)
+    questions = {s.question_name for s in record.suggestions}
+    assert review.question_name(name) not in questions
+    assert "entities" in questions or not doc.spans["majority"]  # the vote's suggestion is still there
