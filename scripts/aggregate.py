@@ -24,13 +24,13 @@ from spacy.tokens import Doc, DocBin
 from tqdm import tqdm
 from wasabi import msg
 
-from .evaluate import score_ents
+from .evaluate import gold_docs, score_ents
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
     warnings.simplefilter("ignore", FutureWarning)
     from skweak.voting import MajorityVoterMixin
 from .aggregators import VectorisedHMM, VectorisedMajorityVoter
-from .parallel import Runner, ordered_map, runner, scheduler_address
+from .parallel import Runner, ordered_map, runner, runner_or, scheduler_address
 from .util import (GOLD, SHARD_SIZE, CorpusWriter, article_chunks, copy_with_ents, corpus_files, iter_shards, make_vocab,
                    parse_labels, read_docs, shard_vocab, write_json)  # fmt: skip
 
@@ -90,7 +90,7 @@ def fit_hmm(agg: VectorisedHMM, train_path: Path, kept: Dict[str, List[str]], ma
     and fits on: the same sample, and the same fit, as `fit(agg, fit_sample(docs, ...), kept)`.
     """
     jobs = ((agg.out_labels_no_prefixes, kept, data) for data in iter_shards(train_path, shard_size))
-    with contextlib.nullcontext(run) if run is not None else runner(n_process, scheduler) as run:
+    with runner_or(run, n_process, scheduler) as run:
         observed = (o for shard in ordered_map(run, _observe_shard, jobs) for o in shard)
         sample = fit_sample(observed, max_docs, seed)
     agg.fit_observed([o for o in sample if o is not None])
@@ -171,8 +171,7 @@ def aggregate_dev(agg, kind: str, shards: Sequence[bytes], kept: Dict[str, List[
         voted = vote(agg, DocBin(store_user_data=True).from_bytes(data).get_docs(vocab), kept)
         voted_shards.append((DocBin(store_user_data=True, docs=voted).to_bytes(), len(voted)))
         dev += voted
-    gold = [copy_with_ents(d, [(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in labels])
-            for d in dev]  # fmt: skip
+    gold = gold_docs(dev, labels)
     scores = score_ents([copy_with_ents(d, spans_of(d, kind)) for d in dev], gold, labels)
     # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
     # is only scored when it is the one that ran)
@@ -275,7 +274,7 @@ def export_train(agg, kind: str, train_path: Path, output: Path, kept: Dict[str,
     ents: List[bool] = []
     sizes: List[int] = []  # slim docs per voted shard
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
-        with (contextlib.nullcontext(run) if run is not None else runner(n_process, scheduler)) as run, \
+        with runner_or(run, n_process, scheduler) as run, \
                 CorpusWriter(Path(tmp) / "voted", shard_size) as voted, \
                 (CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext()) as for_review:
             for full, slim, n_docs, flags, shard_counts, has_ents in tqdm(

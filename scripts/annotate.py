@@ -151,7 +151,7 @@ def main(
     start = time.perf_counter()
     try:
         corpora = [(input_path, output_path, drop_gold)]
-        if dev and dev[0] is not None:
+        if dev:
             if not dev[0].exists():
                 msg.fail(f"--dev input {dev[0]} does not exist", exits=1)
             corpora.append((dev[0], dev[1], False))

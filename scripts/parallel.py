@@ -12,7 +12,7 @@ project's files (start them from a checkout of the project: see the README).
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from multiprocessing import get_context
 from typing import Callable, Iterable, Iterator, Optional
@@ -53,6 +53,11 @@ def runner(n_process: int = 1, scheduler: Optional[str] = None, connect_timeout:
             yield Runner(pool.submit, n_process, f"{n_process} processes")
     else:
         yield Runner(None, 1, "1 process")
+
+
+def runner_or(run: Optional[Runner], n_process: int = 1, scheduler: Optional[str] = None):
+    """The caller's `run` (left open for its next use) if given, else a new `runner(n_process, scheduler)`."""
+    return nullcontext(run) if run is not None else runner(n_process, scheduler)
 
 
 def connect(scheduler: str, timeout: str = "10s"):
