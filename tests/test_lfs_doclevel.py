@@ -105,6 +105,61 @@ def test_sports_team(make_doc):
     assert groups(news[1], "sports_team") == []  # not a sports article
 
 
+def test_county_team(make_doc):
+    docs = article(make_doc, ["CRICKET - SURREY BEAT KENT", "Leicestershire beat Somerset by an innings .",
+                              "Minor Counties XI 210", "Somerset House"])  # fmt: skip
+    funcs = dl.DocumentFunctions([], LABELS)
+    funcs.annotate(docs)
+    assert groups(docs[0], "county_team") == [("SURREY", "ORG"), ("KENT", "ORG")]
+    assert groups(docs[1], "county_team") == [("Leicestershire", "ORG"), ("Somerset", "ORG")]
+    assert groups(docs[2], "county_team") == [("Minor Counties", "ORG")]
+    news = article(make_doc, ["UK - FLOODS IN SOMERSET", "Rain fell in Somerset and Kent ."], doc_id=2)
+    funcs.annotate(news)
+    assert all(groups(d, "county_team") == [] for d in news)  # not a cricket article: places
+    assert "county_team" not in dl.DocumentFunctions([], ["PER", "LOC"]).names
+
+
+def test_company_aliases_and_org_alias(make_doc, vocab):
+    from spacy.tokens import Doc
+
+    def aliases(text, exclude=frozenset()):
+        doc = Doc(vocab, words=text.split())
+        return dl.company_aliases(doc[:], frozenset({"sa", "inc", "co"}), exclude)
+
+    assert aliases("Ruch SA") == [("Ruch",)]
+    assert aliases("Commerce Bancshares Inc.") == [("Commerce",)]
+    assert aliases("Jones Medical Industries Inc") == [("Jones", "Medical"), ("Jones",)]
+    assert aliases("Douglas & Lomason Co") == [("Douglas", "&", "Lomason")]  # no "Douglas": a joint name
+    assert aliases("First Bank System Inc.") == [("First", "Bank", "System")]  # "First" alone names nothing
+    assert aliases("Michigan National Corp", exclude={"michigan"}) == [("Michigan", "National")]
+    assert aliases("Siemens") == []  # nothing to drop
+    docs = article(make_doc, ["Ruch SA was sold .", "40 percent of Ruch went .", "Ruch Chorzow won .", "RUCH"],
+                   spans={0: {"legal_suffix": [(0, 2, "ORG")]}})  # fmt: skip
+    dl.DocumentFunctions([], LABELS, company_sources=["legal_suffix"], legal_suffixes=["SA"]).annotate(docs)
+    assert groups(docs[1], "org_alias") == [("Ruch", "ORG")]
+    assert groups(docs[0], "org_alias") == []  # inside the full name
+    assert groups(docs[2], "org_alias") == []  # part of another name
+    assert groups(docs[3], "org_alias") == []  # case-sensitive
+
+
+def test_short_names_join_the_document_vote(make_doc):
+    """county_team and org_alias vote before the article's majority: it follows them over the models."""
+    docs = article(make_doc, ["CRICKET - RESULTS", "Somerset beat Kent .", "Somerset won ."],
+                   spans={1: {"md": [(0, 1, "LOC")]}, 2: {"md": [(0, 1, "LOC")]}})  # fmt: skip
+    dl.DocumentFunctions(["md"], LABELS).annotate(docs)
+    assert groups(docs[2], "doc_majority_cased") == [("Somerset", "ORG")]
+
+
+def test_fixture_venue_stays_a_place(make_doc):
+    docs = article(make_doc, ["DETROIT 48 86 .358", "KANSAS CITY AT DETROIT", "Detroit won ."],
+                   spans={0: {"sports_table_row": [(0, 1, "ORG")]},
+                          1: {"fixture_at": [(0, 2, "ORG"), (3, 4, "LOC")]}})  # fmt: skip
+    funcs = dl.DocumentFunctions(["sports_table_row", "fixture_at"], LABELS, seeds=["sports_table_row"])
+    funcs.annotate(docs)
+    assert groups(docs[1], "doc_propagate") == []  # "DETROIT" the venue is not the team of the table
+    assert groups(docs[0], "doc_propagate") == [("DETROIT", "ORG")]
+
+
 def test_is_sports_article(make_doc):
     assert dl.is_sports_article(make_doc("CRICKET - LEICESTERSHIRE TAKE OVER"))
     assert not dl.is_sports_article(make_doc("EU - FARM MINISTERS MEET"))

@@ -138,6 +138,24 @@ def test_misc_keyword(make_doc):
         assert found(h.misc_keyword, make_doc(text)) == []
 
 
+def test_league_or_index(make_doc):
+    for text, want in [
+        ("won the American League pennant", [("American League", "MISC")]),
+        ("EASTERN DIVISION", [("EASTERN DIVISION", "MISC")]),
+        ("top of the Premier League", [("Premier League", "MISC")]),
+        ("the Dow Jones industrial average rose", [("Dow Jones", "MISC")]),
+        ("the FTSE 100 index", [("FTSE 100", "MISC")]),
+        ("at 1400 GMT on", [("GMT", "MISC")]),
+    ]:  # fmt: skip
+        assert found(h.league_or_index, make_doc(text)) == want, text
+    for text in ["the Arab League said", "National League for Democracy", "Dow Chemical Co said", "Dow Jones & Co said",
+                 "the league said"]:  # fmt: skip
+        assert found(h.league_or_index, make_doc(text)) == [], text
+    # org_keyword no longer calls a sports league an organisation
+    assert found(h.org_keyword, make_doc("the American League")) == []
+    assert found(h.org_keyword, make_doc("the Arab League said")) == [("Arab League", "ORG")]
+
+
 def test_legal_suffix(make_doc):
     suffixes = ["AG", "SpA", "plc"]
     assert found(h.legal_suffix, make_doc("shares of Siemens AG rose"), suffixes=suffixes) == [("Siemens AG", "ORG")]

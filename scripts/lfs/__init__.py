@@ -36,16 +36,18 @@ DOC_VOTE_SOURCES = (
     "md", "md_truecase", "sm", "places_cased", "nationalities_cased", "full_name", "sports_table_row",
     "sports_score_line", "fixture", "fixture_at", "shire_team", "name_with_country", "dateline", "newsroom_byline", "person_title",
     "org_keyword", "club_keyword", "legal_suffix", "news_agency", "org_role", "team_cue", "acronym_in_parens",
-    "company_cue", "place_nickname",
+    "company_cue", "place_nickname", "league_or_index",
 )  # fmt: skip
 # High-precision sentence-level functions whose strings doc_propagate spreads over the article.
 DOC_PROPAGATE_SEEDS = (
     "sports_table_row", "sports_score_line", "fixture", "shire_team", "club_keyword", "legal_suffix", "newsroom_byline",
     "full_name", "person_title", "name_with_country", "dateline", "nationalities_cased", "misc_keyword",
-    "acronym_in_parens", "news_agency",
+    "acronym_in_parens", "news_agency", "league_or_index",
 )  # fmt: skip
 # Functions whose multi-word PER spans give the article's surnames (doc_surname).
 DOC_SURNAME_SOURCES = ("md", "sm", "full_name", "person_title", "name_with_country")
+# Functions whose companies with a legal form give the article's short company names (org_alias).
+DOC_COMPANY_SOURCES = ("legal_suffix",)
 
 
 class LabellingFunctionError(RuntimeError):
@@ -148,6 +150,7 @@ class LabellingFunctions(CombinedAnnotator):
             ("org_keyword", h.org_keyword, {"ORG"}),
             ("club_keyword", h.club_keyword, {"ORG"}),
             ("misc_keyword", h.misc_keyword, {"MISC"}),
+            ("league_or_index", h.league_or_index, {"MISC"}),
             ("news_agency", partial(h.news_agency, exclude=places), {"ORG"}),
             ("org_role", partial(h.org_role, exclude=places), {"ORG"}),
             ("team_cue", partial(h.team_cue, exclude=places), {"ORG"}),
@@ -161,7 +164,7 @@ class LabellingFunctions(CombinedAnnotator):
 
     def add_document_annotators(self) -> "LabellingFunctions":
         """Document history and document majority (cased, uncased) over a vote of the sentence-level
-        functions; cities in sports articles as clubs."""
+        functions; cities in sports articles and counties in cricket articles as clubs; short company names."""
         from . import gazetteers as gz
         from .doclevel import DocumentFunctions
 
@@ -172,8 +175,11 @@ class LabellingFunctions(CombinedAnnotator):
         sources = [s for s in DOC_VOTE_SOURCES if s in self.names]
         seeds = [s for s in DOC_PROPAGATE_SEEDS if s in self.names]
         surname_sources = [s for s in DOC_SURNAME_SOURCES if s in self.names]
+        company_sources = [s for s in DOC_COMPANY_SOURCES if s in self.names]
+        suffixes = gz.load_lexicon(self.gazetteer_dir, "legal_suffixes")["suffixes"] if company_sources else ()
         self.doc_functions.append(
-            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds, surname_sources)
+            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds, surname_sources,
+                              company_sources, suffixes)  # fmt: skip
         )
         return self
 

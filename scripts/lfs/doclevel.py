@@ -16,13 +16,20 @@ that vote:
   where it stands alone later or earlier in the article ("Frederick Geraghty ... Geraghty said"),
   where the models often say ORG;
 - sports_team: in a sports article (its headline opens with a sport: "SOCCER - ..."), a city voted
-  LOC is a club, so ORG (countries stay LOC, as national teams are in CoNLL).
+  LOC is a club, so ORG (countries stay LOC, as national teams are in CoNLL);
+- county_team: in a cricket article, the first-class counties are clubs ("Leicestershire beat
+  Somerset"), so ORG;
+- org_alias: a company named once with its legal form ("Ruch SA", "Commerce Bancshares Inc.") is ORG
+  where the article names it without it ("Ruch", "Commerce").
+
+The venue of a baseball fixture ("KANSAS CITY AT DETROIT": LOC in CoNLL) keeps fixture_at's label:
+no document-level function calls it ORG because the same city is a team elsewhere in the article.
 
 Their spans are mapped back to the sentence Docs; a span across two sentences is dropped.
 """
 import bisect
 import warnings
-from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
 from skweak.gazetteers import Trie
@@ -78,10 +85,91 @@ def split_back(spans: Iterable[SpanTuple], offsets: List[int], lengths: List[int
     return out
 
 
-def is_sports_article(doc: Doc) -> bool:
-    """The first sentence reads "SOCCER - ..." (a sport in capitals before a dash)."""
+def sport(doc: Doc) -> Optional[str]:
+    """The sport of an article whose first sentence reads "SOCCER - ..." (in capitals before a dash), or None."""
     words = [t.text for t in doc[:4]]
-    return "-" in words and any(w in SPORTS for w in words[: words.index("-")])
+    if "-" not in words:
+        return None
+    return next((w for w in words[: words.index("-")] if w in SPORTS), None)
+
+
+def is_sports_article(doc: Doc) -> bool:
+    return sport(doc) is not None
+
+
+# The first-class cricket counties: clubs in a cricket article (general knowledge, not read off the data).
+CRICKET_COUNTIES = frozenset(
+    "Derbyshire Durham Essex Glamorgan Gloucestershire Hampshire Kent Lancashire Leicestershire Middlesex "
+    "Northamptonshire Nottinghamshire Somerset Surrey Sussex Warwickshire Worcestershire Yorkshire".split()
+)  # fmt: skip
+
+
+def county_team(doc: Doc) -> Iterator[SpanTuple]:
+    """In a cricket article, a first-class county ("Somerset", "SURREY") or the Minor Counties -> ORG."""
+    if sport(doc) != "CRICKET":
+        return
+    for i, tok in enumerate(doc):
+        word = tok.text.title()
+        if word in CRICKET_COUNTIES:
+            yield i, i + 1, "ORG"
+        elif word == "Minor" and i + 1 < len(doc) and doc[i + 1].text.title() == "Counties":
+            yield i, i + 2, "ORG"
+
+
+# Words a company drops when the article names it again: "Commerce Bancshares Inc." -> "Commerce".
+CORP_WORDS = frozenset(
+    "Inc Inc. Corp Corp. Corporation Co Co. Company Cos Ltd Ltd. Group Holdings Holding International "
+    "Industries Bancshares Bancorp Bancorporation".split()
+)  # fmt: skip
+# First words that name no company alone ("First Bank System Inc." is no "First").
+ALIAS_STOP = frozenset(
+    "The A First New American National General United International Royal Great North South East West "
+    "Central Northern Southern Eastern Western Standard Federal Union State".split()
+)  # fmt: skip
+
+
+def company_aliases(span: Span, suffixes: frozenset, exclude: frozenset) -> List[Tuple[str, ...]]:
+    """Shorter names of a company span that ends in a legal form or a corporate word: without them
+    ("Ruch SA" -> "Ruch"), and its first word when that is left with more ("Jones Medical Industries
+    Inc" -> "Jones Medical", "Jones"). Places, nationalities and generic first words are no alias."""
+    words = [t.text for t in span]
+    end = len(words)
+    while end > 1 and (words[end - 1] in CORP_WORDS or words[end - 1].rstrip(".").lower() in suffixes):
+        end -= 1
+    core = words[:end]
+    if end == len(words):  # no legal form or corporate word: the name is already short
+        return []
+    out = [tuple(core)]
+    if len(core) >= 2 and core[1] not in ("&", "and", "of", "'s"):
+        out.append((core[0],))
+    return [a for a in out if (len(a) > 1 or a[0] not in ALIAS_STOP and len(a[0]) > 1) and " ".join(a).lower() not in exclude]
+
+
+def org_alias(doc: Doc, seeds: Sequence[str], suffixes: frozenset, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """Where the article names a company of `seeds` (ORG ending in a legal form, "Ruch SA") by a shorter
+    name ("40 percent of Ruch", "Commerce said") -> ORG. The shorter name must stand alone: not
+    inside the full name, nor next to another capitalised word ("Commerce Department")."""
+    from .heuristics import is_name_word
+
+    trie, full = Trie(), set()
+    for name in seeds:
+        for span in doc.spans.get(name, []):
+            if span.label_ == "ORG":
+                full.update(range(span.start, span.end))
+                for alias in company_aliases(span, suffixes, exclude):
+                    trie.add(list(alias))
+    if not len(trie):
+        return
+    for start, end, _ in FastGazetteer("org_alias", {"ORG": trie}, case_sensitive=True, additional_checks=False).find_spans(doc):
+        before = start > 0 and not doc[start].is_sent_start and is_name_word(doc[start - 1].text)
+        after = end < len(doc) and not doc[end].is_sent_start and is_name_word(doc[end].text)
+        if not before and not after and not full.intersection(range(start, end)):
+            yield start, end, "ORG"
+
+
+def venues(doc: Doc) -> set:
+    """Where fixture_at names the venue of a game (LOC)."""
+    return {(s.start, s.end) for s in doc.spans.get("fixture_at", []) if s.label_ == "LOC"}
 
 
 def sports_team(doc: Doc, cities: set, countries: set) -> Iterator[SpanTuple]:
@@ -176,9 +264,12 @@ class DocumentFunctions:
     """The document-level functions, applied article by article to a list of sentence Docs."""
 
     def __init__(self, sources: Sequence[str], labels: Sequence[str], cities: set = frozenset(),
-                 countries: set = frozenset(), seeds: Sequence[str] = (), surname_sources: Sequence[str] = ()):
+                 countries: set = frozenset(), seeds: Sequence[str] = (), surname_sources: Sequence[str] = (),
+                 company_sources: Sequence[str] = (), legal_suffixes: Iterable[str] = ()):
         self.sources, self.labels, self.seeds = list(sources), list(labels), list(seeds)
         self.surname_sources = list(surname_sources) if "PER" in self.labels else []
+        self.company_sources = list(company_sources) if "ORG" in self.labels else []
+        self.legal_suffixes = frozenset(s.lower() for s in legal_suffixes)
         self.cities, self.countries = cities, countries
         history_labels = [l for l in ("PER", "ORG") if l in self.labels]
         self.annotators = [
@@ -192,7 +283,13 @@ class DocumentFunctions:
     def names(self) -> List[str]:
         names = [a.name for a in self.annotators] + (["doc_propagate"] if self.seeds else [])
         names += ["doc_surname"] if self.surname_sources else []
-        return names + (["sports_team"] if self.with_sports else [])
+        names += ["sports_team"] if self.with_sports else []
+        return names + (["county_team", "org_alias"] if "ORG" in self.labels else [])
+
+    @property
+    def inputs(self) -> List[str]:
+        """The sentence-level groups the functions read."""
+        return list(dict.fromkeys(self.sources + self.seeds + self.surname_sources + self.company_sources + ["fixture_at"]))
 
     def _voter(self):
         from ..aggregators import VectorisedMajorityVoter  # skweak's MajorityVoter, without its per-token loop
@@ -202,9 +299,16 @@ class DocumentFunctions:
     def article_spans(self, merged: Doc) -> Dict[str, List[SpanTuple]]:
         """The span tuples of every document-level function on a merged article."""
         out = {}
-        if self.surname_sources:  # before the vote, which it joins: a surname outvotes the models' lone ORG
+        # before the vote, which they join: a surname outvotes the models' lone ORG, a county or a
+        # company's short name their PER or LOC, so that the article's majority follows them too
+        if self.surname_sources:
             out["doc_surname"] = list(surnames(merged, self.surname_sources))
-            merged.spans["doc_surname"] = [Span(merged, s, e, label=l) for s, e, l in out["doc_surname"]]
+        if "ORG" in self.labels:
+            out["county_team"] = list(county_team(merged))
+            exclude = frozenset(self.cities) | frozenset(self.countries)
+            out["org_alias"] = list(org_alias(merged, self.company_sources, self.legal_suffixes, exclude))
+        for name, spans in out.items():
+            merged.spans[name] = [Span(merged, s, e, label=l) for s, e, l in spans]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             merged = self._voter()(merged)
@@ -213,14 +317,16 @@ class DocumentFunctions:
             out["doc_propagate"] = list(propagate(merged, self.seeds))
         if self.with_sports:
             out["sports_team"] = list(sports_team(merged, self.cities, self.countries))
+        at = venues(merged)
+        if at:  # a venue stays a place, even if the same city is a team elsewhere in the article
+            out = {name: [s for s in spans if s[2] != "ORG" or s[:2] not in at] for name, spans in out.items()}
         return out
 
     def annotate(self, docs: Sequence[Doc]) -> None:
         """Write each function's span group on every sentence Doc (articles must not be split)."""
         for group in document_groups(docs):
             sentences = [docs[i] for i in group]
-            wanted = self.sources + self.seeds + self.surname_sources
-            groups = [s for s in dict.fromkeys(wanted) if any(s in d.spans for d in sentences)]
+            groups = [s for s in self.inputs if any(s in d.spans for d in sentences)]
             merged, offsets = merge(sentences, groups)
             lengths = [len(s) for s in sentences]
             for name, spans in self.article_spans(merged).items():

@@ -244,9 +244,10 @@ def person_title(doc: Doc) -> Iterator[SpanTuple]:
 def org_keyword(doc: Doc) -> Iterator[SpanTuple]:
     """A name run ending in an organisation word ("Bundesbank" no; "Deutsche Bank", "Labour Party") or
     starting with one followed by "of" ("Bank of England") -> ORG."""
+    leagues = {(s, e) for s, e, _ in league_or_index(doc)}
     for start, end in name_runs(doc, connectors=True):
         start = _strip_function_words(doc, start, end)
-        if end - start < 2:
+        if end - start < 2 or (start, end) in leagues:  # "American League" is a competition (MISC)
             continue
         if doc[end - 1].text in ORG_END or (doc[start].text in ORG_START and doc[start + 1].text == "of"):
             yield start, end, "ORG"
@@ -269,6 +270,54 @@ def misc_keyword(doc: Doc) -> Iterator[SpanTuple]:
         start = _strip_function_words(doc, start, end)
         if end - start >= 2 and doc[end - 1].text in MISC_END and not doc[start:end].text.isupper():
             yield start, end, "MISC"
+
+
+# Sports competitions and market figures that CoNLL tags MISC, where the models say ORG: leagues and
+# their divisions ("American League", "EASTERN DIVISION"), stock indices ("Dow Jones", "Nikkei") and
+# time zones ("GMT"). General news-wire knowledge, not lists read off the data.
+LEAGUE_END = frozenset("League Division Conference".split())
+LEAGUE_START = frozenset(
+    "American National Major Premier Scottish English Rugby Football Baseball Hockey Basketball Super "
+    "Eastern Western Central Northern Southern Atlantic Pacific Midwest First Second Third".split()
+)  # fmt: skip
+INDICES = (
+    ("Dow", "Jones"), ("Dow",), ("Nasdaq",), ("Nikkei",), ("FTSE", "100"), ("FTSE",), ("Footsie",), ("DAX",),
+    ("CAC-40",), ("CAC", "40"), ("Hang", "Seng"), ("Topix",), ("TOPIX",), ("S&P", "500"), ("Bovespa",),
+    ("Merval",), ("Sensex",), ("Dow", "Jones", "Industrial", "Average"),
+)  # fmt: skip
+# Words after an index name that still belong to the index ("Nikkei average"), not to a company ("Dow Chemical").
+INDEX_AFTER = frozenset("Industrial Industrials Average Index Composite Transportation Utilities".split())
+TIME_ZONES = frozenset("GMT EST EDT CET BST".split())
+
+
+def league_or_index(doc: Doc) -> Iterator[SpanTuple]:
+    """A sports league or division ("American League", "National League", "MAJOR LEAGUE", "WESTERN
+    DIVISION"), a stock index ("Dow Jones", "Nasdaq", "FTSE 100") or a time zone ("GMT") -> MISC.
+    Leagues that are organisations ("Arab League", "National League for Democracy") and companies
+    named like an index ("Dow Chemical", "Dow Jones & Co") are left out."""
+    words = [t.text for t in doc]
+    n = len(words)
+    for start, end in name_runs(doc):
+        start = _strip_function_words(doc, start, end)
+        if end - start < 2 or words[end - 1].title() not in LEAGUE_END or (end < n and words[end] in ("of", "for")):
+            continue
+        if doc[start:end].text.isupper() or words[start] in LEAGUE_START:
+            yield start, end, "MISC"
+    i = 0
+    while i < n:
+        if words[i] in TIME_ZONES:
+            yield i, i + 1, "MISC"
+        for index in sorted((x for x in INDICES if x[0] == words[i]), key=len, reverse=True):
+            j = i + len(index)
+            if tuple(words[i:j]) != index:
+                continue
+            nxt = words[j] if j < n else ""
+            if nxt in ("&", "Co", "Co.") or (is_name_word(nxt) and nxt not in INDEX_AFTER):
+                break
+            yield i, j, "MISC"
+            i = j - 1
+            break
+        i += 1
 
 
 def legal_suffix(doc: Doc, suffixes: Sequence[str]) -> Iterator[SpanTuple]:
