@@ -49,11 +49,12 @@ def select_sources(doc: Doc, kept: Dict[str, List[str]]) -> Doc:
     return doc
 
 
-def make_aggregator(kind: str, labels: List[str]):
-    if kind == "majority":
-        return VectorisedMajorityVoter(kind, labels)  # skweak.aggregation.MajorityVoter(sequence_labelling=True)
-    if kind == "hmm":
-        return VectorisedHMM(kind, labels)  # skweak.aggregation.HMM(sequence_labelling=True) is this class
+def make_aggregator(kind: str, labels: List[str], weights: Optional[Dict[str, float]] = None):
+    """skweak's aggregator `kind`; `weights` (function -> weight, default 1) are its initial_weights."""
+    if kind == "majority":  # skweak.aggregation.MajorityVoter(sequence_labelling=True)
+        return VectorisedMajorityVoter(kind, labels, initial_weights=weights or None)
+    if kind == "hmm":  # skweak.aggregation.HMM(sequence_labelling=True) is this class
+        return VectorisedHMM(kind, labels, initial_weights=weights or None)
     raise ValueError(f"unknown aggregator {kind!r}: choose one of {', '.join(AGGREGATORS)}")
 
 
@@ -177,7 +178,7 @@ def aggregate_dev(agg, kind: str, shards: Sequence[bytes], kept: Dict[str, List[
     # is only scored when it is the one that ran)
     also = {}
     if kind != "majority":
-        majority = vote(make_aggregator("majority", labels), [d.copy() for d in dev], kept)
+        majority = vote(make_aggregator("majority", labels, agg.initial_weights), [d.copy() for d in dev], kept)
         also["majority"] = score_ents([copy_with_ents(d, spans_of(d, "majority")) for d in majority], gold, labels)
     return voted_shards, DocBin(store_user_data=True, docs=gold).to_bytes(), scores, also
 
@@ -196,12 +197,13 @@ def spans_of(doc: Doc, kind: str) -> List[Tuple[int, int, str]]:
 
 
 def aggregate(train: Sequence[Doc], dev: Sequence[Doc], kept: Dict[str, List[str]], labels: List[str],
-              kind: str = "majority") -> Tuple[List[List[Tuple[int, int, str]]], List[List[Tuple[int, int, str]]]]:
+              kind: str = "majority", weights: Optional[Dict[str, float]] = None,
+              ) -> Tuple[List[List[Tuple[int, int, str]]], List[List[Tuple[int, int, str]]]]:
     """Aggregated (start, end, label) spans for each train and dev doc (the HMM is fitted on train only).
 
     The docs gain the aggregate's group (`kind`) and keep all their other groups.
     """
-    agg = fit(make_aggregator(kind, labels), [d.copy() for d in train], kept)
+    agg = fit(make_aggregator(kind, labels, weights), [d.copy() for d in train], kept)
     return [spans_of(d, kind) for d in vote(agg, train, kept)], [spans_of(d, kind) for d in vote(agg, dev, kept)]
 
 
@@ -328,12 +330,13 @@ def main(
     label_list = parse_labels(labels)
     if aggregator not in AGGREGATORS:
         msg.fail(f"--aggregator must be one of {', '.join(AGGREGATORS)}, not {aggregator!r}", exits=1)
-    kept = srsly.read_json(selection_path)["kept"]
+    selection = srsly.read_json(selection_path)
+    kept, weights = selection["kept"], selection.get("weights") or {}
     n_process = n_process or os.cpu_count() or 1
     address = scheduler_address(scheduler)
     vocab = make_vocab()
     reviewed = read_docs(reviewed_path, vocab) if reviewed_path is not None and reviewed_path.exists() else []
-    agg = make_aggregator(aggregator, label_list)
+    agg = make_aggregator(aggregator, label_list, weights)
     dev_shards = list(iter_shards(dev_path, shard_size))
     try:
         with runner(n_process, address) as run:

@@ -6,7 +6,12 @@ coverage, overlaps and conflicts. A (function, label) pair whose dev precision i
 either way and is kept, flagged as such. `--label-min-precision ORG:0.6` sets another threshold for
 one label: the models' ORG votes (dev precision about 0.6, half of the ORG recall) are worth giving
 to the HMM, which weighs each source, while the other labels keep the stricter default.
+
+`--weights precision` also gives each kept function a weight for aggregation (skweak's
+`initial_weights`): the log-odds of its dev precision, scaled so that precision 0.8 weighs 1. A
+club in a results table (precision 0.99) then outvotes the two spaCy models that call it a place.
 """
+import math
 import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -17,6 +22,7 @@ from wasabi import msg
 
 from .util import GOLD, lf_names, markdown_table, parse_labels, read_docs, write_json, write_text
 
+WEIGHTINGS = ("uniform", "precision")
 COLUMNS = ["function", "label", "precision", "recall", "f1", "coverage", "overlap", "conflict",
            "spans", "docs", "status"]  # fmt: skip
 
@@ -91,8 +97,31 @@ def _cell(frame, label: str, source: str):
         return None
 
 
-def selection(rows: List[Dict], min_precision: float, label_min_precision: Optional[Dict[str, float]] = None) -> Dict:
-    """What aggregation uses: per function, the labels it keeps (functions with no dev evidence keep all)."""
+def function_weights(rows: List[Dict], weighting: str = "uniform") -> Dict[str, float]:
+    """Aggregation weights of the kept functions: none (all 1) for "uniform"; for "precision", the log-odds
+    of the function's dev precision over its kept labels (span-weighted), divided by that of 0.8."""
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"unknown weighting {weighting!r}: choose one of {', '.join(WEIGHTINGS)}")
+    if weighting == "uniform":
+        return {}
+    correct: Dict[str, float] = {}
+    spans: Dict[str, int] = {}
+    for row in rows:
+        if row["status"] == "kept" and row["spans"]:
+            correct[row["function"]] = correct.get(row["function"], 0.0) + row["precision"] * row["spans"]
+            spans[row["function"]] = spans.get(row["function"], 0) + row["spans"]
+    unit = math.log(0.8 / 0.2)
+    out = {}
+    for function, n in spans.items():
+        p = min(max(correct[function] / n, 0.55), 0.99)  # kept functions are over 0.5; 1.0 would weigh infinitely
+        out[function] = round(math.log(p / (1 - p)) / unit, 4)
+    return out
+
+
+def selection(rows: List[Dict], min_precision: float, label_min_precision: Optional[Dict[str, float]] = None,
+              weighting: str = "uniform") -> Dict:
+    """What aggregation uses: per function, the labels it keeps (functions with no dev evidence keep all),
+    and the functions' weights (`function_weights`; a function without one weighs 1)."""
     kept: Dict[str, List[str]] = {}
     dropped: Dict[str, Dict[str, float]] = {}
     unscored: List[str] = []
@@ -105,7 +134,8 @@ def selection(rows: List[Dict], min_precision: float, label_min_precision: Optio
             unscored.append(row["function"])
             kept.setdefault(row["function"], [])  # [] = every label (nothing to judge it by)
     return {"min_precision": min_precision, "label_min_precision": dict(label_min_precision or {}),
-            "kept": kept, "dropped": dropped, "no_dev_evidence": unscored}
+            "kept": kept, "dropped": dropped, "no_dev_evidence": unscored,
+            "weighting": weighting, "weights": function_weights(rows, weighting)}
 
 
 def _fmt(value) -> str:
@@ -139,10 +169,14 @@ def main(
     labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
     min_precision: float = typer.Option(0.5, "--min-precision", help="Drop (function, label) pairs under this dev precision"),
     label_min_precision: str = typer.Option("", "--label-min-precision", help="Per-label thresholds that override --min-precision, e.g. ORG:0.6"),
+    weights: str = typer.Option("uniform", "--weights", help="Aggregation weights of the kept functions: uniform, or precision (log-odds of dev precision)"),
 ):
     # fmt: on
     """Score each labelling function on dev and choose the ones aggregation keeps."""
     label_list = parse_labels(labels)
+    weights = weights if isinstance(weights, str) else "uniform"  # a direct call leaves typer's default
+    if weights not in WEIGHTINGS:
+        msg.fail(f"--weights must be one of {', '.join(WEIGHTINGS)}, not {weights!r}", exits=1)
     try:
         per_label = parse_label_thresholds(label_min_precision if isinstance(label_min_precision, str) else "")
     except ValueError as e:
@@ -157,7 +191,7 @@ def main(
         rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
     except ValueError as e:
         msg.fail(str(e), exits=1)
-    sel = selection(rows, min_precision, per_label)
+    sel = selection(rows, min_precision, per_label, weights)
     write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
     write_json(output_dir / "lf_selection.json", sel)
     msg.table([[_fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)

@@ -45,6 +45,20 @@ def test_hmm_aggregator_runs(make_doc):
     assert train[0] == [(0, 2, "ORG")]
 
 
+@pytest.mark.parametrize("kind", ["majority", "hmm"])
+def test_weights_let_a_precise_function_outvote_two(make_doc, kind):
+    """score's precision weights reach skweak's initial_weights: one heavy source beats two light ones."""
+    docs = [make_doc(f"Somerset beat Kent {i}", index=i,
+                     spans={"md": [(0, 1, "LOC")], "sm": [(0, 1, "LOC")], "county": [(0, 1, "ORG")]})
+            for i in range(6)]  # fmt: skip
+    kept = {"md": [], "sm": [], "county": []}
+    plain, _ = agg.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind)
+    weighted, _ = agg.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind,
+                                weights={"md": 0.5, "sm": 0.5, "county": 3.0})  # fmt: skip
+    assert plain[0] == [(0, 1, "LOC")]
+    assert weighted[0] == [(0, 1, "ORG")]
+
+
 def test_unknown_aggregator():
     with pytest.raises(ValueError, match="majority, hmm"):
         agg.make_aggregator("snorkel", ["ORG"])

@@ -54,6 +54,18 @@ def test_selection(dev_docs):
     assert sel["no_dev_evidence"] == ["silent_lf"]
 
 
+def test_precision_weights(dev_docs):
+    rows = score_functions(dev_docs, ["ORG"], 0.3)
+    assert selection(rows, 0.3)["weights"] == {}  # uniform: every function weighs 1
+    weights = selection(rows, 0.3, weighting="precision")["weights"]
+    assert set(weights) == {"good_lf", "bad_lf"}  # silent_lf has no precision to weigh it by
+    assert weights["good_lf"] > 1 > weights["bad_lf"] > 0
+    p = [dict(r, precision=0.8, spans=5, status="kept") for r in rows if r["function"] == "good_lf"]
+    assert score_cli.function_weights(p, "precision") == {"good_lf": pytest.approx(1.0)}  # 0.8 weighs 1
+    with pytest.raises(ValueError, match="uniform, precision"):
+        score_cli.function_weights(rows, "learned")
+
+
 def test_no_functions_is_an_error(make_doc):
     with pytest.raises(ValueError, match="annotate"):
         score_functions([make_doc("a b", spans={"gold": []})], ["ORG"], 0.5)
@@ -68,6 +80,9 @@ def test_cli_writes_csv_markdown_and_selection(tmp_path, dev_docs):
         "good_lf": "kept", "bad_lf": "dropped", "silent_lf": "no dev evidence"}  # fmt: skip
     assert "| bad_lf | ORG | 0.333 |" in (tmp_path / "out" / "lf_scores.md").read_text()
     assert json.loads((tmp_path / "out" / "lf_selection.json").read_text())["min_precision"] == 0.5
+    score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5, weights="precision")
+    sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
+    assert sel["weighting"] == "precision" and sel["weights"]["good_lf"] > 1
 
 
 def test_label_threshold_overrides_the_default(dev_docs):
