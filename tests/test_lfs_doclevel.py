@@ -100,6 +100,10 @@ def test_sports_team(make_doc):
     funcs.annotate(docs)
     assert groups(docs[2], "sports_team") == [("Leeds", "ORG")]  # Germany stays LOC: a national team
     assert groups(docs[1], "sports_team") == []  # datelines in capitals name the place
+    venue = article(make_doc, ["SOCCER - RESULTS", "In Leeds , the Leeds meeting", "Leeds : 1 2"], doc_id=8,
+                    spans={1: {"md": [(1, 2, "LOC"), (5, 6, "LOC")]}, 2: {"md": [(0, 1, "LOC")]}})  # fmt: skip
+    funcs.annotate(venue)
+    assert all(groups(d, "sports_team") == [] for d in venue)  # the place of a game
     news = article(make_doc, ["EU SAYS NO", "Leeds beat Germany ."], doc_id=9, spans={1: {"md": [(0, 1, "LOC")]}})
     funcs.annotate(news)
     assert groups(news[1], "sports_team") == []  # not a sports article

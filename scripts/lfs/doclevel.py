@@ -172,18 +172,27 @@ def venues(doc: Doc) -> set:
     return {(s.start, s.end) for s in doc.spans.get("fixture_at", []) if s.label_ == "LOC"}
 
 
+# Words around a city that make it the place of a game, not a team: "In Seattle , ...", "the Berlin
+# meeting", "Portsmouth : ..." (a list of results by venue), "( London )".
+PLACE_BEFORE = frozenset("in In at At near outside the The north south east west same".split())
+PLACE_AFTER = frozenset(": ( )".split())
+
+
 def sports_team(doc: Doc, cities: set, countries: set) -> Iterator[SpanTuple]:
     """In a sports article, LOC votes that are cities (and not countries) -> ORG.
 
     Names in capitals are left out: datelines ("LONDON 1996-08-30") and fixtures ("BOSTON AT OAKLAND")
-    name the place of the game.
+    name the place of the game; so are cities after "in", "at", "the" and before a colon or a bracket.
     """
     if not is_sports_article(doc):
         return
     for span in doc.spans.get(VOTE, []):
         key = span.text.lower()
         if span.label_ == "LOC" and key in cities and key not in countries and not span.text.isupper():
-            yield span.start, span.end, "ORG"
+            before = doc[span.start - 1].text if span.start > 0 and not doc[span.start].is_sent_start else ""
+            after = doc[span.end].text if span.end < len(doc) else ""
+            if before not in PLACE_BEFORE and after not in PLACE_AFTER:
+                yield span.start, span.end, "ORG"
 
 
 def propagate(doc: Doc, seeds: Sequence[str]) -> Iterator[SpanTuple]:
