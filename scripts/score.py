@@ -24,7 +24,7 @@ from .util import GOLD, lf_names, markdown_table, parse_labels, read_docs, write
 
 WEIGHTINGS = ("uniform", "precision")
 COLUMNS = ["function", "label", "precision", "recall", "f1", "coverage", "overlap", "conflict",
-           "spans", "docs", "status"]  # fmt: skip
+           "spans", "docs", "status", "weight"]  # fmt: skip
 
 
 def parse_label_thresholds(text: str) -> Dict[str, float]:
@@ -159,7 +159,8 @@ def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision:
     table = markdown_table(COLUMNS, [[_fmt(r[c]) for c in COLUMNS] for r in ordered])
     overrides = "".join(f", {l} under {p}" for l, p in sorted((label_min_precision or {}).items()))
     write_text(md_path, f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
-                        f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation.\n\n{table}")
+                        f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation; "
+                        f"the others vote with the function's weight.\n\n{table}")
 
 
 # fmt: off
@@ -192,6 +193,9 @@ def main(
     except ValueError as e:
         msg.fail(str(e), exits=1)
     sel = selection(rows, min_precision, per_label, weights)
+    for row in rows:  # the weight aggregation gives the function (1 when uniform), on its kept labels
+        if row["status"] != "dropped":
+            row["weight"] = float(sel["weights"].get(row["function"], 1.0))
     write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
     write_json(output_dir / "lf_selection.json", sel)
     msg.table([[_fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)

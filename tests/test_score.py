@@ -83,6 +83,10 @@ def test_cli_writes_csv_markdown_and_selection(tmp_path, dev_docs):
     score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5, weights="precision")
     sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
     assert sel["weighting"] == "precision" and sel["weights"]["good_lf"] > 1
+    with open(tmp_path / "out" / "lf_scores.csv") as f:
+        weights = {r["function"]: r["weight"] for r in csv.DictReader(f)}
+    assert float(weights["good_lf"]) == pytest.approx(sel["weights"]["good_lf"], abs=1e-3)
+    assert weights["bad_lf"] == ""  # dropped: no vote
 
 
 def test_label_threshold_overrides_the_default(dev_docs):
