@@ -128,7 +128,7 @@ def local_cluster(n_workers: int) -> Iterator[Tuple[str, List[int]]]:
 
 
 def run_pipeline(py: str, corpus: Path, tmp: Path, labels: str, preset: str, aggregator: str, gazetteers: str,
-                 min_precision: float, n_process: int, label_min_precision: str = "") -> Dict:
+                 min_precision: float, n_process: int, label_min_precision: str = "", weights: str = "uniform") -> Dict:
     """annotate train + dev, score, aggregate (the project's commands) into `tmp`; seconds per step."""
     common = ["--labels", labels, "--n-process", str(n_process), "--preset", preset, "--gazetteers", gazetteers]
     steps = {
@@ -136,7 +136,8 @@ def run_pipeline(py: str, corpus: Path, tmp: Path, labels: str, preset: str, agg
                                  str(tmp / "train_annotated"), "--drop-gold", "--dev", str(corpus / "dev_gold.spacy"),
                                  str(tmp / "dev_annotated"), *common],
         "score": [py, "-m", "scripts.score", str(tmp / "dev_annotated"), str(tmp), "--labels", labels,
-                  "--min-precision", str(min_precision), "--label-min-precision", label_min_precision],
+                  "--min-precision", str(min_precision), "--label-min-precision", label_min_precision,
+                  "--weights", weights],
         "aggregate": [py, "-m", "scripts.aggregate", str(tmp / "train_annotated"), str(tmp / "dev_annotated"),
                       str(tmp / "lf_selection.json"), str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels,
                       "--aggregator", aggregator, "--n-process", str(n_process)],
@@ -258,6 +259,7 @@ def main(
     scaling_aggregator: str = typer.Option("majority", "--scaling-aggregator", help="Aggregator of the scaling runs"),
     min_precision: float = typer.Option(0.7, "--min-precision", help="As in the project's score step"),
     label_min_precision: str = typer.Option("", "--label-min-precision", help="As in the project's score step"),
+    weights: str = typer.Option("uniform", "--weights", help="As in the project's score step"),
     gazetteers: str = typer.Option("corpus/gazetteers", "--gazetteers", help="Folder of build_gazetteers' files"),
     project_dir: Optional[Path] = typer.Option(None, "--project", help="Also time a no-op `spacy project run all` here"),
     pipeline: bool = typer.Option(True, "--pipeline/--no-pipeline", help="Time the full pipeline on train + dev"),
@@ -272,7 +274,8 @@ def main(
     with tempfile.TemporaryDirectory(prefix="benchmark.") as tmp:
         tmp = Path(tmp)
         pipe = run_pipeline(py, corpus_dir, tmp / "pipeline", labels, preset, aggregator, gazetteers, min_precision,
-                            n_process, label_min_precision) if pipeline else {}  # fmt: skip
+                            n_process, label_min_precision, weights if isinstance(weights, str) else "uniform",
+                            ) if pipeline else {}  # fmt: skip
         noop = run_noop(project_dir) if project_dir is not None else {}
         rows = run_scaling(py, corpus_dir, tmp / "scaling", factor_list, mode_list, n_process, labels, scaling_preset,
                            scaling_aggregator, gazetteers, min_precision, seed) if factor_list else []  # fmt: skip

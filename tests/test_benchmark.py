@@ -28,7 +28,8 @@ def test_benchmark_measures_pipeline_and_every_mode_and_size(tmp_path):
     write_docs(corpus / "dev_gold.spacy", fixture_docs("dev"))
     benchmark.main(corpus, tmp_path / "bench.json", factors="1,2", modes="1,n,dask", n_process=2, labels="ORG",
                    preset="tutorial", aggregator="hmm", scaling_preset="tutorial", scaling_aggregator="majority",
-                   min_precision=0.7, label_min_precision="", gazetteers=str(tmp_path), project_dir=None, pipeline=True, seed=0)
+                   min_precision=0.7, label_min_precision="", weights="precision", gazetteers=str(tmp_path), project_dir=None,
+                   pipeline=True, seed=0)
     result = json.loads((tmp_path / "bench.json").read_text())
     steps = result["pipeline"]["steps"]
     assert set(steps) == {"annotate train + dev", "score", "aggregate"}
