@@ -148,3 +148,7 @@ def test_events_as_misc(make_doc):
     doc = make_doc("three career PGA Tour victories for Tour Corp")
     spans = [(2, 4, "ORG"), (6, 8, "ORG"), (2, 4, "LOC")]
     assert m.events_as_misc(doc, spans) == [(2, 4, "MISC"), (6, 8, "ORG"), (2, 4, "LOC")]
+    # leagues, indices and time zones (heuristics.league_or_index) too; the Arab League stays an organisation
+    doc = make_doc("the American League and the Dow Jones at 1400 GMT , the Arab League said")
+    spans = [(1, 3, "ORG"), (5, 7, "ORG"), (9, 10, "ORG"), (12, 14, "ORG")]
+    assert m.events_as_misc(doc, spans) == [(1, 3, "MISC"), (5, 7, "MISC"), (9, 10, "MISC"), (12, 14, "ORG")]

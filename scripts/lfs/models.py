@@ -150,11 +150,15 @@ def countries_as_places(doc: Doc, spans: Sequence[SpanTuple], countries: frozens
 
 
 def events_as_misc(doc: Doc, spans: Sequence[SpanTuple]) -> List[SpanTuple]:
-    """An ORG ending in an event word (heuristics.MISC_END: "PGA Tour", "Atlanta Games", "Davis Cup") -> MISC,
-    as CoNLL labels tournaments and competitions."""
-    from .heuristics import MISC_END
+    """An ORG ending in an event word (heuristics.MISC_END: "PGA Tour", "Atlanta Games", "Davis Cup"), or that
+    heuristics.league_or_index finds (a league or division, a stock index, "GMT") -> MISC, as CoNLL labels
+    competitions and market figures."""
+    from .heuristics import MISC_END, league_or_index
 
-    return [(s, e, "MISC" if l == "ORG" and doc[e - 1].text in MISC_END else l) for s, e, l in spans]
+    if not any(l == "ORG" for _, _, l in spans):
+        return list(spans)
+    misc = {(s, e) for s, e, _ in league_or_index(doc)}
+    return [(s, e, "MISC" if l == "ORG" and (doc[e - 1].text in MISC_END or (s, e) in misc) else l) for s, e, l in spans]
 
 
 def persons_as_persons(spans: Sequence[SpanTuple], persons: Sequence[Tuple[int, int]]) -> List[SpanTuple]:
