@@ -45,6 +45,8 @@ def load_pipeline(name: str):
     """spacy.load with a message that says how to install a missing model."""
     import spacy
 
+    from . import components  # noqa: F401  (registers doc_consistency, which the trained pipeline holds)
+
     try:
         return spacy.load(name)
     except OSError as e:
@@ -57,8 +59,11 @@ def load_pipeline(name: str):
 
 
 def predict(nlp, docs: Sequence[Doc], labels: List[str], label_map: Dict[str, str] = None,
-            batch_size: int = 256) -> List[Doc]:
-    """Run `nlp` on the gold tokens of `docs`; keep (mapped) entities of `labels` only."""
+            batch_size: int = 256, articles: bool = True) -> List[Doc]:
+    """Run `nlp` on the gold tokens of `docs`; keep (mapped) entities of `labels` only.
+
+    The NER runs sentence by sentence, as it was trained; a `doc_consistency` component then
+    corrects its entities over each whole article (with `articles`)."""
     disable = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]  # only what NER needs
     inputs = [copy_with_ents(d, [], vocab=nlp.vocab) for d in docs]
     out = []
@@ -71,11 +76,16 @@ def predict(nlp, docs: Sequence[Doc], labels: List[str], label_map: Dict[str, st
                     ents.append(Span(doc, ent.start, ent.end, label=label))
             doc.ents = ents
             out.append(doc)
+    if articles and "doc_consistency" in nlp.pipe_names:
+        from .components import articles_consistent
+
+        out = articles_consistent(nlp.get_pipe("doc_consistency"), out)
     return out
 
 
-def evaluate_pipeline(nlp, corpora: Dict[str, Sequence[Doc]], labels: List[str], label_map=None) -> Dict:
-    return {split: score_ents(predict(nlp, docs, labels, label_map), gold_docs(docs, labels), labels)
+def evaluate_pipeline(nlp, corpora: Dict[str, Sequence[Doc]], labels: List[str], label_map=None,
+                      articles: bool = True) -> Dict:
+    return {split: score_ents(predict(nlp, docs, labels, label_map, articles=articles), gold_docs(docs, labels), labels)
             for split, docs in corpora.items()}
 
 
@@ -131,6 +141,8 @@ def model(
     vocab = make_vocab()
     corpora = {s: read_docs(corpus_dir / f"{s}_gold.spacy", vocab) for s in SPLITS}
     scores = evaluate_pipeline(nlp, corpora, label_list)
+    # the NER alone too, so that what the document-level component adds is visible
+    ner_only = evaluate_pipeline(nlp, corpora, label_list, articles=False) if "doc_consistency" in nlp.pipe_names else {}
     base = srsly.read_json(baseline_path)
     agg = srsly.read_json(aggregate_path)
     metrics = {"labels": label_list}
@@ -140,6 +152,8 @@ def model(
             for kind, other in sorted(agg.get("also", {}).items()):
                 metrics[split][f"weak labels ({kind})"] = other
             metrics[split][f"weak labels ({agg['aggregator']})"] = agg["dev"]
+        if ner_only:
+            metrics[split]["weakly supervised model, NER alone"] = ner_only[split]
         metrics[split]["weakly supervised model"] = scores[split]
     write_json(output_dir / "metrics.json", metrics)
     table = comparison_table(metrics, label_list)

@@ -63,8 +63,10 @@ def test_all_then_noop_then_edit(project):
         assert (root / "corpus" / name / "00000.spacy").is_file(), name
     metrics = json.loads((root / "training" / "metrics.json").read_text())
     assert set(metrics["dev"]) == {"baseline (en_core_web_md)", "weak labels (majority)", "weak labels (hmm)",
-                                   "weakly supervised model"}
-    assert set(metrics["test"]) == {"baseline (en_core_web_md)", "weakly supervised model"}
+                                   "weakly supervised model, NER alone", "weakly supervised model"}
+    assert set(metrics["test"]) == {"baseline (en_core_web_md)", "weakly supervised model, NER alone",
+                                    "weakly supervised model"}
+    assert (root / "training" / "model-best" / "doc_consistency" / "lexicons.json").is_file()
     assert metrics["dev"]["weak labels (hmm)"]["f"] > 0.5  # the fixture's entities are found by the functions
     assert "| function |" in (root / "training" / "lf_scores.md").read_text()
     for png in ("lf_scores.png", "scores.png"):
