@@ -274,8 +274,7 @@ def main(
     with tempfile.TemporaryDirectory(prefix="benchmark.") as tmp:
         tmp = Path(tmp)
         pipe = run_pipeline(py, corpus_dir, tmp / "pipeline", labels, preset, aggregator, gazetteers, min_precision,
-                            n_process, label_min_precision, weights if isinstance(weights, str) else "uniform",
-                            ) if pipeline else {}  # fmt: skip
+                            n_process, label_min_precision, weights) if pipeline else {}  # fmt: skip
         noop = run_noop(project_dir) if project_dir is not None else {}
         rows = run_scaling(py, corpus_dir, tmp / "scaling", factor_list, mode_list, n_process, labels, scaling_preset,
                            scaling_aggregator, gazetteers, min_precision, seed) if factor_list else []  # fmt: skip

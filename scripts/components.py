@@ -73,11 +73,8 @@ class DocConsistency:
             return
         from scripts.lfs import gazetteers as gz
 
-        self.legal_suffixes = frozenset(s.lower() for s in gz.load_lexicon(gazetteers_dir, "legal_suffixes")["suffixes"])
-        places = set()
-        for lexicon in ("cities", "places"):
-            places |= {" ".join(e).lower() for e in gz.load_lexicon(gazetteers_dir, lexicon)["entries"].get("LOC", [])}
-        self.not_companies = frozenset(places)
+        self.legal_suffixes = gz.legal_suffixes(gazetteers_dir)
+        self.not_companies = gz.places_of(gazetteers_dir, "cities") | gz.places_of(gazetteers_dir, "places")
 
     def __call__(self, doc: Doc) -> Doc:
         ents = consistent_entities(doc, [(e.start, e.end, e.label_) for e in doc.ents], self.labels,
@@ -107,13 +104,8 @@ def articles_consistent(component: DocConsistency, docs: Sequence[Doc]) -> List[
     out: List[Doc] = []
     for group in dl.document_groups(docs):
         sentences = [docs[i] for i in group]
-        words, starts, offsets, ents = [], [], [], []
-        for sent in sentences:
-            offsets.append(len(words))
-            ents += [(offsets[-1] + e.start, offsets[-1] + e.end, e.label_) for e in sent.ents]
-            words += [t.text for t in sent]
-            starts += [True] + [False] * (len(sent) - 1)
-        merged = Doc(sentences[0].vocab, words=words, sent_starts=starts)
+        merged, offsets = dl.merge(sentences, [])
+        ents = [(off + e.start, off + e.end, e.label_) for sent, off in zip(sentences, offsets) for e in sent.ents]
         fixed = consistent_entities(merged, ents, component.labels, component.legal_suffixes, component.not_companies)
         by_sentence = dl.split_back(fixed, offsets, [len(s) for s in sentences])
         out += [copy_with_ents(sent, by_sentence[k]) for k, sent in enumerate(sentences)]

@@ -133,10 +133,10 @@ class LabellingFunctions(CombinedAnnotator):
 
         h = heuristics
         first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
-        countries = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "places")["entries"]["LOC"])
+        countries = gz.places_of(self.gazetteer_dir, "places")
         places = gz.place_words(self.gazetteer_dir)
         countries_only = gz.countries(self.gazetteer_dir)
-        cities = frozenset(" ".join(e).lower() for e in gz.load_lexicon(self.gazetteer_dir, "cities")["entries"]["LOC"])
+        cities = gz.places_of(self.gazetteer_dir, "cities")
         for name, func, labels in [
             ("sports_table_row", partial(h.sports_table_row, first_names=first), {"ORG"}),
             ("fixture", partial(h.fixture, countries=countries), {"ORG"}),
@@ -168,17 +168,14 @@ class LabellingFunctions(CombinedAnnotator):
         from . import gazetteers as gz
         from .doclevel import DocumentFunctions
 
-        def lower_set(lexicon: str) -> set:
-            entries = gz.load_lexicon(self.gazetteer_dir, lexicon)["entries"].get("LOC", [])
-            return {" ".join(e).lower() for e in entries}
-
         sources = [s for s in DOC_VOTE_SOURCES if s in self.names]
         seeds = [s for s in DOC_PROPAGATE_SEEDS if s in self.names]
         surname_sources = [s for s in DOC_SURNAME_SOURCES if s in self.names]
         company_sources = [s for s in DOC_COMPANY_SOURCES if s in self.names]
-        suffixes = gz.load_lexicon(self.gazetteer_dir, "legal_suffixes")["suffixes"] if company_sources else ()
+        suffixes = gz.legal_suffixes(self.gazetteer_dir) if company_sources else frozenset()
         self.doc_functions.append(
-            DocumentFunctions(sources, self.labels, lower_set("cities"), lower_set("places"), seeds, surname_sources,
+            DocumentFunctions(sources, self.labels, gz.places_of(self.gazetteer_dir, "cities"),
+                              gz.places_of(self.gazetteer_dir, "places"), seeds, surname_sources,
                               company_sources, suffixes)  # fmt: skip
         )
         return self

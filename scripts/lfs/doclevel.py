@@ -280,6 +280,7 @@ class DocumentFunctions:
         self.company_sources = list(company_sources) if "ORG" in self.labels else []
         self.legal_suffixes = frozenset(s.lower() for s in legal_suffixes)
         self.cities, self.countries = cities, countries
+        self.not_companies = frozenset(cities) | frozenset(countries)  # no short company name is a place
         history_labels = [l for l in ("PER", "ORG") if l in self.labels]
         self.annotators = [
             DocumentHistory("doc_history", VOTE, history_labels),
@@ -314,8 +315,7 @@ class DocumentFunctions:
             out["doc_surname"] = list(surnames(merged, self.surname_sources))
         if "ORG" in self.labels:
             out["county_team"] = list(county_team(merged))
-            exclude = frozenset(self.cities) | frozenset(self.countries)
-            out["org_alias"] = list(org_alias(merged, self.company_sources, self.legal_suffixes, exclude))
+            out["org_alias"] = list(org_alias(merged, self.company_sources, self.legal_suffixes, self.not_companies))
         for name, spans in out.items():
             merged.spans[name] = [Span(merged, s, e, label=l) for s, e, l in spans]
         with warnings.catch_warnings():

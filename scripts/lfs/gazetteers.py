@@ -115,6 +115,16 @@ def gazetteer_annotators(folder: str, name: str, labels: Sequence[str], teams=No
             TeamAwareGazetteer(f"{name}_uncased", t, case_sensitive=False, teams=teams)]  # fmt: skip
 
 
+def places_of(folder: str, name: str) -> frozenset:
+    """The LOC entries of a lexicon ("places", "cities"), lower-cased strings."""
+    return frozenset(" ".join(e).lower() for e in load_lexicon(folder, name)["entries"].get("LOC", []))
+
+
+def legal_suffixes(folder: str) -> frozenset:
+    """The company legal forms, lower-cased ("ag", "spa", "plc")."""
+    return frozenset(s.lower() for s in load_lexicon(folder, "legal_suffixes")["suffixes"])
+
+
 def countries(folder: str) -> frozenset:
     """Lower-cased countries and continents (places.json "countries"; all places for an older file)."""
     data = load_lexicon(folder, "places")

@@ -244,11 +244,15 @@ def person_title(doc: Doc) -> Iterator[SpanTuple]:
 def org_keyword(doc: Doc) -> Iterator[SpanTuple]:
     """A name run ending in an organisation word ("Bundesbank" no; "Deutsche Bank", "Labour Party") or
     starting with one followed by "of" ("Bank of England") -> ORG."""
-    leagues = {(s, e) for s, e, _ in league_or_index(doc)}
+    leagues = None  # league_or_index's spans, found only for a run that ends like a league
     for start, end in name_runs(doc, connectors=True):
         start = _strip_function_words(doc, start, end)
-        if end - start < 2 or (start, end) in leagues:  # "American League" is a competition (MISC)
+        if end - start < 2:
             continue
+        if doc[end - 1].text.title() in LEAGUE_END:  # "American League" is a competition (MISC)
+            leagues = {(s, e) for s, e, _ in league_or_index(doc)} if leagues is None else leagues
+            if (start, end) in leagues:
+                continue
         if doc[end - 1].text in ORG_END or (doc[start].text in ORG_START and doc[start + 1].text == "of"):
             yield start, end, "ORG"
 
@@ -285,6 +289,10 @@ INDICES = (
     ("CAC-40",), ("CAC", "40"), ("Hang", "Seng"), ("Topix",), ("TOPIX",), ("S&P", "500"), ("Bovespa",),
     ("Merval",), ("Sensex",), ("Dow", "Jones", "Industrial", "Average"),
 )  # fmt: skip
+# The index names by first word, the longest first: "Dow Jones Industrial Average" before "Dow Jones", "Dow".
+INDICES_BY_FIRST: Dict[str, List[Tuple[str, ...]]] = {}
+for _index in sorted(INDICES, key=len, reverse=True):
+    INDICES_BY_FIRST.setdefault(_index[0], []).append(_index)
 # Words after an index name that still belong to the index ("Nikkei average"), not to a company ("Dow Chemical").
 INDEX_AFTER = frozenset("Industrial Industrials Average Index Composite Transportation Utilities".split())
 TIME_ZONES = frozenset("GMT EST EDT CET BST".split())
@@ -307,7 +315,7 @@ def league_or_index(doc: Doc) -> Iterator[SpanTuple]:
     while i < n:
         if words[i] in TIME_ZONES:
             yield i, i + 1, "MISC"
-        for index in sorted((x for x in INDICES if x[0] == words[i]), key=len, reverse=True):
+        for index in INDICES_BY_FIRST.get(words[i], ()):
             j = i + len(index)
             if tuple(words[i:j]) != index:
                 continue
