@@ -1,4 +1,26 @@
-"""Weak supervision for NER with skweak and spaCy: the project's importable code.
+"""Weak supervision for NER with skweak, spaCy and Argilla: the project's code, one package per layer.
 
-Each module with a `main` is a thin typer CLI run as `python -m scripts.NAME` from the project root.
+Each package says in its docstring what it holds; imports only point down this list:
+
+    project        the defaults: project.yml's vars (standard library and srsly)
+    corpus         data in and out: fingerprint, CoNLL reader, DocBin shards, labels, gold scores, workers
+    labelmodel     scoring the labelling functions on dev, the vectorised HMM and majority voter,
+                   the training corpus made from their votes                      (imports corpus)
+    lfs            the labelling functions, their lexicons and the annotate step
+                   (imports corpus, and labelmodel.voters: the document-level functions take a vote)
+    model          the doc_consistency component, evaluation, the report         (imports corpus, lfs)
+    argilla_server a local Argilla server: launcher, in-process search engine, patches
+                   (standard library only on the project side; the engine runs in the server's venv)
+    review         Argilla records, push and pull                    (imports corpus, argilla_server)
+    tools          installers and benchmarks                                       (imports anything)
+
+A command of project.yml is `python -m scripts.PACKAGE.MODULE`: a thin typer CLI (its `main` or `app`)
+over functions that the tests import.
 """
+
+import sys
+
+# weasel hashes every file under a folder dep (project.yml lists whole packages), so no bytecode may
+# appear in the tree: a __pycache__ written by one run would make the next one rerun. Set before any
+# subpackage is imported, so it holds for the project's commands, their workers and the tests.
+sys.dont_write_bytecode = True

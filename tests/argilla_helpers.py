@@ -50,7 +50,7 @@ def argilla_server(request, tmp_path_factory) -> Iterator[ArgillaServer]:
         import argilla  # noqa: F401
     except ImportError:
         pytest.fail("argilla is not installed: pip install -r requirements-argilla.txt")
-    from scripts import argilla_serve as serve
+    from scripts.argilla_server import launcher as serve
 
     try:
         python = serve.find_server_python()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from spacy.tokens import Doc, Span
 
-from scripts.util import make_vocab
+from scripts.corpus.docbin import make_vocab
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONLL = Path(__file__).resolve().parent / "fixtures" / "conll"

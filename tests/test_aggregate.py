@@ -3,8 +3,12 @@ import json
 
 import pytest
 
-from scripts import aggregate as agg
-from scripts.util import GOLD, copy_with_ents, read_docs, write_docs, write_json
+from scripts.corpus.docbin import copy_with_ents, read_docs, write_docs
+from scripts.corpus.files import write_json
+from scripts.corpus.labels import GOLD
+from scripts.labelmodel import aggregate as aggregate_step
+from scripts.labelmodel import voters
+from tests import reference as ref
 
 from .conftest import spans_of
 
@@ -15,7 +19,7 @@ CLI_DEFAULTS = dict(fit_docs=20000, n_process=1, shard_size=1000, scheduler="", 
 def test_select_sources_keeps_only_selected_functions_and_labels(make_doc):
     doc = make_doc("Anna works at Acme", spans={
         "gold": [(3, 4, "ORG")], "a": [(0, 1, "PER"), (3, 4, "ORG")], "b": [(3, 4, "ORG")], "c": [(0, 1, "ORG")]})
-    agg.select_sources(doc, {"a": ["ORG"], "b": []})
+    voters.select_sources(doc, {"a": ["ORG"], "b": []})
     assert sorted(doc.spans) == ["a", "b"]  # gold and the dropped function are gone
     assert spans_of(doc, "a") == [(3, 4, "ORG")]
     assert spans_of(doc, "b") == [(3, 4, "ORG")]
@@ -27,21 +31,21 @@ def test_majority_vote(make_doc):
         make_doc("nothing here", spans={"x": [], "y": [], "z": []}, index=1),
         make_doc("Acme Group fell", spans={"x": [(0, 2, "ORG")], "y": [], "z": []}, index=2),
     ]
-    train, dev = agg.aggregate(docs, [], {"x": ["ORG"], "y": ["ORG"], "z": ["ORG"]}, ["ORG"], "majority")
+    train, dev = ref.aggregate(docs, [], {"x": ["ORG"], "y": ["ORG"], "z": ["ORG"]}, ["ORG"], "majority")
     assert train == [[(0, 2, "ORG")], [], [(0, 2, "ORG")]]
     assert dev == []
 
 
 def test_dropped_function_does_not_vote(make_doc):
     docs = [make_doc("Kia Corp said", spans={"x": [(0, 2, "ORG")], "bad": [(2, 3, "ORG")]})]
-    train, _ = agg.aggregate(docs, [], {"x": ["ORG"]}, ["ORG"], "majority")
+    train, _ = ref.aggregate(docs, [], {"x": ["ORG"]}, ["ORG"], "majority")
     assert train == [[(0, 2, "ORG")]]
 
 
 def test_hmm_aggregator_runs(make_doc):
     docs = [make_doc(f"Kia Corp said {i}", index=i, spans={"x": [(0, 2, "ORG")], "y": [(0, 2, "ORG")]})
             for i in range(5)]
-    train, _ = agg.aggregate(docs, [], {"x": [], "y": []}, ["ORG"], "hmm")
+    train, _ = ref.aggregate(docs, [], {"x": [], "y": []}, ["ORG"], "hmm")
     assert train[0] == [(0, 2, "ORG")]
 
 
@@ -52,8 +56,8 @@ def test_weights_let_a_precise_function_outvote_two(make_doc, kind):
                      spans={"md": [(0, 1, "LOC")], "sm": [(0, 1, "LOC")], "county": [(0, 1, "ORG")]})
             for i in range(6)]  # fmt: skip
     kept = {"md": [], "sm": [], "county": []}
-    plain, _ = agg.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind)
-    weighted, _ = agg.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind,
+    plain, _ = ref.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind)
+    weighted, _ = ref.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind,
                                 weights={"md": 0.5, "sm": 0.5, "county": 3.0})  # fmt: skip
     assert plain[0] == [(0, 1, "LOC")]
     assert weighted[0] == [(0, 1, "ORG")]
@@ -61,21 +65,21 @@ def test_weights_let_a_precise_function_outvote_two(make_doc, kind):
 
 def test_unknown_aggregator():
     with pytest.raises(ValueError, match="majority, hmm"):
-        agg.make_aggregator("snorkel", ["ORG"])
+        voters.make_aggregator("snorkel", ["ORG"])
 
 
 def test_balance_is_seeded_and_even(make_doc):
     docs = [copy_with_ents(make_doc(f"w{i} x", index=i), [(0, 1, "ORG")] if i % 5 == 0 else []) for i in range(50)]
-    out = agg.balance(docs, seed=42)
+    out = ref.balance(docs, seed=42)
     assert sum(1 for d in out if d.ents) == 10
     assert sum(1 for d in out if not d.ents) == 10
-    assert [d.user_data["index"] for d in out] == [d.user_data["index"] for d in agg.balance(docs, seed=42)]
-    assert [d.user_data["index"] for d in out] != [d.user_data["index"] for d in agg.balance(docs, seed=7)]
+    assert [d.user_data["index"] for d in out] == [d.user_data["index"] for d in ref.balance(docs, seed=42)]
+    assert [d.user_data["index"] for d in out] != [d.user_data["index"] for d in ref.balance(docs, seed=7)]
 
 
 def test_balance_with_fewer_empty_docs(make_doc):
     docs = [copy_with_ents(make_doc(f"w{i}", index=i), [(0, 1, "ORG")] if i else []) for i in range(4)]
-    assert len(agg.balance(docs, seed=1)) == 4
+    assert len(ref.balance(docs, seed=1)) == 4
 
 
 def test_strip_doc_keeps_words_ids_and_only_the_entities(make_doc):
@@ -93,7 +97,7 @@ def test_reviews_override_weak_labels_and_discard(make_doc):
     dropped = make_doc("Acme Corp 2", split="train", index=2)
     dropped.user_data["review_status"] = "discarded"
     dev_review = copy_with_ents(make_doc("Acme Corp 3", split="dev", index=3), [])
-    out, counts = agg.apply_reviews(docs, [fixed, dropped, dev_review])
+    out, counts = ref.apply_reviews(docs, [fixed, dropped, dev_review])
     assert counts == {"reviewed": 1, "discarded": 1, "ignored_other_splits": 1}
     assert [d.user_data["index"] for d in out] == [0, 1, 3]
     assert [(e.start, e.end) for e in out[1].ents] == [(0, 2)]
@@ -103,7 +107,7 @@ def test_reviews_override_weak_labels_and_discard(make_doc):
 def test_review_with_other_words_is_refused(make_doc):
     docs = [copy_with_ents(make_doc("Acme Corp", split="train", index=0), [])]
     with pytest.raises(ValueError, match="other words"):
-        agg.apply_reviews(docs, [make_doc("Other words", split="train", index=0)])
+        ref.apply_reviews(docs, [make_doc("Other words", split="train", index=0)])
 
 
 def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):
@@ -116,7 +120,7 @@ def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):
     write_docs(tmp_path / "dev.spacy", dev)
     write_json(tmp_path / "sel.json", {"kept": {"x": ["ORG"]}})
     out = tmp_path / "corpus"
-    agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", out, tmp_path / "agg.json",
+    aggregate_step.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", out, tmp_path / "agg.json",
              labels="ORG", aggregator="majority", seed=42, reviewed_path=None, review_dir=out, **CLI_DEFAULTS)
     train_out = read_docs(out / "train.spacy")
     assert len(train_out) == 6 and sum(1 for d in train_out if d.ents) == 3
@@ -139,7 +143,7 @@ def test_cli_refuses_train_with_gold(tmp_path, make_doc):
     write_docs(tmp_path / "dev.spacy", [make_doc("a b", spans={GOLD: []})])
     write_json(tmp_path / "sel.json", {"kept": {}})
     with pytest.raises(SystemExit):
-        agg.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", tmp_path / "c",
+        aggregate_step.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", tmp_path / "c",
                  tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None, review_dir=None,
                  **CLI_DEFAULTS)
     assert not (tmp_path / "c" / "train.spacy").exists()
@@ -150,9 +154,9 @@ def test_vectorised_one_hots_equal_skweaks(make_doc):
     import pandas
     from skweak.generative import HMM
 
-    hmm = agg.make_aggregator("hmm", ["ORG", "PER", "LOC"])
+    hmm = voters.make_aggregator("hmm", ["ORG", "PER", "LOC"])
     docs = [make_doc("Kia Corp met Anna in Oslo", spans={"x": [(0, 2, "ORG"), (3, 4, "PER")], "y": [(5, 6, "LOC")]})]
-    agg.fit(hmm, docs, {"x": [], "y": []})
+    ref.fit(hmm, docs, {"x": [], "y": []})
     rng = np.random.default_rng(0)
     obs = pandas.DataFrame({"x": rng.integers(-1, len(hmm.observed_labels), 50),
                             "y": rng.integers(-1, len(hmm.observed_labels), 50)})  # fmt: skip

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from spacy.tokens import Doc, Span
 
-from scripts import aggregate as agg
-from scripts.aggregators import VectorisedHMM, VectorisedMajorityVoter
-from scripts.util import write_docs
+from scripts.corpus.docbin import write_docs
+from scripts.corpus.parallel import Parallelism
+from scripts.labelmodel import training_corpus as tc
+from scripts.labelmodel.voters import VectorisedHMM, VectorisedMajorityVoter
+from tests import reference as ref
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -111,8 +113,8 @@ def test_sharded_fit_equals_fit_on_the_sample(vocab, tmp_path):
     write_docs(tmp_path / "train", docs, shard_size=20)
     kept = {s: [] for s in SOURCES if s != "rule"}
     sharded = VectorisedHMM("hmm", LABELS)
-    n = agg.fit_hmm(sharded, tmp_path / "train", kept, max_docs=50, seed=3, n_process=2, shard_size=20)
-    direct = agg.fit(VectorisedHMM("hmm", LABELS), agg.fit_sample([d.copy() for d in docs], 50, 3), kept)
+    n = tc.fit_hmm(sharded, tmp_path / "train", kept, max_docs=50, seed=3, parallel=Parallelism(2, 20))
+    direct = ref.fit(VectorisedHMM("hmm", LABELS), tc.fit_sample([d.copy() for d in docs], 50, 3), kept)
     assert n == 50
     assert "rule" not in sharded.emit_probs  # only the kept functions
     assert np.array_equal(sharded.hmm.transmat_, direct.hmm.transmat_)

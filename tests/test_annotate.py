@@ -1,10 +1,15 @@
 """Annotation: every function writes its group, parallel equals serial, train never keeps gold."""
-from scripts.annotate import annotate_docs, annotate_parallel
-from scripts.convert import conll_to_dataset, dataset_to_docs
-from scripts.lfs import build_annotator
-from scripts.util import GOLD
+from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
+from scripts.corpus.docbin import corpus_files, read_docs, write_docs
+from scripts.corpus.labels import GOLD
+from scripts.corpus.parallel import Parallelism
+from scripts.lfs.annotate import annotate_corpora, annotate_docs
+from scripts.lfs.annotator import FunctionSettings, build_annotator
 
 from .conftest import FIXTURE_CONLL
+
+
+TUTORIAL = FunctionSettings(["ORG"], "tutorial")
 
 
 def fixture_docs():
@@ -17,8 +22,8 @@ def as_tuples(docs):
 
 
 def test_each_function_writes_its_group_and_finds_the_fixture_orgs():
-    docs = annotate_docs(fixture_docs(), ["ORG"])
-    names = build_annotator(["ORG"]).names
+    docs = annotate_docs(fixture_docs(), TUTORIAL)
+    names = build_annotator(TUTORIAL).names
     assert all(set(names) <= set(d.spans) for d in docs)
     found = {d[s.start:s.end].text for d in docs for n in names for s in d.spans[n]}
     assert {"Loznica", "Bournemouth", "Peterborough", "Derbyshire", "Caltex Petroleum Corp", "Kia Corp",
@@ -27,16 +32,21 @@ def test_each_function_writes_its_group_and_finds_the_fixture_orgs():
     assert "The Labour Party" in found
 
 
-def test_parallel_equals_serial():
-    serial = annotate_docs(fixture_docs(), ["ORG"])
-    parallel = annotate_parallel(fixture_docs(), ["ORG"], n_process=2, shard_size=7)
+def test_parallel_equals_serial(tmp_path):
+    serial = annotate_docs(fixture_docs(), TUTORIAL)
+    write_docs(tmp_path / "gold.spacy", fixture_docs())
+    annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "parallel", False)], TUTORIAL, Parallelism(2, 7))
+    parallel = read_docs(tmp_path / "parallel")
+    assert len(corpus_files(tmp_path / "parallel")) > 1
     assert as_tuples(parallel) == as_tuples(serial)
 
 
-def test_drop_gold():
-    docs = annotate_parallel(fixture_docs(), ["ORG"], n_process=2, shard_size=10, drop_gold=True)
+def test_drop_gold(tmp_path):
+    write_docs(tmp_path / "gold.spacy", fixture_docs())
+    annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "train", True)], TUTORIAL, Parallelism(2, 10))
+    docs = read_docs(tmp_path / "train")
     assert docs and not any(GOLD in d.spans for d in docs)
-    assert all(GOLD in d.spans for d in annotate_docs(fixture_docs(), ["ORG"]))
+    assert all(GOLD in d.spans for d in annotate_docs(fixture_docs(), TUTORIAL))
 
 
 def _broken(doc):
@@ -50,16 +60,14 @@ def test_a_function_failing_in_a_worker_names_itself_and_the_doc(tmp_path, monke
     import pytest
     from skweak.heuristics import FunctionAnnotator
 
-    from scripts import annotate
-    from scripts.lfs import LabellingFunctionError, LabellingFunctions
-    from scripts.util import write_docs
+    from scripts.lfs import annotate
+    from scripts.lfs.annotator import LabellingFunctionError, LabellingFunctions
 
     broken = LabellingFunctions(["ORG"]).add_annotators(FunctionAnnotator("broken_lf", _broken))
-    monkeypatch.setitem(annotate._ANNOTATORS, (("ORG",), "tutorial", "corpus/gazetteers"), broken)
+    monkeypatch.setitem(annotate._ANNOTATORS, TUTORIAL, broken)
     write_docs(tmp_path / "gold.spacy", fixture_docs())
     with pytest.raises(LabellingFunctionError) as e:
-        annotate.annotate_corpus(tmp_path / "gold.spacy", tmp_path / "out", ["ORG"], n_process=2, shard_size=3,
-                                 preset="tutorial", gazetteer_dir="corpus/gazetteers")  # fmt: skip
+        annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "out", False)], TUTORIAL, Parallelism(2, 3))
     assert "'broken_lf'" in str(e.value) and "ZeroDivisionError" in str(e.value)
     assert "train sentence 5 " in str(e.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold.spacy"]  # no half-written output
@@ -67,18 +75,14 @@ def test_a_function_failing_in_a_worker_names_itself_and_the_doc(tmp_path, monke
 
 def test_train_and_dev_in_one_run_equal_two_runs(tmp_path):
     """`--dev`: one pool for both corpora; train loses its gold spans, dev keeps them for scoring."""
-    from scripts.annotate import annotate_corpora, annotate_corpus
-    from scripts.util import GOLD, corpus_files, read_docs, write_docs
-
     docs = fixture_docs()
     write_docs(tmp_path / "train_gold.spacy", docs[:8])
     write_docs(tmp_path / "dev_gold.spacy", docs[8:])
     both = annotate_corpora([(tmp_path / "train_gold.spacy", tmp_path / "train", True),
-                             (tmp_path / "dev_gold.spacy", tmp_path / "dev", False)], ["ORG"], n_process=2,
-                            shard_size=3, preset="tutorial")  # fmt: skip
-    alone = [annotate_corpus(tmp_path / "train_gold.spacy", tmp_path / "train1", ["ORG"], shard_size=3,
-                             drop_gold=True, preset="tutorial"),
-             annotate_corpus(tmp_path / "dev_gold.spacy", tmp_path / "dev1", ["ORG"], shard_size=3, preset="tutorial")]
+                             (tmp_path / "dev_gold.spacy", tmp_path / "dev", False)], TUTORIAL, Parallelism(2, 3))
+    alone = [*annotate_corpora([(tmp_path / "train_gold.spacy", tmp_path / "train1", True)], TUTORIAL,
+                               Parallelism(1, 3)),
+             *annotate_corpora([(tmp_path / "dev_gold.spacy", tmp_path / "dev1", False)], TUTORIAL, Parallelism(1, 3))]
     assert both == alone and both[0]["docs"] == 8 and both[1]["docs"] == len(docs) - 8
     for name in ("train", "dev"):
         assert [f.read_bytes() for f in corpus_files(tmp_path / name)] == \

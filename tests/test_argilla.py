@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import review
+from scripts.corpus.labels import lf_names
+from scripts.review import records as review
+from scripts.review.pull import pull
+from scripts.review.push import push
 from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
 from tests.argilla_helpers import client_for, environ, make_docs, read_corpus, write_corpus
 
@@ -31,7 +34,7 @@ def _rg():
 
 def test_doc_to_record_spans_and_metadata():
     doc = make_docs("dev")[0]
-    functions = review.labelling_functions([doc], "majority")
+    functions = lf_names([doc], exclude=("majority",))
     assert functions == ["nationality", "title_detector"]
     spec = review.doc_to_record(doc, ["ORG", "MISC", "PER", "LOC"], "majority", functions)
     assert spec["id"] == "dev-0"
@@ -46,7 +49,7 @@ def test_doc_to_record_spans_and_metadata():
 
 def test_labels_option_filters_spans_and_disagreement():
     doc = make_docs("dev")[1]  # first_names says PER, title_detector says ORG
-    functions = review.labelling_functions([doc], "majority")
+    functions = lf_names([doc], exclude=("majority",))
     assert review.disagreement(doc, functions, ["PER", "ORG"]) == 2
     spec = review.doc_to_record(doc, ["ORG"], "majority", functions)
     assert spec["metadata"]["functions"] == ["title_detector"]
@@ -63,8 +66,8 @@ def pushed(argilla_server, tmp_path_factory):  # noqa: F811
     train = write_corpus(tmp / "train.spacy", "train", n=20)
     manifest = tmp / "manifest.json"
     with environ(**argilla_server.env()):
-        info = review.push(
-            [(dev, 0), (train, 4)], manifest, dataset_name=DATASET, progress=False, batch_size=3
+        info = push(
+            [(dev, 0), (train, 4)], manifest, aggregate="majority", dataset_name=DATASET, progress=False, batch_size=3
         )
     return {"dev": dev, "train": train, "manifest": manifest, "info": info, "server": argilla_server}
 
@@ -124,7 +127,7 @@ def responded(pushed):
 def test_pull_writes_only_reviewed_docs(responded, tmp_path):
     out = tmp_path / "reviewed.spacy"
     with environ(**responded["server"].env()):
-        counts = review.pull([responded["dev"], responded["train"]], out, dataset_name=DATASET)
+        counts = pull([responded["dev"], responded["train"]], out, dataset_name=DATASET)
     assert counts["submitted"] == 1 and counts["discarded"] == 1 and counts["draft"] == 1
     assert counts["pending"] == 6 and counts["written"] == 2
     docs = {f"{d.user_data['split']}-{d.user_data['index']}": d for d in read_corpus(out)}
@@ -139,14 +142,14 @@ def test_pull_writes_only_reviewed_docs(responded, tmp_path):
     # --discarded drop
     out2 = tmp_path / "reviewed2.spacy"
     with environ(**responded["server"].env()):
-        review.pull([responded["dev"]], out2, dataset_name=DATASET, keep_discarded=False)
+        pull([responded["dev"]], out2, dataset_name=DATASET, keep_discarded=False)
     assert [d.user_data["index"] for d in read_corpus(out2)] == [2]
 
 
 def test_repush_is_idempotent_and_keeps_responses(responded, tmp_path):
     with environ(**responded["server"].env()):
-        info = review.push(
-            [(responded["dev"], 0), (responded["train"], 4)], tmp_path / "m.json", dataset_name=DATASET, progress=False
+        info = push(
+            [(responded["dev"], 0), (responded["train"], 4)], tmp_path / "m.json", aggregate="majority", dataset_name=DATASET, progress=False
         )
     assert info["ids_sha1"] == responded["info"]["ids_sha1"]
     client = client_for(responded["server"])
@@ -161,7 +164,7 @@ def test_repush_is_idempotent_and_keeps_responses(responded, tmp_path):
 def test_wrong_labels_on_existing_dataset(pushed, tmp_path):
     with environ(**pushed["server"].env()):
         with pytest.raises(review.ReviewError, match="has labels"):
-            review.push([(pushed["dev"], 0)], tmp_path / "m.json", dataset_name=DATASET, labels=["ORG"],
+            push([(pushed["dev"], 0)], tmp_path / "m.json", aggregate="majority", dataset_name=DATASET, labels=["ORG"],
                         progress=False)
     assert not (tmp_path / "m.json").exists()
 
@@ -169,7 +172,7 @@ def test_wrong_labels_on_existing_dataset(pushed, tmp_path):
 def test_wrong_workspace(pushed, tmp_path):
     with environ(**pushed["server"].env()):
         with pytest.raises(review.ReviewError, match="Workspace 'nope' not found.*--workspace"):
-            review.pull([pushed["dev"]], tmp_path / "r.spacy", dataset_name=DATASET, workspace="nope")
+            pull([pushed["dev"]], tmp_path / "r.spacy", dataset_name=DATASET, workspace="nope")
     assert not (tmp_path / "r.spacy").exists()
 
 
@@ -190,12 +193,12 @@ def _one_line_failure(result) -> str:
 
 
 def test_cli_server_down(tmp_path):
-    from scripts.argilla_serve import free_port
+    from scripts.argilla_server.launcher import free_port
 
     dev = write_corpus(tmp_path / "dev.spacy")
     url = f"http://127.0.0.1:{free_port()}"
     manifest = tmp_path / "m.json"
-    result = _cli(["push", str(dev), "--manifest", str(manifest)], {"ARGILLA_API_URL": url})
+    result = _cli(["push", str(dev), "--manifest", str(manifest), "--aggregate", "majority"], {"ARGILLA_API_URL": url})
     line = _one_line_failure(result)
     assert f"No Argilla server at {url}" in line and "argilla-serve" in line and "ARGILLA_API_URL" in line
     assert not manifest.exists()
@@ -222,7 +225,8 @@ def test_cli_push_and_pull(argilla_server, tmp_path):  # noqa: F811
     dev = write_corpus(tmp_path / "dev.spacy")
     manifest = tmp_path / "m.json"
     env = argilla_server.env()
-    result = _cli(["push", str(dev), "--manifest", str(manifest), "--dataset", "cli-test", "--labels", "ORG,MISC"], env)
+    result = _cli(["push", str(dev), "--manifest", str(manifest), "--dataset", "cli-test", "--labels", "ORG,MISC",
+                   "--aggregate", "majority"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(manifest.read_text())["labels"] == ["ORG", "MISC"]
     out = tmp_path / "reviewed.spacy"
@@ -234,7 +238,7 @@ def test_cli_push_and_pull(argilla_server, tmp_path):  # noqa: F811
 
 def test_server_restart_keeps_index(argilla_server, tmp_path):  # noqa: F811
     """A second server on the same home rebuilds the in-process index from SQLite."""
-    from scripts import argilla_serve as serve
+    from scripts.argilla_server import launcher as serve
 
     # Use a copy of the database so the session server is not disturbed.
     import shutil
@@ -265,7 +269,7 @@ def test_server_restart_keeps_index(argilla_server, tmp_path):  # noqa: F811
 
 
 def test_server_requirements_pin_same_version():
-    from scripts.argilla_serve import server_requirements
+    from scripts.argilla_server.launcher import server_requirements
 
     client_pins = [
         line.strip()
@@ -275,7 +279,7 @@ def test_server_requirements_pin_same_version():
     assert client_pins == ["argilla==2.8.0"]
     assert "argilla-server==2.8.0" in server_requirements()
     # the constraints file pins every package of the server venv, and agrees with the #server: pins
-    from scripts.argilla_serve import CONSTRAINTS
+    from scripts.argilla_server.launcher import CONSTRAINTS
 
     pinned = dict(line.split("==") for line in CONSTRAINTS.read_text().splitlines() if "==" in line)
     assert len(pinned) > 50
@@ -289,7 +293,7 @@ def test_benchmark_push_reports_what_it_logged(argilla_server, tmp_path):  # noq
     import spacy
     from spacy.tokens import Doc, DocBin, Span
 
-    from scripts.review_benchmark import benchmark_push
+    from scripts.tools.review_benchmark import benchmark_push
     from tests.argilla_helpers import SENTENCES
 
     vocab = spacy.blank("en").vocab
@@ -344,9 +348,9 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
     """--function-view text: one text question per function, one markdown summary field."""
     dev = write_corpus(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
-        review.push([(dev, 0)], tmp_path / "m.json", dataset_name="text-view", progress=False, view="text")
+        push([(dev, 0)], tmp_path / "m.json", aggregate="majority", dataset_name="text-view", progress=False, view="text")
         with pytest.raises(review.ReviewError, match="--function-view text"):
-            review.push([(dev, 0)], tmp_path / "m2.json", dataset_name="text-view", progress=False, view="span")
+            push([(dev, 0)], tmp_path / "m2.json", aggregate="majority", dataset_name="text-view", progress=False, view="span")
     dataset = client_for(argilla_server).datasets(name="text-view", workspace="argilla")
     records = {r.id: r for r in dataset.records(with_suggestions=True)}
     first = records["dev-0"]
@@ -366,7 +370,7 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
     dataset.records.log([record])
     out = tmp_path / "reviewed.spacy"
     with environ(**argilla_server.env()):
-        counts = review.pull([dev], out, dataset_name="text-view")
+        counts = pull([dev], out, dataset_name="text-view")
     assert counts["submitted"] == 1
     assert [(e.text, e.label_) for e in read_corpus(out)[0].ents] == [("Germany", "LOC")]
 
@@ -385,10 +389,10 @@ def test_repush_removes_suggestions_of_functions_that_stopped_firing(argilla_ser
     rid = f"dev-{doc.user_data['index']}"
     DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
-        first = review.push([(tmp_path / "dev.spacy", 0)], None, dataset_name=dataset_name, progress=False)
+        first = push([(tmp_path / "dev.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False)
         doc.spans[name] = []  # the function was fixed: it no longer fires on this sentence
         DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev2.spacy")
-        again = review.push([(tmp_path / "dev2.spacy", 0)], None, dataset_name=dataset_name, progress=False)
+        again = push([(tmp_path / "dev2.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False)
     assert first["stale_suggestions_removed"] == 0 and again["stale_suggestions_removed"] == 1
     dataset = client_for(argilla_server).datasets(name=dataset_name, workspace="argilla")
     record = next(r for r in dataset.records(with_suggestions=True) if r.id == rid)

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import review
+from scripts.corpus.labels import lf_names
+from scripts.review import records as review
+from scripts.review.pull import pull
+from scripts.review.push import push
 from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
 from tests.argilla_helpers import client_for, environ, read_corpus, write_corpus
 
@@ -69,7 +72,7 @@ def _wait_for(server, status: str, n: int, timeout: float = 20.0) -> None:
 def test_review_in_browser(argilla_server, browser, tmp_path):  # noqa: F811
     dev = write_corpus(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
-        review.push([(dev, 0)], tmp_path / "manifest.json", dataset_name=DATASET, progress=False)
+        push([(dev, 0)], tmp_path / "manifest.json", aggregate="majority", dataset_name=DATASET, progress=False)
 
     page = browser.new_page(viewport={"width": 1400, "height": 1120})
     page.set_default_timeout(TIMEOUT_MS)
@@ -124,7 +127,7 @@ def test_review_in_browser(argilla_server, browser, tmp_path):  # noqa: F811
 
     out = tmp_path / "reviewed.spacy"
     with environ(**argilla_server.env()):
-        counts = review.pull([dev], out, dataset_name=DATASET)
+        counts = pull([dev], out, dataset_name=DATASET)
     assert counts["submitted"] == 1 and counts["discarded"] == 1
     docs = read_corpus(out)
     assert [d.user_data["index"] for d in docs] == [2, 3]

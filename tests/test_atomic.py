@@ -1,8 +1,8 @@
 """Outputs are written atomically: a failure leaves the old file (or none), never a partial one."""
 import pytest
 
-from scripts.atomic import atomic_path, write_text
-from scripts.util import read_docs, write_docs
+from scripts.corpus.docbin import read_docs, write_docs
+from scripts.corpus.files import atomic_path, write_text
 
 
 def test_failure_leaves_previous_content_and_no_temp_file(tmp_path):

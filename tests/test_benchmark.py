@@ -2,9 +2,9 @@
 import json
 import shutil
 
-from scripts import benchmark
-from scripts.convert import conll_to_dataset, dataset_to_docs
-from scripts.util import write_docs
+from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
+from scripts.corpus.docbin import write_docs
+from scripts.tools import benchmark
 
 from .conftest import FIXTURE_CONLL, ROOT
 

@@ -1,7 +1,7 @@
 """doc_consistency: the trained NER's entities made consistent over an article."""
 import spacy
 
-from scripts import components as c
+from scripts.model import components as c
 
 LABELS = ["ORG", "PER", "LOC", "MISC"]
 
@@ -44,7 +44,7 @@ def test_articles_consistent_keeps_articles_apart(make_doc):
 
 
 def test_component_initialize_and_serialise(tmp_path):
-    from scripts import build_gazetteers
+    from scripts.lfs.lexicons import build as build_gazetteers
 
     build_gazetteers.main(tmp_path / "gaz", min_city_population=100000, max_surnames=20000)
     nlp = spacy.blank("en")

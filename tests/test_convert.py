@@ -3,9 +3,10 @@ import json
 
 import pytest
 
-from scripts.convert import ConllFormatError, conll_to_dataset, dataset_to_docs, iob_to_spans, read_conll
-from scripts.data import check_conll_dir, ensure_reviewed, resolve_conll_dir, update_fingerprint
-from scripts.util import GOLD, read_docs
+from scripts.corpus.conll import ConllFormatError, conll_to_dataset, dataset_to_docs, iob_to_spans, read_conll
+from scripts.corpus.docbin import read_docs
+from scripts.corpus.fingerprint import check_conll_dir, ensure_reviewed, resolve_conll_dir, update_fingerprint
+from scripts.corpus.labels import GOLD
 
 from .conftest import FIXTURE_CONLL, spans_of
 

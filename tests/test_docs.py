@@ -18,8 +18,8 @@ def test_readme_opens_with_install_and_test_commands():
     before_prose = readme.split("\n\n", 1)[1]
     assert before_prose.startswith("```"), "the first thing after the title is the install block"
     install, tests = blocks(readme)[:2]
-    assert "pip install -r requirements.txt" in install and "scripts.setup_model" in install
-    assert "requirements-argilla.txt" in install and "argilla_serve install" in install
+    assert "pip install -r requirements.txt" in install and "scripts.tools.setup_model" in install
+    assert "requirements-argilla.txt" in install and "scripts.argilla_server install" in install
     assert "CONLL_DIR" in install and install.strip().endswith("spacy project run all")
     assert "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text()

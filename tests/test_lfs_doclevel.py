@@ -3,9 +3,10 @@ sports teams; and the annotator never splits an article across chunks or shards.
 
 from spacy.tokens import Span
 
-from scripts.annotate import shard_bounds
-from scripts.lfs import LabellingFunctions
+from scripts.corpus.articles import document_groups
 from scripts.lfs import doclevel as dl
+from scripts.lfs.annotator import LabellingFunctions
+from tests.reference import shard_bounds
 
 LABELS = ["PER", "ORG", "LOC", "MISC"]
 
@@ -24,7 +25,7 @@ def groups(doc, name):
 
 def test_document_groups(make_doc):
     docs = article(make_doc, ["a", "b"], 0) + article(make_doc, ["c"], 1) + article(make_doc, ["d"], 0, split="test")
-    assert dl.document_groups(docs) == [[0, 1], [2], [3]]
+    assert document_groups(docs) == [[0, 1], [2], [3]]
 
 
 def test_merge_and_split_back(make_doc):
@@ -196,9 +197,12 @@ def test_document_vote_reads_only_its_sources(make_doc):
 
 def test_full_preset_parallel_equals_serial(tmp_path):
     """With document-level functions, shards must hold whole articles: parallel == serial."""
-    from scripts import build_gazetteers
-    from scripts.annotate import annotate_docs, annotate_parallel
-    from scripts.convert import conll_to_dataset, dataset_to_docs
+    from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
+    from scripts.corpus.docbin import read_docs, write_docs
+    from scripts.corpus.parallel import Parallelism
+    from scripts.lfs.lexicons import build as build_gazetteers
+    from scripts.lfs.annotate import annotate_corpora, annotate_docs
+    from scripts.lfs.annotator import FunctionSettings
 
     from .conftest import FIXTURE_CONLL
 
@@ -211,9 +215,11 @@ def test_full_preset_parallel_equals_serial(tmp_path):
         return [(d.text, sorted((k, tuple((s.start, s.end, s.label_) for s in g)) for k, g in d.spans.items()))
                 for d in docs]  # fmt: skip
 
-    serial = annotate_docs(fixture_docs(), LABELS, preset="full", gazetteer_dir=str(tmp_path))
-    parallel = annotate_parallel(fixture_docs(), LABELS, n_process=2, shard_size=3, preset="full",
-                                 gazetteer_dir=str(tmp_path))  # fmt: skip
+    settings = FunctionSettings(LABELS, "full", str(tmp_path))
+    serial = annotate_docs(fixture_docs(), settings)
+    write_docs(tmp_path / "gold.spacy", fixture_docs())
+    annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "parallel", False)], settings, Parallelism(2, 3))
+    parallel = read_docs(tmp_path / "parallel")
     assert as_tuples(parallel) == as_tuples(serial)
     names = {"md", "md_truecase", "sm", "doc_history", "doc_majority_cased", "doc_propagate", "sports_table_row"}
     assert all(names <= set(d.spans) for d in serial)

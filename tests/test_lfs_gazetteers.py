@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from scripts import build_gazetteers as bg
-from scripts.lfs import build_annotator
+from scripts.lfs.lexicons import build as bg
 from scripts.lfs import gazetteers as gz
+from scripts.lfs.annotator import FunctionSettings, build_annotator
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_legal_suffixes_lexicon(gazetteer_dir):
 
 
 def test_missing_gazetteer_says_how_to_build_it(tmp_path):
-    with pytest.raises(gz.GazetteerMissing, match="build_gazetteers"):
+    with pytest.raises(gz.GazetteerMissing, match="build-gazetteers"):
         gz.load_lexicon(str(tmp_path), "places")
 
 
@@ -122,11 +122,11 @@ def test_full_name(make_doc):
 
 
 def test_full_preset_names(gazetteer_dir):
-    names = build_annotator(["PER", "ORG", "LOC", "MISC"], "full", str(gazetteer_dir)).names
+    names = build_annotator(FunctionSettings(["PER", "ORG", "LOC", "MISC"], "full", str(gazetteer_dir))).names
     assert {"md", "md_truecase", "sm", "places_cased", "cities_uncased", "full_name", "legal_suffix", "dateline",
             "doc_history", "doc_majority_cased", "doc_majority_uncased", "sports_team"} <= set(names)
     assert len(names) == len(set(names))
-    only_loc = build_annotator(["LOC"], "full", str(gazetteer_dir)).names
+    only_loc = build_annotator(FunctionSettings(["LOC"], "full", str(gazetteer_dir))).names
     assert "full_name" not in only_loc and "legal_suffix" not in only_loc and "places_cased" in only_loc
 
 

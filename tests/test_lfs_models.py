@@ -2,7 +2,7 @@
 
 import pytest
 
-from scripts.evaluate import ONTONOTES_TO_CONLL
+from scripts.corpus.labels import ONTONOTES_TO_CONLL
 from scripts.lfs import models as m
 
 LABELS = ["PER", "ORG", "LOC", "MISC"]

@@ -2,8 +2,8 @@
 import pytest
 from skweak.heuristics import FunctionAnnotator
 
-from scripts.lfs import LabellingFunctionError, LabellingFunctions, build_annotator
 from scripts.lfs import tutorial as t
+from scripts.lfs.annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
 
 from .conftest import spans_of
 
@@ -90,7 +90,7 @@ def test_shire_team(make_doc):
 
 
 def test_the_23_tutorial_functions(make_doc):
-    annotator = build_annotator(["ORG"])
+    annotator = build_annotator(FunctionSettings(["ORG"], "tutorial"))
     assert len(annotator.names) == len(set(annotator.names)) == 23
     assert {"sports_results", "sports_match", "shire_team", "U.N. (start)", "Newsroom (end)"} <= set(annotator.names)
     doc = annotator(make_doc("Caltex Petroleum Corp beat Derbyshire"))
@@ -100,7 +100,7 @@ def test_the_23_tutorial_functions(make_doc):
 
 
 def test_no_org_functions_without_the_org_label():
-    assert build_annotator(["PER"]).names == []
+    assert build_annotator(FunctionSettings(["PER"], "tutorial")).names == []
 
 
 def test_a_failing_function_names_itself_and_the_doc(make_doc):

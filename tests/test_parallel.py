@@ -4,12 +4,17 @@ The Dask tests start a real `distributed.LocalCluster` on loopback with 2 worker
 """
 import pytest
 
-from scripts import aggregate as agg
-from scripts import build_gazetteers
-from scripts.annotate import annotate_corpus, annotate_parallel
-from scripts.convert import conll_to_dataset, dataset_to_docs
-from scripts.parallel import connect, scheduler_address
-from scripts.util import CorpusWriter, corpus_files, iter_docs, read_docs, write_docs
+from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
+from scripts.corpus.docbin import CorpusWriter, copy_with_ents, corpus_files, iter_docs, make_vocab, read_docs, write_docs
+from scripts.corpus.files import write_json
+from scripts.corpus.parallel import Parallelism, connect, scheduler_address
+from scripts.labelmodel import aggregate as aggregate_step
+from scripts.labelmodel import training_corpus as tc
+from scripts.labelmodel import voters
+from scripts.lfs.lexicons import build as build_gazetteers
+from scripts.lfs.annotate import annotate_corpora
+from scripts.lfs.annotator import FunctionSettings
+from tests import reference as ref
 
 from .conftest import FIXTURE_CONLL
 
@@ -69,11 +74,11 @@ def test_an_interrupted_writer_leaves_the_old_corpus(tmp_path):
 
 def test_fit_sample_is_bounded_seeded_and_whole_when_small(make_doc):
     docs = [make_doc(f"w{i}", index=i) for i in range(50)]
-    assert [d.user_data["index"] for d in agg.fit_sample(iter(docs), 100, seed=1)] == list(range(50))
-    sample = [d.user_data["index"] for d in agg.fit_sample(iter(docs), 10, seed=1)]
+    assert [d.user_data["index"] for d in tc.fit_sample(iter(docs), 100, seed=1)] == list(range(50))
+    sample = [d.user_data["index"] for d in tc.fit_sample(iter(docs), 10, seed=1)]
     assert len(sample) == 10 and sample == sorted(sample)
-    assert sample == [d.user_data["index"] for d in agg.fit_sample(iter(docs), 10, seed=1)]
-    assert sample != [d.user_data["index"] for d in agg.fit_sample(iter(docs), 10, seed=2)]
+    assert sample == [d.user_data["index"] for d in tc.fit_sample(iter(docs), 10, seed=1)]
+    assert sample != [d.user_data["index"] for d in tc.fit_sample(iter(docs), 10, seed=2)]
     assert max(sample) >= 10  # not simply the first docs
 
 
@@ -82,32 +87,31 @@ def test_streamed_export_equals_in_memory_balance(tmp_path, make_doc):
             for i in range(40)]  # fmt: skip
     write_docs(tmp_path / "annotated", docs, shard_size=7)
     kept = {"x": ["ORG"]}
-    voter = agg.make_aggregator("majority", ["ORG"])
-    counts = agg.export_train(voter, "majority", tmp_path / "annotated", tmp_path / "train.spacy", kept, seed=3,
-                              shard_size=7)  # fmt: skip
-    spans, _ = agg.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
-    from scripts.util import copy_with_ents
-
-    expected = agg.balance([copy_with_ents(d, s) for d, s in zip(docs, spans)], seed=3)
+    voter = voters.make_aggregator("majority", ["ORG"])
+    counts = tc.export_train(voter, kept, tmp_path / "annotated", tmp_path / "train.spacy", seed=3,
+                             parallel=Parallelism(1, 7))
+    spans, _ = ref.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
+    expected = ref.balance([copy_with_ents(d, s) for d, s in zip(docs, spans)], seed=3)
     out = read_docs(tmp_path / "train.spacy")
     assert [d.user_data["index"] for d in out] == [d.user_data["index"] for d in expected]
     assert counts["docs"] == 20 and counts["with_entities"] == 10 and counts["voted"] == 40
 
 
 def test_annotate_on_dask_equals_one_process(cluster, gazetteers, tmp_path):
-    serial = annotate_parallel(fixture_docs(), LABELS, n_process=1, preset="full", gazetteer_dir=gazetteers)
-    on_dask = annotate_parallel(fixture_docs(), LABELS, shard_size=3, preset="full", gazetteer_dir=gazetteers,
-                                scheduler=cluster)  # fmt: skip
+    settings = FunctionSettings(LABELS, "full", gazetteers)
+    write_docs(tmp_path / "gold.spacy", fixture_docs())
+    annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "serial", False)], settings, Parallelism(1))
+    annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "dask", False)], settings, Parallelism(1, 3, cluster))
+    serial, on_dask = read_docs(tmp_path / "serial"), read_docs(tmp_path / "dask")
     assert as_tuples(on_dask) == as_tuples(serial)
     assert any(len(d.spans["md"]) for d in on_dask)  # the model functions ran on the workers
 
 
 def test_annotate_corpus_streams_shards_to_shards(cluster, gazetteers, tmp_path):
     write_docs(tmp_path / "gold", fixture_docs(), shard_size=5)
-    local = annotate_corpus(tmp_path / "gold", tmp_path / "local", ["ORG"], n_process=2, shard_size=4,
-                            drop_gold=True)  # fmt: skip
-    remote = annotate_corpus(tmp_path / "gold", tmp_path / "dask", ["ORG"], shard_size=4, drop_gold=True,
-                             scheduler=cluster)  # fmt: skip
+    settings = FunctionSettings(["ORG"], "tutorial")
+    [local] = annotate_corpora([(tmp_path / "gold", tmp_path / "local", True)], settings, Parallelism(2, 4))
+    [remote] = annotate_corpora([(tmp_path / "gold", tmp_path / "dask", True)], settings, Parallelism(1, 4, cluster))
     assert local == remote and local["docs"] == len(fixture_docs())
     assert as_tuples(read_docs(tmp_path / "dask")) == as_tuples(read_docs(tmp_path / "local"))
     assert len(corpus_files(tmp_path / "dask")) > 1
@@ -118,10 +122,10 @@ def test_hmm_vote_on_dask_equals_one_process(cluster, make_doc):
         "x": [(0, 2, "ORG"), (3, 5, "PER")], "y": [(0, 2, "ORG"), (6, 7, "LOC")] if i % 3 else [(6, 7, "ORG")],
         "z": [(3, 4, "PER")] if i % 2 else []}) for i in range(30)]  # fmt: skip
     kept = {"x": [], "y": [], "z": []}
-    hmm = agg.fit(agg.make_aggregator("hmm", LABELS), [d.copy() for d in docs], kept)
-    local = list(agg.vote_stream(hmm, [d.copy() for d in docs], kept, n_process=1, shard_size=8))
-    remote = list(agg.vote_stream(hmm, [d.copy() for d in docs], kept, shard_size=8, scheduler=cluster))
-    pool = list(agg.vote_stream(hmm, [d.copy() for d in docs], kept, n_process=2, shard_size=8))
+    hmm = ref.fit(voters.make_aggregator("hmm", LABELS), [d.copy() for d in docs], kept)
+    local = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(1, 8)))
+    remote = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(1, 8, cluster)))
+    pool = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(2, 8)))
     assert as_tuples(remote) == as_tuples(local) == as_tuples(pool)
     assert all(len(d.spans["hmm"]) for d in local)
 
@@ -143,8 +147,6 @@ def test_make_vocab_has_the_lexical_attributes_of_spacy_blank():
     import spacy
     from spacy.tokens import Doc
 
-    from scripts.util import make_vocab
-
     words = "The U.S. isn't gonna 1,000 Paris colour SOCCER - JAPAN http://x.org".split()
     attrs = ["norm_", "is_title", "is_upper", "like_num", "is_stop", "shape_", "is_alpha", "lower_", "like_url"]
     ours = [[getattr(t, a) for a in attrs] for t in Doc(make_vocab(), words=words)]
@@ -156,8 +158,6 @@ def test_aggregate_step_on_dask_and_a_pool_equals_one_process(cluster, tmp_path,
     """The whole step (HMM fit from worker observations, dev voted and scored in a worker) writes the
     same files whatever runs it."""
     import json
-
-    from scripts.util import write_json
 
     def corpus(split, n):
         return [make_doc(f"Kia Corp met Anna Berg in Oslo {i}", split=split, index=i, doc_id=i // 4, spans={
@@ -172,7 +172,7 @@ def test_aggregate_step_on_dask_and_a_pool_equals_one_process(cluster, tmp_path,
     for name, where in {"one": dict(n_process=1, scheduler=""), "pool": dict(n_process=2, scheduler=""),
                         "dask": dict(n_process=1, scheduler=cluster)}.items():  # fmt: skip
         out = tmp_path / name
-        agg.main(tmp_path / "train", tmp_path / "dev", tmp_path / "sel.json", out, out / "scores.json", labels="ORG,PER,LOC",
+        aggregate_step.main(tmp_path / "train", tmp_path / "dev", tmp_path / "sel.json", out, out / "scores.json", labels="ORG,PER,LOC",
                  aggregator="hmm", seed=1, reviewed_path=None, review_dir=out, fit_docs=30, shard_size=8,
                  train_name="train.spacy", **where)  # fmt: skip
         outputs[name] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.spacy")) if p.is_file()}
@@ -188,11 +188,9 @@ def test_export_keeping_every_doc_moves_shards_as_bytes(tmp_path, make_doc):
                      spans={"x": [(0, 2, "ORG")] if i % 4 else []}) for i in range(30)]  # fmt: skip
     write_docs(tmp_path / "annotated", docs, shard_size=7)
     kept = {"x": ["ORG"]}
-    counts = agg.export_train(agg.make_aggregator("majority", ["ORG"]), "majority", tmp_path / "annotated",
-                              tmp_path / "train.spacy", kept, seed=3, shard_size=7)  # fmt: skip
-    spans, _ = agg.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
-    from scripts.util import copy_with_ents
-
+    counts = tc.export_train(voters.make_aggregator("majority", ["ORG"]), kept, tmp_path / "annotated",
+                             tmp_path / "train.spacy", seed=3, parallel=Parallelism(1, 7))
+    spans, _ = ref.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
     write_docs(tmp_path / "expected.spacy", [copy_with_ents(d, s) for d, s in zip(docs, spans)])
     assert counts["docs"] == 30 and counts["with_entities"] == 22
     assert (tmp_path / "train.spacy").read_bytes() == (tmp_path / "expected.spacy").read_bytes()

@@ -1,8 +1,8 @@
 """The report: PNG plots of the labelling functions and of the scores, and the markdown that shows them."""
 import json
 
-from scripts import report
-from scripts.atomic import write_text
+from scripts.corpus.files import write_text
+from scripts.model import report
 
 SCORES = {"p": 0.5, "r": 0.25, "f": 1 / 3, "per_type": {"ORG": {"p": 0.5, "r": 0.25, "f": 1 / 3},
                                                         "PER": {"p": 0.9, "r": 0.8, "f": 0.85}}}  # fmt: skip

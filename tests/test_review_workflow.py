@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from scripts.util import read_docs
+from scripts.corpus.docbin import read_docs
 from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
 
 from .conftest import FIXTURE_CONLL, ROOT

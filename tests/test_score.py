@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from scripts.score import score_functions, selection
-from scripts.util import write_docs
-from scripts import score as score_cli
+from scripts.corpus.docbin import write_docs
+from scripts.labelmodel import lf_scores
+from scripts.labelmodel import score as score_cli
+from scripts.labelmodel.lf_scores import score_functions, selection
 
 # gold: ORG at (0, 2) in each doc. good_lf is right; bad_lf labels the wrong tokens; silent_lf never fires.
 TEXTS = ["Kia Corp said on Monday", "Acme Group fell 3 percent", "Midland Bank Ltd posted a loss"]
@@ -61,9 +62,9 @@ def test_precision_weights(dev_docs):
     assert set(weights) == {"good_lf", "bad_lf"}  # silent_lf has no precision to weigh it by
     assert weights["good_lf"] > 1 > weights["bad_lf"] > 0
     p = [dict(r, precision=0.8, spans=5, status="kept") for r in rows if r["function"] == "good_lf"]
-    assert score_cli.function_weights(p, "precision") == {"good_lf": pytest.approx(1.0)}  # 0.8 weighs 1
+    assert lf_scores.function_weights(p, "precision") == {"good_lf": pytest.approx(1.0)}  # 0.8 weighs 1
     with pytest.raises(ValueError, match="uniform, precision"):
-        score_cli.function_weights(rows, "learned")
+        lf_scores.function_weights(rows, "learned")
 
 
 def test_no_functions_is_an_error(make_doc):
@@ -104,13 +105,13 @@ def test_label_threshold_overrides_the_default(dev_docs):
     ("ORG:0.6, MISC:0.75", {"ORG": 0.6, "MISC": 0.75}),
 ])  # fmt: skip
 def test_parse_label_thresholds(text, expected):
-    assert score_cli.parse_label_thresholds(text) == expected
+    assert lf_scores.parse_label_thresholds(text) == expected
 
 
 @pytest.mark.parametrize("text", ["ORG", "ORG:high", "ORG:1.5", ":0.5x"])
 def test_parse_label_thresholds_rejects(text):
     with pytest.raises(ValueError):
-        score_cli.parse_label_thresholds(text)
+        lf_scores.parse_label_thresholds(text)
 
 
 def test_cli_label_threshold(tmp_path, dev_docs):

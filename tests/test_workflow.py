@@ -90,7 +90,7 @@ def test_all_then_noop_then_edit(project):
 
     # 4. editing the labelling functions reruns annotate and what depends on it, not convert or baseline
     assert "misc_keyword" in (root / "training" / "lf_scores.csv").read_text()
-    lfs = root / "scripts" / "lfs" / "__init__.py"
+    lfs = root / "scripts" / "lfs" / "annotator.py"
     lfs.write_text(lfs.read_text().replace('("misc_keyword", h.misc_keyword, {"MISC"}),', ""))
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
     for step in ("convert", "build-gazetteers", "baseline"):

@@ -35,28 +35,17 @@ from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
 from skweak.gazetteers import Trie
 from spacy.tokens import Doc, Span
 
+from ..corpus.articles import document_groups
+from ..corpus.labels import SpanTuple
+from ..labelmodel.voters import VectorisedMajorityVoter
 from .gazetteers import FastGazetteer
 
-SpanTuple = Tuple[int, int, str]
 VOTE = "doc_vote"
 SPORTS = frozenset(
     "SOCCER CRICKET TENNIS GOLF BASEBALL BASKETBALL RUGBY ATHLETICS CYCLING BOXING MOTORCYCLING MOTOR "
     "MOTORSPORT RACING HOCKEY ICE SKIING SWIMMING SQUASH BADMINTON HORSE HORSERACING SAILING ROWING "
     "VOLLEYBALL HANDBALL FOOTBALL NFL NBA NHL NRL AFL TABLE-TENNIS FORMULA".split()
 )  # fmt: skip
-
-
-def document_groups(docs: Sequence[Doc]) -> List[List[int]]:
-    """Indices of consecutive docs sharing (split, doc_id): one list per article, in order."""
-    groups: List[List[int]] = []
-    last = object()
-    for i, doc in enumerate(docs):
-        key = (doc.user_data.get("split"), doc.user_data.get("doc_id", i))
-        if key != last:
-            groups.append([])
-            last = key
-        groups[-1].append(i)
-    return groups
 
 
 def merge(sentences: Sequence[Doc], groups: Iterable[str]) -> Tuple[Doc, List[int]]:
@@ -302,9 +291,7 @@ class DocumentFunctions:
         return list(dict.fromkeys(self.sources + self.seeds + self.surname_sources + self.company_sources + ["fixture_at"]))
 
     def _voter(self):
-        from ..aggregators import VectorisedMajorityVoter  # skweak's MajorityVoter, without its per-token loop
-
-        return VectorisedMajorityVoter(VOTE, self.labels)
+        return VectorisedMajorityVoter(VOTE, self.labels)  # skweak's MajorityVoter, without its per-token loop
 
     def article_spans(self, merged: Doc) -> Dict[str, List[SpanTuple]]:
         """The span tuples of every document-level function on a merged article."""

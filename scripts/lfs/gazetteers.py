@@ -1,4 +1,4 @@
-"""Gazetteer labelling functions: skweak tries over the lexicons of scripts/build_gazetteers.py.
+"""Gazetteer labelling functions: skweak tries over the lexicons of scripts/lfs/lexicons/build.py.
 
 Each lexicon gives two functions, one case-sensitive ("Japan") and one case-insensitive with
 skweak's extra checks (also "JAPAN" in a headline, never a lower-case "japan"). Person names are
@@ -14,10 +14,11 @@ from skweak import utils as skweak_utils
 from skweak.gazetteers import GazetteerAnnotator, Trie
 from spacy.tokens import Doc
 
+from ..corpus.labels import SpanTuple
+
 from .heuristics import FUNCTION_WORDS, is_name_word
 
-SpanTuple = Tuple[int, int, str]
-# The files build_gazetteers writes, and the lexicons used as gazetteers (the others feed heuristics).
+# The files the build-gazetteers step writes, and the lexicons used as gazetteers (the others feed heuristics).
 TRIE_LEXICONS = ("places", "cities", "nationalities")
 FILES = TRIE_LEXICONS + ("person_names", "legal_suffixes")
 
@@ -30,7 +31,7 @@ class GazetteerMissing(FileNotFoundError):
 def load_lexicon(folder: str, name: str) -> Dict:
     path = Path(folder) / f"{name}.json"
     if not path.exists():
-        raise GazetteerMissing(f"{path} does not exist: build the gazetteers with `python -m scripts.build_gazetteers {folder}`")
+        raise GazetteerMissing(f"{path} does not exist: build the gazetteers with `spacy project run build-gazetteers` (python -m scripts.lfs.lexicons.build {folder})")
     return srsly.read_json(path)
 
 

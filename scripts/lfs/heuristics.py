@@ -8,7 +8,8 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 
 from spacy.tokens import Doc
 
-SpanTuple = Tuple[int, int, str]
+from ..corpus.labels import SpanTuple
+
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NUMBER_RE = re.compile(r"^[-+]?(\d+([.,:/-]\d+)*|\.\d+)[%]?$")

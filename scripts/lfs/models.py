@@ -12,16 +12,15 @@ import srsly
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
-from ..evaluate import ONTONOTES_TO_CONLL
+from ..corpus.articles import document_groups
+from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
 from .heuristics import relabel_teams
-
-SpanTuple = Tuple[int, int, str]
 # Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
 LEADING_DROP = frozenset({"the", "The", "THE", "a", "an"})
 _PIPELINES: Dict[str, object] = {}
 
 
-def load_pipeline(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
+def load_model_parts(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
     """`spacy.load(name)` with only the components in `keep` (cached per process)."""
     if (name, keep) not in _PIPELINES:
         import spacy
@@ -34,12 +33,12 @@ def load_pipeline(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
 
 def load_ner(name: str):
     """The pipeline with only what NER needs: its ner has its own embedding layer, so not even the shared tok2vec."""
-    return load_pipeline(name, ("ner",))
+    return load_model_parts(name, ("ner",))
 
 
 def load_tagger(name: str):
     """The pipeline with only what the part-of-speech tagger needs."""
-    return load_pipeline(name, ("tok2vec", "tagger"))
+    return load_model_parts(name, ("tok2vec", "tagger"))
 
 
 def is_caps_sentence(words: Sequence[str]) -> bool:
@@ -174,8 +173,6 @@ def persons_as_persons(spans: Sequence[SpanTuple], persons: Sequence[Tuple[int, 
 def consistent_surnames(docs: Sequence[Doc], name: str) -> None:
     """Within an article, a lone ORG that is the last word of one of the function's own multi-word PER spans
     becomes PER ("Frederick Geraghty ... Geraghty said", where the models say ORG the second time)."""
-    from .doclevel import document_groups
-
     for group in document_groups(docs):
         surnames = {docs[i].spans[name][k][-1].text for i in group for k in range(len(docs[i].spans[name]))
                     if docs[i].spans[name][k].label_ == "PER" and len(docs[i].spans[name][k]) >= 2}  # fmt: skip

@@ -14,7 +14,8 @@ from typing import Iterator, Tuple
 
 from spacy.tokens import Doc
 
-SpanTuple = Tuple[int, int, str]
+from ..corpus.labels import SpanTuple
+
 
 # Keywords that start (resp. end) a capitalised ORG name, as in the tutorial.
 TITLE_START = ["Federal", "National", "New", "United", "First", "U.N."]

@@ -4,8 +4,9 @@ The folder is the project var `conll_dir`, or $CONLL_DIR when set. weasel only h
 the folder can live anywhere, so this cheap step runs every time (no_skip) and rewrites its output only
 when a file's sha256 changed: an unchanged folder leaves `convert` and everything after it skipped.
 It also creates an empty reviewed set (corpus/reviewed.spacy) until `pull` brings real reviews, since
-`aggregate` depends on that file. Standard library only, to keep a no-op `spacy project run all` fast.
+`aggregate` depends on that file. Standard library only (and typer), to keep a no-op `spacy project run all` fast.
 """
+
 import hashlib
 import json
 import os
@@ -15,7 +16,7 @@ from typing import Dict, Optional
 import typer
 from wasabi import msg
 
-from .atomic import atomic_path, write_text
+from .files import atomic_path, write_text
 
 SPLITS = ("train", "dev", "test")
 ENV_VAR = "CONLL_DIR"
@@ -42,6 +43,7 @@ def check_conll_dir(conll_dir: Path) -> Dict[str, Path]:
 
 
 def sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -75,13 +77,11 @@ def ensure_reviewed(path: Path) -> bool:
     return True
 
 
-# fmt: off
 def main(
     conll_dir: Path = typer.Argument(..., help="Folder with train.txt, dev.txt, test.txt ($CONLL_DIR wins)"),
     output: Path = typer.Argument(..., help="Fingerprint JSON to write"),
     reviewed: Optional[Path] = typer.Option(None, "--reviewed", help="Reviewed set to create empty if missing"),
 ):
-    # fmt: on
     """Check the CoNLL folder and record the sha256 of each split."""
     conll_dir = resolve_conll_dir(conll_dir)
     try:

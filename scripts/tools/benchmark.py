@@ -22,16 +22,46 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Annotated, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import typer
 from wasabi import msg
 
-from .atomic import write_json, write_text
-from .util import CorpusWriter, markdown_table, read_docs
+from ..corpus.docbin import CorpusWriter, read_docs
+from ..corpus.files import markdown_table, write_json, write_text
+from ..project import var
 
 PIPELINE_TARGET_S, NOOP_TARGET_S, MEMORY_TARGET_RATIO = 60.0, 5.0, 1.5
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a benchmarked run of annotate, score and aggregate uses (the project's vars by default)."""
+
+    labels: str = var("labels")
+    preset: str = var("preset")
+    aggregator: str = var("aggregator")
+    gazetteers: str = var("gazetteers_dir")
+    min_precision: float = var("min_precision")
+    label_min_precision: str = var("label_min_precision")
+    weights: str = var("lf_weights")
+    n_process: int = 0
+
+    def annotate(self, py: str, source: Path, target: Path, *extra: str) -> List[str]:
+        return [py, "-m", "scripts.lfs.annotate", str(source), str(target), "--labels", self.labels,
+                "--preset", self.preset, "--gazetteers", self.gazetteers, *extra]  # fmt: skip
+
+    def score(self, py: str, dev: Path, out: Path) -> List[str]:
+        return [py, "-m", "scripts.labelmodel.score", str(dev), str(out), "--labels", self.labels,
+                "--min-precision", str(self.min_precision), "--label-min-precision", self.label_min_precision,
+                "--weights", self.weights]  # fmt: skip
+
+    def aggregate(self, py: str, train: Path, dev: Path, selection: Path, out: Path, scores: Path,
+                  *extra: str) -> List[str]:  # fmt: skip
+        return [py, "-m", "scripts.labelmodel.aggregate", str(train), str(dev), str(selection), str(out),
+                str(scores), "--labels", self.labels, "--aggregator", self.aggregator, *extra]  # fmt: skip
 
 
 def resample(docs, factor: int, seed: int) -> Iterator:
@@ -127,28 +157,24 @@ def local_cluster(n_workers: int) -> Iterator[Tuple[str, List[int]]]:
         yield cluster.scheduler_address, pids
 
 
-def run_pipeline(py: str, corpus: Path, tmp: Path, labels: str, preset: str, aggregator: str, gazetteers: str,
-                 min_precision: float, n_process: int, label_min_precision: str = "", weights: str = "uniform") -> Dict:
+def run_pipeline(py: str, corpus: Path, tmp: Path, run: RunSettings) -> Dict:
     """annotate train + dev, score, aggregate (the project's commands) into `tmp`; seconds per step."""
-    common = ["--labels", labels, "--n-process", str(n_process), "--preset", preset, "--gazetteers", gazetteers]
+    n = ["--n-process", str(run.n_process)]
     steps = {
-        "annotate train + dev": [py, "-m", "scripts.annotate", str(corpus / "train_gold.spacy"),
-                                 str(tmp / "train_annotated"), "--drop-gold", "--dev", str(corpus / "dev_gold.spacy"),
-                                 str(tmp / "dev_annotated"), *common],
-        "score": [py, "-m", "scripts.score", str(tmp / "dev_annotated"), str(tmp), "--labels", labels,
-                  "--min-precision", str(min_precision), "--label-min-precision", label_min_precision,
-                  "--weights", weights],
-        "aggregate": [py, "-m", "scripts.aggregate", str(tmp / "train_annotated"), str(tmp / "dev_annotated"),
-                      str(tmp / "lf_selection.json"), str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels,
-                      "--aggregator", aggregator, "--n-process", str(n_process)],
+        "annotate train + dev": run.annotate(py, corpus / "train_gold.spacy", tmp / "train_annotated", "--drop-gold",
+                                             "--dev", str(corpus / "dev_gold.spacy"), str(tmp / "dev_annotated"), *n),
+        "score": run.score(py, tmp / "dev_annotated", tmp),
+        "aggregate": run.aggregate(py, tmp / "train_annotated", tmp / "dev_annotated", tmp / "lf_selection.json",
+                                   tmp / "out", tmp / "agg.json", *n),
     }  # fmt: skip
     out = {}
     for name, cmd in steps.items():
         out[name] = measure(cmd)
         msg.text(f"pipeline, {name}: {out[name]['seconds']} s, {out[name]['peak_pss_mb']} MB")
     total = round(sum(m["seconds"] for m in out.values()), 1)
-    return {"preset": preset, "aggregator": aggregator, "labels": labels, "n_process": n_process, "steps": out,
-            "total_seconds": total, "target_seconds": PIPELINE_TARGET_S, "meets_target": total < PIPELINE_TARGET_S}
+    return {"preset": run.preset, "aggregator": run.aggregator, "labels": run.labels, "n_process": run.n_process,
+            "steps": out, "total_seconds": total, "target_seconds": PIPELINE_TARGET_S,
+            "meets_target": total < PIPELINE_TARGET_S}  # fmt: skip
 
 
 def run_noop(project_dir: Path) -> Dict:
@@ -167,16 +193,13 @@ def run_noop(project_dir: Path) -> Dict:
     return {"seconds": m["seconds"], "target_seconds": NOOP_TARGET_S, "meets_target": m["seconds"] < NOOP_TARGET_S}
 
 
-def run_scaling(py: str, corpus_dir: Path, tmp: Path, factors: List[int], modes: List[str], n_process: int,
-                labels: str, preset: str, aggregator: str, gazetteers: str, min_precision: float,
-                seed: int) -> List[Dict]:
+def run_scaling(py: str, corpus_dir: Path, tmp: Path, factors: List[int], modes: List[str], run: RunSettings,
+                seed: int) -> List[Dict]:  # fmt: skip
     """annotate and aggregate on train resampled to each size factor, once per mode (1, n, dask)."""
     # the functions that aggregate keeps, for this preset (not timed)
     dev_annotated, selection = tmp / "dev_annotated", tmp / "lf_selection.json"
-    subprocess.run([py, "-m", "scripts.annotate", str(corpus_dir / "dev_gold.spacy"), str(dev_annotated), "--labels",
-                    labels, "--preset", preset, "--gazetteers", gazetteers], check=True, capture_output=True)
-    subprocess.run([py, "-m", "scripts.score", str(dev_annotated), str(tmp), "--labels", labels, "--min-precision",
-                    str(min_precision)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(run.annotate(py, corpus_dir / "dev_gold.spacy", dev_annotated), check=True, capture_output=True)
+    subprocess.run(run.score(py, dev_annotated, tmp), check=True, capture_output=True)
     docs = read_docs(corpus_dir / "train_gold.spacy")
     rows = []
     for factor in factors:
@@ -186,14 +209,12 @@ def run_scaling(py: str, corpus_dir: Path, tmp: Path, factors: List[int], modes:
                 out.add(doc)
         n_docs = out.n_docs
         for mode in modes:
-            workers = 1 if mode == "1" else n_process
+            workers = 1 if mode == "1" else run.n_process
             with local_cluster(workers) if mode == "dask" else nullcontext(("", [])) as (address, pids):
                 where = ["--n-process", str(workers), "--scheduler", address]
-                annotate = [py, "-m", "scripts.annotate", str(corpus), str(annotated), "--labels", labels, *where,
-                            "--drop-gold", "--preset", preset, "--gazetteers", gazetteers]  # fmt: skip
-                aggregate = [py, "-m", "scripts.aggregate", str(annotated), str(dev_annotated), str(selection),
-                             str(tmp / "out"), str(tmp / "agg.json"), "--labels", labels, "--aggregator", aggregator,
-                             "--seed", str(seed), "--train-name", "train", *where]  # fmt: skip
+                annotate = run.annotate(py, corpus, annotated, *where, "--drop-gold")
+                aggregate = run.aggregate(py, annotated, dev_annotated, selection, tmp / "out", tmp / "agg.json",
+                                          "--seed", str(seed), "--train-name", "train", *where)  # fmt: skip
                 for step, cmd in (("annotate", annotate), ("aggregate", aggregate)):
                     m = measure(cmd, pids)
                     rows.append({"step": step, "factor": factor, "docs": n_docs,
@@ -245,39 +266,42 @@ def report(result: Dict) -> str:
     return "\n".join(lines)
 
 
-# fmt: off
+Arg, Opt = typer.Argument, typer.Option
+
+
 def main(
-    corpus_dir: Path = typer.Argument(..., help="The project's corpus folder (train_gold.spacy, dev_gold.spacy)", exists=True, file_okay=False),
-    output: Path = typer.Argument(..., help="benchmark JSON (a markdown table is written beside it)"),
-    factors: str = typer.Option("1,10,50", "--factors", help="Corpus sizes for scaling, as multiples of the train set"),
-    modes: str = typer.Option("1,n,dask", "--modes", help="Scaling runs: 1 process, n (all cores), dask (LocalCluster)"),
-    n_process: int = typer.Option(0, "--n-process", "-n", help="Processes / Dask workers for the parallel runs (0: all cores)"),
-    labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
-    preset: str = typer.Option("full", "--preset", help="Labelling functions of the pipeline run"),
-    aggregator: str = typer.Option("hmm", "--aggregator", help="Aggregator of the pipeline run"),
-    scaling_preset: str = typer.Option("tutorial", "--scaling-preset", help="Labelling functions of the scaling runs"),
-    scaling_aggregator: str = typer.Option("majority", "--scaling-aggregator", help="Aggregator of the scaling runs"),
-    min_precision: float = typer.Option(0.7, "--min-precision", help="As in the project's score step"),
-    label_min_precision: str = typer.Option("", "--label-min-precision", help="As in the project's score step"),
-    weights: str = typer.Option("uniform", "--weights", help="As in the project's score step"),
-    gazetteers: str = typer.Option("corpus/gazetteers", "--gazetteers", help="Folder of build_gazetteers' files"),
-    project_dir: Optional[Path] = typer.Option(None, "--project", help="Also time a no-op `spacy project run all` here"),
-    pipeline: bool = typer.Option(True, "--pipeline/--no-pipeline", help="Time the full pipeline on train + dev"),
-    seed: int = typer.Option(0, "--seed", help="Seed of the resampling"),
-):
-    # fmt: on
+    corpus_dir: Annotated[Path, Arg(help="The project's corpus folder (train_gold.spacy, dev_gold.spacy)", exists=True, file_okay=False)],
+    output: Annotated[Path, Arg(help="benchmark JSON (a markdown table is written beside it)")],
+    factors: Annotated[str, Opt("--factors", help="Corpus sizes for scaling, as multiples of the train set")] = "1,10,50",
+    modes: Annotated[str, Opt("--modes", help="Scaling runs: 1 process, n (all cores), dask (LocalCluster)")] = "1,n,dask",
+    n_process: Annotated[int, Opt("--n-process", "-n", help="Processes / Dask workers for the parallel runs (0: all cores)")] = var("n_process"),
+    labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
+    preset: Annotated[str, Opt("--preset", help="Labelling functions of the pipeline run")] = var("preset"),
+    aggregator: Annotated[str, Opt("--aggregator", help="Aggregator of the pipeline run")] = var("aggregator"),
+    scaling_preset: Annotated[str, Opt("--scaling-preset", help="Labelling functions of the scaling runs")] = "tutorial",
+    scaling_aggregator: Annotated[str, Opt("--scaling-aggregator", help="Aggregator of the scaling runs")] = "majority",
+    min_precision: Annotated[float, Opt("--min-precision", help="As in the project's score step")] = var("min_precision"),
+    label_min_precision: Annotated[str, Opt("--label-min-precision", help="As in the project's score step")] = var("label_min_precision"),
+    weights: Annotated[str, Opt("--weights", help="As in the project's score step (the scaling runs weigh uniformly)")] = var("lf_weights"),
+    gazetteers: Annotated[str, Opt("--gazetteers", help="Folder of the lexicons (build-gazetteers)")] = var("gazetteers_dir"),
+    project_dir: Annotated[Optional[Path], Opt("--project", help="Also time a no-op `spacy project run all` here")] = None,
+    pipeline: Annotated[bool, Opt("--pipeline/--no-pipeline", help="Time the full pipeline on train + dev")] = True,
+    seed: Annotated[int, Opt("--seed", help="Seed of the resampling and of aggregate")] = var("seed"),
+):  # fmt: skip
     """Measure annotate and aggregate: the full pipeline, a no-op workflow, and throughput/memory as corpora grow."""
     n_process = n_process or os.cpu_count() or 1
     py = sys.executable
     factor_list = [int(f) for f in factors.split(",") if f.strip()]
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
+    run = RunSettings(labels, preset, aggregator, gazetteers, min_precision, label_min_precision, weights, n_process)
+    # the scaling runs: the tutorial's rules, majority voting, uniform weights (no override)
+    scaling = RunSettings(labels, scaling_preset, scaling_aggregator, gazetteers, min_precision, "", "uniform",
+                          n_process)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="benchmark.") as tmp:
-        tmp = Path(tmp)
-        pipe = run_pipeline(py, corpus_dir, tmp / "pipeline", labels, preset, aggregator, gazetteers, min_precision,
-                            n_process, label_min_precision, weights) if pipeline else {}  # fmt: skip
+        tmp_path = Path(tmp)
+        pipe = run_pipeline(py, corpus_dir, tmp_path / "pipeline", run) if pipeline else {}
         noop = run_noop(project_dir) if project_dir is not None else {}
-        rows = run_scaling(py, corpus_dir, tmp / "scaling", factor_list, mode_list, n_process, labels, scaling_preset,
-                           scaling_aggregator, gazetteers, min_precision, seed) if factor_list else []  # fmt: skip
+        rows = run_scaling(py, corpus_dir, tmp_path / "scaling", factor_list, mode_list, scaling, seed) if factor_list else []
     result = {
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "pipeline": pipe, "noop_all": noop,

@@ -1,4 +1,4 @@
-"""Convert CoNLL 2003 (English) into spaCy DocBins through a Hugging Face `datasets.Dataset`.
+"""Read CoNLL 2003 (English) columns into a Hugging Face `datasets.Dataset` and spaCy Docs.
 
 One Doc per CoNLL sentence, gold entities in `doc.spans["gold"]`, and in `doc.user_data`:
 `split`, `index` (sentence number in the split) and `doc_id` (the -DOCSTART- document it belongs to).
@@ -8,12 +8,10 @@ import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-import typer
 from spacy.tokens import Doc, Span
-from wasabi import msg
 
-from .data import check_conll_dir, resolve_conll_dir, sha256
-from .util import GOLD, make_vocab, write_docs
+from .docbin import make_vocab
+from .labels import GOLD, SpanTuple
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
 # The Hugging Face conll2003 label order, so that a Dataset made here looks like the hub's.
@@ -79,7 +77,7 @@ def read_conll(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
         yield doc_id, words, tags
 
 
-def iob_to_spans(tags: List[str]) -> List[Tuple[int, int, str]]:
+def iob_to_spans(tags: List[str]) -> List[SpanTuple]:
     """Token spans (start, end, label) from IOB1 or IOB2 tags.
 
     B-X always starts an entity; I-X continues one of type X and otherwise starts one
@@ -99,7 +97,8 @@ def iob_to_spans(tags: List[str]) -> List[Tuple[int, int, str]]:
     return spans
 
 
-def spans_to_iob2(n: int, spans: List[Tuple[int, int, str]]) -> List[str]:
+def spans_to_iob2(n: int, spans: List[SpanTuple]) -> List[str]:
+    """IOB2 tags of `n` tokens with `spans`."""
     tags = ["O"] * n
     for start, end, label in spans:
         tags[start] = f"B-{label}"
@@ -139,39 +138,3 @@ def dataset_to_docs(dataset, split: str, vocab=None) -> Iterator[Doc]:
         doc.spans[GOLD] = [Span(doc, s, e, label=l) for s, e, l in iob_to_spans(tags)]
         doc.user_data.update({"split": split, "index": index, "doc_id": int(row["doc_id"])})
         yield doc
-
-
-# fmt: off
-def main(
-    conll_dir: Path = typer.Argument(..., help="Folder with train.txt, dev.txt, test.txt ($CONLL_DIR wins)"),
-    fingerprint_path: Path = typer.Argument(..., help="JSON written by `scripts.data` (sha256 per file)"),
-    output_dir: Path = typer.Argument(..., help="Where to write {split}_gold.spacy"),
-):
-    # fmt: on
-    """Convert the CoNLL 2003 splits into DocBins with gold spans (`doc.spans['gold']`)."""
-    import srsly
-
-    conll_dir = resolve_conll_dir(conll_dir)
-    try:
-        files = check_conll_dir(conll_dir)
-    except FileNotFoundError as e:
-        msg.fail(str(e), exits=1)
-    expected = srsly.read_json(fingerprint_path)
-    for split, path in files.items():
-        if sha256(path) != expected.get(split):
-            msg.fail(f"{path} changed since `data` fingerprinted it: run `spacy project run data` first", exits=1)
-    for split, path in files.items():
-        try:
-            dataset = conll_to_dataset(path)
-        except ConllFormatError as e:
-            msg.fail(str(e), exits=1)
-        docs = list(dataset_to_docs(dataset, split))
-        out = output_dir / f"{split}_gold.spacy"
-        write_docs(out, docs)
-        n_docs = len(set(dataset["doc_id"]))
-        n_ents = sum(len(doc.spans[GOLD]) for doc in docs)
-        msg.good(f"{split}: {len(docs)} sentences, {n_docs} documents, {n_ents} gold entities -> {out}")
-
-
-if __name__ == "__main__":
-    typer.run(main)

@@ -1,4 +1,4 @@
-"""Score every labelling function on dev against gold with skweak's LFAnalysis, and prune the weak ones.
+"""Score every labelling function on dev against gold with skweak's LFAnalysis, and choose what votes.
 
 Token-level precision, recall and F1 per function and label (skweak `lf_empirical_scores`), plus
 coverage, overlaps and conflicts. A (function, label) pair whose dev precision is under
@@ -16,11 +16,10 @@ import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-import typer
 from spacy.tokens import Doc
-from wasabi import msg
 
-from .util import GOLD, lf_names, markdown_table, parse_labels, read_docs, write_json, write_text
+from ..corpus.files import markdown_table, write_text
+from ..corpus.labels import GOLD, lf_names
 
 WEIGHTINGS = ("uniform", "precision")
 COLUMNS = ["function", "label", "precision", "recall", "f1", "coverage", "overlap", "conflict",
@@ -44,7 +43,8 @@ def parse_label_thresholds(text: str) -> Dict[str, float]:
 
 
 def score_functions(docs: Sequence[Doc], labels: List[str], min_precision: float,
-                    sources: Sequence[str] = None, label_min_precision: Optional[Dict[str, float]] = None) -> List[Dict]:
+                    sources: Optional[Sequence[str]] = None,
+                    label_min_precision: Optional[Dict[str, float]] = None) -> List[Dict]:  # fmt: skip
     """One row per (labelling function, label) with skweak's scores and the keep/drop decision
     (`label_min_precision` overrides `min_precision` for the labels it names)."""
     from skweak.analysis import LFAnalysis
@@ -138,14 +138,16 @@ def selection(rows: List[Dict], min_precision: float, label_min_precision: Optio
             "weighting": weighting, "weights": function_weights(rows, weighting)}
 
 
-def _fmt(value) -> str:
+def fmt(value) -> str:
+    """A table cell: floats with three decimals, None empty."""
     if value is None:
         return ""
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision: float,
-                 label_min_precision: Optional[Dict[str, float]] = None) -> None:
+                 label_min_precision: Optional[Dict[str, float]] = None) -> None:  # fmt: skip
+    """lf_scores.csv (one row per function and label) and lf_scores.md (the same, sorted, as a table)."""
     import csv
     import io
 
@@ -153,58 +155,11 @@ def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision:
     writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _fmt(v) for k, v in row.items()})
+        writer.writerow({k: fmt(v) for k, v in row.items()})
     write_text(csv_path, buf.getvalue())
     ordered = sorted(rows, key=lambda r: (r["label"], -(r["precision"] or -1), r["function"]))
-    table = markdown_table(COLUMNS, [[_fmt(r[c]) for c in COLUMNS] for r in ordered])
+    table = markdown_table(COLUMNS, [[fmt(r[c]) for c in COLUMNS] for r in ordered])
     overrides = "".join(f", {l} under {p}" for l, p in sorted((label_min_precision or {}).items()))
     write_text(md_path, f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
                         f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation; "
                         f"the others vote with the function's weight.\n\n{table}")
-
-
-# fmt: off
-def main(
-    dev_path: Path = typer.Argument(..., help="Annotated dev (with gold): a folder of shards or a .spacy file", exists=True),
-    output_dir: Path = typer.Argument(..., help="Where lf_scores.csv/.md and lf_selection.json go"),
-    labels: str = typer.Option("ORG", "--labels", "-l", help="Comma-separated labels"),
-    min_precision: float = typer.Option(0.5, "--min-precision", help="Drop (function, label) pairs under this dev precision"),
-    label_min_precision: str = typer.Option("", "--label-min-precision", help="Per-label thresholds that override --min-precision, e.g. ORG:0.6"),
-    weights: str = typer.Option("uniform", "--weights", help="Aggregation weights of the kept functions: uniform, or precision (log-odds of dev precision)"),
-):
-    # fmt: on
-    """Score each labelling function on dev and choose the ones aggregation keeps."""
-    label_list = parse_labels(labels)
-    weights = weights if isinstance(weights, str) else "uniform"  # a direct call leaves typer's default
-    if weights not in WEIGHTINGS:
-        msg.fail(f"--weights must be one of {', '.join(WEIGHTINGS)}, not {weights!r}", exits=1)
-    try:
-        per_label = parse_label_thresholds(label_min_precision if isinstance(label_min_precision, str) else "")
-    except ValueError as e:
-        msg.fail(f"--label-min-precision: {e}", exits=1)
-    for label in [l for l in per_label if l not in label_list]:  # e.g. ORG:0.6 in a PER-only run
-        msg.warn(f"--label-min-precision: {label} is not among the labels {labels}; ignored")
-        del per_label[label]
-    docs = read_docs(dev_path)
-    if not any(GOLD in d.spans for d in docs):
-        msg.fail(f"{dev_path} has no gold spans: score runs on the annotated dev set", exits=1)
-    try:
-        rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
-    except ValueError as e:
-        msg.fail(str(e), exits=1)
-    sel = selection(rows, min_precision, per_label, weights)
-    for row in rows:  # the weight aggregation gives the function (1 when uniform), on its kept labels
-        if row["status"] != "dropped":
-            row["weight"] = float(sel["weights"].get(row["function"], 1.0))
-    write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
-    write_json(output_dir / "lf_selection.json", sel)
-    msg.table([[_fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)
-    for function, by_label in sel["dropped"].items():
-        msg.warn(f"Dropped {function}: " + ", ".join(f"{l} precision {p:.3f}" for l, p in by_label.items()))
-    for function in sel["no_dev_evidence"]:
-        msg.info(f"Kept {function}: it never fires on dev, so there is nothing to score")
-    msg.good(f"Scored {len({r['function'] for r in rows})} labelling functions -> {output_dir}/lf_scores.csv")
-
-
-if __name__ == "__main__":
-    typer.run(main)

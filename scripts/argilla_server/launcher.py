@@ -1,19 +1,9 @@
-"""Start a local Argilla 2.x server with one command, on 127.0.0.1 only.
+"""The local Argilla server, from the project side: its venv, its home, start, wait, stop.
 
-The official ``argilla-server`` package (same version as the ``argilla`` SDK)
-runs unmodified with SQLite, an in-process search engine
-(``scripts/argilla_engine.py``) and an in-memory Redis, so no Elasticsearch,
-Redis or Docker is needed. It lives in its own venv (``.venv-argilla-server``,
-made by ``python -m scripts.argilla_serve install``) because it needs an older
-``click`` than the project venv has.
-
-    python -m scripts.argilla_serve install      # once: create the server venv
-    python -m scripts.argilla_serve              # serve on http://127.0.0.1:6900
-
-The database is ``<home>/argilla.db`` (default home ``.argilla/``): stop and
-start again and the datasets and reviews are still there. With a real
-deployment, skip this and set ``ARGILLA_API_URL`` / ``ARGILLA_API_KEY`` for
-``python -m scripts.review``.
+The official ``argilla-server`` package (same version as the ``argilla`` SDK) lives in its own
+venv (``.venv-argilla-server``, made by `install`) because it needs an older ``click`` than the
+project venv has. The database is ``<home>/argilla.db`` (default home ``.argilla/``): stop and
+start again and the datasets and reviews are still there. Standard library only.
 """
 import os
 import signal
@@ -25,25 +15,15 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
-import typer
-from wasabi import msg
+from . import DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_PASSWORD, ENGINE_NAME
 
-ROOT = Path(__file__).resolve().parents[1]
-ENGINE_SCRIPT = Path(__file__).resolve().with_name("argilla_engine.py")
+ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "requirements-argilla.txt"
 CONSTRAINTS = ROOT / "requirements-argilla-server.txt"
 DEFAULT_VENV = ROOT / ".venv-argilla-server"
 DEFAULT_HOME = Path(".argilla")
-DEFAULT_PORT = 6900
-DEFAULT_API_KEY = "argilla.apikey"
-DEFAULT_PASSWORD = "1234"
-DEFAULT_USERNAME = "argilla"
-ENGINE_NAME = "inprocess"
-
-Arg = typer.Argument
-Opt = typer.Option
 
 
 class ServeError(Exception):
@@ -79,7 +59,7 @@ def find_server_python(explicit: Optional[str] = None) -> str:
     if _has_argilla_server(sys.executable):
         return sys.executable
     raise ServeError(
-        "argilla-server is not installed: run `python -m scripts.argilla_serve install` "
+        "argilla-server is not installed: run `python -m scripts.argilla_server install` "
         f"(creates {DEFAULT_VENV.name}/) or set ARGILLA_SERVER_PYTHON"
     )
 
@@ -100,6 +80,9 @@ def server_env(home: Path, base: Optional[Dict[str, str]] = None) -> Dict[str, s
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "HF_HUB_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
+            # the server runs `python -m scripts.argilla_server.server`: the project root must be importable
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
+            "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
     return env
@@ -141,7 +124,7 @@ def prepare_home(
         )
 
 
-def port_free(port: int, host: str = "127.0.0.1") -> bool:
+def port_free(port: int, host: str = DEFAULT_HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -151,7 +134,7 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def free_port(host: str = DEFAULT_HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
@@ -160,11 +143,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 def start_server(
     home: Path, port: int, python: str, log_path: Optional[Path] = None, log_level: str = "warning"
 ) -> subprocess.Popen:
-    """Start the server process (the engine module is its entry point)."""
+    """Start the server process (`scripts.argilla_server.server`, in the server venv)."""
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
         return subprocess.Popen(
-            [python, str(ENGINE_SCRIPT), "--host", "127.0.0.1", "--port", str(port), "--log-level", log_level],
+            [python, "-m", "scripts.argilla_server.server", "--host", DEFAULT_HOST, "--port", str(port),
+             "--log-level", log_level],  # fmt: skip
             env=server_env(home),
             stdout=out,
             stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
@@ -206,76 +190,15 @@ def stop_server(proc: subprocess.Popen, timeout: float = 10.0) -> None:
         proc.wait()
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
-app = typer.Typer(add_completion=False, invoke_without_command=True, help=__doc__.split("\n\n")[0])
-
-
-@app.callback()
-def serve(
-    ctx: typer.Context,
-    # fmt: off
-    port: int = Opt(DEFAULT_PORT, "--port", "-p", help="Port on 127.0.0.1"),
-    home: Path = Opt(DEFAULT_HOME, "--home", help="Folder for the SQLite database and server files"),
-    api_key: str = Opt(DEFAULT_API_KEY, "--api-key", help="API key of the owner created on first start"),
-    password: str = Opt(DEFAULT_PASSWORD, "--password", help="Password of the owner created on first start"),
-    server_python: Optional[str] = Opt(None, "--server-python", help="Python with argilla-server installed"),
-    # fmt: on
-):
-    """Serve Argilla on http://127.0.0.1:PORT until Ctrl-C."""
-    if ctx.invoked_subcommand is not None:
-        return
-    url = f"http://127.0.0.1:{port}"
-    # The server runs in its own session (so Ctrl-C reaches only us): turn
-    # Ctrl-C, SIGTERM and SIGHUP into a clean stop of the server process.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _interrupt)
-    proc = None
-    try:
-        python = find_server_python(server_python)
-        if not port_free(port):
-            raise ServeError(f"Port {port} on 127.0.0.1 is in use: is the server already running? Else pass --port")
-        msg.text(f"Preparing {home}/ (database migrations, owner user)")
-        prepare_home(home, python, api_key=api_key, password=password)
-        proc = start_server(home, port, python, log_path=Path(home) / "server.log")
-        wait_ready(url, api_key, proc)
-        msg.good(f"Argilla is running at {url}")
-        msg.text(f"Log in as '{DEFAULT_USERNAME}' / '{password}' (created on first start); API key '{api_key}'")
-        msg.text(f"Server log: {Path(home) / 'server.log'} · Ctrl-C stops it")
-        code = proc.wait()
-    except ServeError as exc:
-        if proc is not None:
-            stop_server(proc)
-        msg.fail(str(exc), exits=1)
-    except KeyboardInterrupt:
-        if proc is not None:
-            stop_server(proc)
-        msg.info("Stopped")
-        return
-    if code != 0:
-        msg.fail(f"The Argilla server exited with code {code}; see {Path(home) / 'server.log'}", exits=1)
-
-
-@app.command("install")
-def install(
-    # fmt: off
-    venv: Path = Opt(DEFAULT_VENV, "--venv", help="Folder of the server venv"),
-    # fmt: on
-):
-    """Create the server venv and install the `#server:` pins of requirements-argilla.txt."""
+def install(venv: Path = DEFAULT_VENV, say: Callable[[str], None] = print) -> int:
+    """Create the server venv and install the `#server:` pins of requirements-argilla.txt, every dependency
+    pinned by requirements-argilla-server.txt; returns pip's exit code."""
     reqs = server_requirements()
     python = _venv_python(venv)
     if not python.exists():
-        msg.text(f"Creating {venv}")
+        say(f"Creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    msg.text(f"Installing {' '.join(reqs)} (every dependency pinned by {CONSTRAINTS.name})")
-    result = subprocess.run([str(python), "-m", "pip", "install", "-q", "-c", str(CONSTRAINTS), *reqs])
-    if result.returncode != 0:
-        msg.fail(f"pip install into {venv} failed", exits=1)
-    msg.good(f"argilla-server installed in {venv}")
-
-
-if __name__ == "__main__":
-    app()
+    say(f"Installing {' '.join(reqs)} (every dependency pinned by {CONSTRAINTS.name})")
+    return subprocess.run([str(python), "-m", "pip", "install", "-q", "-c", str(CONSTRAINTS), *reqs]).returncode

@@ -1,11 +1,13 @@
-"""Small helpers shared by the project's scripts: atomic writes, corpus I/O, label lists.
+"""Corpora on disk: a `.spacy` file (one DocBin) or a folder of DocBin shards (`00000.spacy`, ...).
 
-A corpus is a `.spacy` file (one DocBin) or a folder of DocBin shards (`00000.spacy`, ...):
-`iter_docs` streams either, one shard in memory at a time, and `CorpusWriter` writes either,
-atomically, flushing a folder shard by shard.
+`iter_docs` streams either, one shard in memory at a time; `CorpusWriter` writes either,
+atomically, flushing a folder shard by shard; `iter_shards` hands a corpus to workers as DocBin
+bytes of whole articles. Docs are decoded into `make_vocab()`: English lexical attributes, which
+the labelling functions read (a bare `Vocab()` has none).
 """
+
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Iterable, Iterator, List, Optional, Tuple
 
 import catalogue
 from spacy.lang.en import English
@@ -13,7 +15,9 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab, create_vocab
 from srsly import msgpack as _msgpack
 
-from .atomic import atomic_dir, atomic_path, write_json, write_text  # noqa: F401 (re-exported)
+from ..project import var
+from .articles import article_chunks, article_key, may_cut
+from .files import atomic_dir, atomic_path
 
 
 def _cache_msgpack_registries() -> None:
@@ -40,10 +44,8 @@ def _cache_msgpack_registries() -> None:
 
 _cache_msgpack_registries()
 
-# Span groups that are not labelling functions: gold, and what the aggregators write.
-GOLD = "gold"
-AGGREGATES = ("majority", "hmm")
-NON_LF_GROUPS = frozenset((GOLD, *AGGREGATES))
+# Documents per shard: big enough to batch models well, small enough to bound memory.
+SHARD_SIZE: int = var("shard_size")
 
 
 def make_vocab() -> Vocab:
@@ -67,22 +69,6 @@ def shard_vocab(max_strings: int = 500_000) -> Vocab:
     return _SHARD_VOCAB[0]
 
 
-def parse_labels(labels: str) -> List[str]:
-    """'ORG,PER' -> ['ORG', 'PER'] (order kept, duplicates and blanks dropped)."""
-    out: List[str] = []
-    for label in labels.split(","):
-        label = label.strip()
-        if label and label not in out:
-            out.append(label)
-    if not out:
-        raise ValueError(f"no labels in {labels!r}")
-    return out
-
-
-# Documents per shard: big enough to batch models well, small enough to bound memory.
-SHARD_SIZE = 1000
-
-
 def corpus_files(path: Path) -> List[Path]:
     """The DocBin files of a corpus: the file itself, or a folder's `*.spacy` shards in name order."""
     path = Path(path)
@@ -93,16 +79,26 @@ def corpus_files(path: Path) -> List[Path]:
     return [path]
 
 
-def iter_docs(path: Path, vocab: Vocab = None) -> Iterator[Doc]:
+def iter_docs(path: Path, vocab: Optional[Vocab] = None) -> Iterator[Doc]:
     """Stream the Docs of a corpus (file or folder of shards), user_data and span groups included."""
     vocab = vocab or make_vocab()
     for file in corpus_files(path):
         yield from DocBin(store_user_data=True).from_disk(file).get_docs(vocab)
 
 
-def read_docs(path: Path, vocab: Vocab = None) -> List[Doc]:
+def read_docs(path: Path, vocab: Optional[Vocab] = None) -> List[Doc]:
     """Every Doc of a corpus (file or folder of shards), in memory."""
     return list(iter_docs(path, vocab))
+
+
+def docs_from_bytes(data: bytes, vocab: Vocab) -> List[Doc]:
+    """The Docs of DocBin bytes (a shard from or for a worker)."""
+    return list(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab))
+
+
+def docs_to_bytes(docs: Iterable[Doc]) -> bytes:
+    """DocBin bytes of docs, user_data included."""
+    return DocBin(store_user_data=True, docs=docs).to_bytes()
 
 
 class CorpusWriter:
@@ -122,7 +118,7 @@ class CorpusWriter:
         self.sharded = not self.path.name.endswith(".spacy")
         self.n_docs = self.n_shards = 0
         self._db = DocBin(store_user_data=True)
-        self._last = None
+        self._last: Optional[Tuple] = None
 
     def __enter__(self) -> "CorpusWriter":
         self._ctx = atomic_dir(self.path) if self.sharded else atomic_path(self.path)
@@ -163,7 +159,7 @@ class CorpusWriter:
         return self._ctx.__exit__(exc_type, exc, tb)
 
 
-def iter_shards(path: Path, size: int = SHARD_SIZE, vocab: Vocab = None) -> Iterator[bytes]:
+def iter_shards(path: Path, size: int = SHARD_SIZE, vocab: Optional[Vocab] = None) -> Iterator[bytes]:
     """A corpus as DocBin bytes of whole articles: a folder's shards as they are on disk (CorpusWriter
     never splits an article), a single file cut into chunks of about `size` docs."""
     path = Path(path)
@@ -172,7 +168,12 @@ def iter_shards(path: Path, size: int = SHARD_SIZE, vocab: Vocab = None) -> Iter
             yield file.read_bytes()
     else:
         for chunk in article_chunks(iter_docs(path, vocab), size):
-            yield DocBin(store_user_data=True, docs=chunk).to_bytes()
+            yield docs_to_bytes(chunk)
+
+
+def n_shards(path: Path) -> Optional[int]:
+    """How many shards `iter_shards` gives for a folder of shards (None for a file: not known before reading)."""
+    return len(corpus_files(path)) if Path(path).is_dir() else None
 
 
 def write_docs(path: Path, docs: Iterable[Doc], shard_size: int = SHARD_SIZE) -> int:
@@ -183,46 +184,12 @@ def write_docs(path: Path, docs: Iterable[Doc], shard_size: int = SHARD_SIZE) ->
     return out.n_docs
 
 
-def article_key(doc: Doc) -> Tuple:
-    """The CoNLL article a sentence belongs to: (split, doc_id)."""
-    return doc.user_data.get("split"), doc.user_data.get("doc_id")
-
-
-def may_cut(n_docs: int, size: int, key: Tuple, last: Optional[Tuple]) -> bool:
-    """A chunk of `n_docs` may end before the doc with article `key` (the previous one's is `last`):
-    it is big enough and the doc starts another article (or has none)."""
-    return n_docs >= size and (key != last or key[1] is None)
-
-
-def article_chunks(docs: Iterable[Doc], size: int) -> Iterator[List[Doc]]:
-    """Consecutive docs, about `size` at a time, never splitting a CoNLL article (split, doc_id)."""
-    chunk: List[Doc] = []
-    last = None
-    for doc in docs:
-        key = article_key(doc)
-        if may_cut(len(chunk), size, key, last):
-            yield chunk
-            chunk = []
-        chunk.append(doc)
-        last = key
-    if chunk:
-        yield chunk
-
-
-def copy_with_ents(doc: Doc, ents: Iterable[Tuple[int, int, str]], vocab: Vocab = None) -> Doc:
+def copy_with_ents(doc: Doc, ents: Iterable[Tuple[int, int, str]], vocab: Optional[Vocab] = None) -> Doc:
     """A fresh Doc with the same words and ids (split, index, doc_id), and only `ents` as annotation."""
     new = Doc(vocab or doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
-    new.ents = [Span(new, s, e, label=l) for s, e, l in ents]
+    new.ents = [Span(new, s, e, label=lab) for s, e, lab in ents]
     new.user_data.update({k: doc.user_data[k] for k in ("split", "index", "doc_id") if k in doc.user_data})
     return new
-
-
-def lf_names(docs: Sequence[Doc]) -> List[str]:
-    """Names of the labelling-function span groups present in the docs (sorted)."""
-    names = set()
-    for doc in docs:
-        names.update(k for k in doc.spans if k not in NON_LF_GROUPS)
-    return sorted(names)
 
 
 def doc_ref(doc: Doc) -> str:
@@ -230,10 +197,3 @@ def doc_ref(doc: Doc) -> str:
     ud = doc.user_data
     text = doc.text if len(doc.text) <= 60 else doc.text[:57] + "..."
     return f"{ud.get('split', '?')} sentence {ud.get('index', '?')} (document {ud.get('doc_id', '?')}): {text!r}"
-
-
-def markdown_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
-    """A GitHub markdown table."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ from typing import Dict, Iterable, List
 import typer
 from wasabi import msg
 
-from .atomic import write_json
+from ...corpus.files import write_json
 
 # Single words that are also everyday English words: as place or demonym entries they fire on
 # ordinary text ("Of" in Turkey, "Bath", "Reading" are real towns; "March" is a region of Austria).

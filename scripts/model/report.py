@@ -12,7 +12,7 @@ import srsly
 import typer
 from wasabi import msg
 
-from .atomic import atomic_path, write_text
+from ..corpus.files import atomic_path, write_text
 
 
 def _save(fig, path: Path) -> None:

@@ -5,7 +5,10 @@ Python; its HMM runs the E-step doc by doc: about 3 ms per CoNLL sentence per EM
 fit on CoNLL train. Here the observations of many docs go into one token x source matrix; the
 HMM's EM iteration and both voters are a few sparse matrix products over all tokens, plus
 hmmlearn's compiled forward/backward per doc. Votes are written as skweak's `__call__` writes them.
+
+`make_aggregator` picks one by name; `vote` runs it over the functions that `score` kept.
 """
+
 import warnings
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -22,6 +25,11 @@ with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy 
     from skweak import utils as skweak_utils
     from skweak.generative import HMM
     from skweak.voting import MajorityVoterMixin, SequentialMajorityVoter
+
+from ..corpus.labels import AGGREGATORS, SpanTuple
+
+# What `score` keeps: function -> the labels it may vote for ([] means every label).
+Kept = Dict[str, List[str]]
 
 
 class Observations:
@@ -275,3 +283,44 @@ class VectorisedHMM(BatchedVoting, HMM):
         for pair, inc in corr_inc.items():
             self.corr_counts[pair] += inc
         return logprob
+
+
+def make_aggregator(kind: str, labels: List[str], weights: Optional[Dict[str, float]] = None):
+    """skweak's aggregator `kind`; `weights` (function -> weight, default 1) are its initial_weights."""
+    if kind == "majority":  # skweak.aggregation.MajorityVoter(sequence_labelling=True)
+        return VectorisedMajorityVoter(kind, labels, initial_weights=weights or None)
+    if kind == "hmm":  # skweak.aggregation.HMM(sequence_labelling=True) is this class
+        return VectorisedHMM(kind, labels, initial_weights=weights or None)
+    raise ValueError(f"unknown aggregator {kind!r}: choose one of {', '.join(AGGREGATORS)}")
+
+
+def select_sources(doc: Doc, kept: Kept) -> Doc:
+    """Keep only the labelling functions (and their labels) that `score` kept; drop all other groups."""
+    for name in list(doc.spans):
+        if name not in kept:
+            del doc.spans[name]
+        elif kept[name]:  # [] means every label
+            group = doc.spans[name]
+            if any(s.label_ not in kept[name] for s in group):
+                doc.spans[name] = [s for s in group if s.label_ in kept[name]]
+    return doc
+
+
+def vote(agg, docs: Iterable[Doc], kept: Kept) -> List[Doc]:
+    """The docs with the aggregate's group (named after the aggregator) added; every other group is kept
+    (all functions, dropped ones included, and gold): what a reviewer sees in Argilla. Only kept
+    functions vote, never gold."""
+    docs = list(docs)
+    saved = [{name: list(group) for name, group in d.spans.items()} for d in docs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        voted = list(agg.pipe(select_sources(d, kept) for d in docs))
+    for doc, groups in zip(voted, saved):
+        for name, spans in groups.items():
+            doc.spans[name] = spans
+    return voted
+
+
+def spans_of(doc: Doc, group: str) -> List[SpanTuple]:
+    """The (start, end, label) spans of a span group ([] if the doc has none)."""
+    return [(s.start, s.end, s.label_) for s in doc.spans.get(group, [])]

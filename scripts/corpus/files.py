@@ -1,11 +1,12 @@
-"""Atomic file writes (stdlib only): an interrupted step never leaves a half-written output."""
+"""Atomic file writes (standard library only): an interrupted step never leaves a half-written output."""
+
 import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Sequence
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -55,9 +56,18 @@ def atomic_dir(path: Path) -> Iterator[Path]:
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf8")
 
 
 def write_json(path: Path, data) -> None:
+    """Write `data` as indented JSON with sorted keys, atomically."""
     write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A GitHub markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"

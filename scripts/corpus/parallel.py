@@ -9,13 +9,17 @@ Dask runs when a scheduler address is given (`--scheduler`, project var `dask_sc
 env var DASK_SCHEDULER_ADDRESS); its workers must be able to `import scripts` and read the
 project's files (start them from a checkout of the project: see the README).
 """
+
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, ContextManager, Iterable, Iterator, Optional
+
+from ..project import var
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
@@ -23,6 +27,34 @@ SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 def scheduler_address(value: Optional[str] = None) -> Optional[str]:
     """The Dask scheduler to use: the option's value, else $DASK_SCHEDULER_ADDRESS, else none (local)."""
     return (value or "").strip() or os.environ.get(SCHEDULER_ENV, "").strip() or None
+
+
+@dataclass(frozen=True)
+class Parallelism:
+    """How a step processes its shards: `n_process` local processes (0: all cores), or the Dask
+    `scheduler` when one is set; `shard_size` documents per shard."""
+
+    n_process: int = 1
+    shard_size: int = var("shard_size")
+    scheduler: Optional[str] = None
+
+    @classmethod
+    def from_options(cls, n_process: int, shard_size: int, scheduler: Optional[str]) -> "Parallelism":
+        """From CLI options: 0 processes is every core, an empty scheduler is $DASK_SCHEDULER_ADDRESS or none."""
+        return cls(n_process or os.cpu_count() or 1, shard_size, scheduler_address(scheduler))
+
+    def runner(self) -> ContextManager["Runner"]:
+        return runner(self.n_process, self.scheduler)
+
+    @property
+    def forks(self) -> bool:
+        """True when shards go to forked local processes (load models before, so workers share them)."""
+        return self.scheduler is None and self.n_process > 1
+
+    def describe(self) -> str:
+        if self.scheduler:
+            return f"Dask at {self.scheduler}"
+        return f"{self.n_process} process{'es' if self.n_process > 1 else ''}"
 
 
 class Runner:
@@ -55,9 +87,9 @@ def runner(n_process: int = 1, scheduler: Optional[str] = None, connect_timeout:
         yield Runner(None, 1, "1 process")
 
 
-def runner_or(run: Optional[Runner], n_process: int = 1, scheduler: Optional[str] = None):
-    """The caller's `run` (left open for its next use) if given, else a new `runner(n_process, scheduler)`."""
-    return nullcontext(run) if run is not None else runner(n_process, scheduler)
+def runner_or(run: Optional[Runner], parallel: Parallelism) -> ContextManager[Runner]:
+    """The caller's `run` (left open for its next use) if given, else a new runner for `parallel`."""
+    return nullcontext(run) if run is not None else parallel.runner()
 
 
 def connect(scheduler: str, timeout: str = "10s"):

@@ -12,20 +12,23 @@ whole article (a Doc with sentence starts):
 
 It uses no gold label and is not trained; the legal forms and the place names that are no company
 (from `build-gazetteers`) are read at `initialize` and saved with the pipeline. `spacy train`
-loads this file with `--code scripts/components.py`; import `scripts.components` before
+loads this file with `--code scripts/model/components.py`; import `scripts.model.components` before
 `spacy.load("training/model-best")`.
 """
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence
 
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
+# absolute imports: `spacy train --code` loads this file as a module of its own, not as part of scripts.model
+from scripts.corpus.articles import document_groups
+from scripts.corpus.docbin import copy_with_ents
+from scripts.corpus.labels import SpanTuple
 from scripts.lfs import doclevel as dl
 
-SpanTuple = Tuple[int, int, str]
 GROUP = "doc_consistency_ner"  # where the NER's entities are read from, while the component runs
 
 
@@ -99,10 +102,8 @@ class DocConsistency:
 def articles_consistent(component: DocConsistency, docs: Sequence[Doc]) -> List[Doc]:
     """Sentence Docs with predicted ents -> the same sentences with ents corrected over their whole
     article (consecutive docs sharing (split, doc_id), as the corpus stores them)."""
-    from scripts.util import copy_with_ents
-
     out: List[Doc] = []
-    for group in dl.document_groups(docs):
+    for group in document_groups(docs):
         sentences = [docs[i] for i in group]
         merged, offsets = dl.merge(sentences, [])
         ents = [(off + e.start, off + e.end, e.label_) for sent, off in zip(sentences, offsets) for e in sent.ents]

@@ -1,0 +1,51 @@
+"""Labels and span-group names: what the corpus calls gold, what is a labelling function, label maps."""
+
+from typing import Iterable, List, Sequence, Tuple
+
+from spacy.tokens import Doc
+
+# (start token, end token, label): how the labelling functions, the voters and the corrections speak.
+SpanTuple = Tuple[int, int, str]
+
+# The span group holding gold entities (dev and test; train loses it before anything else sees it).
+GOLD = "gold"
+# The aggregators (skweak's majority voter and HMM); each writes the span group of its name.
+AGGREGATORS = ("majority", "hmm")
+# Span groups that are not labelling functions.
+NON_LF_GROUPS = frozenset((GOLD, *AGGREGATORS))
+
+# OntoNotes (spaCy's English pipelines) -> CoNLL 2003. Labels not listed have no CoNLL counterpart.
+ONTONOTES_TO_CONLL = {
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "LANGUAGE": "MISC",
+}
+
+
+def parse_labels(labels: str) -> List[str]:
+    """'ORG,PER' -> ['ORG', 'PER'] (order kept, duplicates and blanks dropped); ValueError if none."""
+    out: List[str] = []
+    for label in labels.split(","):
+        label = label.strip()
+        if label and label not in out:
+            out.append(label)
+    if not out:
+        raise ValueError(f"no labels in {labels!r}: pass e.g. --labels ORG,PER,LOC,MISC")
+    return out
+
+
+def lf_names(docs: Iterable[Doc], exclude: Sequence[str] = ()) -> List[str]:
+    """Names of the labelling-function span groups of the docs (sorted): every group but gold, the
+    aggregators and `exclude`."""
+    names = set()
+    for doc in docs:
+        names.update(doc.spans.keys())
+    return sorted(names - NON_LF_GROUPS - set(exclude))

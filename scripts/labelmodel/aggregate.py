@@ -1,0 +1,97 @@
+"""The `aggregate` step: vote over the kept labelling functions and export the spaCy corpora.
+
+Writes `corpus/train.spacy` (the votes, reviews applied, empty docs balanced: `training_corpus`),
+`corpus/dev.spacy` (dev gold restricted to the labels), the voted corpora with every function's
+group for Argilla (`--review-dir`), and the votes' scores on dev, to show what the model adds over
+its training labels.
+"""
+
+import pickle
+from pathlib import Path
+from typing import Annotated, Optional
+
+import srsly
+import typer
+from wasabi import msg
+
+from ..corpus.docbin import CorpusWriter, iter_shards, make_vocab, read_docs
+from ..corpus.files import write_json
+from ..corpus.labels import AGGREGATORS, parse_labels
+from ..corpus.parallel import Parallelism
+from ..project import var
+from .training_corpus import DevJob, GoldInTrainError, export_train, fit_hmm, vote_dev
+from .voters import make_aggregator
+
+Arg, Opt = typer.Argument, typer.Option
+
+
+def main(
+    train_path: Annotated[Path, Arg(help="Annotated train: a folder of .spacy shards or one .spacy file", exists=True)],
+    dev_path: Annotated[Path, Arg(help="Annotated dev (with gold): a folder of shards or a .spacy file", exists=True)],
+    selection_path: Annotated[Path, Arg(help="lf_selection.json from `score`", exists=True, dir_okay=False)],
+    output_dir: Annotated[Path, Arg(help="Where train.spacy and dev.spacy go")],
+    scores_path: Annotated[Path, Arg(help="JSON with the aggregated labels' scores on dev")],
+    labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
+    aggregator: Annotated[str, Opt("--aggregator", "-a", help="majority or hmm")] = var("aggregator"),
+    seed: Annotated[int, Opt("--seed", help="Seed for sampling empty docs and the HMM's training sample")] = var("seed"),
+    reviewed_path: Annotated[Optional[Path], Opt("--reviewed", help="Reviewed docs pulled from Argilla")] = None,
+    review_dir: Annotated[
+        Optional[Path],
+        Opt("--review-dir", help="Also write {train,dev}_aggregated/ here: every function, the aggregate (+ dev gold)"),
+    ] = None,
+    fit_docs: Annotated[
+        int, Opt("--fit-docs", help="The HMM fits on at most this many train docs (a seeded sample), then labels all")
+    ] = var("hmm_fit_docs"),
+    n_process: Annotated[int, Opt("--n-process", "-n", help="Worker processes (0: all cores)")] = var("n_process"),
+    shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard")] = var("shard_size"),
+    scheduler: Annotated[
+        str, Opt("--scheduler", help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS); empty: this machine")
+    ] = var("dask_scheduler"),
+    train_name: Annotated[
+        str, Opt("--train-name", help="The training corpus in output_dir: a .spacy file, or a folder of shards")
+    ] = "train.spacy",
+):
+    """Vote over the kept labelling functions and write corpus/train.spacy and corpus/dev.spacy."""
+    label_list = parse_labels(labels)
+    if aggregator not in AGGREGATORS:
+        msg.fail(f"--aggregator must be one of {', '.join(AGGREGATORS)}, not {aggregator!r}", exits=1)
+    selection = srsly.read_json(selection_path)
+    kept, weights = selection["kept"], selection.get("weights") or {}
+    parallel = Parallelism.from_options(n_process, shard_size, scheduler)
+    reviewed = read_docs(reviewed_path, make_vocab()) if reviewed_path is not None and reviewed_path.exists() else []
+    agg = make_aggregator(aggregator, label_list, weights)
+    dev_shards = list(iter_shards(dev_path, shard_size))
+    try:
+        with parallel.runner() as run:
+            if aggregator == "hmm":
+                n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, parallel, run=run)
+                msg.text(f"Fitted the HMM on {n_fit} train docs")
+            # dev goes to a worker first, so that it is voted and scored while the train shards are
+            dev_job = DevJob(pickle.dumps(agg), kept, dev_shards, label_list)
+            dev_future = None if run.local else run.submit(vote_dev, dev_job)
+            review_train = review_dir / "train_aggregated" if review_dir else None
+            counts = export_train(agg, kept, train_path, output_dir / train_name, seed, reviewed, review_train,
+                                  parallel, run=run)  # fmt: skip
+            dev = vote_dev(dev_job) if dev_future is None else dev_future.result()
+    except GoldInTrainError as e:
+        msg.fail(f"{train_path}: {e}", exits=1)
+    except ConnectionError as e:
+        msg.fail(str(e), exits=1)
+    if review_dir is not None:
+        with CorpusWriter(review_dir / "dev_aggregated", shard_size) as out:
+            for data, n_docs in dev.voted:
+                out.add_shard(data, n_docs)
+    with CorpusWriter(output_dir / "dev.spacy") as out:
+        out.add_shard(dev.gold, sum(n for _, n in dev.voted))
+    reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits")}
+    n_annotated = counts.get("with_entities", 0)
+    write_json(scores_path, {"aggregator": aggregator, "labels": label_list, "dev": dev.scores, "also": dev.also,
+                             "sources": sorted(kept), "train_docs": counts["docs"],
+                             "train_docs_with_entities": n_annotated, "reviews": reviews})  # fmt: skip
+    msg.good(f"{aggregator}: {counts['docs']} of {counts['voted']} train docs ({n_annotated} with entities, "
+             f"{counts['reviewed']} reviewed, {counts['discarded']} discarded) -> {output_dir / train_name}")  # fmt: skip
+    msg.info(f"Aggregated labels on dev: P {dev.scores['p']:.3f} R {dev.scores['r']:.3f} F {dev.scores['f']:.3f}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,69 @@
+"""The `score` step: every labelling function on dev against gold (`lf_scores`), the weak ones dropped.
+
+Writes training/lf_scores.csv and .md (precision, recall, coverage, conflicts per function and
+label) and training/lf_selection.json: what `aggregate` lets vote, and with which weight.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from wasabi import msg
+
+from ..corpus.docbin import read_docs
+from ..corpus.files import write_json
+from ..corpus.labels import GOLD, parse_labels
+from ..project import var
+from .lf_scores import COLUMNS, WEIGHTINGS, fmt, parse_label_thresholds, score_functions, selection, write_scores
+
+Arg, Opt = typer.Argument, typer.Option
+
+
+def main(
+    dev_path: Annotated[Path, Arg(help="Annotated dev (with gold): a folder of shards or a .spacy file", exists=True)],
+    output_dir: Annotated[Path, Arg(help="Where lf_scores.csv/.md and lf_selection.json go")],
+    labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
+    min_precision: Annotated[
+        float, Opt("--min-precision", help="Drop (function, label) pairs under this dev precision")
+    ] = var("min_precision"),
+    label_min_precision: Annotated[
+        str, Opt("--label-min-precision", help="Per-label thresholds that override --min-precision, e.g. ORG:0.6")
+    ] = var("label_min_precision"),
+    weights: Annotated[
+        str, Opt("--weights", help="Weights of the kept functions: uniform, or precision (log-odds of dev precision)")
+    ] = var("lf_weights"),
+):
+    """Score each labelling function on dev and choose the ones aggregation keeps."""
+    label_list = parse_labels(labels)
+    if weights not in WEIGHTINGS:
+        msg.fail(f"--weights must be one of {', '.join(WEIGHTINGS)}, not {weights!r}", exits=1)
+    try:
+        per_label = parse_label_thresholds(label_min_precision)
+    except ValueError as e:
+        msg.fail(f"--label-min-precision: {e}", exits=1)
+    for label in [lab for lab in per_label if lab not in label_list]:  # e.g. ORG:0.6 in a PER-only run
+        msg.warn(f"--label-min-precision: {label} is not among the labels {labels}; ignored")
+        del per_label[label]
+    docs = read_docs(dev_path)
+    if not any(GOLD in d.spans for d in docs):
+        msg.fail(f"{dev_path} has no gold spans: score runs on the annotated dev set", exits=1)
+    try:
+        rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
+    except ValueError as e:
+        msg.fail(str(e), exits=1)
+    sel = selection(rows, min_precision, per_label, weights)
+    for row in rows:  # the weight aggregation gives the function (1 when uniform), on its kept labels
+        if row["status"] != "dropped":
+            row["weight"] = float(sel["weights"].get(row["function"], 1.0))
+    write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
+    write_json(output_dir / "lf_selection.json", sel)
+    msg.table([[fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)
+    for function, by_label in sel["dropped"].items():
+        msg.warn(f"Dropped {function}: " + ", ".join(f"{lab} precision {p:.3f}" for lab, p in by_label.items()))
+    for function in sel["no_dev_evidence"]:
+        msg.info(f"Kept {function}: it never fires on dev, so there is nothing to score")
+    msg.good(f"Scored {len({r['function'] for r in rows})} labelling functions -> {output_dir}/lf_scores.csv")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,243 @@
+"""The training corpus made from the votes: fit the HMM, vote over train and dev, balance, export.
+
+train: skweak votes (the majority voter, or the HMM fitted on a seeded sample of train) over the
+functions that `score` kept; `doc.ents` is set from the vote, reviews replace their sentences'
+weak labels, and as many empty docs as annotated ones are sampled with the seed. Workers vote the
+shards; this process moves their bytes and keeps one flag per doc, so memory holds a few shards.
+dev: voted and scored against gold in one worker, while the train shards are voted.
+Only words, entities and ids reach the training file: no labelling function output, no gold.
+"""
+
+import contextlib
+import pickle
+import random
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from spacy.tokens import Doc, DocBin
+from tqdm import tqdm
+
+from ..corpus.docbin import (
+    CorpusWriter,
+    copy_with_ents,
+    corpus_files,
+    docs_from_bytes,
+    docs_to_bytes,
+    iter_shards,
+    make_vocab,
+    n_shards,
+    shard_vocab,
+)
+from ..corpus.gold import gold_docs, score_ents
+from ..corpus.labels import GOLD
+from ..corpus.parallel import Parallelism, Runner, ordered_map, runner_or
+from .reviews import keep_for_training, reviewed_training_doc, train_reviews
+from .voters import Kept, VectorisedHMM, make_aggregator, select_sources, spans_of, vote
+
+
+class GoldInTrainError(ValueError):
+    """The train corpus still holds gold spans."""
+
+
+def fit_sample(docs: Iterable, max_docs: int, seed: int) -> List:
+    """At most `max_docs` items, drawn uniformly from the stream with `seed` (reservoir sampling), in order.
+
+    A corpus no bigger than `max_docs` comes back whole, so the HMM fits on all of CoNLL train.
+    """
+    rng = random.Random(seed)
+    sample: List[Tuple[int, object]] = []
+    for i, doc in enumerate(docs):
+        if i < max_docs:
+            sample.append((i, doc))
+        else:
+            j = rng.randint(0, i)
+            if j < max_docs:
+                sample[j] = (i, doc)
+    return [doc for _, doc in sorted(sample, key=lambda x: x[0])]
+
+
+@dataclass
+class ObserveJob:
+    """A train shard whose observations the HMM fits on."""
+
+    labels: List[str]
+    kept: Kept
+    data: bytes
+
+
+def observe_shard(job: ObserveJob) -> List[Optional[Tuple[List[str], np.ndarray]]]:
+    """Worker side: per doc of a shard, what the kept functions say (VectorisedHMM.observed), for the fit."""
+    docs = [select_sources(d, job.kept) for d in docs_from_bytes(job.data, shard_vocab())]
+    return VectorisedHMM("hmm", job.labels).observed(docs)
+
+
+def fit_hmm(agg: VectorisedHMM, train_path: Path, kept: Kept, max_docs: int, seed: int,
+            parallel: Parallelism = Parallelism(), run: Optional[Runner] = None) -> int:  # fmt: skip
+    """Fit the HMM on a seeded sample of at most `max_docs` train docs (`fit_sample`); returns the sample size.
+
+    Workers read the shards and send back only the observation arrays, which this process samples
+    and fits on: the same sample, and the same fit, as fitting on `fit_sample(docs, ...)`.
+    """
+    jobs = (ObserveJob(agg.out_labels_no_prefixes, kept, data) for data in iter_shards(train_path, parallel.shard_size))
+    with runner_or(run, parallel) as run:
+        observed = (o for shard in ordered_map(run, observe_shard, jobs) for o in shard)
+        sample = fit_sample(observed, max_docs, seed)
+    agg.fit_observed([o for o in sample if o is not None])
+    return len(sample)
+
+
+@dataclass
+class VoteJob:
+    """A train shard to vote: the pickled (fitted) aggregator, the kept functions, the shard, the reviewed
+    train docs (DocBin bytes, few) and whether the full voted docs are wanted (for Argilla)."""
+
+    aggregator: bytes
+    kept: Kept
+    data: bytes
+    reviews: bytes
+    want_full: bool
+
+
+@dataclass
+class VoteResult:
+    """A voted train shard: the full voted docs (every group) if wanted, the slim training docs (words, ids,
+    entities; discarded ones left out), and per slim doc whether it always goes into training and whether
+    it has entities; the review counts."""
+
+    full: Optional[bytes]
+    slim: bytes
+    n_docs: int
+    always: List[bool]
+    has_ents: List[bool]
+    counts: Dict[str, int] = field(default_factory=dict)
+
+
+def vote_shard(job: VoteJob) -> VoteResult:
+    """Worker side: vote over one shard and apply the reviews of its docs."""
+    vocab = shard_vocab()
+    docs = docs_from_bytes(job.data, vocab)
+    if any(GOLD in d.spans for d in docs):
+        raise GoldInTrainError("the train corpus holds gold spans: annotate train with --drop-gold")
+    agg = pickle.loads(job.aggregator)
+    voted = vote(agg, docs, job.kept)
+    by_index, counts = train_reviews(docs_from_bytes(job.reviews, vocab))
+    slim = [reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_index.get(d.user_data.get("index")),
+                                  counts) for d in voted]  # fmt: skip
+    kept_docs = [d for d in slim if d is not None]
+    del counts["ignored_other_splits"]
+    return VoteResult(
+        full=docs_to_bytes(voted) if job.want_full else None,
+        slim=docs_to_bytes(kept_docs),
+        n_docs=len(docs),
+        always=[keep_for_training(d) for d in kept_docs],
+        has_ents=[bool(d.ents) for d in kept_docs],
+        counts=counts,
+    )
+
+
+def balance_mask(always: Sequence[bool], seed: int) -> List[bool]:
+    """Which docs to keep: every `always` one plus as many others (or all, if fewer), sampled with `seed`."""
+    empty = [i for i, a in enumerate(always) if not a]
+    n_annotated = len(always) - len(empty)
+    chosen = set(random.Random(seed).sample(empty, min(n_annotated, len(empty))))
+    return [a or i in chosen for i, a in enumerate(always)]
+
+
+def export_train(agg, kept: Kept, train_path: Path, output: Path, seed: int, reviewed: Sequence[Doc] = (),
+                 review_output: Optional[Path] = None, parallel: Parallelism = Parallelism(),
+                 run: Optional[Runner] = None) -> Dict[str, int]:  # fmt: skip
+    """Vote over the train corpus shard by shard and write the balanced training corpus to `output`.
+
+    Workers vote and apply the reviews (in this process, forked processes or Dask); this process
+    only moves their bytes and keeps one flag per doc, then a second pass over a temp folder of the
+    slim voted docs writes the balance. With `review_output`, the voted docs with every function's
+    group are written there too (for Argilla).
+    """
+    by_index, counts = train_reviews(reviewed)
+    reviews = docs_to_bytes(by_index.values())
+    output.parent.mkdir(parents=True, exist_ok=True)
+    agg_bytes, vocab, shard_size = pickle.dumps(agg), make_vocab(), parallel.shard_size
+    jobs = (VoteJob(agg_bytes, kept, data, reviews, review_output is not None)
+            for data in iter_shards(train_path, shard_size, vocab))  # fmt: skip
+    always: List[bool] = []
+    ents: List[bool] = []
+    sizes: List[int] = []  # slim docs per voted shard
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
+        with (
+            runner_or(run, parallel) as run,
+            CorpusWriter(Path(tmp) / "voted", shard_size) as voted,
+            CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext() as for_review,
+        ):
+            results = ordered_map(run, vote_shard, jobs)
+            for result in tqdm(results, total=n_shards(train_path), desc=f"{agg.name} train", unit="shard", leave=False):
+                if for_review is not None:
+                    for_review.add_shard(result.full, result.n_docs)
+                voted.add_shard(result.slim, len(result.always))
+                sizes.append(len(result.always))
+                always += result.always
+                ents += result.has_ents
+                for key, value in result.counts.items():
+                    counts[key] += value
+        mask = balance_mask(always, seed)
+        counts["with_entities"] = sum(e for e, keep in zip(ents, mask) if keep)
+        with CorpusWriter(output, shard_size) as out:
+            start = 0
+            for path, n_docs in zip(corpus_files(Path(tmp) / "voted"), sizes):
+                data = path.read_bytes()
+                keep = mask[start : start + n_docs]
+                start += n_docs
+                if all(keep):  # the usual case: a shard moves as bytes, never decoded
+                    out.add_shard(data, n_docs)
+                    continue
+                for doc, kept_doc in zip(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab), keep):
+                    if kept_doc:
+                        out.add(doc)
+    counts.update(docs=out.n_docs, voted=len(always))
+    return counts
+
+
+@dataclass
+class DevJob:
+    """Dev to vote and score: the pickled (fitted) aggregator, the kept functions, dev's shards, the labels."""
+
+    aggregator: bytes
+    kept: Kept
+    shards: List[bytes]
+    labels: List[str]
+
+
+@dataclass
+class DevResult:
+    """Voted dev: its shards with every group (for Argilla) and their sizes, the gold docs (the project's
+    labels as ents: the model's dev set) as DocBin bytes, the aggregate's scores on dev and, when it is
+    the HMM, majority voting's scores too."""
+
+    voted: List[Tuple[bytes, int]]
+    gold: bytes
+    scores: Dict
+    also: Dict
+
+
+def vote_dev(job: DevJob) -> DevResult:
+    """Vote over dev (with gold) shard by shard and score the votes (worker side, or in this process)."""
+    agg = pickle.loads(job.aggregator)
+    vocab = shard_vocab()
+    voted_shards, dev = [], []
+    for data in job.shards:
+        voted = vote(agg, docs_from_bytes(data, vocab), job.kept)
+        voted_shards.append((docs_to_bytes(voted), len(voted)))
+        dev += voted
+    gold = gold_docs(dev, job.labels)
+    scores = score_ents([copy_with_ents(d, spans_of(d, agg.name)) for d in dev], gold, job.labels)
+    # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
+    # is only scored when it is the one that ran)
+    also = {}
+    if agg.name != "majority":
+        majority = make_aggregator("majority", job.labels, agg.initial_weights)
+        voted_majority = vote(majority, [d.copy() for d in dev], job.kept)
+        also["majority"] = score_ents([copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold,
+                                      job.labels)  # fmt: skip
+    return DevResult(voted_shards, docs_to_bytes(gold), scores, also)

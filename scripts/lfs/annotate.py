@@ -1,0 +1,150 @@
+"""The `annotate` step: every labelling function on a corpus, one span group per function in each Doc.
+
+The corpus streams through in shards (DocBin bytes in, DocBin bytes out) that worker processes,
+or Dask workers, annotate independently: memory is bounded by the shard size, the step scales
+with the processes, and the output is the same whatever runs it. A shard never splits an article
+(`corpus.articles`), as the document-level functions read whole articles.
+"""
+
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import typer
+from spacy.tokens import Doc
+from tqdm import tqdm
+from wasabi import msg
+
+from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_shards, n_shards, shard_vocab
+from ..corpus.labels import GOLD, parse_labels
+from ..corpus.parallel import Parallelism, ordered_map
+from ..project import var
+from .annotator import PRESETS, FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
+
+_ANNOTATORS: Dict[FunctionSettings, LabellingFunctions] = {}
+
+
+def get_annotator(settings: FunctionSettings) -> LabellingFunctions:
+    """The labelling functions, built once per process (workers reuse them from shard to shard)."""
+    if settings not in _ANNOTATORS:
+        _ANNOTATORS[settings] = build_annotator(settings)
+    return _ANNOTATORS[settings]
+
+
+def annotate_docs(docs: Iterable[Doc], settings: FunctionSettings, drop_gold: bool = False) -> List[Doc]:
+    """Run every labelling function on `docs` (in place) and return them; `drop_gold` removes gold first
+    thing after (train never keeps it)."""
+    out = []
+    for doc in get_annotator(settings).pipe(docs):
+        if drop_gold and GOLD in doc.spans:
+            del doc.spans[GOLD]
+        out.append(doc)
+    return out
+
+
+@dataclass
+class AnnotateJob:
+    """A shard for a worker: which corpus it belongs to, its DocBin bytes, the functions, train or not."""
+
+    corpus: int
+    data: bytes
+    settings: FunctionSettings
+    drop_gold: bool
+
+
+@dataclass
+class AnnotateResult:
+    """An annotated shard: its corpus, DocBin bytes, how many docs, and how many with a span."""
+
+    corpus: int
+    data: bytes
+    n_docs: int
+    n_fired: int
+
+
+def annotate_shard(job: AnnotateJob) -> AnnotateResult:
+    """Worker side: decode, annotate and encode one shard."""
+    docs = annotate_docs(docs_from_bytes(job.data, shard_vocab()), job.settings, job.drop_gold)
+    names = get_annotator(job.settings).names
+    fired = sum(1 for d in docs if any(len(d.spans[n]) for n in names))
+    return AnnotateResult(job.corpus, docs_to_bytes(docs), len(docs), fired)
+
+
+# A corpus to annotate: its input, its output, and whether it is train (its gold spans are dropped).
+Corpus = Tuple[Path, Path, bool]
+
+
+def annotate_corpora(corpora: Sequence[Corpus], settings: FunctionSettings,
+                     parallel: Parallelism = Parallelism()) -> List[Dict[str, int]]:  # fmt: skip
+    """Annotate each (input, output, drop_gold) corpus, shard by shard, in one pool; counts per corpus.
+
+    Shards travel as DocBin bytes: this process only reads and writes them, the workers decode,
+    annotate and encode. One pool for train and dev loads the models once and keeps every worker
+    busy until the last shard of the last corpus.
+    """
+    annotator = get_annotator(settings)
+    if parallel.forks:
+        annotator.load()  # before the fork: workers share the models
+    counts = [{"docs": 0, "fired": 0, "functions": len(annotator.names)} for _ in corpora]
+    sizes = [n_shards(path) for path, _, _ in corpora]
+    total = None if None in sizes else sum(n for n in sizes if n is not None)
+    jobs = (AnnotateJob(k, data, settings, drop) for k, (path, _, drop) in enumerate(corpora)
+            for data in iter_shards(path, parallel.shard_size))  # fmt: skip
+    with parallel.runner() as run, contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(CorpusWriter(out, parallel.shard_size)) for _, out, _ in corpora]
+        for result in tqdm(ordered_map(run, annotate_shard, jobs), total=total, desc="annotate", unit="shard",
+                           leave=False):  # fmt: skip
+            writers[result.corpus].add_shard(result.data, result.n_docs)
+            counts[result.corpus]["docs"] += result.n_docs
+            counts[result.corpus]["fired"] += result.n_fired
+    return counts
+
+
+Arg, Opt = typer.Argument, typer.Option
+
+
+def main(
+    input_path: Annotated[Path, Arg(help="Input corpus (from convert): a .spacy file or a folder of shards", exists=True)],
+    output_path: Annotated[Path, Arg(help="Output: a folder of .spacy shards (or one .spacy file), a group per function")],
+    labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels to annotate")] = var("labels"),
+    n_process: Annotated[int, Opt("--n-process", "-n", help="Worker processes (0: all cores)")] = var("n_process"),
+    shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard")] = var("shard_size"),
+    drop_gold: Annotated[bool, Opt("--drop-gold", help="Remove gold spans (training data never keeps them)")] = False,
+    preset: Annotated[str, Opt("--preset", help=f"Labelling functions: {' or '.join(PRESETS)}")] = var("preset"),
+    gazetteer_dir: Annotated[
+        Path, Opt("--gazetteers", help="Folder of the lexicons (build-gazetteers; preset full)")
+    ] = Path(var("gazetteers_dir")),
+    scheduler: Annotated[
+        str, Opt("--scheduler", help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS); empty: this machine")
+    ] = var("dask_scheduler"),
+    dev: Annotated[
+        Optional[Tuple[Path, Path]],
+        Opt("--dev", help="Also annotate this INPUT OUTPUT in the same run (models loaded once), keeping its gold"),
+    ] = None,
+):
+    """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
+    if preset not in PRESETS:
+        msg.fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}", exits=1)
+    settings = FunctionSettings(tuple(parse_labels(labels)), preset, str(gazetteer_dir))
+    parallel = Parallelism.from_options(n_process, shard_size, scheduler)
+    start = time.perf_counter()
+    corpora: List[Corpus] = [(input_path, output_path, drop_gold)]
+    if dev:
+        if not dev[0].exists():
+            msg.fail(f"--dev input {dev[0]} does not exist", exits=1)
+        corpora.append((dev[0], dev[1], False))
+    try:
+        all_counts = annotate_corpora(corpora, settings, parallel)
+    except (LabellingFunctionError, FileNotFoundError, ConnectionError) as e:  # FileNotFoundError: a gazetteer
+        msg.fail(str(e), exits=1)
+    seconds = time.perf_counter() - start
+    for (_, out, _), counts in zip(corpora, all_counts):
+        msg.good(f"Annotated {counts['docs']} docs with {counts['functions']} labelling functions "
+                 f"({counts['fired']} with at least one span) -> {out}")  # fmt: skip
+    msg.info(f"{seconds:.0f} s on {parallel.describe()}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

