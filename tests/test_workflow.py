@@ -40,6 +40,7 @@ def project(tmp_path_factory):
 def run(root, *args, conll_dir=None, check=True):
     env = dict(os.environ)
     env.pop("CONLL_DIR", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the project's own guard must keep bytecode out of the tree
     if conll_dir is not None:
         env["CONLL_DIR"] = str(conll_dir)
     # a tiny training run; spacy train reads these overrides, weasel passes them through
@@ -98,6 +99,18 @@ def test_all_then_noop_then_edit(project):
     for step in ("annotate", "score"):
         assert f"Skipping '{step}'" not in out, step
     assert "misc_keyword" not in (root / "training" / "lf_scores.csv").read_text()
+
+    # 4b. a new module in the labelling-function package reruns annotate (deps name the package), and no
+    # bytecode appears in the package folders, which would make the next run rerun everything
+    (root / "scripts" / "lfs" / "extra_rules.py").write_text('"""A user\'s new labelling functions."""\n')
+    _, out = run(root, "annotate", "--vars.conll_dir", "missing", conll_dir=data)
+    assert "Skipping 'annotate'" not in out
+    _, out = run(root, "annotate", "--vars.conll_dir", "missing", conll_dir=data)
+    assert "Skipping 'annotate': nothing changed" in out
+    # (scripts/__pycache__/__init__.*.pyc is written before the guard in scripts/__init__.py runs; no command
+    # depends on the folder scripts/ itself)
+    packages = [p for p in (root / "scripts").iterdir() if p.is_dir() and p.name != "__pycache__"]
+    assert packages and not [str(f) for p in packages for f in p.rglob("*.pyc")]
 
     # 5. changed data reruns convert
     with open(data / "dev.txt", "a") as f:
