@@ -6,6 +6,7 @@ argilla_server``) so pytest finds it. The server is the one
 home, default owner, the in-process engine, a free port on 127.0.0.1.
 When argilla or the server venv is missing the tests fail, saying how to install them.
 """
+
 import dataclasses
 import os
 from pathlib import Path
@@ -66,7 +67,7 @@ def argilla_server(request, tmp_path_factory) -> Iterator[ArgillaServer]:
     except serve.ServeError:
         serve.stop_server(proc)
         log = (home / "server.log").read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"Argilla server did not start:\n{log}")
+        raise RuntimeError(f"Argilla server did not start:\n{log}") from None
 
     def stop():
         global _SERVER

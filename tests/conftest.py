@@ -1,4 +1,5 @@
 """Shared test helpers: a vocab with lexical attributes, a doc builder and the CoNLL fixture folder."""
+
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,17 @@ from scripts.corpus.docbin import make_vocab
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONLL = Path(__file__).resolve().parent / "fixtures" / "conll"
+
+
+# Markers from the fixtures a test uses, so that `-m "not argilla"` etc. can never miss one.
+FIXTURE_MARKERS = {"argilla_server": "argilla", "browser": "browser", "cluster": "slow"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in item.fixturenames:
+                item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +34,7 @@ def make_doc(vocab):
     def _make(text, spans=None, split="dev", index=0, doc_id=0):
         doc = Doc(vocab, words=text.split())
         for name, triples in (spans or {}).items():
-            doc.spans[name] = [Span(doc, s, e, label=l) for s, e, l in triples]
+            doc.spans[name] = [Span(doc, s, e, label=lab) for s, e, lab in triples]
         doc.user_data.update({"split": split, "index": index, "doc_id": doc_id})
         return doc
 

@@ -32,8 +32,9 @@ def fit(agg, docs: Iterable[Doc], kept: Kept):
     return agg
 
 
-def aggregate(train: Sequence[Doc], dev: Sequence[Doc], kept: Kept, labels: List[str], kind: str = "majority",
-              weights=None) -> Tuple[List[List[SpanTuple]], List[List[SpanTuple]]]:  # fmt: skip
+def aggregate(
+    train: Sequence[Doc], dev: Sequence[Doc], kept: Kept, labels: List[str], kind: str = "majority", weights=None
+) -> Tuple[List[List[SpanTuple]], List[List[SpanTuple]]]:
     """Aggregated spans of each train and dev doc, in memory (the HMM fitted on train only)."""
     agg = fit(make_aggregator(kind, labels, weights), [d.copy() for d in train], kept)
     return [spans_of(d, kind) for d in vote(agg, train, kept)], [spans_of(d, kind) for d in vote(agg, dev, kept)]
@@ -60,8 +61,10 @@ def vote_stream(agg, docs: Iterable[Doc], kept: Kept, parallel: Parallelism) -> 
                 yield from vote(agg, chunk, kept)
             return
         agg_bytes, no_reviews = pickle.dumps(agg), docs_to_bytes([])
-        jobs = (VoteJob(agg_bytes, kept, docs_to_bytes(c), no_reviews, True)
-                for c in article_chunks(docs, parallel.shard_size))  # fmt: skip
+        jobs = (
+            VoteJob(agg_bytes, kept, docs_to_bytes(c), no_reviews, True)
+            for c in article_chunks(docs, parallel.shard_size)
+        )
         vocab = make_vocab()
         for result in ordered_map(run, vote_shard, jobs):
             yield from docs_from_bytes(result.full, vocab)
@@ -73,4 +76,3 @@ def shard_bounds(docs: Sequence[Doc], size: int) -> List[int]:
     for chunk in article_chunks(docs, size):
         bounds.append(bounds[-1] + len(chunk))
     return bounds[:-1]
-

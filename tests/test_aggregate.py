@@ -1,4 +1,5 @@
 """Voting over the kept functions, balancing empty docs, reviews, and the exported corpus."""
+
 import json
 
 import pytest
@@ -17,8 +18,15 @@ CLI_DEFAULTS = dict(fit_docs=20000, n_process=1, shard_size=1000, scheduler="", 
 
 
 def test_select_sources_keeps_only_selected_functions_and_labels(make_doc):
-    doc = make_doc("Anna works at Acme", spans={
-        "gold": [(3, 4, "ORG")], "a": [(0, 1, "PER"), (3, 4, "ORG")], "b": [(3, 4, "ORG")], "c": [(0, 1, "ORG")]})
+    doc = make_doc(
+        "Anna works at Acme",
+        spans={
+            "gold": [(3, 4, "ORG")],
+            "a": [(0, 1, "PER"), (3, 4, "ORG")],
+            "b": [(3, 4, "ORG")],
+            "c": [(0, 1, "ORG")],
+        },
+    )
     voters.select_sources(doc, {"a": ["ORG"], "b": []})
     assert sorted(doc.spans) == ["a", "b"]  # gold and the dropped function are gone
     assert spans_of(doc, "a") == [(3, 4, "ORG")]
@@ -43,8 +51,9 @@ def test_dropped_function_does_not_vote(make_doc):
 
 
 def test_hmm_aggregator_runs(make_doc):
-    docs = [make_doc(f"Kia Corp said {i}", index=i, spans={"x": [(0, 2, "ORG")], "y": [(0, 2, "ORG")]})
-            for i in range(5)]
+    docs = [
+        make_doc(f"Kia Corp said {i}", index=i, spans={"x": [(0, 2, "ORG")], "y": [(0, 2, "ORG")]}) for i in range(5)
+    ]
     train, _ = ref.aggregate(docs, [], {"x": [], "y": []}, ["ORG"], "hmm")
     assert train[0] == [(0, 2, "ORG")]
 
@@ -52,13 +61,19 @@ def test_hmm_aggregator_runs(make_doc):
 @pytest.mark.parametrize("kind", ["majority", "hmm"])
 def test_weights_let_a_precise_function_outvote_two(make_doc, kind):
     """score's precision weights reach skweak's initial_weights: one heavy source beats two light ones."""
-    docs = [make_doc(f"Somerset beat Kent {i}", index=i,
-                     spans={"md": [(0, 1, "LOC")], "sm": [(0, 1, "LOC")], "county": [(0, 1, "ORG")]})
-            for i in range(6)]  # fmt: skip
+    docs = [
+        make_doc(
+            f"Somerset beat Kent {i}",
+            index=i,
+            spans={"md": [(0, 1, "LOC")], "sm": [(0, 1, "LOC")], "county": [(0, 1, "ORG")]},
+        )
+        for i in range(6)
+    ]
     kept = {"md": [], "sm": [], "county": []}
     plain, _ = ref.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind)
-    weighted, _ = ref.aggregate([d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind,
-                                weights={"md": 0.5, "sm": 0.5, "county": 3.0})  # fmt: skip
+    weighted, _ = ref.aggregate(
+        [d.copy() for d in docs], [], kept, ["ORG", "LOC"], kind, weights={"md": 0.5, "sm": 0.5, "county": 3.0}
+    )
     assert plain[0] == [(0, 1, "LOC")]
     assert weighted[0] == [(0, 1, "ORG")]
 
@@ -111,17 +126,37 @@ def test_review_with_other_words_is_refused(make_doc):
 
 
 def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):
-    train = [make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i < 3 else []})
-             for i in range(10)]
+    train = [
+        make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i < 3 else []})
+        for i in range(10)
+    ]
     # y is not in the selection (dropped by score): it must not vote
-    dev = [make_doc("Acme Group fell", split="dev", index=i, spans={"gold": [(0, 2, "ORG"), (2, 3, "PER")],
-           "x": [(0, 2, "ORG")] if i else [], "y": [(2, 3, "ORG")]}) for i in range(2)]  # fmt: skip
+    dev = [
+        make_doc(
+            "Acme Group fell",
+            split="dev",
+            index=i,
+            spans={"gold": [(0, 2, "ORG"), (2, 3, "PER")], "x": [(0, 2, "ORG")] if i else [], "y": [(2, 3, "ORG")]},
+        )
+        for i in range(2)
+    ]
     write_docs(tmp_path / "train.spacy", train)
     write_docs(tmp_path / "dev.spacy", dev)
     write_json(tmp_path / "sel.json", {"kept": {"x": ["ORG"]}})
     out = tmp_path / "corpus"
-    aggregate_step.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", out, tmp_path / "agg.json",
-             labels="ORG", aggregator="majority", seed=42, reviewed_path=None, review_dir=out, **CLI_DEFAULTS)
+    aggregate_step.main(
+        tmp_path / "train.spacy",
+        tmp_path / "dev.spacy",
+        tmp_path / "sel.json",
+        out,
+        tmp_path / "agg.json",
+        labels="ORG",
+        aggregator="majority",
+        seed=42,
+        reviewed_path=None,
+        review_dir=out,
+        **CLI_DEFAULTS,
+    )
     train_out = read_docs(out / "train.spacy")
     assert len(train_out) == 6 and sum(1 for d in train_out if d.ents) == 3
     assert all(not d.spans for d in train_out)
@@ -143,9 +178,19 @@ def test_cli_refuses_train_with_gold(tmp_path, make_doc):
     write_docs(tmp_path / "dev.spacy", [make_doc("a b", spans={GOLD: []})])
     write_json(tmp_path / "sel.json", {"kept": {}})
     with pytest.raises(SystemExit):
-        aggregate_step.main(tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", tmp_path / "c",
-                 tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, reviewed_path=None, review_dir=None,
-                 **CLI_DEFAULTS)
+        aggregate_step.main(
+            tmp_path / "train.spacy",
+            tmp_path / "dev.spacy",
+            tmp_path / "sel.json",
+            tmp_path / "c",
+            tmp_path / "agg.json",
+            labels="ORG",
+            aggregator="majority",
+            seed=1,
+            reviewed_path=None,
+            review_dir=None,
+            **CLI_DEFAULTS,
+        )
     assert not (tmp_path / "c" / "train.spacy").exists()
 
 
@@ -158,8 +203,9 @@ def test_vectorised_one_hots_equal_skweaks(make_doc):
     docs = [make_doc("Kia Corp met Anna in Oslo", spans={"x": [(0, 2, "ORG"), (3, 4, "PER")], "y": [(5, 6, "LOC")]})]
     ref.fit(hmm, docs, {"x": [], "y": []})
     rng = np.random.default_rng(0)
-    obs = pandas.DataFrame({"x": rng.integers(-1, len(hmm.observed_labels), 50),
-                            "y": rng.integers(-1, len(hmm.observed_labels), 50)})  # fmt: skip
+    obs = pandas.DataFrame(
+        {"x": rng.integers(-1, len(hmm.observed_labels), 50), "y": rng.integers(-1, len(hmm.observed_labels), 50)}
+    )
     ours, theirs = hmm.to_one_hots(obs), HMM.to_one_hots(hmm, obs)
     assert ours.keys() == theirs.keys()
     assert all(np.array_equal(ours[k], theirs[k]) and ours[k].any() for k in ours)

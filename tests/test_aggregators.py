@@ -1,4 +1,5 @@
 """The vectorised HMM and majority voter give skweak's models and votes."""
+
 import random
 import warnings
 
@@ -41,7 +42,7 @@ def random_corpus(vocab, n_docs=120, seed=0):
             for start, end, label in truth:
                 if rng.random() < 0.7:
                     spans.append((start, end, label if rng.random() < 0.85 else rng.choice(LABELS)))
-            doc.spans[source] = [Span(doc, s, e, label=l) for s, e, l in spans]
+            doc.spans[source] = [Span(doc, s, e, label=lab) for s, e, lab in spans]
         doc.user_data.update({"split": "train", "index": i, "doc_id": i // 5})
         docs.append(doc)
     return docs

@@ -1,4 +1,5 @@
 """Annotation: every function writes its group, parallel equals serial, train never keeps gold."""
+
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
 from scripts.corpus.docbin import corpus_files, read_docs, write_docs
 from scripts.corpus.labels import GOLD
@@ -8,7 +9,6 @@ from scripts.lfs.annotator import FunctionSettings, build_annotator
 
 from .conftest import FIXTURE_CONLL
 
-
 TUTORIAL = FunctionSettings(["ORG"], "tutorial")
 
 
@@ -17,17 +17,31 @@ def fixture_docs():
 
 
 def as_tuples(docs):
-    return [(d.text, d.user_data["index"], sorted((k, tuple((s.start, s.end, s.label_) for s in g))
-                                                   for k, g in d.spans.items())) for d in docs]
+    return [
+        (
+            d.text,
+            d.user_data["index"],
+            sorted((k, tuple((s.start, s.end, s.label_) for s in g)) for k, g in d.spans.items()),
+        )
+        for d in docs
+    ]
 
 
 def test_each_function_writes_its_group_and_finds_the_fixture_orgs():
     docs = annotate_docs(fixture_docs(), TUTORIAL)
     names = build_annotator(TUTORIAL).names
     assert all(set(names) <= set(d.spans) for d in docs)
-    found = {d[s.start:s.end].text for d in docs for n in names for s in d.spans[n]}
-    assert {"Loznica", "Bournemouth", "Peterborough", "Derbyshire", "Caltex Petroleum Corp", "Kia Corp",
-            "Federal Reserve Board", "U.N. Security Council"} <= found
+    found = {d[s.start : s.end].text for d in docs for n in names for s in d.spans[n]}
+    assert {
+        "Loznica",
+        "Bournemouth",
+        "Peterborough",
+        "Derbyshire",
+        "Caltex Petroleum Corp",
+        "Kia Corp",
+        "Federal Reserve Board",
+        "U.N. Security Council",
+    } <= found
     # a capitalised sentence-initial "The" is swallowed, as in the tutorial (a known weakness)
     assert "The Labour Party" in found
 
@@ -78,14 +92,22 @@ def test_train_and_dev_in_one_run_equal_two_runs(tmp_path):
     docs = fixture_docs()
     write_docs(tmp_path / "train_gold.spacy", docs[:8])
     write_docs(tmp_path / "dev_gold.spacy", docs[8:])
-    both = annotate_corpora([(tmp_path / "train_gold.spacy", tmp_path / "train", True),
-                             (tmp_path / "dev_gold.spacy", tmp_path / "dev", False)], TUTORIAL, Parallelism(2, 3))
-    alone = [*annotate_corpora([(tmp_path / "train_gold.spacy", tmp_path / "train1", True)], TUTORIAL,
-                               Parallelism(1, 3)),
-             *annotate_corpora([(tmp_path / "dev_gold.spacy", tmp_path / "dev1", False)], TUTORIAL, Parallelism(1, 3))]
+    both = annotate_corpora(
+        [
+            (tmp_path / "train_gold.spacy", tmp_path / "train", True),
+            (tmp_path / "dev_gold.spacy", tmp_path / "dev", False),
+        ],
+        TUTORIAL,
+        Parallelism(2, 3),
+    )
+    alone = [
+        *annotate_corpora([(tmp_path / "train_gold.spacy", tmp_path / "train1", True)], TUTORIAL, Parallelism(1, 3)),
+        *annotate_corpora([(tmp_path / "dev_gold.spacy", tmp_path / "dev1", False)], TUTORIAL, Parallelism(1, 3)),
+    ]
     assert both == alone and both[0]["docs"] == 8 and both[1]["docs"] == len(docs) - 8
     for name in ("train", "dev"):
-        assert [f.read_bytes() for f in corpus_files(tmp_path / name)] == \
-            [f.read_bytes() for f in corpus_files(tmp_path / f"{name}1")]
+        assert [f.read_bytes() for f in corpus_files(tmp_path / name)] == [
+            f.read_bytes() for f in corpus_files(tmp_path / f"{name}1")
+        ]
     assert not any(GOLD in d.spans for d in read_docs(tmp_path / "train"))
     assert all(GOLD in d.spans for d in read_docs(tmp_path / "dev"))

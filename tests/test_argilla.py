@@ -2,6 +2,7 @@
 
 The server is started once per session by tests/argilla_helpers.py.
 """
+
 import json
 import os
 import subprocess
@@ -15,8 +16,14 @@ from scripts.corpus.labels import lf_names
 from scripts.review import records as review
 from scripts.review.pull import pull
 from scripts.review.push import push
-from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
-from tests.argilla_helpers import client_for, environ, make_docs, read_corpus, write_corpus
+from tests.argilla_helpers import (
+    argilla_server,  # noqa: F401  (fixture)
+    client_for,
+    environ,
+    make_docs,
+    read_corpus,
+    write_corpus,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = "test-review"
@@ -90,7 +97,9 @@ def test_push_records_suggestions_metadata(pushed):
     assert by_question["gold"].agent == "gold"
     assert first.metadata["doc_id"] == 0 and first.metadata["split"] == "dev"
     rg = _rg()
-    fired = dataset.records(query=rg.Query(filter=rg.Filter([("metadata.functions", "in", ["gazetteer"]), ("metadata.split", "==", "dev")])))
+    fired = dataset.records(
+        query=rg.Query(filter=rg.Filter([("metadata.functions", "in", ["gazetteer"]), ("metadata.split", "==", "dev")]))
+    )
     assert sorted(r.id for r in fired) == ["dev-3"]
     conflicted = dataset.records(query=rg.Query(filter=rg.Filter([("metadata.disagreement", ">=", 1)])))
     assert {r.id for r in conflicted} >= {"dev-1", "dev-3"}
@@ -149,23 +158,35 @@ def test_pull_writes_only_reviewed_docs(responded, tmp_path):
 def test_repush_is_idempotent_and_keeps_responses(responded, tmp_path):
     with environ(**responded["server"].env()):
         info = push(
-            [(responded["dev"], 0), (responded["train"], 4)], tmp_path / "m.json", aggregate="majority", dataset_name=DATASET, progress=False
+            [(responded["dev"], 0), (responded["train"], 4)],
+            tmp_path / "m.json",
+            aggregate="majority",
+            dataset_name=DATASET,
+            progress=False,
         )
     assert info["ids_sha1"] == responded["info"]["ids_sha1"]
     client = client_for(responded["server"])
     dataset = client.datasets(name=DATASET, workspace="argilla")
     records = {r.id: r for r in dataset.records(with_responses=True)}
     assert len(records) == 9
-    answers = [(r.question_name, r.value, str(r.status.value if hasattr(r.status, "value") else r.status))
-               for r in records["dev-2"].responses]
+    answers = [
+        (r.question_name, r.value, str(r.status.value if hasattr(r.status, "value") else r.status))
+        for r in records["dev-2"].responses
+    ]
     assert ("entities", [{"start": 0, "end": 8, "label": "LOC"}], "submitted") in answers
 
 
 def test_wrong_labels_on_existing_dataset(pushed, tmp_path):
     with environ(**pushed["server"].env()):
         with pytest.raises(review.ReviewError, match="has labels"):
-            push([(pushed["dev"], 0)], tmp_path / "m.json", aggregate="majority", dataset_name=DATASET, labels=["ORG"],
-                        progress=False)
+            push(
+                [(pushed["dev"], 0)],
+                tmp_path / "m.json",
+                aggregate="majority",
+                dataset_name=DATASET,
+                labels=["ORG"],
+                progress=False,
+            )
     assert not (tmp_path / "m.json").exists()
 
 
@@ -225,8 +246,21 @@ def test_cli_push_and_pull(argilla_server, tmp_path):  # noqa: F811
     dev = write_corpus(tmp_path / "dev.spacy")
     manifest = tmp_path / "m.json"
     env = argilla_server.env()
-    result = _cli(["push", str(dev), "--manifest", str(manifest), "--dataset", "cli-test", "--labels", "ORG,MISC",
-                   "--aggregate", "majority"], env)
+    result = _cli(
+        [
+            "push",
+            str(dev),
+            "--manifest",
+            str(manifest),
+            "--dataset",
+            "cli-test",
+            "--labels",
+            "ORG,MISC",
+            "--aggregate",
+            "majority",
+        ],
+        env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(manifest.read_text())["labels"] == ["ORG", "MISC"]
     out = tmp_path / "reviewed.spacy"
@@ -238,10 +272,10 @@ def test_cli_push_and_pull(argilla_server, tmp_path):  # noqa: F811
 
 def test_server_restart_keeps_index(argilla_server, tmp_path):  # noqa: F811
     """A second server on the same home rebuilds the in-process index from SQLite."""
-    from scripts.argilla_server import launcher as serve
-
     # Use a copy of the database so the session server is not disturbed.
     import shutil
+
+    from scripts.argilla_server import launcher as serve
 
     home = tmp_path / "home"
     home.mkdir()
@@ -302,11 +336,18 @@ def test_benchmark_push_reports_what_it_logged(argilla_server, tmp_path):  # noq
         words, gold, _, _ = SENTENCES[i % len(SENTENCES)]
         doc = Doc(vocab, words=words)
         doc.user_data.update({"split": "dev", "index": i, "doc_id": i // 10})
-        doc.spans["gold"] = doc.spans["majority"] = doc.spans["lf0"] = [Span(doc, s, e, label=l) for s, e, l in gold]
+        doc.spans["gold"] = doc.spans["majority"] = doc.spans["lf0"] = [
+            Span(doc, s, e, label=lab) for s, e, lab in gold
+        ]
         db.add(doc)
     db.to_disk(tmp_path / "bench.spacy")
-    result = benchmark_push(tmp_path / "bench.spacy", ["PER", "ORG", "LOC", "MISC"], api_url=argilla_server.url,
-                            api_key=argilla_server.api_key, dataset="bench-test")  # fmt: skip
+    result = benchmark_push(
+        tmp_path / "bench.spacy",
+        ["PER", "ORG", "LOC", "MISC"],
+        api_url=argilla_server.url,
+        api_key=argilla_server.api_key,
+        dataset="bench-test",
+    )
     assert result["records"] == 40
     assert result["seconds"] > 0 and result["records_per_second"] > 0
     client = client_for(argilla_server)
@@ -322,8 +363,9 @@ def test_sort_by_disagreement_and_metadata_metrics(pushed):
     dataset = client_for(server).datasets(name=DATASET, workspace="argilla")
     body = {
         "query": {},
-        "filters": {"and": [{"type": "terms", "scope": {"entity": "metadata", "metadata_property": "split"},
-                             "values": ["dev"]}]},
+        "filters": {
+            "and": [{"type": "terms", "scope": {"entity": "metadata", "metadata_property": "split"}, "values": ["dev"]}]
+        },
         "sort": [{"scope": {"entity": "metadata", "metadata_property": "disagreement"}, "order": "desc"}],
     }
     r = httpx.post(f"{server.url}/api/v1/datasets/{dataset.id}/records/search", headers=headers, json=body)
@@ -348,9 +390,18 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
     """--function-view text: one text question per function, one markdown summary field."""
     dev = write_corpus(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
-        push([(dev, 0)], tmp_path / "m.json", aggregate="majority", dataset_name="text-view", progress=False, view="text")
+        push(
+            [(dev, 0)], tmp_path / "m.json", aggregate="majority", dataset_name="text-view", progress=False, view="text"
+        )
         with pytest.raises(review.ReviewError, match="--function-view text"):
-            push([(dev, 0)], tmp_path / "m2.json", aggregate="majority", dataset_name="text-view", progress=False, view="span")
+            push(
+                [(dev, 0)],
+                tmp_path / "m2.json",
+                aggregate="majority",
+                dataset_name="text-view",
+                progress=False,
+                view="span",
+            )
     dataset = client_for(argilla_server).datasets(name="text-view", workspace="argilla")
     records = {r.id: r for r in dataset.records(with_suggestions=True)}
     first = records["dev-0"]
@@ -363,7 +414,9 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
     record = records["dev-3"]
     record.responses.add(
         rg.Response(
-            "entities", [{"start": 0, "end": 7, "label": "LOC"}], user_id=client_for(argilla_server).me.id,
+            "entities",
+            [{"start": 0, "end": 7, "label": "LOC"}],
+            user_id=client_for(argilla_server).me.id,
             status="submitted",
         )
     )
@@ -383,16 +436,19 @@ def test_repush_removes_suggestions_of_functions_that_stopped_firing(argilla_ser
 
     dataset_name = "test-stale"
     docs = make_docs("dev")
-    fired = next((d, name) for d in docs for name in d.spans
-                 if name not in ("gold", "majority") and len(d.spans[name]))  # fmt: skip
+    fired = next((d, name) for d in docs for name in d.spans if name not in ("gold", "majority") and len(d.spans[name]))
     doc, name = fired
     rid = f"dev-{doc.user_data['index']}"
     DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
-        first = push([(tmp_path / "dev.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False)
+        first = push(
+            [(tmp_path / "dev.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False
+        )
         doc.spans[name] = []  # the function was fixed: it no longer fires on this sentence
         DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev2.spacy")
-        again = push([(tmp_path / "dev2.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False)
+        again = push(
+            [(tmp_path / "dev2.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False
+        )
     assert first["stale_suggestions_removed"] == 0 and again["stale_suggestions_removed"] == 1
     dataset = client_for(argilla_server).datasets(name=dataset_name, workspace="argilla")
     record = next(r for r in dataset.records(with_suggestions=True) if r.id == rid)

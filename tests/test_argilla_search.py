@@ -13,8 +13,15 @@ from scripts.argilla_server import search
 
 
 def doc(id, fields=None, metadata=None, responses=(), vectors=None, status="pending"):
-    return {"id": id, "fields": fields or {}, "metadata": metadata or {}, "responses": list(responses),
-            "suggestions": {}, "vectors": vectors or {}, "status": status}  # fmt: skip
+    return {
+        "id": id,
+        "fields": fields or {},
+        "metadata": metadata or {},
+        "responses": list(responses),
+        "suggestions": {},
+        "vectors": vectors or {},
+        "status": status,
+    }
 
 
 def response(user, status, **values):
@@ -71,8 +78,12 @@ def test_sort_value():
 
 
 def test_sort_docs_by_several_keys_missing_values_last():
-    docs = [doc("a", metadata={"n": 2, "s": "x"}), doc("b", metadata={"n": 5, "s": "x"}), doc("c", metadata={"s": "y"}),
-            doc("d", metadata={"n": 2, "s": "w"})]  # fmt: skip
+    docs = [
+        doc("a", metadata={"n": 2, "s": "x"}),
+        doc("b", metadata={"n": 5, "s": "x"}),
+        doc("c", metadata={"s": "y"}),
+        doc("d", metadata={"n": 2, "s": "w"}),
+    ]
     n = lambda d: d["metadata"].get("n")  # noqa: E731
     s = lambda d: d["metadata"].get("s")  # noqa: E731
     assert [d["id"] for d in search.sort_docs(docs, [(n, True)])] == ["b", "a", "d", "c"]  # stable, missing last
@@ -86,11 +97,17 @@ def test_cosine_and_most_similar():
     assert search.cosine([1, 0], [1, 0]) == pytest.approx(1.0)
     assert search.cosine([1, 0], [0, 1]) == pytest.approx(0.0)
     assert search.cosine([0, 0], [1, 1]) == 0.0
-    docs = [doc("q", vectors={"v": [1, 0]}), doc("near", vectors={"v": [1, 0.1]}), doc("far", vectors={"v": [-1, 0]}),
-            doc("none")]  # fmt: skip
+    docs = [
+        doc("q", vectors={"v": [1, 0]}),
+        doc("near", vectors={"v": [1, 0.1]}),
+        doc("far", vectors={"v": [-1, 0]}),
+        doc("none"),
+    ]
     ranked = search.most_similar(docs, "v", [1, 0], exclude="q")
     assert [d["id"] for _, d in ranked] == ["near", "far"]
-    assert ranked[0][0] == pytest.approx((1 + search.cosine([1, 0], [1, 0.1])) / 2) and ranked[1][0] == pytest.approx(0.0)
+    assert ranked[0][0] == pytest.approx((1 + search.cosine([1, 0], [1, 0.1])) / 2) and ranked[1][0] == pytest.approx(
+        0.0
+    )
     assert [d["id"] for _, d in search.most_similar(docs, "v", [1, 0], exclude="q", least=True)] == ["far", "near"]
     assert [d["id"] for _, d in search.most_similar(docs, "v", [1, 0], max_results=2)] == ["q", "near"]
     assert [d["id"] for _, d in search.most_similar(docs, "v", [1, 0], threshold=0.5)] == ["q", "near"]

@@ -7,6 +7,7 @@ discards the next sentence; the pull finds both. Saves docs/argilla_review.png f
 Needs `apt-get install -y chromium` and `pip install playwright` (never
 `playwright install`); it fails, saying what to install, when either is missing.
 """
+
 import os
 import shutil
 import time
@@ -15,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from scripts.corpus.labels import lf_names
-from scripts.review import records as review
 from scripts.review.pull import pull
 from scripts.review.push import push
-from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
-from tests.argilla_helpers import client_for, environ, read_corpus, write_corpus
+from tests.argilla_helpers import (
+    argilla_server,  # noqa: F401  (fixture)
+    client_for,
+    environ,
+    read_corpus,
+    write_corpus,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "argilla_review.png"

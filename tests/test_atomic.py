@@ -1,4 +1,5 @@
 """Outputs are written atomically: a failure leaves the old file (or none), never a partial one."""
+
 import pytest
 
 from scripts.corpus.docbin import read_docs, write_docs

@@ -1,4 +1,5 @@
 """doc_consistency: the trained NER's entities made consistent over an article."""
+
 import spacy
 
 from scripts.model import components as c
@@ -7,7 +8,7 @@ LABELS = ["ORG", "PER", "LOC", "MISC"]
 
 
 def ents_text(doc, ents):
-    return [(doc[s:e].text, l) for s, e, l in ents]
+    return [(doc[s:e].text, lab) for s, e, lab in ents]
 
 
 def test_consistent_entities(vocab):
@@ -17,8 +18,12 @@ def test_consistent_entities(vocab):
     doc = Doc(vocab, words=words, sent_starts=[w in (0, 5, 11, 15) for w in range(len(words))])
     ner = [(0, 2, "ORG"), (8, 9, "PER"), (11, 13, "PER"), (15, 16, "ORG")]
     out = c.consistent_entities(doc, ner, LABELS, frozenset({"sa"}), frozenset())
-    assert ents_text(doc, out) == [("Ruch SA", "ORG"), ("Ruch", "ORG"), ("Frederick Geraghty", "PER"),
-                                   ("Geraghty", "PER")]  # fmt: skip
+    assert ents_text(doc, out) == [
+        ("Ruch SA", "ORG"),
+        ("Ruch", "ORG"),
+        ("Frederick Geraghty", "PER"),
+        ("Geraghty", "PER"),
+    ]
     assert c.GROUP not in doc.spans  # the component leaves no span group behind
     # an ORG-only model gets no PER correction
     out = c.consistent_entities(doc, ner, ["ORG"], frozenset({"sa"}), frozenset())
@@ -31,11 +36,14 @@ def test_consistent_entities(vocab):
 def test_articles_consistent_keeps_articles_apart(make_doc):
     def with_ents(text, ents, doc_id, index):
         doc = make_doc(text, doc_id=doc_id, index=index)
-        doc.ents = [spacy.tokens.Span(doc, s, e, label=l) for s, e, l in ents]
+        doc.ents = [spacy.tokens.Span(doc, s, e, label=lab) for s, e, lab in ents]
         return doc
 
-    docs = [with_ents("CRICKET - RESULTS", [], 0, 0), with_ents("Somerset beat Kent .", [(0, 1, "LOC")], 0, 1),
-            with_ents("Rain in Somerset .", [(2, 3, "LOC")], 1, 2)]  # fmt: skip
+    docs = [
+        with_ents("CRICKET - RESULTS", [], 0, 0),
+        with_ents("Somerset beat Kent .", [(0, 1, "LOC")], 0, 1),
+        with_ents("Rain in Somerset .", [(2, 3, "LOC")], 1, 2),
+    ]
     component = c.DocConsistency("doc_consistency", LABELS)
     out = c.articles_consistent(component, docs)
     assert [(e.text, e.label_) for e in out[1].ents] == [("Somerset", "ORG"), ("Kent", "ORG")]

@@ -1,4 +1,5 @@
 """CoNLL reading: IOB1 and IOB2, -DOCSTART- documents, empty rows, malformed input, the data folder."""
+
 import json
 
 import pytest

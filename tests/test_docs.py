@@ -1,4 +1,5 @@
 """README conventions: the two commands first, and the weasel-generated part in sync with project.yml."""
+
 import re
 import subprocess
 import sys
@@ -28,9 +29,13 @@ def test_readme_opens_with_install_and_test_commands():
 
 def test_generated_section_matches_project_yml(tmp_path):
     out = tmp_path / "README.md"
-    subprocess.run([sys.executable, "-m", "spacy", "project", "document", str(ROOT), "--output", str(out)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "spacy", "project", "document", str(ROOT), "--output", str(out)],
+        check=True,
+        capture_output=True,
+    )
     generated = out.read_text()
-    section = lambda text: text[text.index(START) + len(START):text.index(END)].strip()  # noqa: E731
+    section = lambda text: text[text.index(START) + len(START) : text.index(END)].strip()  # noqa: E731
     assert section((ROOT / "README.md").read_text()) == section(generated), (
-        "README is out of date: run `spacy project document --output README.md`")
+        "README is out of date: run `spacy project document --output README.md`"
+    )

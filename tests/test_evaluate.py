@@ -1,4 +1,5 @@
 """Entity scores with spaCy's scorer, the OntoNotes -> CoNLL map, and the comparison table."""
+
 import pytest
 import spacy
 
@@ -25,8 +26,13 @@ def test_gold_docs_keep_only_the_labels(make_doc):
 def test_predict_maps_ontonotes_labels_and_keeps_gold_tokens(make_doc):
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", name="ner")
-    ruler.add_patterns([{"label": "GPE", "pattern": "Paris"}, {"label": "ORG", "pattern": "Acme"},
-                        {"label": "DATE", "pattern": "Monday"}])  # fmt: skip
+    ruler.add_patterns(
+        [
+            {"label": "GPE", "pattern": "Paris"},
+            {"label": "ORG", "pattern": "Acme"},
+            {"label": "DATE", "pattern": "Monday"},
+        ]
+    )
     docs = [make_doc("Acme opened in Paris on Monday")]
     out = scoring.predict(nlp, docs, ["ORG", "LOC"], ONTONOTES_TO_CONLL)
     assert [(e.text, e.label_) for e in out[0].ents] == [("Acme", "ORG"), ("Paris", "LOC")]

@@ -1,6 +1,7 @@
 """Document-level labelling functions: articles merged and split back, history, majority, propagation,
 sports teams; and the annotator never splits an article across chunks or shards."""
 
+import pytest
 from spacy.tokens import Span
 
 from scripts.corpus.articles import document_groups
@@ -20,7 +21,7 @@ def article(make_doc, sentences, doc_id=0, spans=None, split="dev"):
 
 
 def groups(doc, name):
-    return [(doc[s.start:s.end].text, s.label_) for s in doc.spans[name]]
+    return [(doc[s.start : s.end].text, s.label_) for s in doc.spans[name]]
 
 
 def test_document_groups(make_doc):
@@ -38,8 +39,11 @@ def test_merge_and_split_back(make_doc):
 
 
 def test_document_history_and_majority(make_doc):
-    docs = article(make_doc, ["Franz Fischler said on Monday", "Fischler left .", "Fischler came back ."],
-                   spans={0: {"md": [(0, 2, "PER")]}, 2: {"md": [(0, 1, "PER")]}})  # fmt: skip
+    docs = article(
+        make_doc,
+        ["Franz Fischler said on Monday", "Fischler left .", "Fischler came back ."],
+        spans={0: {"md": [(0, 2, "PER")]}, 2: {"md": [(0, 1, "PER")]}},
+    )
     funcs = dl.DocumentFunctions(["md"], LABELS)
     funcs.annotate(docs)
     assert groups(docs[1], "doc_history") == [("Fischler", "PER")]  # the later mention inherits the label
@@ -59,50 +63,72 @@ def test_document_functions_do_not_cross_articles(make_doc):
 
 
 def test_propagate(make_doc):
-    docs = article(make_doc, ["Derbyshire 471 302", "Derbyshire beat Kent .", "derbyshire"],
-                   spans={0: {"sports_table_row": [(0, 1, "ORG")]}})  # fmt: skip
+    docs = article(
+        make_doc,
+        ["Derbyshire 471 302", "Derbyshire beat Kent .", "derbyshire"],
+        spans={0: {"sports_table_row": [(0, 1, "ORG")]}},
+    )
     funcs = dl.DocumentFunctions([], LABELS, seeds=["sports_table_row"])
     funcs.annotate(docs)
     assert groups(docs[1], "doc_propagate") == [("Derbyshire", "ORG")]
     assert groups(docs[0], "doc_propagate") == [("Derbyshire", "ORG")]
     assert groups(docs[2], "doc_propagate") == []  # case-sensitive
     # a string with two labels equally often is left alone
-    tie = article(make_doc, ["Jordan 1 2", "Jordan said"], doc_id=3,
-                  spans={0: {"a": [(0, 1, "ORG")]}, 1: {"b": [(0, 1, "PER")]}})  # fmt: skip
+    tie = article(
+        make_doc, ["Jordan 1 2", "Jordan said"], doc_id=3, spans={0: {"a": [(0, 1, "ORG")]}, 1: {"b": [(0, 1, "PER")]}}
+    )
     dl.DocumentFunctions([], LABELS, seeds=["a", "b"]).annotate(tie)
     assert all(list(d.spans["doc_propagate"]) == [] for d in tie)
 
 
 def test_surnames(make_doc):
-    docs = article(make_doc, ["Frederick Geraghty arrived .", "Geraghty said .", "Geraghty Ltd rose .", "GERAGHTY"],
-                   spans={0: {"full_name": [(0, 2, "PER")]}})  # fmt: skip
+    docs = article(
+        make_doc,
+        ["Frederick Geraghty arrived .", "Geraghty said .", "Geraghty Ltd rose .", "GERAGHTY"],
+        spans={0: {"full_name": [(0, 2, "PER")]}},
+    )
     dl.DocumentFunctions([], LABELS, surname_sources=["full_name"]).annotate(docs)
     assert groups(docs[1], "doc_surname") == [("Geraghty", "PER")]  # alone: PER
     assert groups(docs[2], "doc_surname") == []  # next to another name word
     assert groups(docs[3], "doc_surname") == []  # case-sensitive
     assert groups(docs[0], "doc_surname") == []  # inside the full name itself
     # a word inside a multi-word name with another label ("Ford Motor" ORG) is left alone
-    ford = article(make_doc, ["Harrison Ford starred .", "Ford Motor rose .", "Ford said ."], doc_id=4,
-                   spans={0: {"md": [(0, 2, "PER")]}, 1: {"sm": [(0, 2, "ORG")]}, 2: {"sm": [(0, 1, "ORG")]}})  # fmt: skip
+    ford = article(
+        make_doc,
+        ["Harrison Ford starred .", "Ford Motor rose .", "Ford said ."],
+        doc_id=4,
+        spans={0: {"md": [(0, 2, "PER")]}, 1: {"sm": [(0, 2, "ORG")]}, 2: {"sm": [(0, 1, "ORG")]}},
+    )
     dl.DocumentFunctions([], LABELS, surname_sources=["md", "sm"]).annotate(ford)
     assert groups(ford[2], "doc_surname") == []
     # a lone ORG vote on the surname does not stop it (the models' usual error)
-    lone = article(make_doc, ["Frederick Geraghty arrived .", "Geraghty said ."], doc_id=5,
-                   spans={0: {"md": [(0, 2, "PER")]}, 1: {"md": [(0, 1, "ORG")]}})  # fmt: skip
+    lone = article(
+        make_doc,
+        ["Frederick Geraghty arrived .", "Geraghty said ."],
+        doc_id=5,
+        spans={0: {"md": [(0, 2, "PER")]}, 1: {"md": [(0, 1, "ORG")]}},
+    )
     dl.DocumentFunctions([], LABELS, surname_sources=["md"]).annotate(lone)
     assert groups(lone[1], "doc_surname") == [("Geraghty", "PER")]
     assert "doc_surname" not in dl.DocumentFunctions([], ["ORG"], surname_sources=["md"]).names
 
 
 def test_sports_team(make_doc):
-    docs = article(make_doc, ["SOCCER - LEEDS WIN", "LEEDS 1996-08-30", "Leeds beat Germany in Leeds ."],
-                   spans={2: {"md": [(0, 1, "LOC"), (2, 3, "LOC")]}})  # fmt: skip
+    docs = article(
+        make_doc,
+        ["SOCCER - LEEDS WIN", "LEEDS 1996-08-30", "Leeds beat Germany in Leeds ."],
+        spans={2: {"md": [(0, 1, "LOC"), (2, 3, "LOC")]}},
+    )
     funcs = dl.DocumentFunctions(["md"], LABELS, cities={"leeds"}, countries={"germany"})
     funcs.annotate(docs)
     assert groups(docs[2], "sports_team") == [("Leeds", "ORG")]  # Germany stays LOC: a national team
     assert groups(docs[1], "sports_team") == []  # datelines in capitals name the place
-    venue = article(make_doc, ["SOCCER - RESULTS", "In Leeds , the Leeds meeting", "Leeds : 1 2"], doc_id=8,
-                    spans={1: {"md": [(1, 2, "LOC"), (5, 6, "LOC")]}, 2: {"md": [(0, 1, "LOC")]}})  # fmt: skip
+    venue = article(
+        make_doc,
+        ["SOCCER - RESULTS", "In Leeds , the Leeds meeting", "Leeds : 1 2"],
+        doc_id=8,
+        spans={1: {"md": [(1, 2, "LOC"), (5, 6, "LOC")]}, 2: {"md": [(0, 1, "LOC")]}},
+    )
     funcs.annotate(venue)
     assert all(groups(d, "sports_team") == [] for d in venue)  # the place of a game
     news = article(make_doc, ["EU SAYS NO", "Leeds beat Germany ."], doc_id=9, spans={1: {"md": [(0, 1, "LOC")]}})
@@ -111,8 +137,15 @@ def test_sports_team(make_doc):
 
 
 def test_county_team(make_doc):
-    docs = article(make_doc, ["CRICKET - SURREY BEAT KENT", "Leicestershire beat Somerset by an innings .",
-                              "Minor Counties XI 210", "Somerset House"])  # fmt: skip
+    docs = article(
+        make_doc,
+        [
+            "CRICKET - SURREY BEAT KENT",
+            "Leicestershire beat Somerset by an innings .",
+            "Minor Counties XI 210",
+            "Somerset House",
+        ],
+    )
     funcs = dl.DocumentFunctions([], LABELS)
     funcs.annotate(docs)
     assert groups(docs[0], "county_team") == [("SURREY", "ORG"), ("KENT", "ORG")]
@@ -138,8 +171,11 @@ def test_company_aliases_and_org_alias(make_doc, vocab):
     assert aliases("First Bank System Inc.") == [("First", "Bank", "System")]  # "First" alone names nothing
     assert aliases("Michigan National Corp", exclude={"michigan"}) == [("Michigan", "National")]
     assert aliases("Siemens") == []  # nothing to drop
-    docs = article(make_doc, ["Ruch SA was sold .", "40 percent of Ruch went .", "Ruch Chorzow won .", "RUCH"],
-                   spans={0: {"legal_suffix": [(0, 2, "ORG")]}})  # fmt: skip
+    docs = article(
+        make_doc,
+        ["Ruch SA was sold .", "40 percent of Ruch went .", "Ruch Chorzow won .", "RUCH"],
+        spans={0: {"legal_suffix": [(0, 2, "ORG")]}},
+    )
     dl.DocumentFunctions([], LABELS, company_sources=["legal_suffix"], legal_suffixes=["SA"]).annotate(docs)
     assert groups(docs[1], "org_alias") == [("Ruch", "ORG")]
     assert groups(docs[0], "org_alias") == []  # inside the full name
@@ -149,16 +185,21 @@ def test_company_aliases_and_org_alias(make_doc, vocab):
 
 def test_short_names_join_the_document_vote(make_doc):
     """county_team and org_alias vote before the article's majority: it follows them over the models."""
-    docs = article(make_doc, ["CRICKET - RESULTS", "Somerset beat Kent .", "Somerset won ."],
-                   spans={1: {"md": [(0, 1, "LOC")]}, 2: {"md": [(0, 1, "LOC")]}})  # fmt: skip
+    docs = article(
+        make_doc,
+        ["CRICKET - RESULTS", "Somerset beat Kent .", "Somerset won ."],
+        spans={1: {"md": [(0, 1, "LOC")]}, 2: {"md": [(0, 1, "LOC")]}},
+    )
     dl.DocumentFunctions(["md"], LABELS).annotate(docs)
     assert groups(docs[2], "doc_majority_cased") == [("Somerset", "ORG")]
 
 
 def test_fixture_venue_stays_a_place(make_doc):
-    docs = article(make_doc, ["DETROIT 48 86 .358", "KANSAS CITY AT DETROIT", "Detroit won ."],
-                   spans={0: {"sports_table_row": [(0, 1, "ORG")]},
-                          1: {"fixture_at": [(0, 2, "ORG"), (3, 4, "LOC")]}})  # fmt: skip
+    docs = article(
+        make_doc,
+        ["DETROIT 48 86 .358", "KANSAS CITY AT DETROIT", "Detroit won ."],
+        spans={0: {"sports_table_row": [(0, 1, "ORG")]}, 1: {"fixture_at": [(0, 2, "ORG"), (3, 4, "LOC")]}},
+    )
     funcs = dl.DocumentFunctions(["sports_table_row", "fixture_at"], LABELS, seeds=["sports_table_row"])
     funcs.annotate(docs)
     assert groups(docs[1], "doc_propagate") == []  # "DETROIT" the venue is not the team of the table
@@ -183,8 +224,9 @@ def test_chunks_never_split_an_article(make_doc):
 
 
 def test_document_vote_reads_only_its_sources(make_doc):
-    docs = article(make_doc, ["Franz Fischler said", "Fischler left"],
-                   spans={0: {"md": [(0, 2, "PER")], "noise": [(0, 2, "ORG")]}})  # fmt: skip
+    docs = article(
+        make_doc, ["Franz Fischler said", "Fischler left"], spans={0: {"md": [(0, 2, "PER")], "noise": [(0, 2, "ORG")]}}
+    )
     funcs = dl.DocumentFunctions(["md"], LABELS)
     merged, _ = dl.merge(docs, ["md"])
     assert "noise" not in merged.spans
@@ -193,16 +235,15 @@ def test_document_vote_reads_only_its_sources(make_doc):
     assert isinstance(docs[1].spans["doc_history"][0], Span)
 
 
-
-
+@pytest.mark.slow
 def test_full_preset_parallel_equals_serial(tmp_path):
     """With document-level functions, shards must hold whole articles: parallel == serial."""
     from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
     from scripts.corpus.docbin import read_docs, write_docs
     from scripts.corpus.parallel import Parallelism
-    from scripts.lfs.lexicons import build as build_gazetteers
     from scripts.lfs.annotate import annotate_corpora, annotate_docs
     from scripts.lfs.annotator import FunctionSettings
+    from scripts.lfs.lexicons import build as build_gazetteers
 
     from .conftest import FIXTURE_CONLL
 
@@ -212,8 +253,10 @@ def test_full_preset_parallel_equals_serial(tmp_path):
         return list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / "train.txt"), "train"))
 
     def as_tuples(docs):
-        return [(d.text, sorted((k, tuple((s.start, s.end, s.label_) for s in g)) for k, g in d.spans.items()))
-                for d in docs]  # fmt: skip
+        return [
+            (d.text, sorted((k, tuple((s.start, s.end, s.label_) for s in g)) for k, g in d.spans.items()))
+            for d in docs
+        ]
 
     settings = FunctionSettings(LABELS, "full", str(tmp_path))
     serial = annotate_docs(fixture_docs(), settings)
@@ -233,18 +276,37 @@ def test_fast_document_annotators_find_skweaks_spans(vocab):
 
     from scripts.lfs.doclevel import VOTE, DocumentHistory, DocumentMajority
 
-    text = ("Franz Fischler met Acme Corp in Paris . FISCHLER said Acme would leave PARIS . "
-            "Fischler and acme corp , Franz Fischler , paris and Acme .")  # fmt: skip
+    text = (
+        "Franz Fischler met Acme Corp in Paris . FISCHLER said Acme would leave PARIS . "
+        "Fischler and acme corp , Franz Fischler , paris and Acme ."
+    )
     words = text.split()
     doc = Doc(vocab, words=words, sent_starts=[i in (0, 8, 16) for i in range(len(words))])
-    doc.spans[VOTE] = [Span(doc, s, e, label=l) for s, e, l in
-                       [(0, 2, "PER"), (3, 5, "ORG"), (6, 7, "LOC"), (9, 10, "PER"), (11, 12, "ORG"), (14, 15, "LOC"),
-                        (18, 19, "ORG"), (21, 23, "PER"), (24, 25, "LOC")]]  # fmt: skip
-    pairs = [(DocumentHistory("h", VOTE, ["PER", "ORG"]), DocumentHistoryAnnotator("h", VOTE, ["PER", "ORG"])),
-             (DocumentHistory("h", VOTE, ["PER"], case_sensitive=False),
-              DocumentHistoryAnnotator("h", VOTE, ["PER"], case_sensitive=False))]  # fmt: skip
-    pairs += [(DocumentMajority("m", VOTE, case_sensitive=c), DocumentMajorityAnnotator("m", VOTE, case_sensitive=c))
-              for c in (True, False)]  # fmt: skip
+    doc.spans[VOTE] = [
+        Span(doc, s, e, label=lab)
+        for s, e, lab in [
+            (0, 2, "PER"),
+            (3, 5, "ORG"),
+            (6, 7, "LOC"),
+            (9, 10, "PER"),
+            (11, 12, "ORG"),
+            (14, 15, "LOC"),
+            (18, 19, "ORG"),
+            (21, 23, "PER"),
+            (24, 25, "LOC"),
+        ]
+    ]
+    pairs = [
+        (DocumentHistory("h", VOTE, ["PER", "ORG"]), DocumentHistoryAnnotator("h", VOTE, ["PER", "ORG"])),
+        (
+            DocumentHistory("h", VOTE, ["PER"], case_sensitive=False),
+            DocumentHistoryAnnotator("h", VOTE, ["PER"], case_sensitive=False),
+        ),
+    ]
+    pairs += [
+        (DocumentMajority("m", VOTE, case_sensitive=c), DocumentMajorityAnnotator("m", VOTE, case_sensitive=c))
+        for c in (True, False)
+    ]
     for ours, skweak in pairs:
         assert list(ours.find_spans(doc)) == list(skweak.find_spans(doc))
     assert list(pairs[0][0].find_spans(doc))  # "Fischler" after "Franz Fischler"

@@ -1,12 +1,13 @@
 """The gazetteers: each lexicon built from its PyPI package is sane, and each gazetteer function fires on
 positive examples and not on negative ones."""
+
 import json
 
 import pytest
 
-from scripts.lfs.lexicons import build as bg
 from scripts.lfs import gazetteers as gz
 from scripts.lfs.annotator import FunctionSettings, build_annotator
+from scripts.lfs.lexicons import build as bg
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +29,24 @@ def test_every_file_records_its_sources(gazetteer_dir):
 
 def test_places_lexicon(gazetteer_dir):
     places = entries(gazetteer_dir, "places", "LOC")
-    assert {"Germany", "United States", "Russia", "Iran", "South Korea", "Europe", "Texas", "Bosnia and Herzegovina"} <= places
+    assert {
+        "Germany",
+        "United States",
+        "Russia",
+        "Iran",
+        "South Korea",
+        "Europe",
+        "Texas",
+        "Bosnia and Herzegovina",
+    } <= places
     assert not {"Of", "The", "Korea, Republic of"} & places
     assert all(p == p.strip() and "," not in p for p in places)
 
 
 def test_nationalities_hold_the_1996_demonyms(gazetteer_dir):
-    assert {"Scottish", "Serbs", "Palestinian", "Soviet", "German", "Germans"} <= entries(gazetteer_dir, "nationalities", "MISC")
+    assert {"Scottish", "Serbs", "Palestinian", "Soviet", "German", "Germans"} <= entries(
+        gazetteer_dir, "nationalities", "MISC"
+    )
 
 
 def test_countries_are_places_without_us_states(gazetteer_dir):
@@ -78,32 +90,42 @@ def test_missing_gazetteer_says_how_to_build_it(tmp_path):
         gz.load_lexicon(str(tmp_path), "places")
 
 
-@pytest.mark.parametrize("name,text,expected", [
-    ("places_cased", "talks in Germany and South Korea", [("Germany", "LOC"), ("South Korea", "LOC")]),
-    ("places_uncased", "SOCCER - GERMANY BEAT IRAN", [("GERMANY", "LOC"), ("IRAN", "LOC")]),
-    ("cities_cased", "he flew to Brussels", [("Brussels", "LOC")]),
-    ("cities_uncased", "RESULTS IN BRUSSELS", [("BRUSSELS", "LOC")]),
-    ("nationalities_cased", "the German and Iraqi envoys", [("German", "MISC"), ("Iraqi", "MISC")]),
-    ("nationalities_uncased", "WINS FOR GERMANS", [("GERMANS", "MISC")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name,text,expected",
+    [
+        ("places_cased", "talks in Germany and South Korea", [("Germany", "LOC"), ("South Korea", "LOC")]),
+        ("places_uncased", "SOCCER - GERMANY BEAT IRAN", [("GERMANY", "LOC"), ("IRAN", "LOC")]),
+        ("cities_cased", "he flew to Brussels", [("Brussels", "LOC")]),
+        ("cities_uncased", "RESULTS IN BRUSSELS", [("BRUSSELS", "LOC")]),
+        ("nationalities_cased", "the German and Iraqi envoys", [("German", "MISC"), ("Iraqi", "MISC")]),
+        ("nationalities_uncased", "WINS FOR GERMANS", [("GERMANS", "MISC")]),
+    ],
+)
 def test_gazetteer_functions(make_doc, gazetteer_dir, name, text, expected):
-    annotator = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), name.rsplit("_", 1)[0],
-                                                            ["PER", "ORG", "LOC", "MISC"])}[name]  # fmt: skip
+    annotator = {
+        a.name: a
+        for a in gz.gazetteer_annotators(str(gazetteer_dir), name.rsplit("_", 1)[0], ["PER", "ORG", "LOC", "MISC"])
+    }[name]
     doc = annotator(make_doc(text))
     assert [(s.text, s.label_) for s in doc.spans[name]] == expected
 
 
-@pytest.mark.parametrize("name,text", [
-    ("places_cased", "GERMANY and germany"),  # capitals and lower case need the uncased variant
-    ("places_uncased", "the chad and the jordan"),  # lower case is never a name
-    ("cities_cased", "reading in bath"),
-    ("cities_uncased", "he flew to brussels"),
-    ("nationalities_cased", "french fries"),
-    ("nationalities_uncased", "french fries and german measles"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "name,text",
+    [
+        ("places_cased", "GERMANY and germany"),  # capitals and lower case need the uncased variant
+        ("places_uncased", "the chad and the jordan"),  # lower case is never a name
+        ("cities_cased", "reading in bath"),
+        ("cities_uncased", "he flew to brussels"),
+        ("nationalities_cased", "french fries"),
+        ("nationalities_uncased", "french fries and german measles"),
+    ],
+)
 def test_gazetteer_functions_negative(make_doc, gazetteer_dir, name, text):
-    annotator = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), name.rsplit("_", 1)[0],
-                                                            ["PER", "ORG", "LOC", "MISC"])}[name]  # fmt: skip
+    annotator = {
+        a.name: a
+        for a in gz.gazetteer_annotators(str(gazetteer_dir), name.rsplit("_", 1)[0], ["PER", "ORG", "LOC", "MISC"])
+    }[name]
     assert list(annotator(make_doc(text)).spans[name]) == []
 
 
@@ -114,7 +136,10 @@ def test_gazetteers_only_for_the_project_labels(gazetteer_dir):
 def test_full_name(make_doc):
     first = frozenset({"Franz", "Bill", "John"})
     doc = make_doc("Franz Fischler met Bill Clinton and John")
-    assert [(doc[s:e].text, l) for s, e, l in gz.full_name(doc, first)] == [("Franz Fischler", "PER"), ("Bill Clinton", "PER")]
+    assert [(doc[s:e].text, lab) for s, e, lab in gz.full_name(doc, first)] == [
+        ("Franz Fischler", "PER"),
+        ("Bill Clinton", "PER"),
+    ]
     for text in ["FRANZ FISCHLER said", "Franz said", "John Smith Jones Brown Ltd", "Mr Franz"]:
         doc = make_doc(text)
         found = list(gz.full_name(doc, first))
@@ -123,8 +148,20 @@ def test_full_name(make_doc):
 
 def test_full_preset_names(gazetteer_dir):
     names = build_annotator(FunctionSettings(["PER", "ORG", "LOC", "MISC"], "full", str(gazetteer_dir))).names
-    assert {"md", "md_truecase", "sm", "places_cased", "cities_uncased", "full_name", "legal_suffix", "dateline",
-            "doc_history", "doc_majority_cased", "doc_majority_uncased", "sports_team"} <= set(names)
+    assert {
+        "md",
+        "md_truecase",
+        "sm",
+        "places_cased",
+        "cities_uncased",
+        "full_name",
+        "legal_suffix",
+        "dateline",
+        "doc_history",
+        "doc_majority_cased",
+        "doc_majority_uncased",
+        "sports_team",
+    } <= set(names)
     assert len(names) == len(set(names))
     only_loc = build_annotator(FunctionSettings(["LOC"], "full", str(gazetteer_dir))).names
     assert "full_name" not in only_loc and "legal_suffix" not in only_loc and "places_cased" in only_loc
@@ -140,7 +177,9 @@ def test_gazetteers_abstain_on_clubs_of_sports_structures(make_doc, gazetteer_di
     assert [s.text for s in cased(make_doc("Brussels 4 2 0 2 4 3")).spans["cities_cased"]] == []  # a club's table row
     assert [s.text for s in cased(make_doc("he flew to Brussels")).spans["cities_cased"]] == ["Brussels"]
     places = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), "places", ["LOC"], teams)}["places_cased"]
-    assert [s.text for s in places(make_doc("Brazil 2 Germany 1")).spans["places_cased"]] == ["Germany"]  # national team
+    assert [s.text for s in places(make_doc("Brazil 2 Germany 1")).spans["places_cased"]] == [
+        "Germany"
+    ]  # national team
     assert [s.text for s in places(make_doc("Florida 10 Texas 9")).spans["places_cased"]] == []  # US states: clubs
 
 
@@ -150,8 +189,14 @@ def test_place_words(gazetteer_dir):
 
 
 TRICKY = [
-    "NEW YORK CITY police said", "in new york on Monday", "The Hague and the hague", "the New York Times , York",
-    "York New York City New", "UK uk Uk UK-based", "Paris . Paris ,", "he flew to New York City from Paris",
+    "NEW YORK CITY police said",
+    "in new york on Monday",
+    "The Hague and the hague",
+    "the New York Times , York",
+    "York New York City New",
+    "UK uk Uk UK-based",
+    "Paris . Paris ,",
+    "he flew to New York City from Paris",
 ]
 
 
@@ -162,9 +207,10 @@ def test_fast_gazetteer_finds_skweaks_spans(vocab, case_sensitive, checks):
     from skweak.gazetteers import GazetteerAnnotator, Trie
     from spacy.tokens import Doc
 
-    tries = {"LOC": Trie([["New", "York"], ["New", "York", "City"], ["York"], ["the", "Hague"], ["UK"], ["Paris"],
-                          [","]]),
-             "ORG": Trie([["New", "York", "Times"], ["New", "York", "City"]])}  # fmt: skip
+    tries = {
+        "LOC": Trie([["New", "York"], ["New", "York", "City"], ["York"], ["the", "Hague"], ["UK"], ["Paris"], [","]]),
+        "ORG": Trie([["New", "York", "Times"], ["New", "York", "City"]]),
+    }
     ours = gz.FastGazetteer("g", tries, case_sensitive=case_sensitive, additional_checks=checks)
     skweak = GazetteerAnnotator("g", tries, case_sensitive=case_sensitive, additional_checks=checks)
     docs = [Doc(vocab, words=t.split()) for t in TRICKY]

@@ -1,52 +1,69 @@
 """Every news-wire heuristic on positive and negative examples."""
+
 import pytest
 
 from scripts.lfs import heuristics as h
 
 
 def found(func, doc, **kwargs):
-    return [(doc[s:e].text, l) for s, e, l in func(doc, **kwargs)]
+    return [(doc[s:e].text, lab) for s, e, lab in func(doc, **kwargs)]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Kansas City 61 74 .452 20", [("Kansas City", "ORG")]),
-    ("Loznica 4 2 0 2 7 4 6", [("Loznica", "ORG")]),
-    ("Red Star Belgrade 3 2 1 0 5 2 7", [("Red Star Belgrade", "ORG")]),
-    ("NEW YORK 74 59 .556 -", [("NEW YORK", "ORG")]),  # baseball standings in capitals
-    ("Zeleznik ( B ) 4 1 0 3 4 7 3", [("Zeleznik ( B )", "ORG")]),  # CoNLL keeps the code in the name
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Kansas City 61 74 .452 20", [("Kansas City", "ORG")]),
+        ("Loznica 4 2 0 2 7 4 6", [("Loznica", "ORG")]),
+        ("Red Star Belgrade 3 2 1 0 5 2 7", [("Red Star Belgrade", "ORG")]),
+        ("NEW YORK 74 59 .556 -", [("NEW YORK", "ORG")]),  # baseball standings in capitals
+        ("Zeleznik ( B ) 4 1 0 3 4 7 3", [("Zeleznik ( B )", "ORG")]),  # CoNLL keeps the code in the name
+    ],
+)
 def test_sports_table_row_positive(make_doc, text, expected):
     assert found(h.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Hearts 2",  # one number: a score line, not a table row
-    "The shares rose 2 3",
-    "Loznica 4 2 x 2",
-    "W L Pct GB",
-    "LONDON 1996-08-30",  # a dateline
-    "One Two Three Four Five 1 2",  # too long for a team name
-    "Colin Montgomerie 66 67 70",  # a golfer: first name
-    "J. Adams 4 0 12",  # a player: initial
-    "- - 2 3",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hearts 2",  # one number: a score line, not a table row
+        "The shares rose 2 3",
+        "Loznica 4 2 x 2",
+        "W L Pct GB",
+        "LONDON 1996-08-30",  # a dateline
+        "One Two Three Four Five 1 2",  # too long for a team name
+        "Colin Montgomerie 66 67 70",  # a golfer: first name
+        "J. Adams 4 0 12",  # a player: initial
+        "- - 2 3",
+    ],
+)
 def test_sports_table_row_negative(make_doc, text):
     assert found(h.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == []
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Bayern Munich 2 Hamburg 1", [("Bayern Munich", "ORG"), ("Hamburg", "ORG")]),
-    ("MILWAUKEE 5 Minnesota 4 ( in 12 )", [("MILWAUKEE", "ORG"), ("Minnesota", "ORG")]),
-    ("Zemun 1 Rad ( B ) 0", [("Zemun", "ORG"), ("Rad ( B )", "ORG")]),
-    ("Alba ( Germany ) 75 Red Star ( Yugoslavia ) 70 ( 42-41 )", [("Alba", "ORG"), ("Red Star", "ORG")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Bayern Munich 2 Hamburg 1", [("Bayern Munich", "ORG"), ("Hamburg", "ORG")]),
+        ("MILWAUKEE 5 Minnesota 4 ( in 12 )", [("MILWAUKEE", "ORG"), ("Minnesota", "ORG")]),
+        ("Zemun 1 Rad ( B ) 0", [("Zemun", "ORG"), ("Rad ( B )", "ORG")]),
+        ("Alba ( Germany ) 75 Red Star ( Yugoslavia ) 70 ( 42-41 )", [("Alba", "ORG"), ("Red Star", "ORG")]),
+    ],
+)
 def test_sports_score_line_positive(make_doc, text, expected):
     assert found(h.sports_score_line, make_doc(text)) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Bayern Munich 2 Hamburg", "Bayern won 2 1", "Bayern 2 Hamburg 1 .", "2 Hamburg 1", "Bayern 2 3 Hamburg 1",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bayern Munich 2 Hamburg",
+        "Bayern won 2 1",
+        "Bayern 2 Hamburg 1 .",
+        "2 Hamburg 1",
+        "Bayern 2 3 Hamburg 1",
+    ],
+)
 def test_sports_score_line_negative(make_doc, text):
     assert found(h.sports_score_line, make_doc(text)) == []
 
@@ -60,7 +77,9 @@ def test_fixture_at(make_doc):
 def test_fixture(make_doc):
     countries = frozenset({"england", "pakistan"})
     assert found(h.fixture, make_doc("Postponed : East Fife v Clydebank ,"), countries=countries) == [
-        ("East Fife", "ORG"), ("Clydebank", "ORG")]  # fmt: skip
+        ("East Fife", "ORG"),
+        ("Clydebank", "ORG"),
+    ]
     assert found(h.fixture, make_doc("England v Pakistan"), countries=countries) == []  # national teams: LOC
     for text in ["v Clydebank", "East Fife v", "the v sign", "East Fife v 2"]:
         assert found(h.fixture, make_doc(text), countries=countries) == []
@@ -68,16 +87,21 @@ def test_fixture(make_doc):
 
 def test_name_with_country_positive(make_doc):
     assert found(h.name_with_country, make_doc("1. Michael Johnson ( U.S. ) 19.32")) == [
-        ("Michael Johnson", "PER"), ("U.S.", "LOC")]  # fmt: skip
+        ("Michael Johnson", "PER"),
+        ("U.S.", "LOC"),
+    ]
     assert found(h.name_with_country, make_doc("3. Johnson ( Kenya ) 3:45.2")) == [("Johnson", "PER"), ("Kenya", "LOC")]
 
 
-@pytest.mark.parametrize("text", [
-    "the company ( Reuters ) said",  # no name before the parenthesis
-    "Bonn ( Germany ) said",  # one word, no rank before it
-    "Michael Johnson ( who won ) ran",  # not a name inside
-    "Michael Johnson ( U.S.",  # unclosed
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the company ( Reuters ) said",  # no name before the parenthesis
+        "Bonn ( Germany ) said",  # one word, no rank before it
+        "Michael Johnson ( who won ) ran",  # not a name inside
+        "Michael Johnson ( U.S.",  # unclosed
+    ],
+)
 def test_name_with_country_negative(make_doc, text):
     assert found(h.name_with_country, make_doc(text)) == []
 
@@ -85,7 +109,10 @@ def test_name_with_country_negative(make_doc, text):
 def test_dateline(make_doc):
     assert found(h.dateline, make_doc("BRUSSELS 1996-08-22")) == [("BRUSSELS", "LOC")]
     assert found(h.dateline, make_doc("SAO PAULO 1996-08-22")) == [("SAO PAULO", "LOC")]
-    assert found(h.dateline, make_doc("TOFTIR , FAROE ISLANDS 1996-08-31")) == [("TOFTIR", "LOC"), ("FAROE ISLANDS", "LOC")]
+    assert found(h.dateline, make_doc("TOFTIR , FAROE ISLANDS 1996-08-31")) == [
+        ("TOFTIR", "LOC"),
+        ("FAROE ISLANDS", "LOC"),
+    ]
     for text in ["Brussels 1996-08-22", "BRUSSELS said on 1996-08-22 .", "BRUSSELS 22/08/96", "1996-08-22"]:
         assert found(h.dateline, make_doc(text)) == []
 
@@ -96,22 +123,28 @@ def test_newsroom_byline(make_doc):
     assert found(h.newsroom_byline, make_doc("Newsroom")) == []
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("said Mr Fischler on Monday", [("Fischler", "PER")]),
-    ("President Bill Clinton said", [("Bill Clinton", "PER")]),
-    ("striker Alan Shearer scored", [("Alan Shearer", "PER")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("said Mr Fischler on Monday", [("Fischler", "PER")]),
+        ("President Bill Clinton said", [("Bill Clinton", "PER")]),
+        ("striker Alan Shearer scored", [("Alan Shearer", "PER")]),
+    ],
+)
 def test_person_title_positive(make_doc, text, expected):
     assert found(h.person_title, make_doc(text)) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "President of France said",  # no name
-    "the President said",
-    "Prime Minister of Britain",
-    "coach SHEARER said",  # capitals
-    "President Clinton of Arkansas",  # followed by of: a title of a place
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "President of France said",  # no name
+        "the President said",
+        "Prime Minister of Britain",
+        "coach SHEARER said",  # capitals
+        "President Clinton of Arkansas",  # followed by of: a title of a place
+    ],
+)
 def test_person_title_negative(make_doc, text):
     assert found(h.person_title, make_doc(text)) == []
 
@@ -146,10 +179,15 @@ def test_league_or_index(make_doc):
         ("the Dow Jones industrial average rose", [("Dow Jones", "MISC")]),
         ("the FTSE 100 index", [("FTSE 100", "MISC")]),
         ("at 1400 GMT on", [("GMT", "MISC")]),
-    ]:  # fmt: skip
+    ]:
         assert found(h.league_or_index, make_doc(text)) == want, text
-    for text in ["the Arab League said", "National League for Democracy", "Dow Chemical Co said", "Dow Jones & Co said",
-                 "the league said"]:  # fmt: skip
+    for text in [
+        "the Arab League said",
+        "National League for Democracy",
+        "Dow Chemical Co said",
+        "Dow Jones & Co said",
+        "the league said",
+    ]:
         assert found(h.league_or_index, make_doc(text)) == [], text
     # org_keyword no longer calls a sports league an organisation
     assert found(h.org_keyword, make_doc("the American League")) == []
@@ -160,7 +198,9 @@ def test_legal_suffix(make_doc):
     suffixes = ["AG", "SpA", "plc"]
     assert found(h.legal_suffix, make_doc("shares of Siemens AG rose"), suffixes=suffixes) == [("Siemens AG", "ORG")]
     assert found(h.legal_suffix, make_doc("Fiat SpA said"), suffixes=suffixes) == [("Fiat SpA", "ORG")]
-    assert found(h.legal_suffix, make_doc("British Airways Plc said"), suffixes=suffixes) == [("British Airways Plc", "ORG")]
+    assert found(h.legal_suffix, make_doc("British Airways Plc said"), suffixes=suffixes) == [
+        ("British Airways Plc", "ORG")
+    ]
     for text in ["AG said", "the ag sector", "SIEMENS AG"]:
         assert found(h.legal_suffix, make_doc(text), suffixes=suffixes) == []
 
@@ -175,8 +215,16 @@ def test_name_runs_and_name_words(make_doc):
 
 def test_keyword_lexicons_are_single_words():
     """No lexicon entry glues several words into one string (skweak's ORDINALS bug)."""
-    for lexicon in (h.PERSON_TITLES, h.ORG_END, h.ORG_START, h.CLUB_END, h.CLUB_START, h.MISC_END, h.FUNCTION_WORDS,
-                    h.CONNECTORS):
+    for lexicon in (
+        h.PERSON_TITLES,
+        h.ORG_END,
+        h.ORG_START,
+        h.CLUB_END,
+        h.CLUB_START,
+        h.MISC_END,
+        h.FUNCTION_WORDS,
+        h.CONNECTORS,
+    ):
         assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
     assert {"Mr", "President", "coach"} <= h.PERSON_TITLES
     assert {"Inc", "Party", "Bank"} <= h.ORG_END
@@ -186,85 +234,115 @@ def test_keyword_lexicons_are_single_words():
 PLACES = frozenset({"germany", "german", "russian", "iraqi", "u.s.", "united arab emirates", "england"})
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Ericsson spokesman Per Zetterquist told Reuters .", [("Reuters", "ORG")]),
-    ("the Interfax news agency said", [("Interfax", "ORG")]),
-    ("Iraqi news agency INA said", [("INA", "ORG")]),  # the nationality is no part of it
-    ("a report in the news weekly Der Spiegel , which", [("Der Spiegel", "ORG")]),
-    ("the daily Le Monde said", [("Le Monde", "ORG")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Ericsson spokesman Per Zetterquist told Reuters .", [("Reuters", "ORG")]),
+        ("the Interfax news agency said", [("Interfax", "ORG")]),
+        ("Iraqi news agency INA said", [("INA", "ORG")]),  # the nationality is no part of it
+        ("a report in the news weekly Der Spiegel , which", [("Der Spiegel", "ORG")]),
+        ("the daily Le Monde said", [("Le Monde", "ORG")]),
+    ],
+)
 def test_news_agency_positive(make_doc, text, expected):
     assert found(h.news_agency, make_doc(text), exclude=PLACES) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "the Iraqi news agency said",  # a nationality
-    "Germany 's daily output",  # a country
-    "state television said on Monday",  # no name
-    "SOCCER - DAILY MIRROR CUP",  # a headline in capitals
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Iraqi news agency said",  # a nationality
+        "Germany 's daily output",  # a country
+        "state television said on Monday",  # no name
+        "SOCCER - DAILY MIRROR CUP",  # a headline in capitals
+    ],
+)
 def test_news_agency_negative(make_doc, text):
     assert found(h.news_agency, make_doc(text), exclude=PLACES) == []
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Cofinec CEO Stephen Frater told reporters", [("Cofinec", "ORG")]),
-    ("Before the match Deportivo chairman Augusto Lendoiro said", [("Deportivo", "ORG")]),
-    ("20-year-old Norwich striker Keith O'Neill", [("Norwich", "ORG")]),  # a club named after its city
-    ("Former Wallaby captain Michael Lynagh", [("Wallaby", "ORG")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Cofinec CEO Stephen Frater told reporters", [("Cofinec", "ORG")]),
+        ("Before the match Deportivo chairman Augusto Lendoiro said", [("Deportivo", "ORG")]),
+        ("20-year-old Norwich striker Keith O'Neill", [("Norwich", "ORG")]),  # a club named after its city
+        ("Former Wallaby captain Michael Lynagh", [("Wallaby", "ORG")]),
+    ],
+)
 def test_org_role_positive(make_doc, text, expected):
     assert found(h.org_role, make_doc(text), exclude=PLACES) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Russian President Boris Yeltsin",  # a nationality, and a capitalised title
-    "U.S. Treasury chief economist",  # the role is followed by no name
-    "Germany coach Berti Vogts",  # a national team is LOC
-    "The chairman John Smith",  # no name before the role
-    "NORWICH STRIKER KEITH O'NEILL",  # a headline
-    "Dublin-born director Neil Jordan says",  # an adjective
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russian President Boris Yeltsin",  # a nationality, and a capitalised title
+        "U.S. Treasury chief economist",  # the role is followed by no name
+        "Germany coach Berti Vogts",  # a national team is LOC
+        "The chairman John Smith",  # no name before the role
+        "NORWICH STRIKER KEITH O'NEILL",  # a headline
+        "Dublin-born director Neil Jordan says",  # an adjective
+    ],
+)
 def test_org_role_negative(make_doc, text):
     assert found(h.org_role, make_doc(text), exclude=PLACES) == []
 
 
 def test_team_cue(make_doc):
-    assert found(h.team_cue, make_doc("French first division side Nice , the club said"), exclude=PLACES) == [("Nice", "ORG")]
-    assert found(h.team_cue, make_doc("Belgian club Standard Liege on Friday"), exclude=PLACES) == [("Standard Liege", "ORG")]
+    assert found(h.team_cue, make_doc("French first division side Nice , the club said"), exclude=PLACES) == [
+        ("Nice", "ORG")
+    ]
+    assert found(h.team_cue, make_doc("Belgian club Standard Liege on Friday"), exclude=PLACES) == [
+        ("Standard Liege", "ORG")
+    ]
     for text in ["the team Germany", "the side that won", "CLUB BRUGGE", "a club in London"]:
         assert found(h.team_cue, make_doc(text), exclude=PLACES) == []
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("of the Kurdistan Democratic Party ( KDP ) told", [("Kurdistan Democratic Party", "ORG"), ("KDP", "ORG")]),
-    ("the Organisation for Security and Cooperation in Europe ( OSCE ) and",
-     [("Organisation for Security and Cooperation in Europe", "ORG"), ("OSCE", "ORG")]),
-    ("by the British Broadcasting Corporation ( BBC ) ,", [("British Broadcasting Corporation", "ORG"), ("BBC", "ORG")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("of the Kurdistan Democratic Party ( KDP ) told", [("Kurdistan Democratic Party", "ORG"), ("KDP", "ORG")]),
+        (
+            "the Organisation for Security and Cooperation in Europe ( OSCE ) and",
+            [("Organisation for Security and Cooperation in Europe", "ORG"), ("OSCE", "ORG")],
+        ),
+        (
+            "by the British Broadcasting Corporation ( BBC ) ,",
+            [("British Broadcasting Corporation", "ORG"), ("BBC", "ORG")],
+        ),
+    ],
+)
 def test_acronym_in_parens_positive(make_doc, text, expected):
     assert found(h.acronym_in_parens, make_doc(text), exclude=PLACES) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "the United Arab Emirates ( UAE ) said",  # a place
-    "Michael Johnson ( USA ) won",  # initials that do not spell it
-    "the Kurdistan Democratic Party ( kdp )",  # not an acronym
-    "Paul Tracy ( Canada ) , Penske",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the United Arab Emirates ( UAE ) said",  # a place
+        "Michael Johnson ( USA ) won",  # initials that do not spell it
+        "the Kurdistan Democratic Party ( kdp )",  # not an acronym
+        "Paul Tracy ( Canada ) , Penske",
+    ],
+)
 def test_acronym_in_parens_negative(make_doc, text):
     assert found(h.acronym_in_parens, make_doc(text), exclude=PLACES) == []
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Arbroath 4 2 0 2 4 3", ["Arbroath"]),
-    ("Florida 10 ST LOUIS 9", ["Florida", "ST LOUIS"]),
-    ("East Fife v Clydebank", ["East Fife", "Clydebank"]),
-    ("BOSTON AT OAKLAND", ["BOSTON"]),  # the venue is a place
-    ("England 4 2 0 2 4 3", []),  # a national team is LOC in CoNLL
-    ("Germany 2 England 1", []),
-    ("The talks in Geneva ended", []),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Arbroath 4 2 0 2 4 3", ["Arbroath"]),
+        ("Florida 10 ST LOUIS 9", ["Florida", "ST LOUIS"]),
+        ("East Fife v Clydebank", ["East Fife", "Clydebank"]),
+        ("BOSTON AT OAKLAND", ["BOSTON"]),  # the venue is a place
+        ("England 4 2 0 2 4 3", []),  # a national team is LOC in CoNLL
+        ("Germany 2 England 1", []),
+        ("The talks in Geneva ended", []),
+    ],
+)
 def test_team_positions(make_doc, text, expected):
     doc = make_doc(text)
     teams = h.team_positions(doc, frozenset({"Colin"}), frozenset({"england", "germany"}))
@@ -279,54 +357,68 @@ def test_relabel_teams():
 
 
 def test_context_lexicons_are_single_words():
-    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_WORDS, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP,
-                    h.COMPANY_AFTER):
+    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_WORDS, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP, h.COMPANY_AFTER):
         assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
     assert {"Reuters", "Interfax"} <= h.NEWS_AGENCIES and {"spokesman", "chairman"} <= h.ORG_ROLES
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Pirelli shares reacted favourably", [("Pirelli", "ORG")]),
-    ("Magna 's stock was up", [("Magna", "ORG")]),
-    ("for about 2,960,000 shares of Jones Medical common stock", [("Jones Medical", "ORG")]),
-    ("the state would keep a stake in Ruch", [("Ruch", "ORG")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Pirelli shares reacted favourably", [("Pirelli", "ORG")]),
+        ("Magna 's stock was up", [("Magna", "ORG")]),
+        ("for about 2,960,000 shares of Jones Medical common stock", [("Jones Medical", "ORG")]),
+        ("the state would keep a stake in Ruch", [("Ruch", "ORG")]),
+    ],
+)
 def test_company_cue_positive(make_doc, text, expected):
     assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "Tokyo shares ended higher",  # a market, named by its city
-    "German stocks fell",  # a nationality
-    "shares of the company rose",  # no name
-    "TOKYO SHARES EXTEND GAINS",  # a headline
-    "end of pit trade , December bonds were off",  # a month
-    "Blue-chip stocks sank",  # an adjective
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tokyo shares ended higher",  # a market, named by its city
+        "German stocks fell",  # a nationality
+        "shares of the company rose",  # no name
+        "TOKYO SHARES EXTEND GAINS",  # a headline
+        "end of pit trade , December bonds were off",  # a month
+        "Blue-chip stocks sank",  # an adjective
+    ],
+)
 def test_company_cue_negative(make_doc, text):
     assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == []
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("a 5-4 victory over the Minnesota Twins .", [("Minnesota Twins", "ORG")]),
-    ("lifted the Baltimore Orioles past the Seattle Mariners", [("Baltimore Orioles", "ORG"), ("Seattle Mariners", "ORG")]),
-    ("the Kansas City Royals won", [("Kansas City Royals", "ORG")]),
-    ("over the Chicago White Sox", [("Chicago White Sox", "ORG")]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("a 5-4 victory over the Minnesota Twins .", [("Minnesota Twins", "ORG")]),
+        (
+            "lifted the Baltimore Orioles past the Seattle Mariners",
+            [("Baltimore Orioles", "ORG"), ("Seattle Mariners", "ORG")],
+        ),
+        ("the Kansas City Royals won", [("Kansas City Royals", "ORG")]),
+        ("over the Chicago White Sox", [("Chicago White Sox", "ORG")]),
+    ],
+)
 def test_place_nickname_positive(make_doc, text, expected):
     places = frozenset({"minnesota", "baltimore", "seattle", "kansas city", "chicago", "atlanta"})
     assert found(h.place_nickname, make_doc(text), places=places) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "the Atlanta Olympics",  # an event
-    "Chicago 's mayor",  # a possessive
-    "in Seattle on Friday",  # no nickname
-    "SEATTLE MARINERS",  # capitals
-    "Boston Celtics",  # not a known place
-    "the Seattle Bond Traders ' Association",  # a possessive
-    "North Minnesota Equity Services",  # inside a longer name
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Atlanta Olympics",  # an event
+        "Chicago 's mayor",  # a possessive
+        "in Seattle on Friday",  # no nickname
+        "SEATTLE MARINERS",  # capitals
+        "Boston Celtics",  # not a known place
+        "the Seattle Bond Traders ' Association",  # a possessive
+        "North Minnesota Equity Services",  # inside a longer name
+    ],
+)
 def test_place_nickname_negative(make_doc, text):
     places = frozenset({"minnesota", "seattle", "chicago", "atlanta"})
     assert found(h.place_nickname, make_doc(text), places=places) == []

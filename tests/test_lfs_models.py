@@ -13,41 +13,50 @@ def test_the_mapping_is_the_evaluation_one():
     assert ONTONOTES_TO_CONLL["GPE"] == "LOC" and ONTONOTES_TO_CONLL["NORP"] == "MISC"
 
 
-@pytest.mark.parametrize("text,start,end,label,expected", [
-    ("the United States said", 0, 3, "GPE", "United States/LOC"),
-    ("CRICKET - LEICESTERSHIRE TAKE", 0, 3, "ORG", "LEICESTERSHIRE/ORG"),
-    ("Osmond Ezinwa ( Nigeria )", 0, 4, "PERSON", "Osmond Ezinwa/PER"),
-    ("the Interfax news agency said", 1, 4, "ORG", "Interfax/ORG"),
-    ("French troops", 0, 1, "NORP", "French/MISC"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,start,end,label,expected",
+    [
+        ("the United States said", 0, 3, "GPE", "United States/LOC"),
+        ("CRICKET - LEICESTERSHIRE TAKE", 0, 3, "ORG", "LEICESTERSHIRE/ORG"),
+        ("Osmond Ezinwa ( Nigeria )", 0, 4, "PERSON", "Osmond Ezinwa/PER"),
+        ("the Interfax news agency said", 1, 4, "ORG", "Interfax/ORG"),
+        ("French troops", 0, 1, "NORP", "French/MISC"),
+    ],
+)
 def test_map_entity_positive(make_doc, text, start, end, label, expected):
     doc = make_doc(text)
     s, e, lab = m.map_entity(doc, start, end, label, LABELS)
     assert f"{doc[s:e].text}/{lab}" == expected
 
 
-@pytest.mark.parametrize("text,start,end,label,labels", [
-    ("on Friday morning", 1, 2, "DATE", LABELS),  # no CoNLL counterpart
-    ("his no-new-tax pledge", 1, 2, "ORG", LABELS),  # no capital
-    ("1996 .556 -", 1, 3, "ORG", LABELS),
-    ("French troops", 0, 1, "NORP", ["PER", "ORG", "LOC"]),  # label not in the project
-    ("the", 0, 1, "ORG", LABELS),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,start,end,label,labels",
+    [
+        ("on Friday morning", 1, 2, "DATE", LABELS),  # no CoNLL counterpart
+        ("his no-new-tax pledge", 1, 2, "ORG", LABELS),  # no capital
+        ("1996 .556 -", 1, 3, "ORG", LABELS),
+        ("French troops", 0, 1, "NORP", ["PER", "ORG", "LOC"]),  # label not in the project
+        ("the", 0, 1, "ORG", LABELS),
+    ],
+)
 def test_map_entity_negative(make_doc, text, start, end, label, labels):
     assert m.map_entity(make_doc(text), start, end, label, labels) is None
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Atlanta 5 PITTSBURGH 1", ["Atlanta/ORG", "PITTSBURGH/ORG"]),  # a score line read as one name
-    ("Mercantile , Commerce", ["Mercantile/ORG", "Commerce/ORG"]),
-    ("Sussex 363", ["Sussex/ORG"]),
-    ("Cincinnati Reds 3-1", ["Cincinnati Reds/ORG"]),
-    ("Air France 's", ["Air France/ORG"]),
-    ("Royal Dutch Shell", ["Royal Dutch Shell/ORG"]),  # nothing to cut
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Atlanta 5 PITTSBURGH 1", ["Atlanta/ORG", "PITTSBURGH/ORG"]),  # a score line read as one name
+        ("Mercantile , Commerce", ["Mercantile/ORG", "Commerce/ORG"]),
+        ("Sussex 363", ["Sussex/ORG"]),
+        ("Cincinnati Reds 3-1", ["Cincinnati Reds/ORG"]),
+        ("Air France 's", ["Air France/ORG"]),
+        ("Royal Dutch Shell", ["Royal Dutch Shell/ORG"]),  # nothing to cut
+    ],
+)
 def test_split_entity_positive(make_doc, text, expected):
     doc = make_doc(text)
-    assert [f"{doc[s:e].text}/{l}" for s, e, l in m.split_entity(doc, 0, len(doc), "ORG")] == expected
+    assert [f"{doc[s:e].text}/{lab}" for s, e, lab in m.split_entity(doc, 0, len(doc), "ORG")] == expected
 
 
 @pytest.mark.parametrize("text", ["1996 , 4", "'s", "12 -"])
@@ -82,7 +91,9 @@ def test_md_function_on_gold_tokens(make_doc):
     found = {(s.text, s.label_) for s in doc.spans["md"]}
     assert {("German", "MISC"), ("British", "MISC"), ("Peter Blackburn", "PER"), ("Brussels", "LOC")} <= found
     assert all(s.label_ in LABELS for s in doc.spans["md"])
-    assert [t.text for t in doc] == "EU rejects German call to boycott British lamb . Peter Blackburn said in Brussels .".split()
+    assert [
+        t.text for t in doc
+    ] == "EU rejects German call to boycott British lamb . Peter Blackburn said in Brussels .".split()
 
 
 def test_md_plain_skips_capitals_and_truecase_only_reads_them(make_doc):
@@ -118,12 +129,14 @@ def test_md_clubs_in_sports_structures_and_countries(make_doc):
     assert ("Atlanta", "LOC") in {(s.text, s.label_) for s in prose.spans["md"]}  # the city outside a score line
 
 
-
 def test_countries_as_places(make_doc):
     doc = make_doc("Azerbaijan 0 Switzerland 1 , Reuters said")
     spans = [(0, 1, "ORG"), (2, 3, "LOC"), (5, 6, "ORG")]
     assert m.countries_as_places(doc, spans, frozenset({"azerbaijan", "switzerland"})) == [
-        (0, 1, "LOC"), (2, 3, "LOC"), (5, 6, "ORG")]  # fmt: skip
+        (0, 1, "LOC"),
+        (2, 3, "LOC"),
+        (5, 6, "ORG"),
+    ]
     assert m.countries_as_places(doc, [(0, 1, "PER")], frozenset({"azerbaijan"})) == [(0, 1, "PER")]
 
 

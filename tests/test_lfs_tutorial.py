@@ -1,4 +1,5 @@
 """Every tutorial labelling function on positive and negative examples, and the tutorial bugs fixed."""
+
 import pytest
 from skweak.heuristics import FunctionAnnotator
 
@@ -9,7 +10,7 @@ from .conftest import spans_of
 
 
 def run(func, doc, **kwargs):
-    return [(s, e, l, doc[s:e].text) for s, e, l in func(doc, **kwargs)]
+    return [(s, e, lab, doc[s:e].text) for s, e, lab in func(doc, **kwargs)]
 
 
 @pytest.mark.parametrize("text", ["Loznica 4 2 0 2 7 4 6", "Berwick 3 0 0 3 1 14 0", "Hearts 2"])
@@ -28,9 +29,15 @@ def test_sports_results_negative(make_doc, text):
 
 def test_sports_match(make_doc):
     assert run(t.sports_match, make_doc("Bournemouth 1 Peterborough 2")) == [
-        (0, 1, "ORG", "Bournemouth"), (2, 3, "ORG", "Peterborough")]  # fmt: skip
-    for text in ["Bournemouth 1 Peterborough", "Bournemouth 1 Peterborough 2 .", "bournemouth 1 peterborough 2",
-                 "Bournemouth one Peterborough 2"]:  # fmt: skip
+        (0, 1, "ORG", "Bournemouth"),
+        (2, 3, "ORG", "Peterborough"),
+    ]
+    for text in [
+        "Bournemouth 1 Peterborough",
+        "Bournemouth 1 Peterborough 2 .",
+        "bournemouth 1 peterborough 2",
+        "Bournemouth one Peterborough 2",
+    ]:
         assert run(t.sports_match, make_doc(text)) == []
 
 
@@ -55,7 +62,7 @@ def test_sports_match(make_doc):
 )
 def test_title_detector_positive(make_doc, text, keyword, reverse, expected):
     doc = make_doc(text)
-    found = [doc[s:e].text for s, e, l in sorted(t.title_detector(doc, keyword=keyword, reverse=reverse))]
+    found = [doc[s:e].text for s, e, lab in sorted(t.title_detector(doc, keyword=keyword, reverse=reverse))]
     assert found == expected
 
 
@@ -119,6 +126,7 @@ def test_a_failing_function_names_itself_and_the_doc(make_doc):
 
 def test_spans_outside_the_project_labels_are_dropped(make_doc):
     annotator = LabellingFunctions(["ORG"]).add_annotators(
-        FunctionAnnotator("mixed", lambda doc: iter([(0, 1, "PER"), (1, 2, "ORG")])))
+        FunctionAnnotator("mixed", lambda doc: iter([(0, 1, "PER"), (1, 2, "ORG")]))
+    )
     doc = annotator(make_doc("Anna Acme"))
     assert spans_of(doc, "mixed") == [(1, 2, "ORG")]

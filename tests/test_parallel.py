@@ -2,18 +2,27 @@
 
 The Dask tests start a real `distributed.LocalCluster` on loopback with 2 worker processes.
 """
+
 import pytest
 
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
-from scripts.corpus.docbin import CorpusWriter, copy_with_ents, corpus_files, iter_docs, make_vocab, read_docs, write_docs
+from scripts.corpus.docbin import (
+    CorpusWriter,
+    copy_with_ents,
+    corpus_files,
+    iter_docs,
+    make_vocab,
+    read_docs,
+    write_docs,
+)
 from scripts.corpus.files import write_json
 from scripts.corpus.parallel import Parallelism, connect, scheduler_address
 from scripts.labelmodel import aggregate as aggregate_step
 from scripts.labelmodel import training_corpus as tc
 from scripts.labelmodel import voters
-from scripts.lfs.lexicons import build as build_gazetteers
 from scripts.lfs.annotate import annotate_corpora
 from scripts.lfs.annotator import FunctionSettings
+from scripts.lfs.lexicons import build as build_gazetteers
 from tests import reference as ref
 
 from .conftest import FIXTURE_CONLL
@@ -26,8 +35,14 @@ def fixture_docs(split="train"):
 
 
 def as_tuples(docs):
-    return [(d.text, d.user_data.get("index"), sorted((k, tuple((s.start, s.end, s.label_) for s in g))
-                                                       for k, g in d.spans.items())) for d in docs]  # fmt: skip
+    return [
+        (
+            d.text,
+            d.user_data.get("index"),
+            sorted((k, tuple((s.start, s.end, s.label_) for s in g)) for k, g in d.spans.items()),
+        )
+        for d in docs
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +56,9 @@ def gazetteers(tmp_path_factory):
 def cluster():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:  # fmt: skip
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         yield cluster.scheduler_address
 
 
@@ -53,7 +69,7 @@ def test_shard_folder_round_trip_keeps_order_and_ids(tmp_path):
     shards = [read_docs(f) for f in corpus_files(tmp_path / "shards")]
     assert len(shards) > 1 and all(len(s) >= 4 for s in shards[:-1])
     articles = [{d.user_data["doc_id"] for d in s} for s in shards]
-    assert all(not (a & b) for i, a in enumerate(articles) for b in articles[i + 1:])  # no article is split
+    assert all(not (a & b) for i, a in enumerate(articles) for b in articles[i + 1 :])  # no article is split
     assert as_tuples(read_docs(tmp_path / "shards")) == as_tuples(docs)
     write_docs(tmp_path / "one.spacy", docs)
     assert (tmp_path / "one.spacy").is_file()
@@ -83,13 +99,16 @@ def test_fit_sample_is_bounded_seeded_and_whole_when_small(make_doc):
 
 
 def test_streamed_export_equals_in_memory_balance(tmp_path, make_doc):
-    docs = [make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i % 4 == 0 else []})
-            for i in range(40)]  # fmt: skip
+    docs = [
+        make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i % 4 == 0 else []})
+        for i in range(40)
+    ]
     write_docs(tmp_path / "annotated", docs, shard_size=7)
     kept = {"x": ["ORG"]}
     voter = voters.make_aggregator("majority", ["ORG"])
-    counts = tc.export_train(voter, kept, tmp_path / "annotated", tmp_path / "train.spacy", seed=3,
-                             parallel=Parallelism(1, 7))
+    counts = tc.export_train(
+        voter, kept, tmp_path / "annotated", tmp_path / "train.spacy", seed=3, parallel=Parallelism(1, 7)
+    )
     spans, _ = ref.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
     expected = ref.balance([copy_with_ents(d, s) for d, s in zip(docs, spans)], seed=3)
     out = read_docs(tmp_path / "train.spacy")
@@ -118,9 +137,19 @@ def test_annotate_corpus_streams_shards_to_shards(cluster, gazetteers, tmp_path)
 
 
 def test_hmm_vote_on_dask_equals_one_process(cluster, make_doc):
-    docs = [make_doc(f"Kia Corp met Anna Berg in Oslo {i}", split="train", index=i, spans={
-        "x": [(0, 2, "ORG"), (3, 5, "PER")], "y": [(0, 2, "ORG"), (6, 7, "LOC")] if i % 3 else [(6, 7, "ORG")],
-        "z": [(3, 4, "PER")] if i % 2 else []}) for i in range(30)]  # fmt: skip
+    docs = [
+        make_doc(
+            f"Kia Corp met Anna Berg in Oslo {i}",
+            split="train",
+            index=i,
+            spans={
+                "x": [(0, 2, "ORG"), (3, 5, "PER")],
+                "y": [(0, 2, "ORG"), (6, 7, "LOC")] if i % 3 else [(6, 7, "ORG")],
+                "z": [(3, 4, "PER")] if i % 2 else [],
+            },
+        )
+        for i in range(30)
+    ]
     kept = {"x": [], "y": [], "z": []}
     hmm = ref.fit(voters.make_aggregator("hmm", LABELS), [d.copy() for d in docs], kept)
     local = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(1, 8)))
@@ -160,21 +189,48 @@ def test_aggregate_step_on_dask_and_a_pool_equals_one_process(cluster, tmp_path,
     import json
 
     def corpus(split, n):
-        return [make_doc(f"Kia Corp met Anna Berg in Oslo {i}", split=split, index=i, doc_id=i // 4, spans={
-            "x": [(0, 2, "ORG"), (3, 5, "PER")], "y": [(0, 2, "ORG"), (6, 7, "LOC")] if i % 3 else [(6, 7, "ORG")],
-            "z": [(3, 4, "PER")] if i % 2 else [], **({"gold": [(0, 2, "ORG"), (3, 5, "PER")]} if split == "dev" else {})})
-            for i in range(n)]  # fmt: skip
+        return [
+            make_doc(
+                f"Kia Corp met Anna Berg in Oslo {i}",
+                split=split,
+                index=i,
+                doc_id=i // 4,
+                spans={
+                    "x": [(0, 2, "ORG"), (3, 5, "PER")],
+                    "y": [(0, 2, "ORG"), (6, 7, "LOC")] if i % 3 else [(6, 7, "ORG")],
+                    "z": [(3, 4, "PER")] if i % 2 else [],
+                    **({"gold": [(0, 2, "ORG"), (3, 5, "PER")]} if split == "dev" else {}),
+                },
+            )
+            for i in range(n)
+        ]
 
     write_docs(tmp_path / "train", corpus("train", 40), shard_size=8)
     write_docs(tmp_path / "dev", corpus("dev", 12), shard_size=4)
     write_json(tmp_path / "sel.json", {"kept": {"x": [], "y": [], "z": []}})
     outputs = {}
-    for name, where in {"one": dict(n_process=1, scheduler=""), "pool": dict(n_process=2, scheduler=""),
-                        "dask": dict(n_process=1, scheduler=cluster)}.items():  # fmt: skip
+    for name, where in {
+        "one": dict(n_process=1, scheduler=""),
+        "pool": dict(n_process=2, scheduler=""),
+        "dask": dict(n_process=1, scheduler=cluster),
+    }.items():
         out = tmp_path / name
-        aggregate_step.main(tmp_path / "train", tmp_path / "dev", tmp_path / "sel.json", out, out / "scores.json", labels="ORG,PER,LOC",
-                 aggregator="hmm", seed=1, reviewed_path=None, review_dir=out, fit_docs=30, shard_size=8,
-                 train_name="train.spacy", **where)  # fmt: skip
+        aggregate_step.main(
+            tmp_path / "train",
+            tmp_path / "dev",
+            tmp_path / "sel.json",
+            out,
+            out / "scores.json",
+            labels="ORG,PER,LOC",
+            aggregator="hmm",
+            seed=1,
+            reviewed_path=None,
+            review_dir=out,
+            fit_docs=30,
+            shard_size=8,
+            train_name="train.spacy",
+            **where,
+        )
         outputs[name] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.spacy")) if p.is_file()}
         outputs[name]["scores"] = json.loads((out / "scores.json").read_text())
     assert outputs["dask"] == outputs["one"] == outputs["pool"]
@@ -184,12 +240,22 @@ def test_aggregate_step_on_dask_and_a_pool_equals_one_process(cluster, tmp_path,
 
 def test_export_keeping_every_doc_moves_shards_as_bytes(tmp_path, make_doc):
     """More annotated than empty docs: all are kept, and the file equals one written doc by doc."""
-    docs = [make_doc(f"Kia Corp said {i}", split="train", index=i, doc_id=i // 3,
-                     spans={"x": [(0, 2, "ORG")] if i % 4 else []}) for i in range(30)]  # fmt: skip
+    docs = [
+        make_doc(
+            f"Kia Corp said {i}", split="train", index=i, doc_id=i // 3, spans={"x": [(0, 2, "ORG")] if i % 4 else []}
+        )
+        for i in range(30)
+    ]
     write_docs(tmp_path / "annotated", docs, shard_size=7)
     kept = {"x": ["ORG"]}
-    counts = tc.export_train(voters.make_aggregator("majority", ["ORG"]), kept, tmp_path / "annotated",
-                             tmp_path / "train.spacy", seed=3, parallel=Parallelism(1, 7))
+    counts = tc.export_train(
+        voters.make_aggregator("majority", ["ORG"]),
+        kept,
+        tmp_path / "annotated",
+        tmp_path / "train.spacy",
+        seed=3,
+        parallel=Parallelism(1, 7),
+    )
     spans, _ = ref.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
     write_docs(tmp_path / "expected.spacy", [copy_with_ents(d, s) for d, s in zip(docs, spans)])
     assert counts["docs"] == 30 and counts["with_entities"] == 22

@@ -123,13 +123,18 @@ def test_deps_cover_every_module_the_command_imports(command):
 def test_closure_follows_relative_and_function_level_imports():
     files = {str(f.relative_to(ROOT)) for f in closure(SCRIPTS / "model" / "evaluate.py")}
     # evaluate -> components -> lfs.doclevel -> labelmodel.voters (the majority vote of the doc-level functions)
-    assert {"scripts/model/components.py", "scripts/lfs/doclevel.py", "scripts/labelmodel/voters.py",
-            "scripts/corpus/gold.py", "scripts/project.py", "scripts/lfs/__init__.py"} <= files  # fmt: skip
+    assert {
+        "scripts/model/components.py",
+        "scripts/lfs/doclevel.py",
+        "scripts/labelmodel/voters.py",
+        "scripts/corpus/gold.py",
+        "scripts/project.py",
+        "scripts/lfs/__init__.py",
+    } <= files
     assert "scripts/lfs/annotate.py" not in files
 
 
 def test_imports_point_down_the_layers():
-    wrong = []
     for path in sorted(SCRIPTS.rglob("*.py")):
         rel = path.relative_to(SCRIPTS)
         if len(rel.parts) == 1:  # scripts/__init__.py, scripts/project.py: the bottom
@@ -194,6 +199,8 @@ def test_every_option_given_a_var_defaults_to_that_var():
                 assert option in options, f"{command['name']}: {module} has no option {option}"
                 default = options[option].default
                 value = project_vars[name]
-                assert str(default) == str(value), f"{module} {option} defaults to {default!r}, the var {name} is {value!r}"
+                assert str(default) == str(value), (
+                    f"{module} {option} defaults to {default!r}, the var {name} is {value!r}"
+                )
                 checked += 1
     assert checked >= 30

@@ -1,16 +1,24 @@
 """The report: PNG plots of the labelling functions and of the scores, and the markdown that shows them."""
+
 import json
 
 from scripts.corpus.files import write_text
 from scripts.model import report
 
-SCORES = {"p": 0.5, "r": 0.25, "f": 1 / 3, "per_type": {"ORG": {"p": 0.5, "r": 0.25, "f": 1 / 3},
-                                                        "PER": {"p": 0.9, "r": 0.8, "f": 0.85}}}  # fmt: skip
+SCORES = {
+    "p": 0.5,
+    "r": 0.25,
+    "f": 1 / 3,
+    "per_type": {"ORG": {"p": 0.5, "r": 0.25, "f": 1 / 3}, "PER": {"p": 0.9, "r": 0.8, "f": 0.85}},
+}
 
 
 def test_report_writes_pngs_and_markdown(tmp_path):
-    write_text(tmp_path / "lf_scores.csv", "function,label,precision,recall,f1,coverage,overlap,conflict,spans,docs,status\n"
-               "a,ORG,0.900,0.1,0.2,0.3,0,0,4,4,kept\nb,PER,0.200,0.1,0.1,0.1,0,0,2,2,dropped\nc,,,,,,,,0,0,no dev evidence\n")
+    write_text(
+        tmp_path / "lf_scores.csv",
+        "function,label,precision,recall,f1,coverage,overlap,conflict,spans,docs,status\n"
+        "a,ORG,0.900,0.1,0.2,0.3,0,0,4,4,kept\nb,PER,0.200,0.1,0.1,0.1,0,0,2,2,dropped\nc,,,,,,,,0,0,no dev evidence\n",
+    )
     metrics = {"labels": ["ORG", "PER"], "dev": {"baseline": SCORES, "model": SCORES}, "test": {"model": SCORES}}
     (tmp_path / "metrics.json").write_text(json.dumps(metrics))
     write_text(tmp_path / "metrics.md", "| split | system |\n")

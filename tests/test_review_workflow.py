@@ -4,6 +4,7 @@ before-review (data ... aggregate, review-push) on the CoNLL fixture, one train 
 one discarded through the SDK, then review-pull and aggregate: corpus/train.spacy changes exactly
 there, and nothing else in it does.
 """
+
 import os
 import shutil
 import subprocess
@@ -17,11 +18,25 @@ from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
 
 from .conftest import FIXTURE_CONLL, ROOT
 
+pytestmark = pytest.mark.slow
+
 
 def run(root, server, *args):
     env = {**os.environ, **server.env(), "CONLL_DIR": str(FIXTURE_CONLL)}
-    cmd = [sys.executable, "-m", "spacy", "project", "run", args[0], str(root), *args[1:],
-           "--vars.argilla_dataset", "review-workflow", "--vars.review_train_sample", "0"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "spacy",
+        "project",
+        "run",
+        args[0],
+        str(root),
+        *args[1:],
+        "--vars.argilla_dataset",
+        "review-workflow",
+        "--vars.review_train_sample",
+        "0",
+    ]
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc.stdout
@@ -58,8 +73,11 @@ def test_reviews_change_the_training_data_exactly_where_submitted(project, argil
         rec = records[f"train-{fixed.user_data['index']}"]
         # the reviewer says: the first two tokens are one ORG, and nothing else is an entity
         end = len(" ".join(t.text for t in fixed[:2]))
-        rec.responses.add(rg.Response("entities", [{"start": 0, "end": end, "label": "ORG"}],
-                                      user_id=client.me.id, status="submitted"))  # fmt: skip
+        rec.responses.add(
+            rg.Response(
+                "entities", [{"start": 0, "end": end, "label": "ORG"}], user_id=client.me.id, status="submitted"
+            )
+        )
         gone = records[f"train-{dropped.user_data['index']}"]
         gone.responses.add(rg.Response("entities", [], user_id=client.me.id, status="discarded"))
         dataset.records.log([rec, gone])

@@ -1,4 +1,5 @@
 """Scoring labelling functions on dev with skweak's LFAnalysis, and pruning by min_precision."""
+
 import csv
 import json
 
@@ -17,12 +18,18 @@ TEXTS = ["Kia Corp said on Monday", "Acme Group fell 3 percent", "Midland Bank L
 def dev_docs(make_doc):
     docs = []
     for i, text in enumerate(TEXTS):
-        docs.append(make_doc(text, index=i, spans={
-            "gold": [(0, 2, "ORG")],
-            "good_lf": [(0, 2, "ORG")],
-            "bad_lf": [(3, 5, "ORG")] if i else [(0, 2, "ORG")],
-            "silent_lf": [],
-        }))  # fmt: skip
+        docs.append(
+            make_doc(
+                text,
+                index=i,
+                spans={
+                    "gold": [(0, 2, "ORG")],
+                    "good_lf": [(0, 2, "ORG")],
+                    "bad_lf": [(3, 5, "ORG")] if i else [(0, 2, "ORG")],
+                    "silent_lf": [],
+                },
+            )
+        )
     return docs
 
 
@@ -78,7 +85,10 @@ def test_cli_writes_csv_markdown_and_selection(tmp_path, dev_docs):
     with open(tmp_path / "out" / "lf_scores.csv") as f:
         table = list(csv.DictReader(f))
     assert {r["function"]: r["status"] for r in table} == {
-        "good_lf": "kept", "bad_lf": "dropped", "silent_lf": "no dev evidence"}  # fmt: skip
+        "good_lf": "kept",
+        "bad_lf": "dropped",
+        "silent_lf": "no dev evidence",
+    }
     assert "| bad_lf | ORG | 0.333 |" in (tmp_path / "out" / "lf_scores.md").read_text()
     assert json.loads((tmp_path / "out" / "lf_selection.json").read_text())["min_precision"] == 0.5
     score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5, weights="precision")
@@ -99,11 +109,14 @@ def test_label_threshold_overrides_the_default(dev_docs):
     assert rows["bad_lf"]["status"] == "dropped"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("", {}),
-    ("ORG:0.6", {"ORG": 0.6}),
-    ("ORG:0.6, MISC:0.75", {"ORG": 0.6, "MISC": 0.75}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("", {}),
+        ("ORG:0.6", {"ORG": 0.6}),
+        ("ORG:0.6, MISC:0.75", {"ORG": 0.6, "MISC": 0.75}),
+    ],
+)
 def test_parse_label_thresholds(text, expected):
     assert lf_scores.parse_label_thresholds(text) == expected
 
@@ -116,8 +129,9 @@ def test_parse_label_thresholds_rejects(text):
 
 def test_cli_label_threshold(tmp_path, dev_docs):
     write_docs(tmp_path / "dev.spacy", dev_docs)
-    score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5,
-                   label_min_precision="ORG:0.3")
+    score_cli.main(
+        tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5, label_min_precision="ORG:0.3"
+    )
     sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
     assert sel["kept"]["bad_lf"] == ["ORG"] and sel["label_min_precision"] == {"ORG": 0.3}
     assert "ORG under 0.3" in (tmp_path / "out" / "lf_scores.md").read_text()
@@ -125,7 +139,8 @@ def test_cli_label_threshold(tmp_path, dev_docs):
 
 def test_cli_ignores_a_threshold_for_a_label_not_scored(tmp_path, dev_docs):
     write_docs(tmp_path / "dev.spacy", dev_docs)
-    score_cli.main(tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5,
-                   label_min_precision="PER:0.1")
+    score_cli.main(
+        tmp_path / "dev.spacy", tmp_path / "out", labels="ORG", min_precision=0.5, label_min_precision="PER:0.1"
+    )
     sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
     assert sel["label_min_precision"] == {} and "bad_lf" in sel["dropped"]

@@ -3,6 +3,7 @@
 Runs the real weasel workflow (convert, annotate, score, aggregate, baseline with en_core_web_md,
 a tiny `spacy train`, evaluate) in a copy of the project.
 """
+
 import hashlib
 import json
 import os
@@ -13,6 +14,8 @@ import sys
 import pytest
 
 from .conftest import FIXTURE_CONLL, ROOT
+
+pytestmark = pytest.mark.slow
 
 STEPS = ["convert", "build-gazetteers", "annotate", "score", "aggregate", "baseline", "train", "evaluate", "report"]
 
@@ -45,8 +48,7 @@ def run(root, *args, conll_dir=None, check=True):
         env["CONLL_DIR"] = str(conll_dir)
     # a tiny training run; spacy train reads these overrides, weasel passes them through
     env["SPACY_CONFIG_OVERRIDES"] = "--training.eval_frequency=5"
-    cmd = [sys.executable, "-m", "spacy", "project", "run", *args[:1], str(root), *args[1:],
-           "--vars.max_steps", "10"]  # fmt: skip
+    cmd = [sys.executable, "-m", "spacy", "project", "run", *args[:1], str(root), *args[1:], "--vars.max_steps", "10"]
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     out = proc.stdout + proc.stderr
     if check:
@@ -63,10 +65,18 @@ def test_all_then_noop_then_edit(project):
     for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated"):  # folders of shards
         assert (root / "corpus" / name / "00000.spacy").is_file(), name
     metrics = json.loads((root / "training" / "metrics.json").read_text())
-    assert set(metrics["dev"]) == {"baseline (en_core_web_md)", "weak labels (majority)", "weak labels (hmm)",
-                                   "weakly supervised model, NER alone", "weakly supervised model"}
-    assert set(metrics["test"]) == {"baseline (en_core_web_md)", "weakly supervised model, NER alone",
-                                    "weakly supervised model"}
+    assert set(metrics["dev"]) == {
+        "baseline (en_core_web_md)",
+        "weak labels (majority)",
+        "weak labels (hmm)",
+        "weakly supervised model, NER alone",
+        "weakly supervised model",
+    }
+    assert set(metrics["test"]) == {
+        "baseline (en_core_web_md)",
+        "weakly supervised model, NER alone",
+        "weakly supervised model",
+    }
     assert (root / "training" / "model-best" / "doc_consistency" / "lexicons.json").is_file()
     assert metrics["dev"]["weak labels (hmm)"]["f"] > 0.5  # the fixture's entities are found by the functions
     assert "| function |" in (root / "training" / "lf_scores.md").read_text()

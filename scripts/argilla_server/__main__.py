@@ -58,7 +58,9 @@ def serve(
     try:
         python = find_server_python(server_python)
         if not port_free(port):
-            raise ServeError(f"Port {port} on {DEFAULT_HOST} is in use: is the server already running? Else pass --port")
+            raise ServeError(
+                f"Port {port} on {DEFAULT_HOST} is in use: is the server already running? Else pass --port"
+            )
         msg.text(f"Preparing {home}/ (database migrations, owner user)")
         prepare_home(home, python, api_key=api_key, password=password)
         proc = start_server(home, port, python, log_path=Path(home) / "server.log")

@@ -55,8 +55,12 @@ def loaded(obj, attr):
 
 
 def map_suggestion(suggestion) -> dict:
-    return {"type": search.plain(suggestion.type), "agent": suggestion.agent, "score": suggestion.score,
-            "value": suggestion.value}  # fmt: skip
+    return {
+        "type": search.plain(suggestion.type),
+        "agent": suggestion.agent,
+        "score": suggestion.score,
+        "value": suggestion.value,
+    }
 
 
 def map_response(response) -> dict:
@@ -106,8 +110,11 @@ class InProcessSearchEngine(SearchEngine):
 
         n_records = 0
         async with AsyncSessionLocal() as db:
-            query = (select(Dataset).where(Dataset.status == DatasetStatus.ready)
-                     .options(selectinload(Dataset.questions), selectinload(Dataset.metadata_properties)))  # fmt: skip
+            query = (
+                select(Dataset)
+                .where(Dataset.status == DatasetStatus.ready)
+                .options(selectinload(Dataset.questions), selectinload(Dataset.metadata_properties))
+            )
             datasets = (await db.execute(query)).scalars().all()
             for dataset in datasets:
                 self.indexes[str(dataset.id)] = {}
@@ -117,8 +124,9 @@ class InProcessSearchEngine(SearchEngine):
                     select(Record)
                     .where(Record.dataset_id == dataset.id)
                     .order_by(Record.inserted_at.asc())
-                    .options(selectinload(Record.responses), selectinload(Record.suggestions),
-                             selectinload(Record.vectors))  # fmt: skip
+                    .options(
+                        selectinload(Record.responses), selectinload(Record.suggestions), selectinload(Record.vectors)
+                    )
                     .execution_options(yield_per=500)
                 )
                 async for record in (await db.stream(records)).scalars():
@@ -318,8 +326,13 @@ class InProcessSearchEngine(SearchEngine):
         return [v for r in responses for v in search.as_list(r.get(scope.property))]
 
     def _sorted(self, docs: List[dict], sort: Optional[List[Order]]) -> List[dict]:
-        keys = [(lambda d, o=order: search.sort_value(self._sort_values(d, o), o.order == SortOrder.asc),
-                 order.order == SortOrder.desc) for order in sort or []]  # fmt: skip
+        keys = [
+            (
+                lambda d, o=order: search.sort_value(self._sort_values(d, o), o.order == SortOrder.asc),
+                order.order == SortOrder.desc,
+            )
+            for order in sort or []
+        ]
         return search.sort_docs(docs, keys)
 
     async def search(
@@ -363,8 +376,9 @@ class InProcessSearchEngine(SearchEngine):
         if not value:
             raise ValueError("Cannot find a vector value to apply with provided info")
         docs = [d for d in self._index(dataset.id).values() if self._text_match(d, query) and self._match(d, filter)]
-        scored = search.most_similar(docs, key, value, excluded, order == SimilarityOrder.least_similar, max_results,
-                                     threshold)  # fmt: skip
+        scored = search.most_similar(
+            docs, key, value, excluded, order == SimilarityOrder.least_similar, max_results, threshold
+        )
         return SearchResponses(
             items=[SearchResponseItem(record_id=UUID(d["id"]), score=s) for s, d in scored], total=len(scored)
         )

@@ -5,6 +5,7 @@ venv (``.venv-argilla-server``, made by `install`) because it needs an older ``c
 project venv has. The database is ``<home>/argilla.db`` (default home ``.argilla/``): stop and
 start again and the datasets and reviews are still there. Standard library only.
 """
+
 import os
 import signal
 import socket
@@ -44,9 +45,7 @@ def _venv_python(venv: Path) -> Path:
 
 
 def _has_argilla_server(python: str) -> bool:
-    result = subprocess.run(
-        [python, "-c", "import argilla_server"], capture_output=True, text=True
-    )
+    result = subprocess.run([python, "-c", "import argilla_server"], capture_output=True, text=True)
     return result.returncode == 0
 
 
@@ -89,9 +88,7 @@ def server_env(home: Path, base: Optional[Dict[str, str]] = None) -> Dict[str, s
 
 
 def _run_cli(python: str, args: List[str], env: Dict[str, str], what: str) -> None:
-    result = subprocess.run(
-        [python, "-m", "argilla_server", *args], env=env, capture_output=True, text=True
-    )
+    result = subprocess.run([python, "-m", "argilla_server", *args], env=env, capture_output=True, text=True)
     if result.returncode != 0:
         last = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["(no output)"]
         raise ServeError(f"argilla_server {what} failed: {last[0]}")
@@ -107,9 +104,7 @@ def _has_users(db_path: Path) -> bool:
         return False
 
 
-def prepare_home(
-    home: Path, python: str, api_key: str = DEFAULT_API_KEY, password: str = DEFAULT_PASSWORD
-) -> None:
+def prepare_home(home: Path, python: str, api_key: str = DEFAULT_API_KEY, password: str = DEFAULT_PASSWORD) -> None:
     """Create the home folder, migrate the database, create the owner once."""
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
@@ -147,8 +142,17 @@ def start_server(
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
         return subprocess.Popen(
-            [python, "-m", "scripts.argilla_server.server", "--host", DEFAULT_HOST, "--port", str(port),
-             "--log-level", log_level],  # fmt: skip
+            [
+                python,
+                "-m",
+                "scripts.argilla_server.server",
+                "--host",
+                DEFAULT_HOST,
+                "--port",
+                str(port),
+                "--log-level",
+                log_level,
+            ],
             env=server_env(home),
             stdout=out,
             stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL,
@@ -172,7 +176,7 @@ def wait_ready(url: str, api_key: str, proc: Optional[subprocess.Popen] = None, 
                     return
         except urllib.error.HTTPError as exc:
             if exc.code == 401:
-                raise ServeError(f"Server at {url} is up but rejects the API key")
+                raise ServeError(f"Server at {url} is up but rejects the API key") from None
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.3)
@@ -188,8 +192,6 @@ def stop_server(proc: subprocess.Popen, timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
 
 
 def install(venv: Path = DEFAULT_VENV, say: Callable[[str], None] = print) -> int:

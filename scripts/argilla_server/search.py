@@ -122,9 +122,15 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
-def most_similar(docs: Iterable[Document], key: str, value: Sequence[float], exclude: Optional[str] = None,
-                 least: bool = False, max_results: int = 100,
-                 threshold: Optional[float] = None) -> List[Tuple[float, Document]]:  # fmt: skip
+def most_similar(
+    docs: Iterable[Document],
+    key: str,
+    value: Sequence[float],
+    exclude: Optional[str] = None,
+    least: bool = False,
+    max_results: int = 100,
+    threshold: Optional[float] = None,
+) -> List[Tuple[float, Document]]:
     """(score, document) of the documents with a vector `key`, most similar to `value` first (least
     similar first with `least`); score is (1 + cosine) / 2, in [0, 1]. At most `max_results`, then
     those under `threshold` dropped; the document `exclude` (the query's own record) is left out."""

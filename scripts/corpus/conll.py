@@ -84,14 +84,14 @@ def iob_to_spans(tags: List[str]) -> List[SpanTuple]:
     (IOB1, where B- only separates two adjacent entities of the same type).
     """
     spans = []
-    start, label = None, None
+    start, label = 0, None  # `start` is read only while an entity is open (label is not None)
     for i, tag in enumerate(tags + ["O"]):
         prefix, _, typ = tag.partition("-")
         if prefix == "I" and label == typ:
             continue
         if label is not None:
             spans.append((start, i, label))
-            start, label = None, None
+            start, label = 0, None
         if prefix in ("B", "I"):
             start, label = i, typ
     return spans

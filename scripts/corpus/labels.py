@@ -1,6 +1,6 @@
 """Labels and span-group names: what the corpus calls gold, what is a labelling function, label maps."""
 
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
@@ -45,7 +45,7 @@ def parse_labels(labels: str) -> List[str]:
 def lf_names(docs: Iterable[Doc], exclude: Sequence[str] = ()) -> List[str]:
     """Names of the labelling-function span groups of the docs (sorted): every group but gold, the
     aggregators and `exclude`."""
-    names = set()
+    names: Set[str] = set()
     for doc in docs:
         names.update(doc.spans.keys())
     return sorted(names - NON_LF_GROUPS - set(exclude))

@@ -111,9 +111,11 @@ def ordered_map(run: Runner, fn: Callable, items: Iterable, per_worker: int = 2)
     if run.local:
         yield from map(fn, items)
         return
+    submit = run.submit
+    assert submit is not None  # not local: a pool's or a Dask client's submit
     pending: deque = deque()
     for item in items:
-        pending.append(run.submit(fn, item))
+        pending.append(submit(fn, item))
         if len(pending) >= run.workers * per_worker:
             yield pending.popleft().result()
     while pending:

@@ -33,7 +33,9 @@ def main(
     scores_path: Annotated[Path, Arg(help="JSON with the aggregated labels' scores on dev")],
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
     aggregator: Annotated[str, Opt("--aggregator", "-a", help="majority or hmm")] = var("aggregator"),
-    seed: Annotated[int, Opt("--seed", help="Seed for sampling empty docs and the HMM's training sample")] = var("seed"),
+    seed: Annotated[int, Opt("--seed", help="Seed for sampling empty docs and the HMM's training sample")] = var(
+        "seed"
+    ),
     reviewed_path: Annotated[Optional[Path], Opt("--reviewed", help="Reviewed docs pulled from Argilla")] = None,
     review_dir: Annotated[
         Optional[Path],
@@ -68,10 +70,11 @@ def main(
                 msg.text(f"Fitted the HMM on {n_fit} train docs")
             # dev goes to a worker first, so that it is voted and scored while the train shards are
             dev_job = DevJob(pickle.dumps(agg), kept, dev_shards, label_list)
-            dev_future = None if run.local else run.submit(vote_dev, dev_job)
+            dev_future = None if run.submit is None else run.submit(vote_dev, dev_job)
             review_train = review_dir / "train_aggregated" if review_dir else None
-            counts = export_train(agg, kept, train_path, output_dir / train_name, seed, reviewed, review_train,
-                                  parallel, run=run)  # fmt: skip
+            counts = export_train(
+                agg, kept, train_path, output_dir / train_name, seed, reviewed, review_train, parallel, run=run
+            )
             dev = vote_dev(dev_job) if dev_future is None else dev_future.result()
     except GoldInTrainError as e:
         msg.fail(f"{train_path}: {e}", exits=1)
@@ -85,11 +88,23 @@ def main(
         out.add_shard(dev.gold, sum(n for _, n in dev.voted))
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits")}
     n_annotated = counts.get("with_entities", 0)
-    write_json(scores_path, {"aggregator": aggregator, "labels": label_list, "dev": dev.scores, "also": dev.also,
-                             "sources": sorted(kept), "train_docs": counts["docs"],
-                             "train_docs_with_entities": n_annotated, "reviews": reviews})  # fmt: skip
-    msg.good(f"{aggregator}: {counts['docs']} of {counts['voted']} train docs ({n_annotated} with entities, "
-             f"{counts['reviewed']} reviewed, {counts['discarded']} discarded) -> {output_dir / train_name}")  # fmt: skip
+    write_json(
+        scores_path,
+        {
+            "aggregator": aggregator,
+            "labels": label_list,
+            "dev": dev.scores,
+            "also": dev.also,
+            "sources": sorted(kept),
+            "train_docs": counts["docs"],
+            "train_docs_with_entities": n_annotated,
+            "reviews": reviews,
+        },
+    )
+    msg.good(
+        f"{aggregator}: {counts['docs']} of {counts['voted']} train docs ({n_annotated} with entities, "
+        f"{counts['reviewed']} reviewed, {counts['discarded']} discarded) -> {output_dir / train_name}"
+    )
     msg.info(f"Aggregated labels on dev: P {dev.scores['p']:.3f} R {dev.scores['r']:.3f} F {dev.scores['f']:.3f}")
 
 

@@ -11,10 +11,11 @@ to the HMM, which weighs each source, while the other labels keep the stricter d
 `initial_weights`): the log-odds of its dev precision, scaled so that precision 0.8 weighs 1. A
 club in a results table (precision 0.99) then outvotes the two spaCy models that call it a place.
 """
+
 import math
 import warnings
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from spacy.tokens import Doc
 
@@ -22,8 +23,20 @@ from ..corpus.files import markdown_table, write_text
 from ..corpus.labels import GOLD, lf_names
 
 WEIGHTINGS = ("uniform", "precision")
-COLUMNS = ["function", "label", "precision", "recall", "f1", "coverage", "overlap", "conflict",
-           "spans", "docs", "status", "weight"]  # fmt: skip
+COLUMNS = [
+    "function",
+    "label",
+    "precision",
+    "recall",
+    "f1",
+    "coverage",
+    "overlap",
+    "conflict",
+    "spans",
+    "docs",
+    "status",
+    "weight",
+]
 
 
 def parse_label_thresholds(text: str) -> Dict[str, float]:
@@ -42,9 +55,13 @@ def parse_label_thresholds(text: str) -> Dict[str, float]:
     return out
 
 
-def score_functions(docs: Sequence[Doc], labels: List[str], min_precision: float,
-                    sources: Optional[Sequence[str]] = None,
-                    label_min_precision: Optional[Dict[str, float]] = None) -> List[Dict]:  # fmt: skip
+def score_functions(
+    docs: Sequence[Doc],
+    labels: List[str],
+    min_precision: float,
+    sources: Optional[Sequence[str]] = None,
+    label_min_precision: Optional[Dict[str, float]] = None,
+) -> List[Dict]:
     """One row per (labelling function, label) with skweak's scores and the keep/drop decision
     (`label_min_precision` overrides `min_precision` for the labels it names)."""
     from skweak.analysis import LFAnalysis
@@ -71,21 +88,29 @@ def score_functions(docs: Sequence[Doc], labels: List[str], min_precision: float
                 by_label.setdefault(span.label_, []).append(doc)
         if not by_label:
             rows.append(_row(source, "", status="no dev evidence"))
-        for label in (l for l in labels if l in by_label):
+        for label in (lab for lab in labels if lab in by_label):
             sc = scores.get(source, {}).get(label, {})
             p, r, f = (float(sc.get(k, 0.0)) for k in ("precision", "recall", "f1"))
-            rows.append(_row(
-                source, label, precision=p, recall=r, f1=f,
-                coverage=_cell(coverage, label, source), overlap=_cell(overlap, label, source),
-                conflict=_cell(conflict, label, source), spans=len(by_label[label]),
-                docs=len({id(d) for d in by_label[label]}),
-                status="kept" if p >= thresholds[label] else "dropped",
-            ))  # fmt: skip
+            rows.append(
+                _row(
+                    source,
+                    label,
+                    precision=p,
+                    recall=r,
+                    f1=f,
+                    coverage=_cell(coverage, label, source),
+                    overlap=_cell(overlap, label, source),
+                    conflict=_cell(conflict, label, source),
+                    spans=len(by_label[label]),
+                    docs=len({id(d) for d in by_label[label]}),
+                    status="kept" if p >= thresholds[label] else "dropped",
+                )
+            )
     return rows
 
 
 def _row(function: str, label: str, **values) -> Dict:
-    row = {c: None for c in COLUMNS}
+    row: Dict[str, Any] = {c: None for c in COLUMNS}
     row.update({"function": function, "label": label, "spans": 0, "docs": 0, **values})
     return row
 
@@ -118,8 +143,12 @@ def function_weights(rows: List[Dict], weighting: str = "uniform") -> Dict[str, 
     return out
 
 
-def selection(rows: List[Dict], min_precision: float, label_min_precision: Optional[Dict[str, float]] = None,
-              weighting: str = "uniform") -> Dict:
+def selection(
+    rows: List[Dict],
+    min_precision: float,
+    label_min_precision: Optional[Dict[str, float]] = None,
+    weighting: str = "uniform",
+) -> Dict:
     """What aggregation uses: per function, the labels it keeps (functions with no dev evidence keep all),
     and the functions' weights (`function_weights`; a function without one weighs 1)."""
     kept: Dict[str, List[str]] = {}
@@ -133,9 +162,15 @@ def selection(rows: List[Dict], min_precision: float, label_min_precision: Optio
         else:
             unscored.append(row["function"])
             kept.setdefault(row["function"], [])  # [] = every label (nothing to judge it by)
-    return {"min_precision": min_precision, "label_min_precision": dict(label_min_precision or {}),
-            "kept": kept, "dropped": dropped, "no_dev_evidence": unscored,
-            "weighting": weighting, "weights": function_weights(rows, weighting)}
+    return {
+        "min_precision": min_precision,
+        "label_min_precision": dict(label_min_precision or {}),
+        "kept": kept,
+        "dropped": dropped,
+        "no_dev_evidence": unscored,
+        "weighting": weighting,
+        "weights": function_weights(rows, weighting),
+    }
 
 
 def fmt(value) -> str:
@@ -145,8 +180,13 @@ def fmt(value) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision: float,
-                 label_min_precision: Optional[Dict[str, float]] = None) -> None:  # fmt: skip
+def write_scores(
+    rows: List[Dict],
+    csv_path: Path,
+    md_path: Path,
+    min_precision: float,
+    label_min_precision: Optional[Dict[str, float]] = None,
+) -> None:
     """lf_scores.csv (one row per function and label) and lf_scores.md (the same, sorted, as a table)."""
     import csv
     import io
@@ -159,7 +199,10 @@ def write_scores(rows: List[Dict], csv_path: Path, md_path: Path, min_precision:
     write_text(csv_path, buf.getvalue())
     ordered = sorted(rows, key=lambda r: (r["label"], -(r["precision"] or -1), r["function"]))
     table = markdown_table(COLUMNS, [[fmt(r[c]) for c in COLUMNS] for r in ordered])
-    overrides = "".join(f", {l} under {p}" for l, p in sorted((label_min_precision or {}).items()))
-    write_text(md_path, f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
-                        f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation; "
-                        f"the others vote with the function's weight.\n\n{table}")
+    overrides = "".join(f", {lab} under {p}" for lab, p in sorted((label_min_precision or {}).items()))
+    write_text(
+        md_path,
+        f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
+        f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation; "
+        f"the others vote with the function's weight.\n\n{table}",
+    )

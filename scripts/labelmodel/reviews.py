@@ -8,7 +8,7 @@ from spacy.tokens import Doc
 from ..corpus.docbin import copy_with_ents
 
 
-def train_reviews(reviewed: Sequence[Doc]) -> Tuple[Dict[int, Doc], Dict[str, int]]:
+def train_reviews(reviewed: Sequence[Doc]) -> Tuple[Dict[Optional[int], Doc], Dict[str, int]]:
     """Reviewed train docs by sentence index, and the counts to fill in (reviews of other splits counted)."""
     by_index = {d.user_data.get("index"): d for d in reviewed if d.user_data.get("split") == "train"}
     return by_index, {"reviewed": 0, "discarded": 0, "ignored_other_splits": len(reviewed) - len(by_index)}

@@ -74,8 +74,15 @@ def observe_shard(job: ObserveJob) -> List[Optional[Tuple[List[str], np.ndarray]
     return VectorisedHMM("hmm", job.labels).observed(docs)
 
 
-def fit_hmm(agg: VectorisedHMM, train_path: Path, kept: Kept, max_docs: int, seed: int,
-            parallel: Parallelism = Parallelism(), run: Optional[Runner] = None) -> int:  # fmt: skip
+def fit_hmm(
+    agg: VectorisedHMM,
+    train_path: Path,
+    kept: Kept,
+    max_docs: int,
+    seed: int,
+    parallel: Parallelism = Parallelism(),
+    run: Optional[Runner] = None,
+) -> int:
     """Fit the HMM on a seeded sample of at most `max_docs` train docs (`fit_sample`); returns the sample size.
 
     Workers read the shards and send back only the observation arrays, which this process samples
@@ -124,8 +131,10 @@ def vote_shard(job: VoteJob) -> VoteResult:
     agg = pickle.loads(job.aggregator)
     voted = vote(agg, docs, job.kept)
     by_index, counts = train_reviews(docs_from_bytes(job.reviews, vocab))
-    slim = [reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_index.get(d.user_data.get("index")),
-                                  counts) for d in voted]  # fmt: skip
+    slim = [
+        reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_index.get(d.user_data.get("index")), counts)
+        for d in voted
+    ]
     kept_docs = [d for d in slim if d is not None]
     del counts["ignored_other_splits"]
     return VoteResult(
@@ -146,9 +155,17 @@ def balance_mask(always: Sequence[bool], seed: int) -> List[bool]:
     return [a or i in chosen for i, a in enumerate(always)]
 
 
-def export_train(agg, kept: Kept, train_path: Path, output: Path, seed: int, reviewed: Sequence[Doc] = (),
-                 review_output: Optional[Path] = None, parallel: Parallelism = Parallelism(),
-                 run: Optional[Runner] = None) -> Dict[str, int]:  # fmt: skip
+def export_train(
+    agg,
+    kept: Kept,
+    train_path: Path,
+    output: Path,
+    seed: int,
+    reviewed: Sequence[Doc] = (),
+    review_output: Optional[Path] = None,
+    parallel: Parallelism = Parallelism(),
+    run: Optional[Runner] = None,
+) -> Dict[str, int]:
     """Vote over the train corpus shard by shard and write the balanced training corpus to `output`.
 
     Workers vote and apply the reviews (in this process, forked processes or Dask); this process
@@ -160,8 +177,10 @@ def export_train(agg, kept: Kept, train_path: Path, output: Path, seed: int, rev
     reviews = docs_to_bytes(by_index.values())
     output.parent.mkdir(parents=True, exist_ok=True)
     agg_bytes, vocab, shard_size = pickle.dumps(agg), make_vocab(), parallel.shard_size
-    jobs = (VoteJob(agg_bytes, kept, data, reviews, review_output is not None)
-            for data in iter_shards(train_path, shard_size, vocab))  # fmt: skip
+    jobs = (
+        VoteJob(agg_bytes, kept, data, reviews, review_output is not None)
+        for data in iter_shards(train_path, shard_size, vocab)
+    )
     always: List[bool] = []
     ents: List[bool] = []
     sizes: List[int] = []  # slim docs per voted shard
@@ -172,7 +191,9 @@ def export_train(agg, kept: Kept, train_path: Path, output: Path, seed: int, rev
             CorpusWriter(review_output, shard_size) if review_output else contextlib.nullcontext() as for_review,
         ):
             results = ordered_map(run, vote_shard, jobs)
-            for result in tqdm(results, total=n_shards(train_path), desc=f"{agg.name} train", unit="shard", leave=False):
+            for result in tqdm(
+                results, total=n_shards(train_path), desc=f"{agg.name} train", unit="shard", leave=False
+            ):
                 if for_review is not None:
                     for_review.add_shard(result.full, result.n_docs)
                 voted.add_shard(result.slim, len(result.always))
@@ -238,6 +259,7 @@ def vote_dev(job: DevJob) -> DevResult:
     if agg.name != "majority":
         majority = make_aggregator("majority", job.labels, agg.initial_weights)
         voted_majority = vote(majority, [d.copy() for d in dev], job.kept)
-        also["majority"] = score_ents([copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold,
-                                      job.labels)  # fmt: skip
+        also["majority"] = score_ents(
+            [copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold, job.labels
+        )
     return DevResult(voted_shards, docs_to_bytes(gold), scores, also)

@@ -10,7 +10,7 @@ hmmlearn's compiled forward/backward per doc. Votes are written as skweak's `__c
 """
 
 import warnings
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import hmmlearn.base
 import numpy as np
@@ -49,11 +49,13 @@ class Observations:
         n_tokens, n_sources = int(self.lengths.sum()), len(self.sources)
         self.values = np.full((n_tokens, n_sources), -1, dtype=np.int32)
         for start, (sources, data) in zip(self.starts, per_doc):
-            self.values[start:start + len(data), [column[s] for s in sources]] = data
+            self.values[start : start + len(data), [column[s] for s in sources]] = data
         self.n_labels = n_labels
         rows, cols = np.nonzero(self.values >= 0)
-        self.onehot = sp.csr_matrix((np.ones(len(rows)), (rows, cols * n_labels + self.values[rows, cols])),
-                                    shape=(n_tokens, n_sources * n_labels))  # fmt: skip
+        self.onehot = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, cols * n_labels + self.values[rows, cols])),
+            shape=(n_tokens, n_sources * n_labels),
+        )
         # consecutive token pairs inside a doc, for transition counts
         inside = np.ones(n_tokens, dtype=bool)
         inside[self.starts] = False
@@ -62,7 +64,7 @@ class Observations:
 
     def block(self, matrix: np.ndarray, s: int) -> np.ndarray:
         """Rows of source `s` in a (sources*labels x ...) matrix."""
-        return matrix[s * self.n_labels:(s + 1) * self.n_labels]
+        return matrix[s * self.n_labels : (s + 1) * self.n_labels]
 
     def co_occurrence(self, a: str, b: str) -> np.ndarray:
         """For each pair of labels (i of `b`, j of `a`), in how many docs some token has both.
@@ -81,8 +83,9 @@ def label_votes(obs: Observations, weights: Dict[str, float]) -> np.ndarray:
     weighted bincount, as float32)."""
     n = obs.n_labels
     w = np.array([weights.get(s, 1) for s in obs.sources], dtype=float)
-    to_label = sp.csr_matrix((np.repeat(w, n), (np.arange(len(w) * n), np.tile(np.arange(n), len(w)))),
-                             shape=(len(w) * n, n))  # fmt: skip
+    to_label = sp.csr_matrix(
+        (np.repeat(w, n), (np.arange(len(w) * n), np.tile(np.arange(n), len(w)))), shape=(len(w) * n, n)
+    )
     return (obs.onehot @ to_label).toarray().astype(np.float32)
 
 
@@ -97,6 +100,13 @@ def majority_probs(voter: MajorityVoterMixin, obs: Observations) -> np.ndarray:
 
 class BatchedVoting:
     """`pipe` for skweak sequence aggregators: the spans and attrs of skweak's `__call__`, a batch at a time."""
+
+    # what the skweak aggregator this is mixed into provides
+    name: str
+    observed_labels: List[str]
+    out_labels: List[str]
+    label_groups: Dict
+    _get_sources_to_aggregate: Callable[[Doc], List[str]]
 
     def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
         """(tokens x output labels) probabilities of each doc in `obs`."""
@@ -125,7 +135,7 @@ class BatchedVoting:
         no source votes on, and a source with a span in the doc says O elsewhere (no label groups here).
         """
         if self.label_groups:  # underspecified labels: skweak's own path
-            yield from (super(BatchedVoting, self).__call__(doc) for doc in docs)
+            yield from (super(BatchedVoting, self).__call__(doc) for doc in docs)  # type: ignore[misc]
             return
         for batch in minibatch(docs, batch_size):
             yield from self._vote_batch(batch)
@@ -159,7 +169,7 @@ class VectorisedMajorityVoter(BatchedVoting, SequentialMajorityVoter):
     def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
         probs = majority_probs(self, obs)
         for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
-            yield probs[start:start + length]
+            yield probs[start : start + length]
 
 
 class VectorisedHMM(BatchedVoting, HMM):
@@ -185,7 +195,7 @@ class VectorisedHMM(BatchedVoting, HMM):
     def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
         frame = self._frame_log_likelihood(obs, self._voting_mask(obs))
         for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
-            yield self._posteriors(frame[start:start + length])
+            yield self._posteriors(frame[start : start + length])
 
     def _posteriors(self, frame: np.ndarray) -> np.ndarray:
         """skweak's `get_posteriors` from one doc's frame log-likelihoods."""
@@ -223,7 +233,9 @@ class VectorisedHMM(BatchedVoting, HMM):
     def _add_mv_counts_all(self, obs: Observations, corr_inc: Dict[Tuple[str, str], np.ndarray]):
         """skweak's `_add_mv_counts` over all tokens at once (majority voting is token by token)."""
         n_corr = {s: sum(1 for s1, _ in self.corr_counts if s1 == s) for s in self.emit_counts}
-        weights = {s: self.initial_weights.get(s, 1) * np.exp(-self.redundancy_factor * n_corr[s]) for s in self.emit_counts}
+        weights = {
+            s: self.initial_weights.get(s, 1) * np.exp(-self.redundancy_factor * n_corr[s]) for s in self.emit_counts
+        }
         mv = MajorityVoterMixin(initial_weights=weights)
         mv.out_labels, mv.observed_labels, mv.label_groups = self.out_labels, self.observed_labels, self.label_groups
         agg = majority_probs(mv, obs).astype(np.float64)
@@ -257,8 +269,9 @@ class VectorisedHMM(BatchedVoting, HMM):
         for s, source in enumerate(obs.sources):
             self.emit_counts[source] += obs.block(counts, s).T
 
-    def _accumulate_all(self, obs: Observations, voting: np.ndarray,
-                        corr_inc: Dict[Tuple[str, str], np.ndarray]) -> float:
+    def _accumulate_all(
+        self, obs: Observations, voting: np.ndarray, corr_inc: Dict[Tuple[str, str], np.ndarray]
+    ) -> float:
         """skweak's `_accumulate_statistics` summed over all docs; returns the total log-likelihood."""
         frame = self._frame_log_likelihood(obs, voting)
         startprob, transmat = self.hmm.startprob_, self.hmm.transmat_

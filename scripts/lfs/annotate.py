@@ -76,8 +76,9 @@ def annotate_shard(job: AnnotateJob) -> AnnotateResult:
 Corpus = Tuple[Path, Path, bool]
 
 
-def annotate_corpora(corpora: Sequence[Corpus], settings: FunctionSettings,
-                     parallel: Parallelism = Parallelism()) -> List[Dict[str, int]]:  # fmt: skip
+def annotate_corpora(
+    corpora: Sequence[Corpus], settings: FunctionSettings, parallel: Parallelism = Parallelism()
+) -> List[Dict[str, int]]:
     """Annotate each (input, output, drop_gold) corpus, shard by shard, in one pool; counts per corpus.
 
     Shards travel as DocBin bytes: this process only reads and writes them, the workers decode,
@@ -90,12 +91,16 @@ def annotate_corpora(corpora: Sequence[Corpus], settings: FunctionSettings,
     counts = [{"docs": 0, "fired": 0, "functions": len(annotator.names)} for _ in corpora]
     sizes = [n_shards(path) for path, _, _ in corpora]
     total = None if None in sizes else sum(n for n in sizes if n is not None)
-    jobs = (AnnotateJob(k, data, settings, drop) for k, (path, _, drop) in enumerate(corpora)
-            for data in iter_shards(path, parallel.shard_size))  # fmt: skip
+    jobs = (
+        AnnotateJob(k, data, settings, drop)
+        for k, (path, _, drop) in enumerate(corpora)
+        for data in iter_shards(path, parallel.shard_size)
+    )
     with parallel.runner() as run, contextlib.ExitStack() as stack:
         writers = [stack.enter_context(CorpusWriter(out, parallel.shard_size)) for _, out, _ in corpora]
-        for result in tqdm(ordered_map(run, annotate_shard, jobs), total=total, desc="annotate", unit="shard",
-                           leave=False):  # fmt: skip
+        for result in tqdm(
+            ordered_map(run, annotate_shard, jobs), total=total, desc="annotate", unit="shard", leave=False
+        ):
             writers[result.corpus].add_shard(result.data, result.n_docs)
             counts[result.corpus]["docs"] += result.n_docs
             counts[result.corpus]["fired"] += result.n_fired
@@ -106,8 +111,12 @@ Arg, Opt = typer.Argument, typer.Option
 
 
 def main(
-    input_path: Annotated[Path, Arg(help="Input corpus (from convert): a .spacy file or a folder of shards", exists=True)],
-    output_path: Annotated[Path, Arg(help="Output: a folder of .spacy shards (or one .spacy file), a group per function")],
+    input_path: Annotated[
+        Path, Arg(help="Input corpus (from convert): a .spacy file or a folder of shards", exists=True)
+    ],
+    output_path: Annotated[
+        Path, Arg(help="Output: a folder of .spacy shards (or one .spacy file), a group per function")
+    ],
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels to annotate")] = var("labels"),
     n_process: Annotated[int, Opt("--n-process", "-n", help="Worker processes (0: all cores)")] = var("n_process"),
     shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard")] = var("shard_size"),
@@ -141,8 +150,10 @@ def main(
         msg.fail(str(e), exits=1)
     seconds = time.perf_counter() - start
     for (_, out, _), counts in zip(corpora, all_counts):
-        msg.good(f"Annotated {counts['docs']} docs with {counts['functions']} labelling functions "
-                 f"({counts['fired']} with at least one span) -> {out}")  # fmt: skip
+        msg.good(
+            f"Annotated {counts['docs']} docs with {counts['functions']} labelling functions "
+            f"({counts['fired']} with at least one span) -> {out}"
+        )
     msg.info(f"{seconds:.0f} s on {parallel.describe()}")
 
 

@@ -11,9 +11,10 @@ method each, so what the project uses is visible at a glance:
 Model functions run batched (`nlp.pipe`) and document-level functions need whole articles, so
 `pipe` works on chunks of consecutive docs that never split an article.
 """
+
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from skweak.base import CombinedAnnotator
 from skweak.heuristics import FunctionAnnotator
@@ -43,6 +44,8 @@ class FunctionSettings:
         object.__setattr__(self, "gazetteer_dir", str(self.gazetteer_dir))
         if self.preset not in PRESETS:
             raise ValueError(f"unknown preset {self.preset!r}: choose one of {', '.join(PRESETS)}")
+
+
 # OntoNotes pipelines used as labelling functions: (name, installed package, mode).
 MODELS = [
     ("md", "en_core_web_md", "plain"),
@@ -53,17 +56,51 @@ MODELS = [
 SKIP_CAPS = True
 # The sentence-level functions whose majority vote the document-level functions read.
 DOC_VOTE_SOURCES = (
-    "md", "md_truecase", "sm", "places_cased", "nationalities_cased", "full_name", "sports_table_row",
-    "sports_score_line", "fixture", "fixture_at", "shire_team", "name_with_country", "dateline", "newsroom_byline", "person_title",
-    "org_keyword", "club_keyword", "legal_suffix", "news_agency", "org_role", "team_cue", "acronym_in_parens",
-    "company_cue", "place_nickname", "league_or_index",
-)  # fmt: skip
+    "md",
+    "md_truecase",
+    "sm",
+    "places_cased",
+    "nationalities_cased",
+    "full_name",
+    "sports_table_row",
+    "sports_score_line",
+    "fixture",
+    "fixture_at",
+    "shire_team",
+    "name_with_country",
+    "dateline",
+    "newsroom_byline",
+    "person_title",
+    "org_keyword",
+    "club_keyword",
+    "legal_suffix",
+    "news_agency",
+    "org_role",
+    "team_cue",
+    "acronym_in_parens",
+    "company_cue",
+    "place_nickname",
+    "league_or_index",
+)
 # High-precision sentence-level functions whose strings doc_propagate spreads over the article.
 DOC_PROPAGATE_SEEDS = (
-    "sports_table_row", "sports_score_line", "fixture", "shire_team", "club_keyword", "legal_suffix", "newsroom_byline",
-    "full_name", "person_title", "name_with_country", "dateline", "nationalities_cased", "misc_keyword",
-    "acronym_in_parens", "news_agency", "league_or_index",
-)  # fmt: skip
+    "sports_table_row",
+    "sports_score_line",
+    "fixture",
+    "shire_team",
+    "club_keyword",
+    "legal_suffix",
+    "newsroom_byline",
+    "full_name",
+    "person_title",
+    "name_with_country",
+    "dateline",
+    "nationalities_cased",
+    "misc_keyword",
+    "acronym_in_parens",
+    "news_agency",
+    "league_or_index",
+)
 # Functions whose multi-word PER spans give the article's surnames (doc_surname).
 DOC_SURNAME_SOURCES = ("md", "sm", "full_name", "person_title", "name_with_country")
 # Functions whose companies with a legal form give the article's short company names (org_alias).
@@ -95,8 +132,9 @@ class LabellingFunctions(CombinedAnnotator):
             return None
         if self._teams is None:
             first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
-            self._teams = PerDoc(partial(heuristics.team_positions, first_names=first,
-                                         countries=gz.countries(self.gazetteer_dir)))  # fmt: skip
+            self._teams = PerDoc(
+                partial(heuristics.team_positions, first_names=first, countries=gz.countries(self.gazetteer_dir))
+            )
         return self._teams
 
     def add_tutorial_annotators(self) -> "LabellingFunctions":
@@ -125,8 +163,18 @@ class LabellingFunctions(CombinedAnnotator):
         teams = self.team_positions()
         countries = gz.countries(self.gazetteer_dir)
         for name, package, mode in models:
-            self.model_functions.append(ModelFunction(name, package, self.labels, mode, skip_caps=SKIP_CAPS, teams=teams,
-                                                      countries=countries, persons=athletes))  # fmt: skip
+            self.model_functions.append(
+                ModelFunction(
+                    name,
+                    package,
+                    self.labels,
+                    mode,
+                    skip_caps=SKIP_CAPS,
+                    teams=teams,
+                    countries=countries,
+                    persons=athletes,
+                )
+            )
         return self
 
     def add_gazetteer_annotators(self) -> "LabellingFunctions":
@@ -177,7 +225,7 @@ class LabellingFunctions(CombinedAnnotator):
             ("acronym_in_parens", partial(h.acronym_in_parens, exclude=places), {"ORG"}),
             ("company_cue", partial(h.company_cue, exclude=places | cities), {"ORG"}),
             ("place_nickname", partial(h.place_nickname, places=cities | (countries - countries_only)), {"ORG"}),
-        ]:  # fmt: skip
+        ]:
             if labels & set(self.labels):
                 self.add_annotator(FunctionAnnotator(name, func))
         return self
@@ -194,9 +242,16 @@ class LabellingFunctions(CombinedAnnotator):
         company_sources = [s for s in DOC_COMPANY_SOURCES if s in self.names]
         suffixes = gz.legal_suffixes(self.gazetteer_dir) if company_sources else frozenset()
         self.doc_functions.append(
-            DocumentFunctions(sources, self.labels, gz.places_of(self.gazetteer_dir, "cities"),
-                              gz.places_of(self.gazetteer_dir, "places"), seeds, surname_sources,
-                              company_sources, suffixes)  # fmt: skip
+            DocumentFunctions(
+                sources,
+                self.labels,
+                gz.places_of(self.gazetteer_dir, "cities"),
+                gz.places_of(self.gazetteer_dir, "places"),
+                seeds,
+                surname_sources,
+                company_sources,
+                suffixes,
+            )
         )
         return self
 
@@ -276,7 +331,8 @@ class PerDoc:
     """`func(doc)`, computed once per doc until `clear()` (the doc is held, so its id is not reused)."""
 
     def __init__(self, func: Callable[[Doc], Any]):
-        self.func, self.cache = func, {}
+        self.func = func
+        self.cache: Dict[int, Tuple[Doc, Any]] = {}
 
     def __call__(self, doc: Doc) -> Any:
         hit = self.cache.get(id(doc))

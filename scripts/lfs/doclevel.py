@@ -27,9 +27,10 @@ no document-level function calls it ORG because the same city is a team elsewher
 
 Their spans are mapped back to the sentence Docs; a span across two sentences is dropped.
 """
+
 import bisect
 import warnings
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
 from skweak.gazetteers import Trie
@@ -45,13 +46,16 @@ SPORTS = frozenset(
     "SOCCER CRICKET TENNIS GOLF BASEBALL BASKETBALL RUGBY ATHLETICS CYCLING BOXING MOTORCYCLING MOTOR "
     "MOTORSPORT RACING HOCKEY ICE SKIING SWIMMING SQUASH BADMINTON HORSE HORSERACING SAILING ROWING "
     "VOLLEYBALL HANDBALL FOOTBALL NFL NBA NHL NRL AFL TABLE-TENNIS FORMULA".split()
-)  # fmt: skip
+)
 
 
 def merge(sentences: Sequence[Doc], groups: Iterable[str]) -> Tuple[Doc, List[int]]:
     """One Doc for an article (sentence starts set) with the span groups `groups` copied; and the
     token offset of each sentence."""
-    words, spaces, starts, offsets = [], [], [], []
+    words: List[str] = []
+    spaces: List[bool] = []
+    starts: List[Union[bool, int, None]] = []
+    offsets: List[int] = []
     for sent in sentences:
         offsets.append(len(words))
         words += [t.text for t in sent]
@@ -59,8 +63,11 @@ def merge(sentences: Sequence[Doc], groups: Iterable[str]) -> Tuple[Doc, List[in
         starts += [True] + [False] * (len(sent) - 1)
     merged = Doc(sentences[0].vocab, words=words, spaces=spaces, sent_starts=starts)
     for name in groups:
-        merged.spans[name] = [Span(merged, off + s.start, off + s.end, label=s.label_)
-                              for sent, off in zip(sentences, offsets) for s in sent.spans.get(name, [])]  # fmt: skip
+        merged.spans[name] = [
+            Span(merged, off + s.start, off + s.end, label=s.label_)
+            for sent, off in zip(sentences, offsets)
+            for s in sent.spans.get(name, [])
+        ]
     return merged, offsets
 
 
@@ -90,7 +97,7 @@ def is_sports_article(doc: Doc) -> bool:
 CRICKET_COUNTIES = frozenset(
     "Derbyshire Durham Essex Glamorgan Gloucestershire Hampshire Kent Lancashire Leicestershire Middlesex "
     "Northamptonshire Nottinghamshire Somerset Surrey Sussex Warwickshire Worcestershire Yorkshire".split()
-)  # fmt: skip
+)
 
 
 def county_team(doc: Doc) -> Iterator[SpanTuple]:
@@ -109,12 +116,12 @@ def county_team(doc: Doc) -> Iterator[SpanTuple]:
 CORP_WORDS = frozenset(
     "Inc Inc. Corp Corp. Corporation Co Co. Company Cos Ltd Ltd. Group Holdings Holding International "
     "Industries Bancshares Bancorp Bancorporation".split()
-)  # fmt: skip
+)
 # First words that name no company alone ("First Bank System Inc." is no "First").
 ALIAS_STOP = frozenset(
     "The A First New American National General United International Royal Great North South East West "
     "Central Northern Southern Eastern Western Standard Federal Union State".split()
-)  # fmt: skip
+)
 
 
 def company_aliases(span: Span, suffixes: frozenset, exclude: frozenset) -> List[Tuple[str, ...]]:
@@ -131,16 +138,23 @@ def company_aliases(span: Span, suffixes: frozenset, exclude: frozenset) -> List
     out = [tuple(core)]
     if len(core) >= 2 and core[1] not in ("&", "and", "of", "'s"):
         out.append((core[0],))
-    return [a for a in out if (len(a) > 1 or a[0] not in ALIAS_STOP and len(a[0]) > 1) and " ".join(a).lower() not in exclude]
+    return [
+        a
+        for a in out
+        if (len(a) > 1 or a[0] not in ALIAS_STOP and len(a[0]) > 1) and " ".join(a).lower() not in exclude
+    ]
 
 
-def org_alias(doc: Doc, seeds: Sequence[str], suffixes: frozenset, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+def org_alias(
+    doc: Doc, seeds: Sequence[str], suffixes: frozenset, exclude: frozenset = frozenset()
+) -> Iterator[SpanTuple]:
     """Where the article names a company of `seeds` (ORG ending in a legal form, "Ruch SA") by a shorter
     name ("40 percent of Ruch", "Commerce said") -> ORG. The shorter name must stand alone: not
     inside the full name, nor next to another capitalised word ("Commerce Department")."""
     from .heuristics import is_name_word
 
-    trie, full = Trie(), set()
+    trie = Trie()
+    full: Set[int] = set()
     for name in seeds:
         for span in doc.spans.get(name, []):
             if span.label_ == "ORG":
@@ -149,7 +163,9 @@ def org_alias(doc: Doc, seeds: Sequence[str], suffixes: frozenset, exclude: froz
                     trie.add(list(alias))
     if not len(trie):
         return
-    for start, end, _ in FastGazetteer("org_alias", {"ORG": trie}, case_sensitive=True, additional_checks=False).find_spans(doc):
+    for start, end, _ in FastGazetteer(
+        "org_alias", {"ORG": trie}, case_sensitive=True, additional_checks=False
+    ).find_spans(doc):
         before = start > 0 and not doc[start].is_sent_start and is_name_word(doc[start - 1].text)
         after = end < len(doc) and not doc[end].is_sent_start and is_name_word(doc[end].text)
         if not before and not after and not full.intersection(range(start, end)):
@@ -167,7 +183,7 @@ PLACE_BEFORE = frozenset("in In at At near outside the The north south east west
 PLACE_AFTER = frozenset(": ( )".split())
 
 
-def sports_team(doc: Doc, cities: set, countries: set) -> Iterator[SpanTuple]:
+def sports_team(doc: Doc, cities: AbstractSet[str], countries: AbstractSet[str]) -> Iterator[SpanTuple]:
     """In a sports article, LOC votes that are cities (and not countries) -> ORG.
 
     Names in capitals are left out: datelines ("LONDON 1996-08-30") and fixtures ("BOSTON AT OAKLAND")
@@ -211,7 +227,8 @@ def surnames(doc: Doc, sources: Sequence[str]) -> Iterator[SpanTuple]:
     """
     from .heuristics import is_name_word
 
-    last, other = set(), set()
+    last: Set[str] = set()
+    other: Set[str] = set()
     for name in sources:
         for span in doc.spans.get(name, []):
             if span.label_ == "PER" and len(span) >= 2:
@@ -239,8 +256,9 @@ class DocumentHistory(DocumentHistoryAnnotator):
         for tokens, span in self.get_first_mentions(doc).items():
             tries[span.label_].add(tokens)
             first_bounds.add((span.start, span.end))
-        gazetteer = FastGazetteer(self.name, tries, case_sensitive=self.case_sensitive,
-                                  additional_checks=not self.case_sensitive)  # fmt: skip
+        gazetteer = FastGazetteer(
+            self.name, tries, case_sensitive=self.case_sensitive, additional_checks=not self.case_sensitive
+        )
         for start, end, label in gazetteer.find_spans(doc):
             if (start, end) not in first_bounds:
                 yield start, end, label
@@ -254,24 +272,33 @@ class DocumentMajority(DocumentMajorityAnnotator):
         tries = {label: Trie() for label in set(majority.values())}
         for tokens, label in majority.items():
             tries[label].add(list(tokens))
-        yield from FastGazetteer(self.name, tries, self.case_sensitive,
-                                 additional_checks=not self.case_sensitive).find_spans(doc)  # fmt: skip
+        yield from FastGazetteer(
+            self.name, tries, self.case_sensitive, additional_checks=not self.case_sensitive
+        ).find_spans(doc)
 
 
 class DocumentFunctions:
     """The document-level functions, applied article by article to a list of sentence Docs."""
 
-    def __init__(self, sources: Sequence[str], labels: Sequence[str], cities: set = frozenset(),
-                 countries: set = frozenset(), seeds: Sequence[str] = (), surname_sources: Sequence[str] = (),
-                 company_sources: Sequence[str] = (), legal_suffixes: Iterable[str] = ()):
+    def __init__(
+        self,
+        sources: Sequence[str],
+        labels: Sequence[str],
+        cities: AbstractSet[str] = frozenset(),
+        countries: AbstractSet[str] = frozenset(),
+        seeds: Sequence[str] = (),
+        surname_sources: Sequence[str] = (),
+        company_sources: Sequence[str] = (),
+        legal_suffixes: Iterable[str] = (),
+    ):
         self.sources, self.labels, self.seeds = list(sources), list(labels), list(seeds)
         self.surname_sources = list(surname_sources) if "PER" in self.labels else []
         self.company_sources = list(company_sources) if "ORG" in self.labels else []
         self.legal_suffixes = frozenset(s.lower() for s in legal_suffixes)
         self.cities, self.countries = cities, countries
         self.not_companies = frozenset(cities) | frozenset(countries)  # no short company name is a place
-        history_labels = [l for l in ("PER", "ORG") if l in self.labels]
-        self.annotators = [
+        history_labels = [lab for lab in ("PER", "ORG") if lab in self.labels]
+        self.annotators: List[Union[DocumentHistory, DocumentMajority]] = [
             DocumentHistory("doc_history", VOTE, history_labels),
             DocumentMajority("doc_majority_cased", VOTE, case_sensitive=True),
             DocumentMajority("doc_majority_uncased", VOTE, case_sensitive=False),
@@ -288,7 +315,9 @@ class DocumentFunctions:
     @property
     def inputs(self) -> List[str]:
         """The sentence-level groups the functions read."""
-        return list(dict.fromkeys(self.sources + self.seeds + self.surname_sources + self.company_sources + ["fixture_at"]))
+        return list(
+            dict.fromkeys(self.sources + self.seeds + self.surname_sources + self.company_sources + ["fixture_at"])
+        )
 
     def _voter(self):
         return VectorisedMajorityVoter(VOTE, self.labels)  # skweak's MajorityVoter, without its per-token loop
@@ -304,7 +333,7 @@ class DocumentFunctions:
             out["county_team"] = list(county_team(merged))
             out["org_alias"] = list(org_alias(merged, self.company_sources, self.legal_suffixes, self.not_companies))
         for name, spans in out.items():
-            merged.spans[name] = [Span(merged, s, e, label=l) for s, e, l in spans]
+            merged.spans[name] = [Span(merged, s, e, label=lab) for s, e, lab in spans]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             merged = self._voter()(merged)
@@ -328,4 +357,4 @@ class DocumentFunctions:
             for name, spans in self.article_spans(merged).items():
                 by_sentence = split_back(spans, offsets, lengths)
                 for k, sent in enumerate(sentences):
-                    sent.spans[name] = [Span(sent, s, e, label=l) for s, e, l in sorted(set(by_sentence[k]))]
+                    sent.spans[name] = [Span(sent, s, e, label=lab) for s, e, lab in sorted(set(by_sentence[k]))]

@@ -5,9 +5,10 @@ skweak's extra checks (also "JAPAN" in a headline, never a lower-case "japan"). 
 not matched alone (too many surnames are words: Young, White, Bush); `full_name` instead wants a
 known first name followed by a capitalised word.
 """
+
 from functools import lru_cache
 from pathlib import Path
-from typing import AbstractSet, Dict, Iterator, List, Sequence, Tuple
+from typing import AbstractSet, Dict, Iterator, List, Sequence, Set
 
 import srsly
 from skweak import utils as skweak_utils
@@ -15,7 +16,6 @@ from skweak.gazetteers import GazetteerAnnotator, Trie
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
-
 from .heuristics import FUNCTION_WORDS, is_name_word
 
 # The files the build-gazetteers step writes, and the lexicons used as gazetteers (the others feed heuristics).
@@ -31,7 +31,10 @@ class GazetteerMissing(FileNotFoundError):
 def load_lexicon(folder: str, name: str) -> Dict:
     path = Path(folder) / f"{name}.json"
     if not path.exists():
-        raise GazetteerMissing(f"{path} does not exist: build the gazetteers with `spacy project run build-gazetteers` (python -m scripts.lfs.lexicons.build {folder})")
+        raise GazetteerMissing(
+            f"{path} does not exist: build the gazetteers with `spacy project run build-gazetteers` "
+            f"(python -m scripts.lfs.lexicons.build {folder})"
+        )
     return srsly.read_json(path)
 
 
@@ -47,8 +50,11 @@ def may_start(word: str, starts: AbstractSet[str], case_sensitive: bool) -> bool
         return True
     if case_sensitive:
         return False
-    return ((not word.istitle() and word.title() in starts) or (not word.islower() and word.lower() in starts)
-            or (not word.isupper() and word.upper() in starts))  # fmt: skip
+    return (
+        (not word.istitle() and word.title() in starts)
+        or (not word.islower() and word.lower() in starts)
+        or (not word.isupper() and word.upper() in starts)
+    )
 
 
 class FastGazetteer(GazetteerAnnotator):
@@ -73,11 +79,11 @@ class FastGazetteer(GazetteerAnnotator):
             length = self._get_lookahead(doc[i], boundaries[i])
             if not length:
                 continue
-            window = tokens[i:i + length]
+            window = tokens[i : i + length]
             matches = []
             for label, trie in self.tries.items():
                 match = trie.find_longest_match(window, self.case_sensitive)
-                if match and (not self.additional_checks or self._is_valid_match(doc[i:i + len(match)], match)):
+                if match and (not self.additional_checks or self._is_valid_match(doc[i : i + len(match)], match)):
                     matches.append((match, label))
             if matches:
                 longest = max(len(match) for match, _ in matches)
@@ -112,8 +118,10 @@ def gazetteer_annotators(folder: str, name: str, labels: Sequence[str], teams=No
     t = tries(load_lexicon(folder, name), labels)
     if not t:
         return []
-    return [TeamAwareGazetteer(f"{name}_cased", t, case_sensitive=True, teams=teams),
-            TeamAwareGazetteer(f"{name}_uncased", t, case_sensitive=False, teams=teams)]  # fmt: skip
+    return [
+        TeamAwareGazetteer(f"{name}_cased", t, case_sensitive=True, teams=teams),
+        TeamAwareGazetteer(f"{name}_uncased", t, case_sensitive=False, teams=teams),
+    ]
 
 
 def places_of(folder: str, name: str) -> frozenset:
@@ -136,7 +144,7 @@ def place_words(folder: str) -> frozenset:
     """Lower-cased countries, US states and nationalities: names that hold roles and teams without
     being organisations ("Russian President", "club Germany"). Cities are not in it: a club is often
     named after its city ("Norwich striker Keith O'Neill")."""
-    out = set()
+    out: Set[str] = set()
     for name in ("places", "nationalities"):
         for entries in load_lexicon(folder, name)["entries"].values():
             out.update(" ".join(e).lower() for e in entries)

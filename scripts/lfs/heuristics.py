@@ -3,13 +3,13 @@
 Each function takes a spaCy Doc (one CoNLL sentence) and yields (start, end, label) token spans.
 They use the surface form only (no model): capitalisation, numbers, punctuation and a few cue words.
 """
+
 import re
 from typing import Dict, Iterator, List, Sequence, Tuple
 
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
-
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NUMBER_RE = re.compile(r"^[-+]?(\d+([.,:/-]\d+)*|\.\d+)[%]?$")
@@ -18,11 +18,11 @@ FUNCTION_WORDS = frozenset(
     "A An The This That These Those It Its He She They We I You His Her Their Our In On At Of For By With From "
     "To But And Or If When While After Before As So Not No Yes There Here What Who Which Why How All Some Any "
     "Mr Mrs Ms Dr Former".split()
-)  # fmt: skip
+)
 MONTHS_DAYS = frozenset(
     "January February March April May June July August September October November December Jan Feb Mar Apr Jun Jul "
     "Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-)  # fmt: skip
+)
 PERSON_TITLES = frozenset(
     "Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Sir Lady Lord President Premier Minister Chancellor Senator Sen. Rep. "
     "Governor Gov. King Queen Prince Princess Pope Judge Justice General Gen. Colonel Col. Major Captain "
@@ -30,7 +30,7 @@ PERSON_TITLES = frozenset(
     "chairman Director director Professor Prof. Rev. Reverend Father Sheikh Archbishop Bishop Cardinal "
     "coach striker midfielder defender goalkeeper captain manager forward batsman bowler rider driver "
     "champion seed compatriot teammate veteran leader minister president premier actor singer author".split()
-)  # fmt: skip
+)
 ORG_END = frozenset(
     "Inc Inc. Corp Corp. Corporation Co Co. Ltd Ltd. Plc PLC plc Group Holdings Bank Bancorp Airlines Airways "
     "Party Council Association Union Commission Committee Ministry Agency Federation Institute University "
@@ -38,7 +38,7 @@ ORG_END = frozenset(
     "Securities Capital Partners Industries Motors Systems Technologies Communications Telecom Television "
     "Newspaper Times Post Journal Herald News Press Front Army Navy Police Court Parliament Assembly "
     "Congress Senate Cabinet Foundation Society League Institute Reserve Church Movement".split()
-)  # fmt: skip
+)
 ORG_START = frozenset("Bank University Ministry Council Bureau Association Federation Union".split())
 # Football clubs: "Norwich City" is a city, "Blackburn Rovers" and "Real Madrid" are clubs.
 CLUB_END = frozenset("United Rovers Athletic Athletico Wanderers Albion Hotspur FC Dynamo Sporting Olympique".split())
@@ -46,7 +46,7 @@ CLUB_START = frozenset("Real Dynamo Dinamo Sporting Olympique Inter Atletico Ath
 MISC_END = frozenset(
     "Cup Open Championship Championships Games Olympics Grand Prix Prize Trophy Tour Classic Masters "
     "Award Awards War Act Treaty Accord Agreement Derby Marathon Series Rally".split()
-)  # fmt: skip
+)
 CONNECTORS = frozenset({"of", "for", "de", "du", "der", "von", "van", "la", "&"})
 
 
@@ -124,7 +124,7 @@ def sports_table_row(doc: Doc, first_names: frozenset = frozenset()) -> Iterator
     j = _team(doc, 0)
     if j > 1 and (doc[0].text in first_names or re.match(r"^[A-Z]\.$", doc[0].text)):
         return
-    rest = [t.text for t in doc[_paren_end(doc, j):]]
+    rest = [t.text for t in doc[_paren_end(doc, j) :]]
     if 0 < j and len(rest) >= 2 and all(is_table_value(t) for t in rest) and any(is_number(t) for t in rest):
         yield 0, j, "ORG"
 
@@ -284,12 +284,27 @@ LEAGUE_END = frozenset("League Division Conference".split())
 LEAGUE_START = frozenset(
     "American National Major Premier Scottish English Rugby Football Baseball Hockey Basketball Super "
     "Eastern Western Central Northern Southern Atlantic Pacific Midwest First Second Third".split()
-)  # fmt: skip
+)
 INDICES = (
-    ("Dow", "Jones"), ("Dow",), ("Nasdaq",), ("Nikkei",), ("FTSE", "100"), ("FTSE",), ("Footsie",), ("DAX",),
-    ("CAC-40",), ("CAC", "40"), ("Hang", "Seng"), ("Topix",), ("TOPIX",), ("S&P", "500"), ("Bovespa",),
-    ("Merval",), ("Sensex",), ("Dow", "Jones", "Industrial", "Average"),
-)  # fmt: skip
+    ("Dow", "Jones"),
+    ("Dow",),
+    ("Nasdaq",),
+    ("Nikkei",),
+    ("FTSE", "100"),
+    ("FTSE",),
+    ("Footsie",),
+    ("DAX",),
+    ("CAC-40",),
+    ("CAC", "40"),
+    ("Hang", "Seng"),
+    ("Topix",),
+    ("TOPIX",),
+    ("S&P", "500"),
+    ("Bovespa",),
+    ("Merval",),
+    ("Sensex",),
+    ("Dow", "Jones", "Industrial", "Average"),
+)
 # The index names by first word, the longest first: "Dow Jones Industrial Average" before "Dow Jones", "Dow".
 INDICES_BY_FIRST: Dict[str, List[Tuple[str, ...]]] = {}
 for _index in sorted(INDICES, key=len, reverse=True):
@@ -344,7 +359,7 @@ def legal_suffix(doc: Doc, suffixes: Sequence[str]) -> Iterator[SpanTuple]:
 NEWS_AGENCIES = frozenset(
     "Reuters AFP Interfax Itar-Tass ITAR-TASS Tass TASS ANSA Xinhua Kyodo Jiji Bernama Antara PTI MENA IRNA "
     "Tanjug BTA CTK PAP KCNA Yonhap Anatolian MTI WAFA Sapa EFE Notimex UPI Bloomberg CNN BBC CNBC".split()
-)  # fmt: skip
+)
 # Lower-case words around the name of a newspaper, agency or broadcaster ("the daily Le Monde",
 # "Interfax news agency").
 MEDIA_WORDS = frozenset("newspaper daily weekly paper magazine agency radio television broadcaster tabloid".split())
@@ -355,7 +370,7 @@ ORG_ROLES = frozenset(
     "defender goalkeeper keeper forward winger playmaker captain shortstop pitcher outfielder quarterback "
     "president vice-president chief boss official analyst economist trader dealer shareholder owner founder "
     "secretary-general treasurer".split()
-)  # fmt: skip
+)
 # Lower-case words that introduce a sports team: "French first division side Nice", "Belgian club Standard Liege".
 TEAM_BEFORE = frozenset("club side team outfit".split())
 # Acronym connectors that take no letter: "Organisation for Security and Cooperation in Europe ( OSCE )".
@@ -403,7 +418,11 @@ def news_agency(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTupl
         if tok.text in MEDIA_WORDS and i + 1 < len(doc):
             j = _run_after(doc, i + 1)
             # a name in capitals is a headline, unless it is one acronym ("news agency INA")
-            if j > i + 1 and not _excluded(doc, i + 1, j, exclude) and (j == i + 2 or not doc[i + 1 : j].text.isupper()):
+            if (
+                j > i + 1
+                and not _excluded(doc, i + 1, j, exclude)
+                and (j == i + 2 or not doc[i + 1 : j].text.isupper())
+            ):
                 found.add((i + 1, j))
         if tok.text in MEDIA_WORDS and i > 0:
             end = i - 1 if doc[i - 1].text == "news" else i  # "Interfax news agency"
@@ -463,7 +482,9 @@ def acronym_in_parens(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[Sp
                 break
 
 
-def team_positions(doc: Doc, first_names: frozenset = frozenset(), countries: frozenset = frozenset()) -> List[Tuple[int, int]]:
+def team_positions(
+    doc: Doc, first_names: frozenset = frozenset(), countries: frozenset = frozenset()
+) -> List[Tuple[int, int]]:
     """Where a sports structure names a club: the teams of a table row, a score line or a fixture that are
     not countries (national teams are LOC in CoNLL). Other functions read this to stop calling a club
     named after its city a place ("Arbroath 4 2 0 2", "Florida 10 ST LOUIS 9")."""
@@ -472,7 +493,9 @@ def team_positions(doc: Doc, first_names: frozenset = frozenset(), countries: fr
     return sorted({(s, e) for s, e, _ in spans if doc[s:e].text.lower() not in countries})
 
 
-def relabel_teams(spans: Sequence[SpanTuple], teams: Sequence[Tuple[int, int]], labels: Sequence[str] = ("LOC", "PER")) -> List[SpanTuple]:
+def relabel_teams(
+    spans: Sequence[SpanTuple], teams: Sequence[Tuple[int, int]], labels: Sequence[str] = ("LOC", "PER")
+) -> List[SpanTuple]:
     """Spans with one of `labels` that overlap a team position become that team, as ORG; others are kept."""
     out = []
     for s, e, label in spans:
@@ -485,9 +508,19 @@ def relabel_teams(spans: Sequence[SpanTuple], teams: Sequence[Tuple[int, int]], 
 # one ("shares of Jones", "a stake in Petofi", "takeover of Boatmen").
 COMPANY_AFTER = frozenset("shares stock stocks shareholders stake subsidiary unit GDRs ADRs bonds".split())
 COMPANY_BEFORE = (
-    ("shares", "of"), ("shares", "in"), ("stake", "in"), ("bid", "for"), ("takeover", "of"), ("merger", "with"),
-    ("acquisition", "of"), ("unit", "of"), ("subsidiary", "of"), ("acquire",), ("acquired",), ("buy", "out"),
-)  # fmt: skip
+    ("shares", "of"),
+    ("shares", "in"),
+    ("stake", "in"),
+    ("bid", "for"),
+    ("takeover", "of"),
+    ("merger", "with"),
+    ("acquisition", "of"),
+    ("unit", "of"),
+    ("subsidiary", "of"),
+    ("acquire",),
+    ("acquired",),
+    ("buy", "out"),
+)
 COMPANY_BEFORE_BY_WORD: Dict[str, List[Tuple[str, ...]]] = {}
 for _cue in COMPANY_BEFORE:
     COMPANY_BEFORE_BY_WORD.setdefault(_cue[0], []).append(_cue)

@@ -6,7 +6,8 @@ headlines and sports tables are in capitals ("SOCCER - JAPAN GET LUCKY WIN"), wh
 on mixed case see nothing: the truecase variant re-runs such sentences with their capitalised words
 title-cased (common words lower-cased) and keeps the entities found there.
 """
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import srsly
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -15,9 +16,10 @@ from spacy.tokens import Doc, Span
 from ..corpus.articles import document_groups
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
 from .heuristics import relabel_teams
+
 # Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
 LEADING_DROP = frozenset({"the", "The", "THE", "a", "an"})
-_PIPELINES: Dict[str, object] = {}
+_PIPELINES: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
 
 
 def load_model_parts(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
@@ -86,10 +88,12 @@ def proper_words(tagger, sentences: Sequence[Sequence[str]], batch_size: int = 2
     out = []
     for i in range(len(sentences)):
         caps, low, title = tags[3 * i : 3 * i + 3]
-        out.append([
-            lo in PROPER_TAGS or (ca in PROPER_TAGS and ti in PROPER_TAGS and lo.startswith("NN"))
-            for ca, lo, ti in zip(caps, low, title)
-        ])  # fmt: skip
+        out.append(
+            [
+                lo in PROPER_TAGS or (ca in PROPER_TAGS and ti in PROPER_TAGS and lo.startswith("NN"))
+                for ca, lo, ti in zip(caps, low, title)
+            ]
+        )
     return out
 
 
@@ -145,7 +149,7 @@ def split_entity(doc: Doc, start: int, end: int, label: str) -> List[SpanTuple]:
 
 def countries_as_places(doc: Doc, spans: Sequence[SpanTuple], countries: frozenset) -> List[SpanTuple]:
     """An ORG that is a country (lower-cased in `countries`) -> LOC: CoNLL's national teams and states are places."""
-    return [(s, e, "LOC" if l == "ORG" and doc[s:e].text.lower() in countries else l) for s, e, l in spans]
+    return [(s, e, "LOC" if lab == "ORG" and doc[s:e].text.lower() in countries else lab) for s, e, lab in spans]
 
 
 def events_as_misc(doc: Doc, spans: Sequence[SpanTuple]) -> List[SpanTuple]:
@@ -154,10 +158,14 @@ def events_as_misc(doc: Doc, spans: Sequence[SpanTuple]) -> List[SpanTuple]:
     competitions and market figures."""
     from .heuristics import MISC_END, league_or_index
 
-    if not any(l == "ORG" for _, _, l in spans):
+    if not any(lab == "ORG" for _, _, lab in spans):
         return list(spans)
     misc = {(s, e) for s, e, _ in league_or_index(doc)}
-    return [(s, e, "MISC" if l == "ORG" and (doc[e - 1].text in MISC_END or (s, e) in misc) else l) for s, e, l in spans]
+    out = []
+    for s, e, lab in spans:
+        event = lab == "ORG" and (doc[e - 1].text in MISC_END or (s, e) in misc)
+        out.append((s, e, "MISC" if event else lab))
+    return out
 
 
 def persons_as_persons(spans: Sequence[SpanTuple], persons: Sequence[Tuple[int, int]]) -> List[SpanTuple]:
@@ -174,15 +182,21 @@ def consistent_surnames(docs: Sequence[Doc], name: str) -> None:
     """Within an article, a lone ORG that is the last word of one of the function's own multi-word PER spans
     becomes PER ("Frederick Geraghty ... Geraghty said", where the models say ORG the second time)."""
     for group in document_groups(docs):
-        surnames = {docs[i].spans[name][k][-1].text for i in group for k in range(len(docs[i].spans[name]))
-                    if docs[i].spans[name][k].label_ == "PER" and len(docs[i].spans[name][k]) >= 2}  # fmt: skip
+        surnames = {
+            docs[i].spans[name][k][-1].text
+            for i in group
+            for k in range(len(docs[i].spans[name]))
+            if docs[i].spans[name][k].label_ == "PER" and len(docs[i].spans[name][k]) >= 2
+        }
         if not surnames:
             continue
         for i in group:
             doc = docs[i]
-            spans = [(sp.start, sp.end, "PER" if sp.label_ == "ORG" and len(sp) == 1 and sp.text in surnames else sp.label_)
-                     for sp in doc.spans[name]]  # fmt: skip
-            doc.spans[name] = [Span(doc, s, e, label=l) for s, e, l in spans]
+            spans = [
+                (sp.start, sp.end, "PER" if sp.label_ == "ORG" and len(sp) == 1 and sp.text in surnames else sp.label_)
+                for sp in doc.spans[name]
+            ]
+            doc.spans[name] = [Span(doc, s, e, label=lab) for s, e, lab in spans]
 
 
 class ModelFunction:
@@ -193,9 +207,18 @@ class ModelFunction:
     mode "truecase": only the sentences in capitals, re-run with `truecase` words.
     """
 
-    def __init__(self, name: str, model: str, labels: Sequence[str], mode: str = "plain", batch_size: int = 256,
-                 skip_caps: bool = False, teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
-                 countries: frozenset = frozenset(), persons: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None):
+    def __init__(
+        self,
+        name: str,
+        model: str,
+        labels: Sequence[str],
+        mode: str = "plain",
+        batch_size: int = 256,
+        skip_caps: bool = False,
+        teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
+        countries: frozenset = frozenset(),
+        persons: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
+    ):
         if mode not in ("plain", "truecase"):
             raise ValueError(f"unknown mode {mode!r}")
         self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
@@ -242,7 +265,7 @@ class ModelFunction:
                 spans = events_as_misc(doc, spans)
             if self.persons is not None and spans:
                 spans = persons_as_persons(spans, self.persons(doc))
-            doc.spans[self.name] = [Span(doc, s, e, label=l) for s, e, l in spans]
+            doc.spans[self.name] = [Span(doc, s, e, label=lab) for s, e, lab in spans]
         if self.persons is not None:
             consistent_surnames(docs, self.name)
 

@@ -9,20 +9,32 @@ Kept faithful to the tutorial, with its bugs fixed (each fix is tested in tests/
   word followed ("Corp said" -> "Corp"); a run reaching the sentence edge ("... Caltex Petroleum
   Corp" as a headline) was never emitted.
 """
+
 import re
-from typing import Iterator, Tuple
+from typing import Iterator
 
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
 
-
 # Keywords that start (resp. end) a capitalised ORG name, as in the tutorial.
 TITLE_START = ["Federal", "National", "New", "United", "First", "U.N."]
 TITLE_END = [
-    "Inc", "Group", "Council", "Party", "Department", "Army", "Association",
-    "Organisation", "Ltd", "Corp", "Exchange", "Newsroom", "Bureau", "Corporation",
-]  # fmt: skip
+    "Inc",
+    "Group",
+    "Council",
+    "Party",
+    "Department",
+    "Army",
+    "Association",
+    "Organisation",
+    "Ltd",
+    "Corp",
+    "Exchange",
+    "Newsroom",
+    "Bureau",
+    "Corporation",
+]
 SHIRE_RE = re.compile(r"[A-Z][a-z]*shire")
 
 

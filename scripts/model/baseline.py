@@ -33,7 +33,9 @@ def main(
         scores[split] = score_ents(predicted, gold_docs(docs, label_list), label_list)
     write_json(output, {"model": model, "labels": label_list, **scores})
     for split in SPLITS:
-        msg.info(f"{model} on {split}: P {scores[split]['p']:.3f} R {scores[split]['r']:.3f} F {scores[split]['f']:.3f}")
+        msg.info(
+            f"{model} on {split}: P {scores[split]['p']:.3f} R {scores[split]['r']:.3f} F {scores[split]['f']:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ It uses no gold label and is not trained; the legal forms and the place names th
 loads this file with `--code scripts/model/components.py`; import `scripts.model.components` before
 `spacy.load("training/model-best")`.
 """
+
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -38,12 +39,13 @@ def make_doc_consistency(nlp: Language, name: str, labels: List[str]) -> "DocCon
     return DocConsistency(name, labels)
 
 
-def consistent_entities(doc: Doc, ents: Iterable[SpanTuple], labels: Sequence[str], legal_suffixes: frozenset,
-                        not_companies: frozenset) -> List[SpanTuple]:
+def consistent_entities(
+    doc: Doc, ents: Iterable[SpanTuple], labels: Sequence[str], legal_suffixes: frozenset, not_companies: frozenset
+) -> List[SpanTuple]:
     """`ents` of an article with the document-level corrections applied: a correction replaces the
     entities it overlaps. Corrections with a label outside `labels` are left out."""
     ents = sorted(set(ents))
-    doc.spans[GROUP] = [Span(doc, s, e, label=l) for s, e, l in ents]
+    doc.spans[GROUP] = [Span(doc, s, e, label=lab) for s, e, lab in ents]
     try:
         found: List[SpanTuple] = []
         if "ORG" in labels:
@@ -71,7 +73,7 @@ class DocConsistency:
         """Read the legal forms and the places (cities, countries, states) from build-gazetteers' folder;
         keep only the labels the pipeline's NER predicts (an ORG-only model gets no PER surnames)."""
         if nlp is not None and "ner" in nlp.pipe_names:
-            self.labels = [l for l in self.labels if l in nlp.get_pipe("ner").labels]
+            self.labels = [lab for lab in self.labels if lab in nlp.get_pipe("ner").labels]
         if not gazetteers_dir:
             return
         from scripts.lfs import gazetteers as gz
@@ -80,16 +82,23 @@ class DocConsistency:
         self.not_companies = gz.places_of(gazetteers_dir, "cities") | gz.places_of(gazetteers_dir, "places")
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = consistent_entities(doc, [(e.start, e.end, e.label_) for e in doc.ents], self.labels,
-                                   self.legal_suffixes, self.not_companies)  # fmt: skip
-        doc.ents = [Span(doc, s, e, label=l) for s, e, l in ents]
+        ents = consistent_entities(
+            doc, [(e.start, e.end, e.label_) for e in doc.ents], self.labels, self.legal_suffixes, self.not_companies
+        )
+        doc.ents = [Span(doc, s, e, label=lab) for s, e, lab in ents]
         return doc
 
     def to_disk(self, path, exclude=tuple()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "lexicons.json", {"labels": self.labels, "legal_suffixes": sorted(self.legal_suffixes),
-                                                  "not_companies": sorted(self.not_companies)})  # fmt: skip
+        srsly.write_json(
+            path / "lexicons.json",
+            {
+                "labels": self.labels,
+                "legal_suffixes": sorted(self.legal_suffixes),
+                "not_companies": sorted(self.not_companies),
+            },
+        )
 
     def from_disk(self, path, exclude=tuple()) -> "DocConsistency":
         data: Dict = srsly.read_json(Path(path) / "lexicons.json")

@@ -4,6 +4,7 @@ Writes `training/report.md` with two PNGs: per-function precision and coverage o
 greyed when the function was dropped), and per-label P/R/F of every system in `metrics.json`
 (baseline, weak labels, trained model) on dev and test.
 """
+
 import csv
 from pathlib import Path
 from typing import Dict, List
@@ -76,13 +77,11 @@ def plot_scores(metrics: Dict, path: Path) -> None:
     plt.close(fig)
 
 
-# fmt: off
 def main(
     lf_scores: Path = typer.Argument(..., help="lf_scores.csv from `score`", exists=True),
     metrics_path: Path = typer.Argument(..., help="metrics.json from `evaluate`", exists=True),
     output_dir: Path = typer.Argument(..., help="Where report.md and the PNGs go"),
 ):
-    # fmt: on
     """Plot the labelling functions and the final scores; write training/report.md."""
     with open(lf_scores, encoding="utf8") as f:
         rows = list(csv.DictReader(f))
@@ -90,12 +89,25 @@ def main(
     plot_functions(rows, output_dir / "lf_scores.png")
     plot_scores(metrics, output_dir / "scores.png")
     tables = (output_dir / "metrics.md").read_text(encoding="utf8") if (output_dir / "metrics.md").exists() else ""
-    lf_table = (output_dir / "lf_scores.md").read_text(encoding="utf8") if (output_dir / "lf_scores.md").exists() else ""
-    write_text(output_dir / "report.md", "\n".join([
-        "# Weak supervision report", "",
-        "![Scores per label](scores.png)", "", tables, "",
-        "![Labelling functions on dev](lf_scores.png)", "", lf_table,
-    ]))  # fmt: skip
+    lf_table = (
+        (output_dir / "lf_scores.md").read_text(encoding="utf8") if (output_dir / "lf_scores.md").exists() else ""
+    )
+    write_text(
+        output_dir / "report.md",
+        "\n".join(
+            [
+                "# Weak supervision report",
+                "",
+                "![Scores per label](scores.png)",
+                "",
+                tables,
+                "",
+                "![Labelling functions on dev](lf_scores.png)",
+                "",
+                lf_table,
+            ]
+        ),
+    )
     msg.good(f"Wrote {output_dir / 'report.md'}, lf_scores.png and scores.png")
 
 

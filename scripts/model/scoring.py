@@ -33,8 +33,9 @@ def gold_corpora(corpus_dir: Path) -> Dict[str, List[Doc]]:
     return {s: read_docs(corpus_dir / f"{s}_gold.spacy", vocab) for s in SPLITS}
 
 
-def predict(nlp, docs: Sequence[Doc], labels: List[str], label_map: Optional[Dict[str, str]] = None,
-            batch_size: int = 256) -> List[Doc]:  # fmt: skip
+def predict(
+    nlp, docs: Sequence[Doc], labels: List[str], label_map: Optional[Dict[str, str]] = None, batch_size: int = 256
+) -> List[Doc]:
     """Run the NER of `nlp` on the gold tokens of `docs`, sentence by sentence as it was trained; keep
     (mapped) entities of `labels` only."""
     disable = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]  # only what NER needs

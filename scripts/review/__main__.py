@@ -19,7 +19,9 @@ from .records import ReviewError
 
 Arg = typer.Argument
 Opt = typer.Option
-app = typer.Typer(add_completion=False, help="Human review of the weak labels in Argilla 2.x: push documents, pull reviews.")
+app = typer.Typer(
+    add_completion=False, help="Human review of the weak labels in Argilla 2.x: push documents, pull reviews."
+)
 
 
 def fail(text: str) -> None:
@@ -29,6 +31,7 @@ def fail(text: str) -> None:
         line = color(line, fg=msg.colors["red"])
     print(line, flush=True)
     raise SystemExit(1)
+
 
 def label_list(labels: str) -> List[str]:
     """--labels as a list, or a ReviewError (one line) if it names none."""
@@ -47,20 +50,26 @@ def _run(fn):
 
 @app.command("push")
 def push_cli(
-    # fmt: off
     dev: Path = Arg(..., help="Corpus with the docs to review (e.g. corpus/dev_aggregated)", exists=False),
     manifest: Path = Opt(..., "--manifest", "-m", help="JSON manifest written after a successful push"),
     train: Optional[Path] = Opt(None, "--train", help="Also push a seeded sample of this DocBin"),
-    train_sample: int = Opt(var("review_train_sample"), "--train-sample", help="Number of --train docs to push (0 = all)"),
+    train_sample: int = Opt(
+        var("review_train_sample"), "--train-sample", help="Number of --train docs to push (0 = all)"
+    ),
     seed: int = Opt(var("seed"), "--seed", help="Seed of the train sample"),
     labels: str = Opt(var("labels"), "--labels", "-l", help="Comma-separated labels"),
-    aggregate: str = Opt(var("aggregator"), "--aggregate", "-a", help="Span group of the aggregate (the main suggestion)"),
+    aggregate: str = Opt(
+        var("aggregator"), "--aggregate", "-a", help="Span group of the aggregate (the main suggestion)"
+    ),
     dataset: str = Opt(var("argilla_dataset"), "--dataset", "-d", help="Argilla dataset name"),
     workspace: str = Opt(DEFAULT_WORKSPACE, "--workspace", "-w", help="Argilla workspace"),
     batch_size: int = Opt(256, "--batch-size", help="Records per request"),
-    function_view: str = Opt("span", "--function-view", help="span: a highlighted copy of the sentence per function; text: one line per function (compact with many functions)"),
+    function_view: str = Opt(
+        "span",
+        "--function-view",
+        help="span: a highlighted copy of the sentence per function; text: one line per function (compact)",
+    ),
     api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
-    # fmt: on
 ):
     """Log docs with every labelling function's spans to Argilla for review.
     The API key is read from $ARGILLA_API_KEY (default: the local server's)."""
@@ -92,7 +101,6 @@ def push_cli(
 
 @app.command("pull")
 def pull_cli(
-    # fmt: off
     corpora: List[Path] = Arg(..., help="The DocBins that were pushed (to copy words and user_data)"),
     output: Path = Opt(..., "--output", "-o", help="DocBin to write (e.g. corpus/reviewed.spacy)"),
     labels: str = Opt(var("labels"), "--labels", "-l", help="Comma-separated labels"),
@@ -100,7 +108,6 @@ def pull_cli(
     workspace: str = Opt(DEFAULT_WORKSPACE, "--workspace", "-w", help="Argilla workspace"),
     discarded: str = Opt("keep", "--discarded", help="keep (marked user_data['review_status']='discarded') or drop"),
     api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
-    # fmt: on
 ):
     """Read submitted reviews back into a DocBin with doc.ents set by the reviewer."""
 

@@ -24,6 +24,7 @@ def argilla_sdk():
         import argilla as rg
     return rg
 
+
 def is_connection_error(exc: BaseException) -> bool:
     import httpx
 
@@ -33,10 +34,12 @@ def is_connection_error(exc: BaseException) -> bool:
         exc = exc.__cause__ or exc.__context__
     return False
 
+
 def resolve_api(api_url: Optional[str] = None, api_key: Optional[str] = None) -> Tuple[str, str]:
     url = api_url or os.environ.get("ARGILLA_API_URL") or DEFAULT_API_URL
     key = api_key or os.environ.get("ARGILLA_API_KEY") or DEFAULT_API_KEY
     return url.rstrip("/"), key
+
 
 @contextlib.contextmanager
 def server_errors(api_url: str) -> Iterator[None]:
@@ -71,13 +74,15 @@ def server_errors(api_url: str) -> Iterator[None]:
             raise ReviewError(f"Argilla at {api_url} refused the request ({detail[:300]})") from exc
         raise
 
+
 def connect(api_url: Optional[str] = None, api_key: Optional[str] = None, retries: int = 1):
     url, key = resolve_api(api_url, api_key)
     rg = argilla_sdk()
     with server_errors(url):
         client = rg.Argilla(api_url=url, api_key=key, retries=retries)
-        client.me  # fails fast on a wrong key
+        _ = client.me  # fails fast on a wrong key
     return client
+
 
 def get_workspace(client, workspace: str):
     with warnings.catch_warnings():
@@ -90,11 +95,13 @@ def get_workspace(client, workspace: str):
         )
     return ws
 
+
 def get_dataset(client, name: str, workspace: str):
     ws = get_workspace(client, workspace)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return client.datasets(name=name, workspace=ws)
+
 
 @contextlib.contextmanager
 def quiet_sdk_progress():

@@ -38,8 +38,9 @@ def build_settings(
         )
     if view == "text":
         fields.append(
-            rg.TextField(name=SUMMARY_FIELD, title="What the labelling functions proposed", use_markdown=True,
-                         required=False)
+            rg.TextField(
+                name=SUMMARY_FIELD, title="What the labelling functions proposed", use_markdown=True, required=False
+            )
         )
     for function in functions:
         qname = question_name(function)
@@ -78,6 +79,7 @@ def build_settings(
         metadata=metadata,
         guidelines=guidelines,
     )
+
 
 def ensure_dataset(
     client, name: str, workspace: str, labels, functions, with_gold: bool, aggregate: str, view: str = "span"

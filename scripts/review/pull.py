@@ -13,12 +13,9 @@ from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
 
 from ..corpus.files import atomic_path
-from ..corpus.labels import parse_labels
 from ..project import var
-
-DEFAULT_LABELS = tuple(parse_labels(var("labels")))
 from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, get_dataset, resolve_api, server_errors
-from .records import MAIN_QUESTION, ReviewError, read_corpus, record_id, sort_key
+from .records import DEFAULT_LABELS, MAIN_QUESTION, ReviewError, read_corpus, record_id, sort_key
 
 
 def fetch_reviews(dataset) -> Dict[str, Dict[str, Any]]:
@@ -46,6 +43,7 @@ def fetch_reviews(dataset) -> Dict[str, Dict[str, Any]]:
                     entry["user_id"] = str(main[0].user_id)
             reviews[record.id] = entry
     return reviews
+
 
 def doc_with_reviewed_spans(doc: Doc, spans: Sequence[Dict[str, Any]], labels: Sequence[str]) -> Tuple[Doc, int]:
     """A copy of doc with ents from the reviewer's char spans; returns (doc, n_dropped)."""

@@ -12,13 +12,11 @@ from tqdm import tqdm
 from wasabi import msg
 
 from ..corpus.files import write_json
-from ..corpus.labels import GOLD, lf_names, parse_labels
+from ..corpus.labels import GOLD, lf_names
 from ..project import var
-
-DEFAULT_LABELS = tuple(parse_labels(var("labels")))
 from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, quiet_sdk_progress, resolve_api, server_errors
 from .dataset import ensure_dataset
-from .records import ReviewError, doc_to_record, ids_hash, read_corpus, sample_docs
+from .records import DEFAULT_LABELS, ReviewError, doc_to_record, ids_hash, read_corpus, sample_docs
 
 
 def to_rg_record(
@@ -36,11 +34,10 @@ def to_rg_record(
         if known_questions is not None and s["question_name"] not in known_questions:
             continue
         suggestions.append(
-            rg.Suggestion(
-                question_name=s["question_name"], value=s["value"], score=s["score"], agent=s["agent"]
-            )
+            rg.Suggestion(question_name=s["question_name"], value=s["value"], score=s["score"], agent=s["agent"])
         )
     return rg.Record(id=spec["id"], fields=fields, metadata=spec["metadata"], suggestions=suggestions)
+
 
 def push_records(dataset, specs: Sequence[Dict[str, Any]], batch_size: int = 256, progress: bool = True) -> int:
     known = {q.name for q in dataset.settings.questions}
@@ -60,6 +57,7 @@ def push_records(dataset, specs: Sequence[Dict[str, Any]], batch_size: int = 256
             bar.update(len(batch))
     return n
 
+
 def existing_suggestions(dataset) -> Dict[str, Tuple[Any, Dict[str, Any]]]:
     """Record id -> (server id, {question name: suggestion id}) for the records already in the dataset."""
     out = {}
@@ -69,8 +67,10 @@ def existing_suggestions(dataset) -> Dict[str, Tuple[Any, Dict[str, Any]]]:
             out[record.id] = (record._server_id, by_question)
     return out
 
-def remove_stale_suggestions(client, before: Dict[str, Tuple[Any, Dict[str, Any]]],
-                             specs: Sequence[Dict[str, Any]]) -> int:
+
+def remove_stale_suggestions(
+    client, before: Dict[str, Tuple[Any, Dict[str, Any]]], specs: Sequence[Dict[str, Any]]
+) -> int:
     """Delete the suggestions a re-push no longer makes (a function that stopped firing on a sentence);
     `before` is `existing_suggestions` from before the push. Returns how many were deleted."""
     n = 0
@@ -81,8 +81,9 @@ def remove_stale_suggestions(client, before: Dict[str, Tuple[Any, Dict[str, Any]
         now = {s["question_name"] for s in spec["suggestions"]}
         stale = [str(sid) for question, sid in by_question.items() if question not in now]
         if stale:
-            response = client.http_client.delete(f"/api/v1/records/{server_id}/suggestions",
-                                                 params={"ids": ",".join(stale)})  # fmt: skip
+            response = client.http_client.delete(
+                f"/api/v1/records/{server_id}/suggestions", params={"ids": ",".join(stale)}
+            )
             response.raise_for_status()
             n += len(stale)
     return n
@@ -118,9 +119,7 @@ def push(
     client = connect(api_url, api_key)
     try:
         with server_errors(url):
-            dataset = ensure_dataset(
-                client, dataset_name, workspace, labels, functions, with_gold, aggregate, view
-            )
+            dataset = ensure_dataset(client, dataset_name, workspace, labels, functions, with_gold, aggregate, view)
             before = existing_suggestions(dataset)
             count = push_records(dataset, specs, batch_size=batch_size, progress=progress)
             stale = remove_stale_suggestions(client, before, specs)

@@ -31,17 +31,20 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ..corpus import docbin
-from ..corpus.labels import GOLD
+from ..corpus.labels import GOLD, parse_labels
+from ..project import var
 
 MAIN_QUESTION = "entities"
 GOLD_QUESTION = "gold"
 LF_PREFIX = "lf_"
 SUMMARY_FIELD = "functions_fired"
 VIEWS = ("span", "text")
+DEFAULT_LABELS = tuple(parse_labels(var("labels")))
 
 
 class ReviewError(Exception):
     """An error with a one-line message that says what to do."""
+
 
 def question_name(function: str) -> str:
     """The question of a labelling function: Argilla names are lowercase letters,
@@ -52,13 +55,16 @@ def question_name(function: str) -> str:
         safe = f"{safe}_{hashlib.sha1(function.encode('utf8')).hexdigest()[:6]}"
     return LF_PREFIX + safe
 
+
 def agent_name(function: str) -> str:
     """Argilla agents allow letters, digits, whitespace and -_:./ only."""
     return re.sub(r"[^a-zA-Z0-9\-_:./\s]", "", function).strip() or "labelling-function"
 
+
 def field_name(question: str) -> str:
     """The text field that a reference span question annotates."""
     return f"{question}_text"
+
 
 def group_spans(doc: Doc, group: str, labels: Sequence[str]) -> List[Span]:
     if group not in doc.spans:
@@ -67,9 +73,11 @@ def group_spans(doc: Doc, group: str, labels: Sequence[str]) -> List[Span]:
     # Argilla's span question does not allow overlaps: keep the longest spans.
     return sorted(filter_spans(spans), key=lambda s: s.start)
 
+
 def spans_to_value(spans: Sequence[Span]) -> List[Dict[str, Any]]:
     """spaCy spans -> Argilla span values (character offsets in doc.text)."""
     return [{"start": s.start_char, "end": s.end_char, "label": s.label_} for s in spans]
+
 
 def span_scores(doc: Doc, group: str, spans: Sequence[Span]) -> Optional[List[float]]:
     """One score per span from skweak's ``attrs["probs"]`` when present."""
@@ -91,6 +99,7 @@ def span_scores(doc: Doc, group: str, spans: Sequence[Span]) -> Optional[List[fl
         scores.append(float(min(max(value, 0.0), 1.0)))
     return scores
 
+
 def disagreement(doc: Doc, functions: Sequence[str], labels: Sequence[str]) -> int:
     """Tokens on which two or more functions propose different spans or labels."""
     per_token: Dict[int, set] = {}
@@ -102,18 +111,22 @@ def disagreement(doc: Doc, functions: Sequence[str], labels: Sequence[str]) -> i
                 covering[i] += 1
     return sum(1 for i, proposals in per_token.items() if covering[i] >= 2 and len(proposals) > 1)
 
+
 def record_id(doc: Doc) -> str:
     return f"{doc.user_data['split']}-{doc.user_data['index']}"
 
+
 def spans_to_text(text: str, value: Sequence[Dict[str, Any]]) -> str:
     """Span values as a short line: "EU [ORG] · German [MISC]"."""
-    return " · ".join(f"{text[v['start']:v['end']]} [{v['label']}]" for v in value)
+    return " · ".join(f"{text[v['start'] : v['end']]} [{v['label']}]" for v in value)
+
 
 def functions_summary(text: str, proposals: Sequence[Tuple[str, Sequence[Dict[str, Any]]]]) -> str:
     """Markdown list of what each function that fired proposed (text view)."""
     if not proposals:
         return "_No labelling function fired on this sentence._"
     return "\n".join(f"- **{name}**: {spans_to_text(text, value)}" for name, value in proposals)
+
 
 def doc_to_record(
     doc: Doc, labels: Sequence[str], aggregate: str, functions: Sequence[str], view: str = "span"
@@ -181,11 +194,13 @@ def doc_to_record(
         "suggestions": suggestions,
     }
 
+
 def read_corpus(path: Path, vocab=None) -> List[Doc]:
     """The docs of a corpus, or a ReviewError that says to make it first."""
     if not Path(path).exists():
         raise ReviewError(f"Input corpus {path} not found: run the steps that create it first")
     return docbin.read_docs(path, vocab)
+
 
 def sample_docs(docs: Sequence[Doc], n: int, seed: int) -> List[Doc]:
     """A seeded sample of n docs, in corpus order."""
@@ -194,8 +209,10 @@ def sample_docs(docs: Sequence[Doc], n: int, seed: int) -> List[Doc]:
     keep = sorted(random.Random(seed).sample(range(len(docs)), n))
     return [docs[i] for i in keep]
 
+
 def ids_hash(ids: Iterable[str]) -> str:
     return hashlib.sha1("\n".join(sorted(ids)).encode("utf8")).hexdigest()
+
 
 def sort_key(rid: str):
     split, _, index = rid.rpartition("-")

@@ -21,22 +21,42 @@ from ..project import var
 from ..review.push import push
 
 
-def benchmark_push(corpus: Path, labels: Sequence[str], aggregate: str = var("aggregator"),
-                   api_url: Optional[str] = None, api_key: Optional[str] = None, dataset: str = "benchmark") -> Dict:
+def benchmark_push(
+    corpus: Path,
+    labels: Sequence[str],
+    aggregate: str = var("aggregator"),
+    api_url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    dataset: str = "benchmark",
+) -> Dict:
     """Push `corpus` once (to the given server) and return count, seconds and records/s."""
     start = time.perf_counter()
-    info = push([(corpus, 0)], None, dataset_name=dataset, labels=labels, aggregate=aggregate,
-                       api_url=api_url, api_key=api_key, progress=False)  # fmt: skip
+    info = push(
+        [(corpus, 0)],
+        None,
+        dataset_name=dataset,
+        labels=labels,
+        aggregate=aggregate,
+        api_url=api_url,
+        api_key=api_key,
+        progress=False,
+    )
     seconds = time.perf_counter() - start
-    return {"corpus": str(corpus), "records": info["count"], "seconds": round(seconds, 2),
-            "records_per_second": round(info["count"] / seconds, 1)}  # fmt: skip
+    return {
+        "corpus": str(corpus),
+        "records": info["count"],
+        "seconds": round(seconds, 2),
+        "records_per_second": round(info["count"] / seconds, 1),
+    }
 
 
 def main(
     corpus: Annotated[Path, typer.Argument(help="Voted corpus to log, e.g. corpus/dev_aggregated", exists=True)],
     output: Annotated[Path, typer.Argument(help="JSON with the timing")],
     labels: Annotated[str, typer.Option("--labels", "-l", help="Comma-separated labels")] = var("labels"),
-    aggregate: Annotated[str, typer.Option("--aggregate", help="Span group of the main suggestion")] = var("aggregator"),
+    aggregate: Annotated[str, typer.Option("--aggregate", help="Span group of the main suggestion")] = var(
+        "aggregator"
+    ),
 ):
     """Time a full push of the corpus to a fresh local Argilla server."""
     try:
@@ -54,8 +74,10 @@ def main(
         finally:
             serve.stop_server(proc)
     write_json(output, result)
-    msg.good(f"Logged {result['records']} records in {result['seconds']} s "
-             f"({result['records_per_second']} records/s) -> {output}")
+    msg.good(
+        f"Logged {result['records']} records in {result['seconds']} s "
+        f"({result['records_per_second']} records/s) -> {output}"
+    )
 
 
 if __name__ == "__main__":

