@@ -170,9 +170,9 @@ def test_full_preset_names(gazetteer_dir):
 def test_gazetteers_abstain_on_clubs_of_sports_structures(make_doc, gazetteer_dir):
     from functools import partial
 
-    from scripts.lfs import heuristics as h
+    from scripts.lfs import sports
 
-    teams = partial(h.team_positions, countries=gz.countries(str(gazetteer_dir)))
+    teams = partial(sports.team_positions, countries=gz.countries(str(gazetteer_dir)))
     cased = {a.name: a for a in gz.gazetteer_annotators(str(gazetteer_dir), "cities", ["LOC"], teams)}["cities_cased"]
     assert [s.text for s in cased(make_doc("Brussels 4 2 0 2 4 3")).spans["cities_cased"]] == []  # a club's table row
     assert [s.text for s in cased(make_doc("he flew to Brussels")).spans["cities_cased"]] == ["Brussels"]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from scripts.lfs import context, names, sports
 from scripts.lfs import heuristics as h
 
 
@@ -20,7 +21,7 @@ def found(func, doc, **kwargs):
     ],
 )
 def test_sports_table_row_positive(make_doc, text, expected):
-    assert found(h.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == expected
+    assert found(sports.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == expected
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ def test_sports_table_row_positive(make_doc, text, expected):
     ],
 )
 def test_sports_table_row_negative(make_doc, text):
-    assert found(h.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == []
+    assert found(sports.sports_table_row, make_doc(text), first_names=frozenset({"Colin"})) == []
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,7 @@ def test_sports_table_row_negative(make_doc, text):
     ],
 )
 def test_sports_score_line_positive(make_doc, text, expected):
-    assert found(h.sports_score_line, make_doc(text)) == expected
+    assert found(sports.sports_score_line, make_doc(text)) == expected
 
 
 @pytest.mark.parametrize(
@@ -65,32 +66,35 @@ def test_sports_score_line_positive(make_doc, text, expected):
     ],
 )
 def test_sports_score_line_negative(make_doc, text):
-    assert found(h.sports_score_line, make_doc(text)) == []
+    assert found(sports.sports_score_line, make_doc(text)) == []
 
 
 def test_fixture_at(make_doc):
-    assert found(h.fixture_at, make_doc("KANSAS CITY AT DETROIT")) == [("KANSAS CITY", "ORG"), ("DETROIT", "LOC")]
+    assert found(sports.fixture_at, make_doc("KANSAS CITY AT DETROIT")) == [("KANSAS CITY", "ORG"), ("DETROIT", "LOC")]
     for text in ["AT DETROIT", "BOSTON AT", "Boston at Oakland", "LOOK AT THIS !", "BOSTON 2 AT OAKLAND"]:
-        assert found(h.fixture_at, make_doc(text)) == []
+        assert found(sports.fixture_at, make_doc(text)) == []
 
 
 def test_fixture(make_doc):
     countries = frozenset({"england", "pakistan"})
-    assert found(h.fixture, make_doc("Postponed : East Fife v Clydebank ,"), countries=countries) == [
+    assert found(sports.fixture, make_doc("Postponed : East Fife v Clydebank ,"), countries=countries) == [
         ("East Fife", "ORG"),
         ("Clydebank", "ORG"),
     ]
-    assert found(h.fixture, make_doc("England v Pakistan"), countries=countries) == []  # national teams: LOC
+    assert found(sports.fixture, make_doc("England v Pakistan"), countries=countries) == []  # national teams: LOC
     for text in ["v Clydebank", "East Fife v", "the v sign", "East Fife v 2"]:
-        assert found(h.fixture, make_doc(text), countries=countries) == []
+        assert found(sports.fixture, make_doc(text), countries=countries) == []
 
 
 def test_name_with_country_positive(make_doc):
-    assert found(h.name_with_country, make_doc("1. Michael Johnson ( U.S. ) 19.32")) == [
+    assert found(sports.name_with_country, make_doc("1. Michael Johnson ( U.S. ) 19.32")) == [
         ("Michael Johnson", "PER"),
         ("U.S.", "LOC"),
     ]
-    assert found(h.name_with_country, make_doc("3. Johnson ( Kenya ) 3:45.2")) == [("Johnson", "PER"), ("Kenya", "LOC")]
+    assert found(sports.name_with_country, make_doc("3. Johnson ( Kenya ) 3:45.2")) == [
+        ("Johnson", "PER"),
+        ("Kenya", "LOC"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -103,7 +107,7 @@ def test_name_with_country_positive(make_doc):
     ],
 )
 def test_name_with_country_negative(make_doc, text):
-    assert found(h.name_with_country, make_doc(text)) == []
+    assert found(sports.name_with_country, make_doc(text)) == []
 
 
 def test_dateline(make_doc):
@@ -206,11 +210,11 @@ def test_legal_suffix(make_doc):
 
 
 def test_name_runs_and_name_words(make_doc):
-    assert h.is_name_word("Fischler") and h.is_name_word("U.S.") and h.is_name_word("McDonald")
-    assert not h.is_name_word("said") and not h.is_name_word("1996") and not h.is_name_word("(")
+    assert names.is_name_word("Fischler") and names.is_name_word("U.S.") and names.is_name_word("McDonald")
+    assert not names.is_name_word("said") and not names.is_name_word("1996") and not names.is_name_word("(")
     doc = make_doc("the Bank of England and Bundesbank met")
-    assert [doc[s:e].text for s, e in h.name_runs(doc, connectors=True)] == ["Bank of England", "Bundesbank"]
-    assert [doc[s:e].text for s, e in h.name_runs(doc)] == ["Bank", "England", "Bundesbank"]
+    assert [doc[s:e].text for s, e in names.name_runs(doc, connectors=True)] == ["Bank of England", "Bundesbank"]
+    assert [doc[s:e].text for s, e in names.name_runs(doc)] == ["Bank", "England", "Bundesbank"]
 
 
 def test_keyword_lexicons_are_single_words():
@@ -222,8 +226,8 @@ def test_keyword_lexicons_are_single_words():
         h.CLUB_END,
         h.CLUB_START,
         h.MISC_END,
-        h.FUNCTION_WORDS,
-        h.CONNECTORS,
+        names.FUNCTION_WORDS,
+        names.CONNECTORS,
     ):
         assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
     assert {"Mr", "President", "coach"} <= h.PERSON_TITLES
@@ -245,7 +249,7 @@ PLACES = frozenset({"germany", "german", "russian", "iraqi", "u.s.", "united ara
     ],
 )
 def test_news_agency_positive(make_doc, text, expected):
-    assert found(h.news_agency, make_doc(text), exclude=PLACES) == expected
+    assert found(context.news_agency, make_doc(text), exclude=PLACES) == expected
 
 
 @pytest.mark.parametrize(
@@ -258,7 +262,7 @@ def test_news_agency_positive(make_doc, text, expected):
     ],
 )
 def test_news_agency_negative(make_doc, text):
-    assert found(h.news_agency, make_doc(text), exclude=PLACES) == []
+    assert found(context.news_agency, make_doc(text), exclude=PLACES) == []
 
 
 @pytest.mark.parametrize(
@@ -271,7 +275,7 @@ def test_news_agency_negative(make_doc, text):
     ],
 )
 def test_org_role_positive(make_doc, text, expected):
-    assert found(h.org_role, make_doc(text), exclude=PLACES) == expected
+    assert found(context.org_role, make_doc(text), exclude=PLACES) == expected
 
 
 @pytest.mark.parametrize(
@@ -286,18 +290,18 @@ def test_org_role_positive(make_doc, text, expected):
     ],
 )
 def test_org_role_negative(make_doc, text):
-    assert found(h.org_role, make_doc(text), exclude=PLACES) == []
+    assert found(context.org_role, make_doc(text), exclude=PLACES) == []
 
 
 def test_team_cue(make_doc):
-    assert found(h.team_cue, make_doc("French first division side Nice , the club said"), exclude=PLACES) == [
+    assert found(context.team_cue, make_doc("French first division side Nice , the club said"), exclude=PLACES) == [
         ("Nice", "ORG")
     ]
-    assert found(h.team_cue, make_doc("Belgian club Standard Liege on Friday"), exclude=PLACES) == [
+    assert found(context.team_cue, make_doc("Belgian club Standard Liege on Friday"), exclude=PLACES) == [
         ("Standard Liege", "ORG")
     ]
     for text in ["the team Germany", "the side that won", "CLUB BRUGGE", "a club in London"]:
-        assert found(h.team_cue, make_doc(text), exclude=PLACES) == []
+        assert found(context.team_cue, make_doc(text), exclude=PLACES) == []
 
 
 @pytest.mark.parametrize(
@@ -315,7 +319,7 @@ def test_team_cue(make_doc):
     ],
 )
 def test_acronym_in_parens_positive(make_doc, text, expected):
-    assert found(h.acronym_in_parens, make_doc(text), exclude=PLACES) == expected
+    assert found(context.acronym_in_parens, make_doc(text), exclude=PLACES) == expected
 
 
 @pytest.mark.parametrize(
@@ -328,7 +332,7 @@ def test_acronym_in_parens_positive(make_doc, text, expected):
     ],
 )
 def test_acronym_in_parens_negative(make_doc, text):
-    assert found(h.acronym_in_parens, make_doc(text), exclude=PLACES) == []
+    assert found(context.acronym_in_parens, make_doc(text), exclude=PLACES) == []
 
 
 @pytest.mark.parametrize(
@@ -345,21 +349,28 @@ def test_acronym_in_parens_negative(make_doc, text):
 )
 def test_team_positions(make_doc, text, expected):
     doc = make_doc(text)
-    teams = h.team_positions(doc, frozenset({"Colin"}), frozenset({"england", "germany"}))
+    teams = sports.team_positions(doc, frozenset({"Colin"}), frozenset({"england", "germany"}))
     assert [doc[s:e].text for s, e in teams] == expected
 
 
 def test_relabel_teams():
     teams = [(0, 1), (2, 4)]
     spans = [(0, 1, "LOC"), (2, 3, "PER"), (5, 6, "LOC"), (2, 4, "MISC")]
-    assert h.relabel_teams(spans, teams) == [(0, 1, "ORG"), (2, 4, "ORG"), (5, 6, "LOC"), (2, 4, "MISC")]
-    assert h.relabel_teams([(0, 1, "LOC")], []) == [(0, 1, "LOC")]
+    assert sports.relabel_teams(spans, teams) == [(0, 1, "ORG"), (2, 4, "ORG"), (5, 6, "LOC"), (2, 4, "MISC")]
+    assert sports.relabel_teams([(0, 1, "LOC")], []) == [(0, 1, "LOC")]
 
 
 def test_context_lexicons_are_single_words():
-    for lexicon in (h.NEWS_AGENCIES, h.MEDIA_WORDS, h.ORG_ROLES, h.TEAM_BEFORE, h.ACRONYM_SKIP, h.COMPANY_AFTER):
+    for lexicon in (
+        context.NEWS_AGENCIES,
+        context.MEDIA_WORDS,
+        context.ORG_ROLES,
+        context.TEAM_BEFORE,
+        context.ACRONYM_SKIP,
+        context.COMPANY_AFTER,
+    ):
         assert lexicon and all(w and " " not in w and "," not in w for w in lexicon)
-    assert {"Reuters", "Interfax"} <= h.NEWS_AGENCIES and {"spokesman", "chairman"} <= h.ORG_ROLES
+    assert {"Reuters", "Interfax"} <= context.NEWS_AGENCIES and {"spokesman", "chairman"} <= context.ORG_ROLES
 
 
 @pytest.mark.parametrize(
@@ -372,7 +383,7 @@ def test_context_lexicons_are_single_words():
     ],
 )
 def test_company_cue_positive(make_doc, text, expected):
-    assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == expected
+    assert found(context.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == expected
 
 
 @pytest.mark.parametrize(
@@ -387,7 +398,7 @@ def test_company_cue_positive(make_doc, text, expected):
     ],
 )
 def test_company_cue_negative(make_doc, text):
-    assert found(h.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == []
+    assert found(context.company_cue, make_doc(text), exclude=PLACES | {"tokyo"}) == []
 
 
 @pytest.mark.parametrize(
@@ -404,7 +415,7 @@ def test_company_cue_negative(make_doc, text):
 )
 def test_place_nickname_positive(make_doc, text, expected):
     places = frozenset({"minnesota", "baltimore", "seattle", "kansas city", "chicago", "atlanta"})
-    assert found(h.place_nickname, make_doc(text), places=places) == expected
+    assert found(context.place_nickname, make_doc(text), places=places) == expected
 
 
 @pytest.mark.parametrize(
@@ -421,4 +432,4 @@ def test_place_nickname_positive(make_doc, text, expected):
 )
 def test_place_nickname_negative(make_doc, text):
     places = frozenset({"minnesota", "seattle", "chicago", "atlanta"})
-    assert found(h.place_nickname, make_doc(text), places=places) == []
+    assert found(context.place_nickname, make_doc(text), places=places) == []

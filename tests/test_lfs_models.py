@@ -120,9 +120,9 @@ def test_unknown_mode():
 def test_md_clubs_in_sports_structures_and_countries(make_doc):
     from functools import partial
 
-    from scripts.lfs import heuristics as h
+    from scripts.lfs import sports
 
-    teams = partial(h.team_positions, countries=frozenset({"germany"}))
+    teams = partial(sports.team_positions, countries=frozenset({"germany"}))
     row, prose = make_doc("Atlanta 5 Pittsburgh 1"), make_doc("Peter Blackburn flew to Atlanta .")
     m.ModelFunction("md", "en_core_web_md", LABELS, teams=teams).annotate([row, prose])
     assert {s.label_ for s in row.spans["md"]} <= {"ORG"} and "Atlanta" in [s.text for s in row.spans["md"]]

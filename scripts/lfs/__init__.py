@@ -2,7 +2,10 @@
 
 - `annotator`: all of them in one skweak CombinedAnnotator, one method per family; the presets
 - `tutorial`: the 23 ORG rules of the Argilla + skweak tutorial, bugs fixed
-- `heuristics`: the surface structure of news-wire text (tables, datelines, bylines, cue words)
+- `names`: what a word of a name looks like, and runs of them (what the rules build on)
+- `sports`: results tables, score lines, fixtures, athletes with their country; where the clubs are
+- `heuristics`: news-wire structure (datelines, bylines, titles, organisation and event words)
+- `context`: organisations named by their context (agencies, roles, team words, acronyms, business)
 - `gazetteers`: skweak tries over the lexicons that `lexicons.build` makes
 - `models`: pretrained spaCy pipelines, OntoNotes mapped to CoNLL and cleaned up
 - `doclevel`: whole articles (document history and majority, propagation, surnames, clubs)

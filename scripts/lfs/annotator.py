@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
 from ..project import var
-from . import heuristics, tutorial
+from . import context, heuristics, sports, tutorial
 
 PRESETS = ("tutorial", "full")
 # built by `build-gazetteers` (generated, so not in assets/)
@@ -124,7 +124,7 @@ class LabellingFunctions(CombinedAnnotator):
         self._teams: Optional[PerDoc] = None
 
     def team_positions(self) -> Optional["PerDoc"]:
-        """heuristics.team_positions with the gazetteers' first names and countries (None without ORG),
+        """sports.team_positions with the gazetteers' first names and countries (None without ORG),
         computed once per doc of a chunk: the model and gazetteer functions all read it."""
         from . import gazetteers as gz
 
@@ -133,7 +133,7 @@ class LabellingFunctions(CombinedAnnotator):
         if self._teams is None:
             first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
             self._teams = PerDoc(
-                partial(heuristics.team_positions, first_names=first, countries=gz.countries(self.gazetteer_dir))
+                partial(sports.team_positions, first_names=first, countries=gz.countries(self.gazetteer_dir))
             )
         return self._teams
 
@@ -206,12 +206,12 @@ class LabellingFunctions(CombinedAnnotator):
         countries_only = gz.countries(self.gazetteer_dir)
         cities = gz.places_of(self.gazetteer_dir, "cities")
         for name, func, labels in [
-            ("sports_table_row", partial(h.sports_table_row, first_names=first), {"ORG"}),
-            ("fixture", partial(h.fixture, countries=countries), {"ORG"}),
-            ("fixture_at", h.fixture_at, {"ORG", "LOC"}),
+            ("sports_table_row", partial(sports.sports_table_row, first_names=first), {"ORG"}),
+            ("fixture", partial(sports.fixture, countries=countries), {"ORG"}),
+            ("fixture_at", sports.fixture_at, {"ORG", "LOC"}),
             ("shire_team", tutorial.shire_team, {"ORG"}),
-            ("sports_score_line", h.sports_score_line, {"ORG"}),
-            ("name_with_country", h.name_with_country, {"PER", "LOC"}),
+            ("sports_score_line", sports.sports_score_line, {"ORG"}),
+            ("name_with_country", sports.name_with_country, {"PER", "LOC"}),
             ("dateline", h.dateline, {"LOC"}),
             ("newsroom_byline", h.newsroom_byline, {"ORG"}),
             ("person_title", h.person_title, {"PER"}),
@@ -219,12 +219,12 @@ class LabellingFunctions(CombinedAnnotator):
             ("club_keyword", h.club_keyword, {"ORG"}),
             ("misc_keyword", h.misc_keyword, {"MISC"}),
             ("league_or_index", h.league_or_index, {"MISC"}),
-            ("news_agency", partial(h.news_agency, exclude=places), {"ORG"}),
-            ("org_role", partial(h.org_role, exclude=places), {"ORG"}),
-            ("team_cue", partial(h.team_cue, exclude=places), {"ORG"}),
-            ("acronym_in_parens", partial(h.acronym_in_parens, exclude=places), {"ORG"}),
-            ("company_cue", partial(h.company_cue, exclude=places | cities), {"ORG"}),
-            ("place_nickname", partial(h.place_nickname, places=cities | (countries - countries_only)), {"ORG"}),
+            ("news_agency", partial(context.news_agency, exclude=places), {"ORG"}),
+            ("org_role", partial(context.org_role, exclude=places), {"ORG"}),
+            ("team_cue", partial(context.team_cue, exclude=places), {"ORG"}),
+            ("acronym_in_parens", partial(context.acronym_in_parens, exclude=places), {"ORG"}),
+            ("company_cue", partial(context.company_cue, exclude=places | cities), {"ORG"}),
+            ("place_nickname", partial(context.place_nickname, places=cities | (countries - countries_only)), {"ORG"}),
         ]:
             if labels & set(self.labels):
                 self.add_annotator(FunctionAnnotator(name, func))
@@ -345,8 +345,8 @@ class PerDoc:
 
 
 def athletes(doc: Doc) -> List:
-    """Persons of heuristics.name_with_country ("Claus Hirsbro ( Denmark )"), as (start, end)."""
-    return [(s, e) for s, e, label in heuristics.name_with_country(doc) if label == "PER"]
+    """Persons of sports.name_with_country ("Claus Hirsbro ( Denmark )"), as (start, end)."""
+    return [(s, e) for s, e, label in sports.name_with_country(doc) if label == "PER"]
 
 
 def build_annotator(settings: FunctionSettings) -> LabellingFunctions:

@@ -40,6 +40,7 @@ from ..corpus.articles import document_groups
 from ..corpus.labels import SpanTuple
 from ..labelmodel.voters import VectorisedMajorityVoter
 from .gazetteers import FastGazetteer
+from .names import is_name_word
 
 VOTE = "doc_vote"
 SPORTS = frozenset(
@@ -151,8 +152,6 @@ def org_alias(
     """Where the article names a company of `seeds` (ORG ending in a legal form, "Ruch SA") by a shorter
     name ("40 percent of Ruch", "Commerce said") -> ORG. The shorter name must stand alone: not
     inside the full name, nor next to another capitalised word ("Commerce Department")."""
-    from .heuristics import is_name_word
-
     trie = Trie()
     full: Set[int] = set()
     for name in seeds:
@@ -225,8 +224,6 @@ def surnames(doc: Doc, sources: Sequence[str]) -> Iterator[SpanTuple]:
     full name). A word inside a multi-word name of another label in `sources` (ORG "Ford Motor Co") is
     left out.
     """
-    from .heuristics import is_name_word
-
     last: Set[str] = set()
     other: Set[str] = set()
     for name in sources:

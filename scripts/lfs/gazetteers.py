@@ -16,7 +16,7 @@ from skweak.gazetteers import GazetteerAnnotator, Trie
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
-from .heuristics import FUNCTION_WORDS, is_name_word
+from .names import FUNCTION_WORDS, is_name_word
 
 # The files the build-gazetteers step writes, and the lexicons used as gazetteers (the others feed heuristics).
 TRIE_LEXICONS = ("places", "cities", "nationalities")
@@ -94,7 +94,7 @@ class FastGazetteer(GazetteerAnnotator):
 
 
 class TeamAwareGazetteer(FastGazetteer):
-    """A gazetteer that says nothing where a sports structure names a club (`teams(doc)`: heuristics.
+    """A gazetteer that says nothing where a sports structure names a club (`teams(doc)`: sports.
     team_positions): "Arbroath 4 2 0 2 4 3" is a club, not the town."""
 
     def __init__(self, name: str, tries: Dict[str, Trie], case_sensitive: bool = True, teams=None):

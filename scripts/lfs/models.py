@@ -15,7 +15,9 @@ from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
-from .heuristics import relabel_teams
+from .heuristics import MISC_END, league_or_index
+from .names import is_table_value
+from .sports import relabel_teams
 
 # Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
 LEADING_DROP = frozenset({"the", "The", "THE", "a", "an"})
@@ -130,8 +132,6 @@ def split_entity(doc: Doc, start: int, end: int, label: str) -> List[SpanTuple]:
     "Mercantile , Commerce", "Sussex 363", "Air France 's"); CoNLL has one entity per name and no
     numbers or possessives in it. Pieces without a capital letter are dropped.
     """
-    from .heuristics import is_table_value
-
     pieces, s = [], start
     for i in range(start, end + 1):
         if i == end or doc[i].text == "," or is_table_value(doc[i].text):
@@ -156,8 +156,6 @@ def events_as_misc(doc: Doc, spans: Sequence[SpanTuple]) -> List[SpanTuple]:
     """An ORG ending in an event word (heuristics.MISC_END: "PGA Tour", "Atlanta Games", "Davis Cup"), or that
     heuristics.league_or_index finds (a league or division, a stock index, "GMT") -> MISC, as CoNLL labels
     competitions and market figures."""
-    from .heuristics import MISC_END, league_or_index
-
     if not any(lab == "ORG" for _, _, lab in spans):
         return list(spans)
     misc = {(s, e) for s, e, _ in league_or_index(doc)}
@@ -169,7 +167,7 @@ def events_as_misc(doc: Doc, spans: Sequence[SpanTuple]) -> List[SpanTuple]:
 
 
 def persons_as_persons(spans: Sequence[SpanTuple], persons: Sequence[Tuple[int, int]]) -> List[SpanTuple]:
-    """An ORG or LOC that overlaps a person found by a sports-results pattern (heuristics.name_with_country:
+    """An ORG or LOC that overlaps a person found by a sports-results pattern (sports.name_with_country:
     "Claus Hirsbro ( Denmark )") -> that person, PER. Models read results lists as organisations."""
     out = []
     for s, e, label in spans:
@@ -223,7 +221,7 @@ class ModelFunction:
             raise ValueError(f"unknown mode {mode!r}")
         self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
         self.skip_caps = skip_caps
-        # where a sports structure names a club (heuristics.team_positions): a LOC or PER there becomes ORG
+        # where a sports structure names a club (sports.team_positions): a LOC or PER there becomes ORG
         self.teams = teams if "ORG" in self.labels else None
         # lower-cased countries: an ORG that is a country is a national team or a state, LOC in CoNLL
         self.countries = countries if "LOC" in self.labels else frozenset()
