@@ -6,7 +6,6 @@ group for Argilla (`--review-dir`), and the votes' scores on dev, to show what t
 its training labels.
 """
 
-import pickle
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,12 +13,12 @@ import srsly
 import typer
 from wasabi import msg
 
-from ..corpus.docbin import CorpusWriter, iter_shards, make_vocab, read_docs
+from ..corpus.docbin import make_vocab, read_docs
 from ..corpus.files import write_json
 from ..corpus.labels import AGGREGATORS, parse_labels
 from ..corpus.parallel import Parallelism
 from ..project import var
-from .training_corpus import DevJob, GoldInTrainError, export_train, fit_hmm, vote_dev
+from .training_corpus import GoldInTrainError, vote_train_and_dev, write_dev
 from .voters import make_aggregator
 
 Arg, Opt = typer.Argument, typer.Option
@@ -62,30 +61,26 @@ def main(
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     reviewed = read_docs(reviewed_path, make_vocab()) if reviewed_path is not None and reviewed_path.exists() else []
     agg = make_aggregator(aggregator, label_list, weights)
-    dev_shards = list(iter_shards(dev_path, shard_size))
+    review_train = review_dir / "train_aggregated" if review_dir else None
     try:
-        with parallel.runner() as run:
-            if aggregator == "hmm":
-                n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, parallel, run=run)
-                msg.text(f"Fitted the HMM on {n_fit} train docs")
-            # dev goes to a worker first, so that it is voted and scored while the train shards are
-            dev_job = DevJob(pickle.dumps(agg), kept, dev_shards, label_list)
-            dev_future = None if run.submit is None else run.submit(vote_dev, dev_job)
-            review_train = review_dir / "train_aggregated" if review_dir else None
-            counts = export_train(
-                agg, kept, train_path, output_dir / train_name, seed, reviewed, review_train, parallel, run=run
-            )
-            dev = vote_dev(dev_job) if dev_future is None else dev_future.result()
-    except GoldInTrainError as e:
-        msg.fail(f"{train_path}: {e}", exits=1)
-    except ConnectionError as e:
-        msg.fail(str(e), exits=1)
-    if review_dir is not None:
-        with CorpusWriter(review_dir / "dev_aggregated", shard_size) as out:
-            for data, n_docs in dev.voted:
-                out.add_shard(data, n_docs)
-    with CorpusWriter(output_dir / "dev.spacy") as out:
-        out.add_shard(dev.gold, sum(n for _, n in dev.voted))
+        counts, dev = vote_train_and_dev(
+            agg,
+            kept,
+            label_list,
+            train_path,
+            dev_path,
+            output_dir / train_name,
+            seed,
+            fit_docs,
+            reviewed,
+            review_train,
+            parallel,
+        )
+    except (GoldInTrainError, ConnectionError) as e:
+        msg.fail(f"{train_path}: {e}" if isinstance(e, GoldInTrainError) else str(e), exits=1)
+    write_dev(dev, output_dir / "dev.spacy", review_dir / "dev_aggregated" if review_dir else None, shard_size)
+    if counts.get("hmm_fit_docs"):
+        msg.text(f"Fitted the HMM on {counts['hmm_fit_docs']} train docs")
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits")}
     n_annotated = counts.get("with_entities", 0)
     write_json(

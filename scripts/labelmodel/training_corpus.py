@@ -204,20 +204,28 @@ def export_train(
                     counts[key] += value
         mask = balance_mask(always, seed)
         counts["with_entities"] = sum(e for e, keep in zip(ents, mask) if keep)
-        with CorpusWriter(output, shard_size) as out:
-            start = 0
-            for path, n_docs in zip(corpus_files(Path(tmp) / "voted"), sizes):
-                data = path.read_bytes()
-                keep = mask[start : start + n_docs]
-                start += n_docs
-                if all(keep):  # the usual case: a shard moves as bytes, never decoded
-                    out.add_shard(data, n_docs)
-                    continue
-                for doc, kept_doc in zip(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab), keep):
-                    if kept_doc:
-                        out.add(doc)
-    counts.update(docs=out.n_docs, voted=len(always))
+        n_docs = write_balanced(corpus_files(Path(tmp) / "voted"), sizes, mask, output, shard_size)
+    counts.update(docs=n_docs, voted=len(always))
     return counts
+
+
+def write_balanced(shards: Sequence[Path], sizes: Sequence[int], mask: Sequence[bool], output: Path,
+                   shard_size: int) -> int:  # fmt: skip
+    """Write the docs of `shards` (`sizes` docs each) that `mask` keeps to `output`; returns how many."""
+    vocab = make_vocab()
+    with CorpusWriter(output, shard_size) as out:
+        start = 0
+        for path, n_docs in zip(shards, sizes):
+            data = path.read_bytes()
+            keep = mask[start : start + n_docs]
+            start += n_docs
+            if all(keep):  # the usual case: a shard moves as bytes, never decoded
+                out.add_shard(data, n_docs)
+                continue
+            for doc, kept_doc in zip(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab), keep):
+                if kept_doc:
+                    out.add(doc)
+    return out.n_docs
 
 
 @dataclass
@@ -263,3 +271,32 @@ def vote_dev(job: DevJob) -> DevResult:
             [copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold, job.labels
         )
     return DevResult(voted_shards, docs_to_bytes(gold), scores, also)
+
+
+def vote_train_and_dev(agg, kept: Kept, labels: List[str], train_path: Path, dev_path: Path, train_output: Path,
+                       seed: int, fit_docs: int, reviewed: Sequence[Doc] = (), review_output: Optional[Path] = None,
+                       parallel: Parallelism = Parallelism()) -> Tuple[Dict[str, int], DevResult]:  # fmt: skip
+    """The aggregate step's work in one pool: fit the HMM (majority voting has nothing to fit), then vote
+    train into `train_output` (`export_train`) while a worker votes and scores dev on `labels` (`vote_dev`).
+    Returns export_train's counts (plus `hmm_fit_docs`) and the voted dev."""
+    dev_shards = list(iter_shards(dev_path, parallel.shard_size))
+    with parallel.runner() as run:
+        n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, parallel, run=run) if agg.name == "hmm" else 0
+        # dev goes to a worker first, so that it is voted and scored while the train shards are
+        dev_job = DevJob(pickle.dumps(agg), kept, dev_shards, labels)
+        dev_future = None if run.submit is None else run.submit(vote_dev, dev_job)
+        counts = export_train(agg, kept, train_path, train_output, seed, reviewed, review_output, parallel, run=run)
+        dev = vote_dev(dev_job) if dev_future is None else dev_future.result()
+    counts["hmm_fit_docs"] = n_fit
+    return counts, dev
+
+
+def write_dev(dev: DevResult, output: Path, review_output: Optional[Path], shard_size: int) -> None:
+    """The model's dev set (gold of the labels as ents) to `output`, the voted dev shards (every group) to
+    `review_output` (for Argilla)."""
+    if review_output is not None:
+        with CorpusWriter(review_output, shard_size) as out:
+            for data, n_docs in dev.voted:
+                out.add_shard(data, n_docs)
+    with CorpusWriter(output) as out:
+        out.add_shard(dev.gold, sum(n for _, n in dev.voted))

@@ -1,47 +1,40 @@
 """The Argilla dataset of the review: its fields, questions and metadata, created once, checked after."""
 
-from typing import Sequence
+from typing import List, Sequence, Tuple
 
 from .client import argilla_sdk, get_dataset
 from .records import GOLD_QUESTION, LF_PREFIX, MAIN_QUESTION, SUMMARY_FIELD, ReviewError, field_name, question_name
 
 
-def build_settings(
-    labels: Sequence[str], functions: Sequence[str], with_gold: bool, aggregate: str, view: str = "span"
-):
-    rg = argilla_sdk()
-    questions = [
-        rg.SpanQuestion(
-            name=MAIN_QUESTION,
-            field="text",
-            labels=list(labels),
-            allow_overlapping=False,
-            required=True,
-            title="Entities: correct the suggested spans, then submit",
-            description=f"Pre-filled with the aggregate '{aggregate}'. Discard a sentence that should be dropped.",
-        )
-    ]
-    # Argilla allows one span question per text field, so every reference
-    # question gets its own copy of the sentence.
+def reference_span_question(rg, name: str, labels: Sequence[str], title: str):
+    """A span question that only shows a suggestion (gold, a labelling function): optional, over its own field."""
+    return rg.SpanQuestion(
+        name=name, field=field_name(name), labels=list(labels), allow_overlapping=False, required=False, title=title
+    )
+
+
+def fields_and_questions(rg, labels: Sequence[str], functions: Sequence[str], with_gold: bool, aggregate: str,
+                         view: str) -> Tuple[List, List]:  # fmt: skip
+    """The dataset's fields and questions: the sentence with the main question (pre-filled with the
+    aggregate), then gold and each function for reference. Argilla allows one span question per text
+    field, so every reference span question gets its own copy of the sentence."""
     fields = [rg.TextField(name="text", title="Sentence (correct the entities here)", use_markdown=False)]
+    main = rg.SpanQuestion(
+        name=MAIN_QUESTION,
+        field="text",
+        labels=list(labels),
+        allow_overlapping=False,
+        required=True,
+        title="Entities: correct the suggested spans, then submit",
+        description=f"Pre-filled with the aggregate '{aggregate}'. Discard a sentence that should be dropped.",
+    )
+    questions = [main]
     if with_gold:
         fields.append(rg.TextField(name=field_name(GOLD_QUESTION), title="CoNLL gold", required=False))
-        questions.append(
-            rg.SpanQuestion(
-                name=GOLD_QUESTION,
-                field=field_name(GOLD_QUESTION),
-                labels=list(labels),
-                allow_overlapping=False,
-                required=False,
-                title="CoNLL gold entities (reference only)",
-            )
-        )
+        questions.append(reference_span_question(rg, GOLD_QUESTION, labels, "CoNLL gold entities (reference only)"))
     if view == "text":
-        fields.append(
-            rg.TextField(
-                name=SUMMARY_FIELD, title="What the labelling functions proposed", use_markdown=True, required=False
-            )
-        )
+        title = "What the labelling functions proposed"
+        fields.append(rg.TextField(name=SUMMARY_FIELD, title=title, use_markdown=True, required=False))
     for function in functions:
         qname = question_name(function)
         title = f"Labelling function '{function}' (reference only)"
@@ -49,16 +42,16 @@ def build_settings(
             questions.append(rg.TextQuestion(name=qname, title=title, required=False, use_markdown=False))
             continue
         fields.append(rg.TextField(name=field_name(qname), title=f"LF: {function}", required=False))
-        questions.append(
-            rg.SpanQuestion(
-                name=qname,
-                field=field_name(qname),
-                labels=list(labels),
-                allow_overlapping=False,
-                required=False,
-                title=title,
-            )
-        )
+        questions.append(reference_span_question(rg, qname, labels, title))
+    return fields, questions
+
+
+def build_settings(
+    labels: Sequence[str], functions: Sequence[str], with_gold: bool, aggregate: str, view: str = "span"
+):
+    """The rg.Settings of a new review dataset: fields, questions, metadata to filter and sort by, guidelines."""
+    rg = argilla_sdk()
+    fields, questions = fields_and_questions(rg, labels, functions, with_gold, aggregate, view)
     metadata = [
         rg.TermsMetadataProperty("split", title="Split"),
         rg.IntegerMetadataProperty("sentence", title="Sentence index"),
@@ -73,12 +66,7 @@ def build_settings(
         "The other questions show what each labelling function (and the CoNLL gold, where present) "
         "proposed; they are for reference. Filter by the `functions` metadata and sort by `disagreement`."
     )
-    return rg.Settings(
-        fields=fields,
-        questions=questions,
-        metadata=metadata,
-        guidelines=guidelines,
-    )
+    return rg.Settings(fields=fields, questions=questions, metadata=metadata, guidelines=guidelines)
 
 
 def ensure_dataset(

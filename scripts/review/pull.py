@@ -65,24 +65,9 @@ def doc_with_reviewed_spans(doc: Doc, spans: Sequence[Dict[str, Any]], labels: S
     return new, dropped
 
 
-def pull(
-    corpora: Sequence[Path],
-    output: Path,
-    dataset_name: str = var("argilla_dataset"),
-    workspace: str = DEFAULT_WORKSPACE,
-    labels: Sequence[str] = DEFAULT_LABELS,
-    keep_discarded: bool = True,
-    api_url: Optional[str] = None,
-    api_key: Optional[str] = None,
-) -> Dict[str, int]:
-    """Write submitted (and discarded) reviews to a DocBin; returns counts."""
-    import spacy
-
-    vocab = spacy.blank("en").vocab
-    by_id: Dict[str, Doc] = {}
-    for path in corpora:
-        for doc in read_corpus(path, vocab):
-            by_id[record_id(doc)] = doc
+def server_reviews(dataset_name: str, workspace: str, api_url: Optional[str] = None,
+                   api_key: Optional[str] = None) -> Tuple[Dict[str, Dict[str, Any]], int]:  # fmt: skip
+    """The reviews of a dataset (`fetch_reviews`) and how many records it has in all."""
     url, _ = resolve_api(api_url, api_key)
     client = connect(api_url, api_key)
     try:
@@ -97,7 +82,13 @@ def pull(
             total = sum(1 for _ in dataset.records(with_responses=False, with_suggestions=False))
     finally:
         client.http_client.close()
-    counts: Counter = Counter()
+    return reviews, total
+
+
+def reviewed_docs(reviews: Dict[str, Dict[str, Any]], by_id: Dict[str, Doc], labels: Sequence[str],
+                  keep_discarded: bool, dataset_name: str, counts: Counter) -> DocBin:  # fmt: skip
+    """The pushed docs that a person submitted (their spans as ents) or discarded, in corpus order,
+    marked with the review's status, user and dataset; `counts` counts what happened."""
     out = DocBin(store_user_data=True)
     for rid in sorted(reviews, key=sort_key):
         review = reviews[rid]
@@ -122,6 +113,30 @@ def pull(
         new.user_data["review_dataset"] = dataset_name
         out.add(new)
         counts["written"] += 1
+    return out
+
+
+def pull(
+    corpora: Sequence[Path],
+    output: Path,
+    dataset_name: str = var("argilla_dataset"),
+    workspace: str = DEFAULT_WORKSPACE,
+    labels: Sequence[str] = DEFAULT_LABELS,
+    keep_discarded: bool = True,
+    api_url: Optional[str] = None,
+    api_key: Optional[str] = None,
+) -> Dict[str, int]:
+    """Write submitted (and discarded) reviews of the docs of `corpora` to a DocBin; returns counts."""
+    import spacy
+
+    vocab = spacy.blank("en").vocab
+    by_id: Dict[str, Doc] = {}
+    for path in corpora:
+        for doc in read_corpus(path, vocab):
+            by_id[record_id(doc)] = doc
+    reviews, total = server_reviews(dataset_name, workspace, api_url, api_key)
+    counts: Counter = Counter()
+    out = reviewed_docs(reviews, by_id, labels, keep_discarded, dataset_name, counts)
     counts["pending"] = total - sum(counts[s] for s in ("submitted", "discarded", "draft"))
     counts["total"] = total
     with atomic_path(Path(output)) as tmp:

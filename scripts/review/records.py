@@ -128,10 +128,54 @@ def functions_summary(text: str, proposals: Sequence[Tuple[str, Sequence[Dict[st
     return "\n".join(f"- **{name}**: {spans_to_text(text, value)}" for name, value in proposals)
 
 
+def suggestion(question: str, value: Any, score: Optional[List[float]], agent: str) -> Dict[str, Any]:
+    return {"question_name": question, "value": value, "score": score, "agent": agent}
+
+
+def record_suggestions(doc: Doc, labels: Sequence[str], aggregate: str, fired: Sequence[str],
+                       view: str) -> Tuple[List[Dict[str, Any]], List[Tuple[str, List[Dict[str, Any]]]]]:  # fmt: skip
+    """The suggestions of a record: the aggregate's (main question), each function's that fired, gold's;
+    and each fired function's spans as Argilla values (for the text view's summary)."""
+    text = doc.text.rstrip()
+    out = []
+    agg_spans = group_spans(doc, aggregate, labels)
+    if agg_spans:
+        out.append(suggestion(MAIN_QUESTION, spans_to_value(agg_spans), span_scores(doc, aggregate, agg_spans),
+                              agent_name(aggregate)))  # fmt: skip
+    proposals = []
+    for function in fired:
+        spans = group_spans(doc, function, labels)
+        value = spans_to_value(spans)
+        proposals.append((function, value))
+        if view == "span":
+            out.append(suggestion(question_name(function), value, span_scores(doc, function, spans),
+                                  agent_name(function)))  # fmt: skip
+        else:
+            out.append(suggestion(question_name(function), spans_to_text(text, value), None, agent_name(function)))
+    gold = group_spans(doc, GOLD, labels)
+    if gold:
+        out.append(suggestion(GOLD_QUESTION, spans_to_value(gold), None, "gold"))
+    return out, proposals
+
+
+def record_metadata(doc: Doc, labels: Sequence[str], functions: Sequence[str], fired: Sequence[str]) -> Dict[str, Any]:
+    """What the UI filters and sorts by: split, sentence, article, the functions that fired, disagreement."""
+    metadata = {
+        "split": str(doc.user_data.get("split")),
+        "sentence": int(doc.user_data.get("index")),
+        "doc_id": int(doc.user_data.get("doc_id", -1)),
+        "n_functions": len(fired),
+        "disagreement": disagreement(doc, functions, labels),
+    }
+    if fired:
+        metadata["functions"] = list(fired)
+    return metadata
+
+
 def doc_to_record(
     doc: Doc, labels: Sequence[str], aggregate: str, functions: Sequence[str], view: str = "span"
 ) -> Dict[str, Any]:
-    """One Doc -> a plain dict describing the record (converted by to_rg_record).
+    """One Doc -> a plain dict describing the record (converted by `push.to_rg_record`).
 
     view "span": every function has its own span question (and a copy of the
     sentence to highlight); view "text": every function has a text question
@@ -142,42 +186,7 @@ def doc_to_record(
         raise ReviewError(f"--function-view must be one of {', '.join(VIEWS)}, not {view!r}")
     text = doc.text.rstrip()
     fired = [f for f in functions if group_spans(doc, f, labels)]
-    suggestions = []
-    agg_spans = group_spans(doc, aggregate, labels)
-    if agg_spans:
-        suggestions.append(
-            {
-                "question_name": MAIN_QUESTION,
-                "value": spans_to_value(agg_spans),
-                "score": span_scores(doc, aggregate, agg_spans),
-                "agent": agent_name(aggregate),
-            }
-        )
-    proposals = []
-    for function in fired:
-        spans = group_spans(doc, function, labels)
-        value = spans_to_value(spans)
-        proposals.append((function, value))
-        if view == "span":
-            suggestion = {"value": value, "score": span_scores(doc, function, spans)}
-        else:
-            suggestion = {"value": spans_to_text(text, value), "score": None}
-        suggestion.update({"question_name": question_name(function), "agent": agent_name(function)})
-        suggestions.append(suggestion)
-    gold = group_spans(doc, GOLD, labels)
-    if gold:
-        suggestions.append(
-            {"question_name": GOLD_QUESTION, "value": spans_to_value(gold), "score": None, "agent": "gold"}
-        )
-    metadata = {
-        "split": str(doc.user_data.get("split")),
-        "sentence": int(doc.user_data.get("index")),
-        "doc_id": int(doc.user_data.get("doc_id", -1)),
-        "n_functions": len(fired),
-        "disagreement": disagreement(doc, functions, labels),
-    }
-    if fired:
-        metadata["functions"] = list(fired)
+    suggestions, proposals = record_suggestions(doc, labels, aggregate, fired, view)
     # Every span question's field is filled, fired or not: the UI submits a
     # (possibly empty) value for every span question, and the server rejects a
     # span response whose field the record lacks.
@@ -190,7 +199,7 @@ def doc_to_record(
     return {
         "id": record_id(doc),
         "fields": fields,
-        "metadata": metadata,
+        "metadata": record_metadata(doc, labels, functions, fired),
         "suggestions": suggestions,
     }
 
