@@ -2,7 +2,7 @@
 
 Test modules import the fixture (``from tests.argilla_helpers import
 argilla_server``) so pytest finds it. The server is the one
-``python -m scripts.argilla_serve`` runs: migrated SQLite database in a temp
+``python -m scripts.argilla_server`` runs: migrated SQLite database in a temp
 home, default owner, the in-process engine, a free port on 127.0.0.1.
 When argilla or the server venv is missing the tests fail, saying how to install them.
 """
