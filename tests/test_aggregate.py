@@ -13,8 +13,8 @@ from tests import reference as ref
 
 from .conftest import spans_of
 
-# the typer options that these direct calls of main() leave at their defaults
-CLI_DEFAULTS = dict(fit_docs=20000, n_process=1, shard_size=1000, scheduler="", train_name="train.spacy")
+# one process: the pool and Dask are tests/test_parallel.py's
+ONE = dict(n_process=1)
 
 
 def test_select_sources_keeps_only_selected_functions_and_labels(make_doc):
@@ -144,19 +144,8 @@ def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):
     write_docs(tmp_path / "dev.spacy", dev)
     write_json(tmp_path / "sel.json", {"kept": {"x": ["ORG"]}})
     out = tmp_path / "corpus"
-    aggregate_step.main(
-        tmp_path / "train.spacy",
-        tmp_path / "dev.spacy",
-        tmp_path / "sel.json",
-        out,
-        tmp_path / "agg.json",
-        labels="ORG",
-        aggregator="majority",
-        seed=42,
-        reviewed_path=None,
-        review_dir=out,
-        **CLI_DEFAULTS,
-    )
+    paths = [tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", out, tmp_path / "agg.json"]
+    aggregate_step.main(*paths, labels="ORG", aggregator="majority", seed=42, review_dir=out, **ONE)
     train_out = read_docs(out / "train.spacy")
     assert len(train_out) == 6 and sum(1 for d in train_out if d.ents) == 3
     assert all(not d.spans for d in train_out)
@@ -178,19 +167,8 @@ def test_cli_refuses_train_with_gold(tmp_path, make_doc):
     write_docs(tmp_path / "dev.spacy", [make_doc("a b", spans={GOLD: []})])
     write_json(tmp_path / "sel.json", {"kept": {}})
     with pytest.raises(SystemExit):
-        aggregate_step.main(
-            tmp_path / "train.spacy",
-            tmp_path / "dev.spacy",
-            tmp_path / "sel.json",
-            tmp_path / "c",
-            tmp_path / "agg.json",
-            labels="ORG",
-            aggregator="majority",
-            seed=1,
-            reviewed_path=None,
-            review_dir=None,
-            **CLI_DEFAULTS,
-        )
+        paths = [tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "sel.json", tmp_path / "c"]
+        aggregate_step.main(*paths, tmp_path / "agg.json", labels="ORG", aggregator="majority", seed=1, **ONE)
     assert not (tmp_path / "c" / "train.spacy").exists()
 
 

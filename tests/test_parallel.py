@@ -215,21 +215,9 @@ def test_aggregate_step_on_dask_and_a_pool_equals_one_process(cluster, tmp_path,
         "dask": dict(n_process=1, scheduler=cluster),
     }.items():
         out = tmp_path / name
+        paths = [tmp_path / "train", tmp_path / "dev", tmp_path / "sel.json", out, out / "scores.json"]
         aggregate_step.main(
-            tmp_path / "train",
-            tmp_path / "dev",
-            tmp_path / "sel.json",
-            out,
-            out / "scores.json",
-            labels="ORG,PER,LOC",
-            aggregator="hmm",
-            seed=1,
-            reviewed_path=None,
-            review_dir=out,
-            fit_docs=30,
-            shard_size=8,
-            train_name="train.spacy",
-            **where,
+            *paths, labels="ORG,PER,LOC", aggregator="hmm", seed=1, review_dir=out, fit_docs=30, shard_size=8, **where
         )
         outputs[name] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*.spacy")) if p.is_file()}
         outputs[name]["scores"] = json.loads((out / "scores.json").read_text())

@@ -209,8 +209,9 @@ def export_train(
     return counts
 
 
-def write_balanced(shards: Sequence[Path], sizes: Sequence[int], mask: Sequence[bool], output: Path,
-                   shard_size: int) -> int:  # fmt: skip
+def write_balanced(
+    shards: Sequence[Path], sizes: Sequence[int], mask: Sequence[bool], output: Path, shard_size: int
+) -> int:
     """Write the docs of `shards` (`sizes` docs each) that `mask` keeps to `output`; returns how many."""
     vocab = make_vocab()
     with CorpusWriter(output, shard_size) as out:
@@ -273,9 +274,19 @@ def vote_dev(job: DevJob) -> DevResult:
     return DevResult(voted_shards, docs_to_bytes(gold), scores, also)
 
 
-def vote_train_and_dev(agg, kept: Kept, labels: List[str], train_path: Path, dev_path: Path, train_output: Path,
-                       seed: int, fit_docs: int, reviewed: Sequence[Doc] = (), review_output: Optional[Path] = None,
-                       parallel: Parallelism = Parallelism()) -> Tuple[Dict[str, int], DevResult]:  # fmt: skip
+def vote_train_and_dev(
+    agg,
+    kept: Kept,
+    labels: List[str],
+    train_path: Path,
+    dev_path: Path,
+    train_output: Path,
+    seed: int,
+    fit_docs: int,
+    reviewed: Sequence[Doc] = (),
+    review_output: Optional[Path] = None,
+    parallel: Parallelism = Parallelism(),
+) -> Tuple[Dict[str, int], DevResult]:
     """The aggregate step's work in one pool: fit the HMM (majority voting has nothing to fit), then vote
     train into `train_output` (`export_train`) while a worker votes and scores dev on `labels` (`vote_dev`).
     Returns export_train's counts (plus `hmm_fit_docs`) and the voted dev."""

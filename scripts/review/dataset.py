@@ -13,8 +13,9 @@ def reference_span_question(rg, name: str, labels: Sequence[str], title: str):
     )
 
 
-def fields_and_questions(rg, labels: Sequence[str], functions: Sequence[str], with_gold: bool, aggregate: str,
-                         view: str) -> Tuple[List, List]:  # fmt: skip
+def fields_and_questions(
+    rg, labels: Sequence[str], functions: Sequence[str], with_gold: bool, aggregate: str, view: str
+) -> Tuple[List, List]:
     """The dataset's fields and questions: the sentence with the main question (pre-filled with the
     aggregate), then gold and each function for reference. Argilla allows one span question per text
     field, so every reference span question gets its own copy of the sentence."""

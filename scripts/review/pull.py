@@ -65,8 +65,9 @@ def doc_with_reviewed_spans(doc: Doc, spans: Sequence[Dict[str, Any]], labels: S
     return new, dropped
 
 
-def server_reviews(dataset_name: str, workspace: str, api_url: Optional[str] = None,
-                   api_key: Optional[str] = None) -> Tuple[Dict[str, Dict[str, Any]], int]:  # fmt: skip
+def server_reviews(
+    dataset_name: str, workspace: str, api_url: Optional[str] = None, api_key: Optional[str] = None
+) -> Tuple[Dict[str, Dict[str, Any]], int]:
     """The reviews of a dataset (`fetch_reviews`) and how many records it has in all."""
     url, _ = resolve_api(api_url, api_key)
     client = connect(api_url, api_key)
@@ -85,8 +86,14 @@ def server_reviews(dataset_name: str, workspace: str, api_url: Optional[str] = N
     return reviews, total
 
 
-def reviewed_docs(reviews: Dict[str, Dict[str, Any]], by_id: Dict[str, Doc], labels: Sequence[str],
-                  keep_discarded: bool, dataset_name: str, counts: Counter) -> DocBin:  # fmt: skip
+def reviewed_docs(
+    reviews: Dict[str, Dict[str, Any]],
+    by_id: Dict[str, Doc],
+    labels: Sequence[str],
+    keep_discarded: bool,
+    dataset_name: str,
+    counts: Counter,
+) -> DocBin:
     """The pushed docs that a person submitted (their spans as ents) or discarded, in corpus order,
     marked with the review's status, user and dataset; `counts` counts what happened."""
     out = DocBin(store_user_data=True)

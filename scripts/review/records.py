@@ -132,24 +132,29 @@ def suggestion(question: str, value: Any, score: Optional[List[float]], agent: s
     return {"question_name": question, "value": value, "score": score, "agent": agent}
 
 
-def record_suggestions(doc: Doc, labels: Sequence[str], aggregate: str, fired: Sequence[str],
-                       view: str) -> Tuple[List[Dict[str, Any]], List[Tuple[str, List[Dict[str, Any]]]]]:  # fmt: skip
+def record_suggestions(
+    doc: Doc, labels: Sequence[str], aggregate: str, fired: Sequence[str], view: str
+) -> Tuple[List[Dict[str, Any]], List[Tuple[str, List[Dict[str, Any]]]]]:
     """The suggestions of a record: the aggregate's (main question), each function's that fired, gold's;
     and each fired function's spans as Argilla values (for the text view's summary)."""
     text = doc.text.rstrip()
     out = []
     agg_spans = group_spans(doc, aggregate, labels)
     if agg_spans:
-        out.append(suggestion(MAIN_QUESTION, spans_to_value(agg_spans), span_scores(doc, aggregate, agg_spans),
-                              agent_name(aggregate)))  # fmt: skip
+        out.append(
+            suggestion(
+                MAIN_QUESTION, spans_to_value(agg_spans), span_scores(doc, aggregate, agg_spans), agent_name(aggregate)
+            )
+        )
     proposals = []
     for function in fired:
         spans = group_spans(doc, function, labels)
         value = spans_to_value(spans)
         proposals.append((function, value))
         if view == "span":
-            out.append(suggestion(question_name(function), value, span_scores(doc, function, spans),
-                                  agent_name(function)))  # fmt: skip
+            out.append(
+                suggestion(question_name(function), value, span_scores(doc, function, spans), agent_name(function))
+            )
         else:
             out.append(suggestion(question_name(function), spans_to_text(text, value), None, agent_name(function)))
     gold = group_spans(doc, GOLD, labels)
