@@ -76,8 +76,10 @@ def main(
             review_train,
             parallel,
         )
-    except (GoldInTrainError, ConnectionError) as e:
-        msg.fail(f"{train_path}: {e}" if isinstance(e, GoldInTrainError) else str(e), exits=1)
+    except GoldInTrainError as e:
+        msg.fail(f"{train_path}: {e}", exits=1)
+    except ConnectionError as e:
+        msg.fail(str(e), exits=1)
     write_dev(dev, output_dir / "dev.spacy", review_dir / "dev_aggregated" if review_dir else None, shard_size)
     if counts.get("hmm_fit_docs"):
         msg.text(f"Fitted the HMM on {counts['hmm_fit_docs']} train docs")

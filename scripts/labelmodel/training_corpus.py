@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from tqdm import tqdm
 
 from ..corpus.docbin import (
@@ -223,7 +223,7 @@ def write_balanced(
             if all(keep):  # the usual case: a shard moves as bytes, never decoded
                 out.add_shard(data, n_docs)
                 continue
-            for doc, kept_doc in zip(DocBin(store_user_data=True).from_bytes(data).get_docs(vocab), keep):
+            for doc, kept_doc in zip(docs_from_bytes(data, vocab), keep):
                 if kept_doc:
                     out.add(doc)
     return out.n_docs

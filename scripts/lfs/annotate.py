@@ -134,9 +134,10 @@ def main(
     ] = None,
 ):
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
-    if preset not in PRESETS:
-        msg.fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}", exits=1)
-    settings = FunctionSettings(tuple(parse_labels(labels)), preset, str(gazetteer_dir))
+    try:
+        settings = FunctionSettings(tuple(parse_labels(labels)), preset, str(gazetteer_dir))
+    except ValueError as e:  # an unknown preset or no labels
+        msg.fail(str(e), exits=1)
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     start = time.perf_counter()
     corpora: List[Corpus] = [(input_path, output_path, drop_gold)]
