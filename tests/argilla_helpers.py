@@ -124,6 +124,8 @@ def make_docs(split: str = "dev", n: Optional[int] = None, vocab=None) -> List[D
     count = n if n is not None else len(SENTENCES)
     for i in range(count):
         words, gold, functions, aggregate = SENTENCES[i % len(SENTENCES)]
+        if i >= len(SENTENCES):  # every sentence its own text (a repeated text is one record)
+            words = words + [f"#{i}"]
         doc = Doc(vocab, words=words)
         doc.user_data["split"] = split
         doc.user_data["index"] = i
@@ -150,6 +152,13 @@ def write_corpus(path: Path, split: str = "dev", n: Optional[int] = None) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     db.to_disk(path)
     return path
+
+
+def rid(split: str, index: int, n: Optional[int] = None) -> str:
+    """The record id of sentence `index` of `make_docs(split, n)`."""
+    from scripts.review.records import record_id
+
+    return record_id(make_docs(split, n)[index])
 
 
 def read_corpus(path: Path) -> List[Doc]:

@@ -48,8 +48,10 @@ def balance(docs: Sequence[Doc], seed: int) -> List[Doc]:
 
 def apply_reviews(docs: List[Doc], reviewed: Sequence[Doc]) -> Tuple[List[Doc], Dict[str, int]]:
     """Reviewed train docs replace their weak labels; discarded ones leave the training set."""
-    by_index, counts = train_reviews(reviewed)
-    out = [reviewed_training_doc(d, by_index.get(d.user_data.get("index")), counts) for d in docs]
+    by_text, counts = train_reviews(reviewed)
+    matched: set = set()
+    out = [reviewed_training_doc(d, by_text, counts, matched) for d in docs]
+    counts["not_in_corpus"] = len(by_text.keys() - matched)
     return [d for d in out if d is not None], counts
 
 

@@ -113,16 +113,28 @@ def test_reviews_override_weak_labels_and_discard(make_doc):
     dropped.user_data["review_status"] = "discarded"
     dev_review = copy_with_ents(make_doc("Acme Corp 3", split="dev", index=3), [])
     out, counts = ref.apply_reviews(docs, [fixed, dropped, dev_review])
-    assert counts == {"reviewed": 1, "discarded": 1, "ignored_other_splits": 1}
+    assert counts == {"reviewed": 1, "discarded": 1, "ignored_other_splits": 1, "not_in_corpus": 0}
     assert [d.user_data["index"] for d in out] == [0, 1, 3]
     assert [(e.start, e.end) for e in out[1].ents] == [(0, 2)]
     assert [(e.start, e.end) for e in out[2].ents] == [(0, 1)]  # a dev review never touches train
 
 
-def test_review_with_other_words_is_refused(make_doc):
-    docs = [copy_with_ents(make_doc("Acme Corp", split="train", index=0), [])]
-    with pytest.raises(ValueError, match="other words"):
-        ref.apply_reviews(docs, [make_doc("Other words", split="train", index=0)])
+def test_a_review_follows_its_text_not_its_sentence_number(make_doc):
+    """Upstream, a sentence was inserted before the reviewed one, and another reviewed one was edited: the
+    first review applies at its sentence's new place, the second applies nowhere (and is counted)."""
+    review = copy_with_ents(make_doc("Acme Petroleum Corp said", split="train", index=0), [(0, 3, "ORG")])
+    edited = copy_with_ents(make_doc("Kia Motors fell", split="train", index=1), [(0, 2, "ORG")])
+    now = [
+        copy_with_ents(make_doc("Siemens shares fell .", split="train", index=0), []),
+        copy_with_ents(make_doc("Acme Petroleum Corp said", split="train", index=1), [(0, 1, "ORG")]),
+        copy_with_ents(make_doc("Kia Motors rose", split="train", index=2), [(0, 1, "ORG")]),
+    ]
+    out, counts = ref.apply_reviews(now, [review, edited])
+    assert counts["reviewed"] == 1 and counts["not_in_corpus"] == 1
+    assert [(e.start, e.end, e.label_) for e in out[0].ents] == []  # the new sentence 0 is untouched
+    assert [(e.start, e.end, e.label_) for e in out[1].ents] == [(0, 3, "ORG")]
+    assert out[1].user_data.get("reviewed") and not out[2].user_data.get("reviewed")
+    assert [(e.start, e.end) for e in out[2].ents] == [(0, 1)]
 
 
 def test_cli_exports_train_and_dev_without_gold_in_train(tmp_path, make_doc):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.corpus.docbin import text_sha1
 from scripts.corpus.labels import lf_names
 from scripts.review import records as review
 from scripts.review.pull import pull
@@ -36,6 +37,11 @@ def _rg():
     return rg
 
 
+def by_sentence(records):
+    """Records by "split-sentence" (their metadata), as the tests name them; ids are text hashes."""
+    return {f"{r.metadata['split']}-{r.metadata['sentence']}": r for r in records}
+
+
 # -- pure helpers --------------------------------------------------------------
 
 
@@ -44,7 +50,7 @@ def test_doc_to_record_spans_and_metadata():
     functions = lf_names([doc], exclude=("majority",))
     assert functions == ["nationality", "title_detector"]
     spec = review.doc_to_record(doc, ["ORG", "MISC", "PER", "LOC"], "majority", functions)
-    assert spec["id"] == "dev-0"
+    assert spec["id"] == review.record_id(doc) and spec["id"].startswith("dev-") and len(spec["id"]) == 20
     text = spec["fields"]["text"]
     main = [s for s in spec["suggestions"] if s["question_name"] == review.MAIN_QUESTION][0]
     assert [text[v["start"] : v["end"]] for v in main["value"]] == ["EU", "German", "British"]
@@ -86,9 +92,9 @@ def test_push_records_suggestions_metadata(pushed):
     assert manifest["count"] == 9 and manifest["dataset"] == DATASET and len(manifest["ids_sha1"]) == 40
     client = client_for(pushed["server"])
     dataset = client.datasets(name=DATASET, workspace="argilla")
-    records = {r.id: r for r in dataset.records(with_suggestions=True)}
+    records = by_sentence(dataset.records(with_suggestions=True))
     assert len(records) == 9
-    assert sum(1 for rid in records if rid.startswith("train-")) == 4
+    assert sum(1 for key in records if key.startswith("train-")) == 4
     first = records["dev-0"]
     by_question = {s.question_name: s for s in first.suggestions}
     assert by_question["entities"].agent == "majority"
@@ -100,10 +106,10 @@ def test_push_records_suggestions_metadata(pushed):
     fired = dataset.records(
         query=rg.Query(filter=rg.Filter([("metadata.functions", "in", ["gazetteer"]), ("metadata.split", "==", "dev")]))
     )
-    assert sorted(r.id for r in fired) == ["dev-3"]
+    assert sorted(by_sentence(fired)) == ["dev-3"]
     conflicted = dataset.records(query=rg.Query(filter=rg.Filter([("metadata.disagreement", ">=", 1)])))
-    assert {r.id for r in conflicted} >= {"dev-1", "dev-3"}
-    assert "dev-0" not in {r.id for r in conflicted}
+    assert set(by_sentence(conflicted)) >= {"dev-1", "dev-3"}
+    assert "dev-0" not in by_sentence(conflicted)
 
 
 def _respond(pushed):
@@ -112,7 +118,7 @@ def _respond(pushed):
     client = client_for(pushed["server"])
     dataset = client.datasets(name=DATASET, workspace="argilla")
     user_id = client.me.id
-    records = {r.id: r for r in dataset.records(with_suggestions=True, with_responses=True)}
+    records = by_sentence(dataset.records(with_suggestions=True, with_responses=True))
     corrected = records["dev-2"]  # "BRUSSELS 1996-08-22": majority says ORG, it is a LOC
     corrected.responses.add(
         rg.Response("entities", [{"start": 0, "end": 8, "label": "LOC"}], user_id=user_id, status="submitted")
@@ -136,9 +142,9 @@ def responded(pushed):
 def test_pull_writes_only_reviewed_docs(responded, tmp_path):
     out = tmp_path / "reviewed.spacy"
     with environ(**responded["server"].env()):
-        counts = pull([responded["dev"], responded["train"]], out, dataset_name=DATASET)
+        counts = pull([responded["dev"], responded["train"]], out, dataset_name=DATASET).counts
     assert counts["submitted"] == 1 and counts["discarded"] == 1 and counts["draft"] == 1
-    assert counts["pending"] == 6 and counts["written"] == 2
+    assert counts["pending"] == 6 and counts["written"] == 2 and counts["new"] == 2
     docs = {f"{d.user_data['split']}-{d.user_data['index']}": d for d in read_corpus(out)}
     assert set(docs) == {"dev-2", "dev-4"}
     original = {f"dev-{d.user_data['index']}": d for d in read_corpus(responded["dev"])}
@@ -147,12 +153,10 @@ def test_pull_writes_only_reviewed_docs(responded, tmp_path):
     assert [(e.text, e.label_) for e in reviewed.ents] == [("BRUSSELS", "LOC")]
     assert reviewed.user_data["review_status"] == "submitted"
     assert reviewed.user_data["doc_id"] == original["dev-2"].user_data["doc_id"]
+    assert reviewed.user_data["text_sha1"] == text_sha1(original["dev-2"])
+    assert reviewed.user_data["review_updated_at"] and reviewed.user_data["review_dataset"] == DATASET
+    assert not reviewed.spans  # the reviewed set holds words and the reviewer's entities, not every function
     assert docs["dev-4"].user_data["review_status"] == "discarded"
-    # --discarded drop
-    out2 = tmp_path / "reviewed2.spacy"
-    with environ(**responded["server"].env()):
-        pull([responded["dev"]], out2, dataset_name=DATASET, keep_discarded=False)
-    assert [d.user_data["index"] for d in read_corpus(out2)] == [2]
 
 
 def test_repush_is_idempotent_and_keeps_responses(responded, tmp_path):
@@ -167,7 +171,7 @@ def test_repush_is_idempotent_and_keeps_responses(responded, tmp_path):
     assert info["ids_sha1"] == responded["info"]["ids_sha1"]
     client = client_for(responded["server"])
     dataset = client.datasets(name=DATASET, workspace="argilla")
-    records = {r.id: r for r in dataset.records(with_responses=True)}
+    records = by_sentence(dataset.records(with_responses=True))
     assert len(records) == 9
     answers = [
         (r.question_name, r.value, str(r.status.value if hasattr(r.status, "value") else r.status))
@@ -219,12 +223,13 @@ def test_cli_server_down(tmp_path):
     dev = write_corpus(tmp_path / "dev.spacy")
     url = f"http://127.0.0.1:{free_port()}"
     manifest = tmp_path / "m.json"
-    result = _cli(["push", str(dev), "--manifest", str(manifest), "--aggregate", "majority"], {"ARGILLA_API_URL": url})
+    env = {"ARGILLA_API_URL": url, "ARGILLA_API_KEY": "some.key"}
+    result = _cli(["push", str(dev), "--manifest", str(manifest), "--aggregate", "majority"], env)
     line = _one_line_failure(result)
     assert f"No Argilla server at {url}" in line and "argilla-serve" in line and "ARGILLA_API_URL" in line
     assert not manifest.exists()
     out = tmp_path / "reviewed.spacy"
-    result = _cli(["pull", str(dev), "--output", str(out)], {"ARGILLA_API_URL": url})
+    result = _cli(["pull", str(dev), "--output", str(out)], env)
     _one_line_failure(result)
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["dev.spacy"]
@@ -295,7 +300,7 @@ def test_server_restart_keeps_index(argilla_server, tmp_path):  # noqa: F811
             query = rg.Query(
                 filter=rg.Filter([("metadata.functions", "in", ["gazetteer"]), ("metadata.split", "==", "dev")])
             )
-            assert [r.id for r in dataset.records(query=query)] == ["dev-3"]
+            assert list(by_sentence(dataset.records(query=query))) == ["dev-3"]
         finally:
             client.http_client.close()
     finally:
@@ -334,7 +339,7 @@ def test_benchmark_push_reports_what_it_logged(argilla_server, tmp_path):  # noq
     db = DocBin(store_user_data=True)
     for i in range(40):
         words, gold, _, _ = SENTENCES[i % len(SENTENCES)]
-        doc = Doc(vocab, words=words)
+        doc = Doc(vocab, words=words + [str(i)])  # 40 texts: a repeated one would be one record
         doc.user_data.update({"split": "dev", "index": i, "doc_id": i // 10})
         doc.spans["gold"] = doc.spans["majority"] = doc.spans["lf0"] = [
             Span(doc, s, e, label=lab) for s, e, lab in gold
@@ -403,7 +408,7 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
                 view="span",
             )
     dataset = client_for(argilla_server).datasets(name="text-view", workspace="argilla")
-    records = {r.id: r for r in dataset.records(with_suggestions=True)}
+    records = by_sentence(dataset.records(with_suggestions=True))
     first = records["dev-0"]
     by_question = {s.question_name: s for s in first.suggestions}
     assert by_question["lf_nationality"].value == "German [MISC] · British [MISC]"
@@ -423,7 +428,7 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
     dataset.records.log([record])
     out = tmp_path / "reviewed.spacy"
     with environ(**argilla_server.env()):
-        counts = pull([dev], out, dataset_name="text-view")
+        counts = pull([dev], out, dataset_name="text-view").counts
     assert counts["submitted"] == 1
     assert [(e.text, e.label_) for e in read_corpus(out)[0].ents] == [("Germany", "LOC")]
 
@@ -438,7 +443,7 @@ def test_repush_removes_suggestions_of_functions_that_stopped_firing(argilla_ser
     docs = make_docs("dev")
     fired = next((d, name) for d in docs for name in d.spans if name not in ("gold", "majority") and len(d.spans[name]))
     doc, name = fired
-    rid = f"dev-{doc.user_data['index']}"
+    rid = review.record_id(doc)
     DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
         first = push(

@@ -4,7 +4,7 @@ The official ``argilla-server`` package runs unmodified with SQLite, an in-proce
 an in-memory Redis, in its own venv (``.venv-argilla-server``: it needs an older ``click`` than the
 project has).
 
-- `launcher`: the project side: install the server venv, prepare its home, start, wait, stop
+- `launcher`: the project side: install the server venv, prepare its private home and credentials, start, stop
 - `__main__`: `python -m scripts.argilla_server [install]`, the `argilla-serve` step
 - `server`: the server process (runs in the server venv): patches, the engine, uvicorn
 - `engine`: the in-process search engine, registered with argilla_server as "inprocess"
@@ -16,7 +16,5 @@ constants are all that `scripts.review` reads from it.
 """
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_API_KEY = "argilla.apikey"  # the owner created on the first start of a local server
-DEFAULT_USERNAME = "argilla"
-DEFAULT_PASSWORD = "1234"
+DEFAULT_USERNAME = "argilla"  # the owner; its password and API key are generated on first start
 ENGINE_NAME = "inprocess"

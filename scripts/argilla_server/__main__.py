@@ -2,6 +2,7 @@
 
     python -m scripts.argilla_server install      # once: create the server venv
     python -m scripts.argilla_server              # serve on http://127.0.0.1:6900
+    python -m scripts.argilla_server credentials  # the login and API key, generated on first start
 
 With a real deployment, skip this and set ``ARGILLA_API_URL`` / ``ARGILLA_API_KEY`` for
 ``python -m scripts.review``.
@@ -15,15 +16,17 @@ import typer
 from wasabi import msg
 
 from ..project import var
-from . import DEFAULT_API_KEY, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_USERNAME
+from . import DEFAULT_HOST
 from .launcher import (
     DEFAULT_HOME,
     DEFAULT_VENV,
     ServeError,
+    credentials_path,
     find_server_python,
     install,
     port_free,
     prepare_home,
+    read_credentials,
     start_server,
     stop_server,
     wait_ready,
@@ -42,8 +45,12 @@ def serve(
     ctx: typer.Context,
     port: Annotated[int, Opt("--port", "-p", help=f"Port on {DEFAULT_HOST}")] = var("argilla_port"),
     home: Annotated[Path, Opt("--home", help="Folder for the SQLite database and server files")] = DEFAULT_HOME,
-    api_key: Annotated[str, Opt("--api-key", help="API key of the owner created on first start")] = DEFAULT_API_KEY,
-    password: Annotated[str, Opt("--password", help="Password of the owner created on first start")] = DEFAULT_PASSWORD,
+    api_key: Annotated[
+        Optional[str], Opt("--api-key", help="Set the owner's API key (default: generated on first start, then kept)")
+    ] = None,
+    password: Annotated[
+        Optional[str], Opt("--password", help="Set the owner's password (default: generated on first start, then kept)")
+    ] = None,
     server_python: Annotated[Optional[str], Opt("--server-python", help="Python with argilla-server installed")] = None,
 ):
     """Serve Argilla on http://127.0.0.1:PORT until Ctrl-C."""
@@ -62,11 +69,18 @@ def serve(
                 f"Port {port} on {DEFAULT_HOST} is in use: is the server already running? Else pass --port"
             )
         msg.text(f"Preparing {home}/ (database migrations, owner user)")
-        prepare_home(home, python, api_key=api_key, password=password)
+        creds, changes = prepare_home(home, python, api_key=api_key, password=password)
+        for change in changes:
+            msg.info(f"{home}: {change}")
         proc = start_server(home, port, python, log_path=Path(home) / "server.log")
-        wait_ready(url, api_key, proc)
-        msg.good(f"Argilla is running at {url}")
-        msg.text(f"Log in as '{DEFAULT_USERNAME}' / '{password}' (created on first start); API key '{api_key}'")
+        wait_ready(url, creds.api_key, proc)
+        msg.good(f"Argilla is running at {url} (this machine only)")
+        # the secrets stay in the file: this output may end up in a log
+        msg.text(
+            f"Log in as '{creds.username}': the password and API key are in {credentials_path(home)} "
+            f"(readable by you only); `python -m scripts.argilla_server credentials` shows them. "
+            "The review commands read the key from there."
+        )
         msg.text(f"Server log: {Path(home) / 'server.log'} · Ctrl-C stops it")
         code = proc.wait()
     except ServeError as exc:
@@ -80,6 +94,24 @@ def serve(
         return
     if code != 0:
         msg.fail(f"The Argilla server exited with code {code}; see {Path(home) / 'server.log'}", exits=1)
+
+
+@app.command("credentials")
+def credentials_cli(
+    home: Annotated[Path, Opt("--home", help="Home of the local server")] = DEFAULT_HOME,
+    export: Annotated[
+        bool, Opt("--export", help="Print `export ARGILLA_API_URL=... ARGILLA_API_KEY=...` lines")
+    ] = False,
+    port: Annotated[int, Opt("--port", "-p", help="Port, for --export")] = var("argilla_port"),
+):
+    """Show the local server's login (username, password) and API key: what to type in the browser."""
+    creds = read_credentials(home)
+    if creds is None:
+        msg.fail(f"No {credentials_path(home)}: start the server once (spacy project run argilla-serve)", exits=1)
+    if export:
+        print(f"export ARGILLA_API_URL=http://{DEFAULT_HOST}:{port}\nexport ARGILLA_API_KEY={creds.api_key}")
+        return
+    print(f"username: {creds.username}\npassword: {creds.password}\napi key:  {creds.api_key}")
 
 
 @app.command("install")

@@ -4,6 +4,7 @@ One Doc per CoNLL sentence, gold entities in `doc.spans["gold"]`, and in `doc.us
 `split`, `index` (sentence number in the split) and `doc_id` (the -DOCSTART- document it belongs to).
 Tags may be IOB1 (the original distribution) or IOB2 (Hugging Face's); both give the same spans.
 """
+
 import re
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -11,6 +12,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from spacy.tokens import Doc, Span
 
 from .docbin import make_vocab
+from .errors import UserError
 from .labels import GOLD, SpanTuple
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")
@@ -19,8 +21,36 @@ NER_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC",
 TAG_RE = re.compile(r"^(O|[BI]-(?:%s))$" % "|".join(ENTITY_TYPES))
 
 
-class ConllFormatError(ValueError):
+class ConllFormatError(UserError):
     """A line of a CoNLL file that cannot be read; the message names file and line."""
+
+
+# Control characters (NUL and the rest of C0, DEL) and a byte-order mark past the file's start have no place
+# in a token; tab is a column separator.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+
+
+def text_lines(path: Path) -> Iterator[Tuple[int, str]]:
+    """(line number, line) of a UTF-8 file, a BOM at its start dropped; a ConllFormatError names the line
+    of a byte that is not UTF-8 or of a control character."""
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf8")
+            except UnicodeDecodeError as e:
+                raise ConllFormatError(
+                    f"{path}:{lineno}: byte 0x{raw[e.start]:02x} at column {e.start + 1} is not UTF-8: save the file "
+                    "as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.txt > out.txt`)"
+                ) from None
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")
+            bad = CONTROL.search(line)
+            if bad:
+                raise ConllFormatError(
+                    f"{path}:{lineno}: control character U+{ord(bad.group()):04X} at column {bad.start() + 1}: "
+                    "remove it (a token is printable text)"
+                )
+            yield lineno, line
 
 
 def read_conll(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
@@ -35,44 +65,42 @@ def read_conll(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
     tags: List[str] = []
     n_cols: Optional[int] = None
     first_line: Optional[int] = None
-    with open(path, encoding="utf8") as f:
-        for lineno, line in enumerate(f, start=1):
-            cols = line.split()
-            if not cols:
-                if words:
-                    yield doc_id, words, tags
-                    doc_has_sents = True
-                    words, tags = [], []
-                continue
-            if cols[0] == "-DOCSTART-":
-                if words:
-                    yield doc_id, words, tags
-                    doc_has_sents = True
-                    words, tags = [], []
-                if doc_has_sents:
-                    doc_id += 1
-                    doc_has_sents = False
-                continue
-            if len(cols) < 2:
-                raise ConllFormatError(
-                    f"{path}:{lineno}: expected 'word POS chunk NER' (space-separated columns, "
-                    f"NER tag last), got {line.rstrip()!r}"
-                )
-            if n_cols is None:
-                n_cols, first_line = len(cols), lineno
-            elif len(cols) != n_cols:
-                raise ConllFormatError(
-                    f"{path}:{lineno}: {len(cols)} columns where line {first_line} has {n_cols}: "
-                    f"{line.rstrip()!r}"
-                )
-            tag = cols[-1]
-            if not TAG_RE.match(tag):
-                raise ConllFormatError(
-                    f"{path}:{lineno}: unknown NER tag {tag!r} (expected O or B-/I- with "
-                    f"{'/'.join(ENTITY_TYPES)}): {line.rstrip()!r}"
-                )
-            words.append(cols[0])
-            tags.append(tag)
+    for lineno, line in text_lines(path):
+        cols = line.split()
+        if not cols:
+            if words:
+                yield doc_id, words, tags
+                doc_has_sents = True
+                words, tags = [], []
+            continue
+        if cols[0] == "-DOCSTART-":
+            if words:
+                yield doc_id, words, tags
+                doc_has_sents = True
+                words, tags = [], []
+            if doc_has_sents:
+                doc_id += 1
+                doc_has_sents = False
+            continue
+        if len(cols) < 2:
+            raise ConllFormatError(
+                f"{path}:{lineno}: expected 'word POS chunk NER' (space-separated columns, "
+                f"NER tag last), got {line.rstrip()!r}"
+            )
+        if n_cols is None:
+            n_cols, first_line = len(cols), lineno
+        elif len(cols) != n_cols:
+            raise ConllFormatError(
+                f"{path}:{lineno}: {len(cols)} columns where line {first_line} has {n_cols}: {line.rstrip()!r}"
+            )
+        tag = cols[-1]
+        if not TAG_RE.match(tag):
+            raise ConllFormatError(
+                f"{path}:{lineno}: unknown NER tag {tag!r} (expected O or B-/I- with "
+                f"{'/'.join(ENTITY_TYPES)}): {line.rstrip()!r}"
+            )
+        words.append(cols[0])
+        tags.append(tag)
     if words:
         yield doc_id, words, tags
 
@@ -135,6 +163,6 @@ def dataset_to_docs(dataset, split: str, vocab=None) -> Iterator[Doc]:
     for index, row in enumerate(dataset):
         doc = Doc(vocab, words=row["tokens"])
         tags = [names[t] for t in row["ner_tags"]]
-        doc.spans[GOLD] = [Span(doc, s, e, label=l) for s, e, l in iob_to_spans(tags)]
+        doc.spans[GOLD] = [Span(doc, s, e, label=lab) for s, e, lab in iob_to_spans(tags)]
         doc.user_data.update({"split": split, "index": index, "doc_id": int(row["doc_id"])})
         yield doc

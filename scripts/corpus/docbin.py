@@ -6,6 +6,8 @@ bytes of whole articles. Docs are decoded into `make_vocab()`: English lexical a
 the labelling functions read (a bare `Vocab()` has none).
 """
 
+import hashlib
+import zlib
 from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Tuple
 
@@ -17,6 +19,7 @@ from srsly import msgpack as _msgpack
 
 from ..project import var
 from .articles import article_chunks, article_key, may_cut
+from .errors import UserError
 from .files import atomic_dir, atomic_path
 
 
@@ -79,11 +82,27 @@ def corpus_files(path: Path) -> List[Path]:
     return [path]
 
 
+class DamagedCorpusError(UserError):
+    """A .spacy file that is not a readable DocBin (truncated, overwritten, not spaCy's)."""
+
+
+def load_docbin(file: Path, data: Optional[bytes] = None) -> DocBin:
+    """The DocBin of a file (or of its bytes), or a DamagedCorpusError that names it."""
+    try:
+        return DocBin(store_user_data=True).from_bytes(Path(file).read_bytes() if data is None else data)
+    except Exception as exc:  # zlib, msgpack and spaCy (E1014) errors all mean the same here
+        detail = " ".join(str(exc).split()).split(". ")[0][:120]
+        raise DamagedCorpusError(
+            f"{file} is not a readable DocBin ({type(exc).__name__}: {detail}): it is damaged or was cut short; "
+            "delete it and rerun the step that writes it (spacy project run STEP --force)"
+        ) from None
+
+
 def iter_docs(path: Path, vocab: Optional[Vocab] = None) -> Iterator[Doc]:
     """Stream the Docs of a corpus (file or folder of shards), user_data and span groups included."""
     vocab = vocab or make_vocab()
     for file in corpus_files(path):
-        yield from DocBin(store_user_data=True).from_disk(file).get_docs(vocab)
+        yield from load_docbin(file).get_docs(vocab)
 
 
 def read_docs(path: Path, vocab: Optional[Vocab] = None) -> List[Doc]:
@@ -165,10 +184,24 @@ def iter_shards(path: Path, size: int = SHARD_SIZE, vocab: Optional[Vocab] = Non
     path = Path(path)
     if path.is_dir():
         for file in corpus_files(path):
-            yield file.read_bytes()
+            data = file.read_bytes()
+            check_shard(file, data)
+            yield data
     else:
         for chunk in article_chunks(iter_docs(path, vocab), size):
             yield docs_to_bytes(chunk)
+
+
+def check_shard(file: Path, data: bytes) -> None:
+    """Fail here, naming the file, if a shard's bytes are cut short: a worker would only say E1014.
+    (A DocBin is one zlib stream: decompressing it is a full check, about 1 s per GB on one core.)"""
+    inflate = zlib.decompressobj()
+    try:
+        inflate.decompress(data)
+    except zlib.error:
+        pass
+    if not inflate.eof:
+        load_docbin(file, data)  # raises DamagedCorpusError with the reason
 
 
 def n_shards(path: Path) -> Optional[int]:
@@ -190,6 +223,17 @@ def copy_with_ents(doc: Doc, ents: Iterable[Tuple[int, int, str]], vocab: Option
     new.ents = [Span(new, s, e, label=lab) for s, e, lab in ents]
     new.user_data.update({k: doc.user_data[k] for k in ("split", "index", "doc_id") if k in doc.user_data})
     return new
+
+
+def text_sha1(doc: Doc) -> str:
+    """The sha1 of a sentence's text (trailing space dropped): what a human review is attached to, so that a
+    review follows its sentence when others are inserted or deleted, and an edited sentence loses it."""
+    return sha1_of_text(doc.text)
+
+
+def sha1_of_text(text: str) -> str:
+    """`text_sha1` of a text (an Argilla record's sentence)."""
+    return hashlib.sha1(text.rstrip().encode("utf8")).hexdigest()
 
 
 def doc_ref(doc: Doc) -> str:

@@ -1,15 +1,64 @@
 """Atomic file writes (standard library only): an interrupted step never leaves a half-written output."""
 
+import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, List, Sequence
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+
+# Temp names carry the writer's pid (".NAME.PID.RANDOM.tmp" / ".old"), so that the leftovers of a killed
+# run can be told from the work of a live one and removed.
+LEFTOVER = re.compile(r"^\..+\.(\d+)\.[^.]+\.(tmp|old)$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path) -> List[Path]:
+    """Remove the temp files and folders that killed runs left in `folder` (their pid is gone)."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return removed
+    for name in names:
+        match = LEFTOVER.match(name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            path = Path(folder) / name
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def temp_prefix(path: Path) -> str:
+    return f".{Path(path).name}.{os.getpid()}."
+
+
+@contextmanager
+def swap_lock(path: Path) -> Iterator[None]:
+    """Serialise the final renames of writers in one folder (two runs writing one corpus at once): a lock
+    on the folder itself, so that no lock file is left beside the outputs."""
+    fd = os.open(Path(path).parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 @contextmanager
@@ -17,11 +66,12 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temp path beside `path`; rename it over `path` only if the block succeeds.
 
     An interrupted step therefore never leaves a half-written file that weasel
-    (or the next step) would trust.
+    (or the next step) would trust; the next write removes what it left.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_leftovers(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -39,15 +89,17 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     """Yield a temp folder beside `path`; it replaces `path` (file or folder) only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    remove_leftovers(path.parent)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp"))
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_UMASK)
-        old = None
-        if path.exists():  # a folder cannot be renamed over a non-empty one: move the old one aside first
-            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
-            os.replace(path, old / path.name)
-        os.replace(tmp, path)
+        with swap_lock(path):
+            old = None
+            if path.exists():  # a folder cannot be renamed over a non-empty one: move the old one aside first
+                old = Path(tempfile.mkdtemp(dir=path.parent, prefix=temp_prefix(path), suffix=".old"))
+                os.replace(path, old / path.name)
+            os.replace(tmp, path)
         if old is not None:
             shutil.rmtree(old)
     finally:

@@ -16,6 +16,7 @@ from typing import Dict, Optional
 import typer
 from wasabi import msg
 
+from .errors import run
 from .files import atomic_path, write_text
 
 SPLITS = ("train", "dev", "test")
@@ -97,4 +98,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

@@ -4,6 +4,8 @@ from typing import Iterable, List, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
+from .errors import check_labels
+
 # (start token, end token, label): how the labelling functions, the voters and the corrections speak.
 SpanTuple = Tuple[int, int, str]
 
@@ -30,16 +32,10 @@ ONTONOTES_TO_CONLL = {
 }
 
 
-def parse_labels(labels: str) -> List[str]:
-    """'ORG,PER' -> ['ORG', 'PER'] (order kept, duplicates and blanks dropped); ValueError if none."""
-    out: List[str] = []
-    for label in labels.split(","):
-        label = label.strip()
-        if label and label not in out:
-            out.append(label)
-    if not out:
-        raise ValueError(f"no labels in {labels!r}: pass e.g. --labels ORG,PER,LOC,MISC")
-    return out
+def parse_labels(labels: str, var: str = "labels") -> List[str]:
+    """'ORG,PER' -> ['ORG', 'PER'] (order kept, duplicates and blanks dropped); a UserError naming the var
+    if it names no label or one is not an upper-case name."""
+    return check_labels(labels, var)
 
 
 def lf_names(docs: Iterable[Doc], exclude: Sequence[str] = ()) -> List[str]:

@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from typing import Callable, ContextManager, Iterable, Iterator, Optional
 
 from ..project import var
+from .errors import check_range
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
@@ -41,6 +42,8 @@ class Parallelism:
     @classmethod
     def from_options(cls, n_process: int, shard_size: int, scheduler: Optional[str]) -> "Parallelism":
         """From CLI options: 0 processes is every core, an empty scheduler is $DASK_SCHEDULER_ADDRESS or none."""
+        check_range("n_process", n_process, 0)
+        check_range("shard_size", shard_size, 1)
         return cls(n_process or os.cpu_count() or 1, shard_size, scheduler_address(scheduler))
 
     def runner(self) -> ContextManager["Runner"]:

@@ -14,6 +14,7 @@ import typer
 from wasabi import msg
 
 from ..corpus.docbin import make_vocab, read_docs
+from ..corpus.errors import check_range, run, setting
 from ..corpus.files import write_json
 from ..corpus.labels import AGGREGATORS, parse_labels
 from ..corpus.parallel import Parallelism
@@ -55,7 +56,8 @@ def main(
     """Vote over the kept labelling functions and write corpus/train.spacy and corpus/dev.spacy."""
     label_list = parse_labels(labels)
     if aggregator not in AGGREGATORS:
-        msg.fail(f"--aggregator must be one of {', '.join(AGGREGATORS)}, not {aggregator!r}", exits=1)
+        raise setting("aggregator", aggregator, f"must be one of {', '.join(AGGREGATORS)}")
+    check_range("hmm_fit_docs", fit_docs, 1)
     selection = srsly.read_json(selection_path)
     kept, weights = selection["kept"], selection.get("weights") or {}
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
@@ -83,7 +85,7 @@ def main(
     write_dev(dev, output_dir / "dev.spacy", review_dir / "dev_aggregated" if review_dir else None, shard_size)
     if counts.get("hmm_fit_docs"):
         msg.text(f"Fitted the HMM on {counts['hmm_fit_docs']} train docs")
-    reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits")}
+    reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits", "not_in_corpus")}
     n_annotated = counts.get("with_entities", 0)
     write_json(
         scores_path,
@@ -102,8 +104,13 @@ def main(
         f"{aggregator}: {counts['docs']} of {counts['voted']} train docs ({n_annotated} with entities, "
         f"{counts['reviewed']} reviewed, {counts['discarded']} discarded) -> {output_dir / train_name}"
     )
+    if counts["not_in_corpus"]:
+        msg.warn(
+            f"{counts['not_in_corpus']} train reviews in {reviewed_path} are of sentences no longer in {train_path} "
+            "(edited or deleted upstream): kept in the file, not applied"
+        )
     msg.info(f"Aggregated labels on dev: P {dev.scores['p']:.3f} R {dev.scores['r']:.3f} F {dev.scores['f']:.3f}")
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

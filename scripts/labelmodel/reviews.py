@@ -1,26 +1,41 @@
-"""Human reviews in the training corpus: a reviewed train sentence replaces its weak labels, a
-discarded one leaves the training set, and reviews of other splits never enter training."""
+"""Human reviews in the training corpus: a reviewed train sentence replaces its weak labels, a discarded
+one leaves the training set, and reviews of other splits never enter training.
 
-from typing import Dict, Optional, Sequence, Tuple
+A review is attached to the text it was made on (`text_sha1`), not to a sentence number: it follows its
+sentence when others are inserted or deleted upstream, and a sentence whose text changed loses it. A
+review whose text is in no train sentence is kept in the reviewed file, counted, and not applied.
+"""
+
+from typing import Dict, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
-from ..corpus.docbin import copy_with_ents
+from ..corpus.docbin import copy_with_ents, text_sha1
 
 
-def train_reviews(reviewed: Sequence[Doc]) -> Tuple[Dict[Optional[int], Doc], Dict[str, int]]:
-    """Reviewed train docs by sentence index, and the counts to fill in (reviews of other splits counted)."""
-    by_index = {d.user_data.get("index"): d for d in reviewed if d.user_data.get("split") == "train"}
-    return by_index, {"reviewed": 0, "discarded": 0, "ignored_other_splits": len(reviewed) - len(by_index)}
+def review_key(review: Doc) -> str:
+    """The text hash a review was made on (computed for files pulled before it was stored)."""
+    return review.user_data.get("text_sha1") or text_sha1(review)
 
 
-def reviewed_training_doc(doc: Doc, review: Optional[Doc], counts: Dict[str, int]) -> Optional[Doc]:
-    """The training doc for a voted train doc: itself without a review, the reviewer's entities with one
-    (marked `reviewed`), None if the reviewer discarded it. Counts what it applied."""
-    if review is None:
+def train_reviews(reviewed: Sequence[Doc]) -> Tuple[Dict[str, Doc], Dict[str, int]]:
+    """Reviewed train docs by text hash, and the counts to fill in (reviews of other splits counted)."""
+    by_text = {review_key(d): d for d in reviewed if d.user_data.get("split") == "train"}
+    counts = {"reviewed": 0, "discarded": 0, "ignored_other_splits": len(reviewed) - len(by_text)}
+    return by_text, counts
+
+
+def reviewed_training_doc(
+    doc: Doc, by_text: Dict[str, Doc], counts: Dict[str, int], matched: Set[str]
+) -> Optional[Doc]:
+    """The training doc for a voted train doc: itself without a review of its text, the reviewer's entities
+    with one (marked `reviewed`), None if the reviewer discarded it. Counts what it applied; adds the
+    text hashes it applied to `matched`."""
+    key = text_sha1(doc)
+    review = by_text.get(key)
+    if review is None or [t.text for t in review] != [t.text for t in doc]:
         return doc
-    if [t.text for t in review] != [t.text for t in doc]:
-        raise ValueError(f"reviewed train sentence {doc.user_data.get('index')} has other words than the corpus")
+    matched.add(key)
     if review.user_data.get("review_status") == "discarded":
         counts["discarded"] += 1
         return None

@@ -11,6 +11,7 @@ import typer
 from wasabi import msg
 
 from ..corpus.docbin import read_docs
+from ..corpus.errors import UserError, check_known_labels, check_range, run, setting
 from ..corpus.files import write_json
 from ..corpus.labels import GOLD, parse_labels
 from ..project import var
@@ -35,22 +36,26 @@ def main(
 ):
     """Score each labelling function on dev and choose the ones aggregation keeps."""
     label_list = parse_labels(labels)
+    check_range("min_precision", min_precision, 0, 1)
     if weights not in WEIGHTINGS:
-        msg.fail(f"--weights must be one of {', '.join(WEIGHTINGS)}, not {weights!r}", exits=1)
+        raise setting("lf_weights", weights, f"must be one of {', '.join(WEIGHTINGS)}")
     try:
         per_label = parse_label_thresholds(label_min_precision)
     except ValueError as e:
-        msg.fail(f"--label-min-precision: {e}", exits=1)
+        raise setting("label_min_precision", label_min_precision, str(e)) from None
     for label in [lab for lab in per_label if lab not in label_list]:  # e.g. ORG:0.6 in a PER-only run
         msg.warn(f"--label-min-precision: {label} is not among the labels {labels}; ignored")
         del per_label[label]
     docs = read_docs(dev_path)
     if not any(GOLD in d.spans for d in docs):
-        msg.fail(f"{dev_path} has no gold spans: score runs on the annotated dev set", exits=1)
+        raise UserError(f"{dev_path} has no gold spans: score runs on the annotated dev set")
+    check_known_labels(label_list, {s.label_ for d in docs for s in d.spans.get(GOLD, [])}, f"the gold of {dev_path}")
     try:
         rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
     except ValueError as e:
         msg.fail(str(e), exits=1)
+    if not any(row["status"] == "kept" for row in rows):
+        raise setting("min_precision", min_precision, "no labelling function reaches it on dev for any label: lower it")
     sel = selection(rows, min_precision, per_label, weights)
     for row in rows:  # the weight aggregation gives the function (1 when uniform), on its kept labels
         if row["status"] != "dropped":
@@ -66,4 +71,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

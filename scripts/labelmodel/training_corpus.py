@@ -14,7 +14,7 @@ import random
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from spacy.tokens import Doc
@@ -31,6 +31,7 @@ from ..corpus.docbin import (
     n_shards,
     shard_vocab,
 )
+from ..corpus.files import temp_prefix
 from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import GOLD
 from ..corpus.parallel import Parallelism, Runner, ordered_map, runner_or
@@ -120,6 +121,7 @@ class VoteResult:
     always: List[bool]
     has_ents: List[bool]
     counts: Dict[str, int] = field(default_factory=dict)
+    matched: List[str] = field(default_factory=list)  # text hashes of the reviews applied
 
 
 def vote_shard(job: VoteJob) -> VoteResult:
@@ -130,11 +132,9 @@ def vote_shard(job: VoteJob) -> VoteResult:
         raise GoldInTrainError("the train corpus holds gold spans: annotate train with --drop-gold")
     agg = pickle.loads(job.aggregator)
     voted = vote(agg, docs, job.kept)
-    by_index, counts = train_reviews(docs_from_bytes(job.reviews, vocab))
-    slim = [
-        reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_index.get(d.user_data.get("index")), counts)
-        for d in voted
-    ]
+    by_text, counts = train_reviews(docs_from_bytes(job.reviews, vocab))
+    matched: Set[str] = set()
+    slim = [reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_text, counts, matched) for d in voted]
     kept_docs = [d for d in slim if d is not None]
     del counts["ignored_other_splits"]
     return VoteResult(
@@ -144,6 +144,7 @@ def vote_shard(job: VoteJob) -> VoteResult:
         always=[keep_for_training(d) for d in kept_docs],
         has_ents=[bool(d.ents) for d in kept_docs],
         counts=counts,
+        matched=sorted(matched),
     )
 
 
@@ -173,8 +174,9 @@ def export_train(
     slim voted docs writes the balance. With `review_output`, the voted docs with every function's
     group are written there too (for Argilla).
     """
-    by_index, counts = train_reviews(reviewed)
-    reviews = docs_to_bytes(by_index.values())
+    by_text, counts = train_reviews(reviewed)
+    reviews = docs_to_bytes(by_text.values())
+    matched: Set[str] = set()
     output.parent.mkdir(parents=True, exist_ok=True)
     agg_bytes, vocab, shard_size = pickle.dumps(agg), make_vocab(), parallel.shard_size
     jobs = (
@@ -184,7 +186,8 @@ def export_train(
     always: List[bool] = []
     ents: List[bool] = []
     sizes: List[int] = []  # slim docs per voted shard
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".voted.") as tmp:
+    # named like atomic_dir's temp folders, so that a later run removes it if this one is killed
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=temp_prefix(Path("voted")), suffix=".tmp") as tmp:
         with (
             runner_or(run, parallel) as run,
             CorpusWriter(Path(tmp) / "voted", shard_size) as voted,
@@ -202,10 +205,11 @@ def export_train(
                 ents += result.has_ents
                 for key, value in result.counts.items():
                     counts[key] += value
+                matched.update(result.matched)
         mask = balance_mask(always, seed)
         counts["with_entities"] = sum(e for e, keep in zip(ents, mask) if keep)
         n_docs = write_balanced(corpus_files(Path(tmp) / "voted"), sizes, mask, output, shard_size)
-    counts.update(docs=n_docs, voted=len(always))
+    counts.update(docs=n_docs, voted=len(always), not_in_corpus=len(by_text.keys() - matched))
     return counts
 
 

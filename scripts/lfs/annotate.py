@@ -10,14 +10,15 @@ import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import typer
 from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
-from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_shards, n_shards, shard_vocab
+from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_docs, iter_shards, n_shards, shard_vocab
+from ..corpus.errors import UserError, check_known_labels, run, setting
 from ..corpus.labels import GOLD, parse_labels
 from ..corpus.parallel import Parallelism, ordered_map
 from ..project import var
@@ -110,6 +111,11 @@ def annotate_corpora(
 Arg, Opt = typer.Argument, typer.Option
 
 
+def gold_labels(path: Path) -> Set[str]:
+    """The labels of a corpus's gold spans."""
+    return {span.label_ for doc in iter_docs(path) for span in doc.spans.get(GOLD, [])}
+
+
 def main(
     input_path: Annotated[
         Path, Arg(help="Input corpus (from convert): a .spacy file or a folder of shards", exists=True)
@@ -134,16 +140,19 @@ def main(
     ] = None,
 ):
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
+    label_list = tuple(parse_labels(labels))
     try:
-        settings = FunctionSettings(tuple(parse_labels(labels)), preset, str(gazetteer_dir))
-    except ValueError as e:  # an unknown preset or no labels
-        msg.fail(str(e), exits=1)
+        settings = FunctionSettings(label_list, preset, str(gazetteer_dir))
+    except ValueError as e:  # an unknown preset
+        raise setting("preset", preset, str(e)) from None
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     start = time.perf_counter()
     corpora: List[Corpus] = [(input_path, output_path, drop_gold)]
     if dev:
         if not dev[0].exists():
-            msg.fail(f"--dev input {dev[0]} does not exist", exits=1)
+            raise UserError(f"--dev input {dev[0]} does not exist: run `spacy project run convert` first")
+        # before hours of annotation: a label the dev gold never has could not be scored
+        check_known_labels(label_list, gold_labels(dev[0]), f"the gold of {dev[0]}")
         corpora.append((dev[0], dev[1], False))
     try:
         all_counts = annotate_corpora(corpora, settings, parallel)
@@ -159,4 +168,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

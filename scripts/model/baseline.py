@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from wasabi import msg
 
+from ..corpus.errors import run
 from ..corpus.files import write_json
 from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import ONTONOTES_TO_CONLL, parse_labels
@@ -39,4 +40,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

@@ -12,6 +12,7 @@ import typer
 from spacy.tokens import Doc
 from wasabi import msg
 
+from ..corpus.errors import run
 from ..corpus.files import write_json, write_text
 from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import parse_labels
@@ -71,4 +72,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

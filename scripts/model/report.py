@@ -13,6 +13,7 @@ import srsly
 import typer
 from wasabi import msg
 
+from ..corpus.errors import run
 from ..corpus.files import atomic_path, write_text
 
 
@@ -112,4 +113,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

@@ -9,12 +9,14 @@ import os
 import warnings
 from typing import Iterator, Optional, Tuple
 
-from ..argilla_server import DEFAULT_API_KEY, DEFAULT_HOST
+from ..argilla_server import DEFAULT_HOST
+from ..argilla_server.launcher import CREDENTIALS, DEFAULT_HOME, read_credentials
 from ..project import var
 from .records import ReviewError
 
 DEFAULT_API_URL = f"http://{DEFAULT_HOST}:{var('argilla_port')}"
 DEFAULT_WORKSPACE = "argilla"
+KEY_HINT = "the local server's: python -m scripts.argilla_server credentials --export"
 START_HINT = "start it with `spacy project run argilla-serve` (python -m scripts.argilla_server) or set ARGILLA_API_URL"
 
 
@@ -36,9 +38,21 @@ def is_connection_error(exc: BaseException) -> bool:
 
 
 def resolve_api(api_url: Optional[str] = None, api_key: Optional[str] = None) -> Tuple[str, str]:
-    url = api_url or os.environ.get("ARGILLA_API_URL") or DEFAULT_API_URL
-    key = api_key or os.environ.get("ARGILLA_API_KEY") or DEFAULT_API_KEY
-    return url.rstrip("/"), key
+    """The server and key: given, else $ARGILLA_API_URL / $ARGILLA_API_KEY, else the local server's (its key
+    from .argilla/credentials.json, written on its first start). "" for a key that is nowhere to be found."""
+    url = (api_url or os.environ.get("ARGILLA_API_URL") or DEFAULT_API_URL).rstrip("/")
+    key = api_key or os.environ.get("ARGILLA_API_KEY")
+    if not key:
+        creds = read_credentials(DEFAULT_HOME)
+        key = creds.api_key if creds else ""
+    return url, key
+
+
+def missing_key(url: str) -> ReviewError:
+    return ReviewError(
+        f"No API key for {url}: set ARGILLA_API_KEY, or start the local server once "
+        f"(spacy project run argilla-serve), which keeps its key in {DEFAULT_HOME / CREDENTIALS}"
+    )
 
 
 @contextlib.contextmanager
@@ -52,22 +66,27 @@ def server_errors(api_url: str) -> Iterator[None]:
     except ReviewError:
         raise
     except ArgillaCredentialsError as exc:
-        raise ReviewError(
-            f"Argilla at {api_url} rejected the API key: set ARGILLA_API_KEY "
-            f"(the local server's default is {DEFAULT_API_KEY})"
-        ) from exc
+        raise ReviewError(f"Argilla at {api_url} rejected the API key: set ARGILLA_API_KEY ({KEY_HINT})") from exc
     except Exception as exc:
         if is_connection_error(exc):
             raise ReviewError(f"No Argilla server at {api_url}: {START_HINT}") from exc
         name = type(exc).__name__
         if name == "UnauthorizedError":
-            raise ReviewError(
-                f"Argilla at {api_url} rejected the API key: set ARGILLA_API_KEY "
-                f"(the local server's default is {DEFAULT_API_KEY})"
-            ) from exc
+            raise ReviewError(f"Argilla at {api_url} rejected the API key: set ARGILLA_API_KEY ({KEY_HINT})") from exc
         if name == "ForbiddenError":
             raise ReviewError(
                 f"The ARGILLA_API_KEY user may not do this on {api_url}: use an owner or admin key"
+            ) from exc
+        if isinstance(exc, ValueError) and "JSON" in type(exc).__name__ + str(exc):  # e.g. an HTML page
+            raise ReviewError(
+                f"{api_url} answered, but not as the Argilla API: set ARGILLA_API_URL to the server's base URL "
+                f"(e.g. {DEFAULT_API_URL}, no path)"
+            ) from exc
+        if name == "HTTPStatusError":
+            response = exc.response  # type: ignore[attr-defined]
+            raise ReviewError(
+                f"Argilla at {api_url} refused {response.request.method} {response.request.url.path} "
+                f"({response.status_code}: {' '.join(response.text.split())[:200]})"
             ) from exc
         if isinstance(exc, ArgillaError):
             detail = " ".join(str(exc).split())
@@ -77,6 +96,8 @@ def server_errors(api_url: str) -> Iterator[None]:
 
 def connect(api_url: Optional[str] = None, api_key: Optional[str] = None, retries: int = 1):
     url, key = resolve_api(api_url, api_key)
+    if not key:
+        raise missing_key(url)
     rg = argilla_sdk()
     with server_errors(url):
         client = rg.Argilla(api_url=url, api_key=key, retries=retries)

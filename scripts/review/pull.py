@@ -1,53 +1,98 @@
-"""Pull: read the records a person answered back into a DocBin.
+"""Pull: read the records people answered back into the reviewed set (`corpus/reviewed.spacy`).
 
-For each submitted record, a copy of the input Doc with ``doc.ents`` set from the reviewer's spans;
-discarded records are kept with ``user_data["review_status"] = "discarded"`` (or dropped); drafts
-and pending records are left out. Returns the counts.
+A review is attached to the text that was reviewed: each pulled review is a Doc of that sentence with
+``doc.ents`` set from the reviewer's spans (discarded: no ents) and in ``user_data`` its ``split``,
+``index``, ``doc_id``, ``text_sha1``, ``review_status`` (submitted or discarded), ``review_user_id``,
+``review_updated_at``, ``review_dataset`` and ``review_record_id``. Drafts and pending records are left out.
+
+A pull merges into what was pulled before, one review per (split, text): a newer response wins, and a
+review the server no longer has (a fresh server, a deleted dataset, a reset record) is kept. The set
+never shrinks unless `replace` is asked for, and the previous file is copied to a backup before it
+changes. A review whose text is in none of the given corpora (edited or deleted upstream) is kept,
+counted, and not applied by `aggregate`.
 """
 
+import shutil
+import time
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
+from spacy.vocab import Vocab
 
+from ..corpus.docbin import load_docbin, sha1_of_text, text_sha1
 from ..corpus.files import atomic_path
 from ..project import var
-from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, get_dataset, resolve_api, server_errors
-from .records import DEFAULT_LABELS, MAIN_QUESTION, ReviewError, read_corpus, record_id, sort_key
+from .client import DEFAULT_WORKSPACE, connect, get_dataset, resolve_api, server_errors
+from .records import DEFAULT_LABELS, MAIN_QUESTION, ReviewError, read_corpus
+
+# When several people answered a record: submitted wins over discarded over draft, then the newest.
+STATUS_RANK = {"draft": 0, "discarded": 1, "submitted": 2}
+PAGE = 1000  # the server's largest page of GET /datasets/{id}/records
+BACKUPS = "reviewed_backups"
+
+Key = Tuple[str, str]  # (split, text sha1): what a review is about
 
 
-def fetch_reviews(dataset) -> Dict[str, Dict[str, Any]]:
-    """record id -> {"status", "spans", "user_id"} for every record with a response.
+@dataclass
+class PullResult:
+    """What a pull did: counts (statuses on the server, new/updated/kept reviews, written...) and the backup
+    of the previous file, if it changed."""
 
-    One query per status, because a discarded (or draft) response may carry no
-    values at all, and the SDK then shows no response object for it. When
-    several people answered, submitted wins over discarded over draft.
-    """
-    rg = argilla_sdk()
-    reviews: Dict[str, Dict[str, Any]] = {}
-    for status in ("draft", "discarded", "submitted"):
-        query = rg.Query(filter=rg.Filter([("response.status", "==", status)]))
-        for record in dataset.records(query=query, with_responses=True, with_suggestions=False):
-            responses = [r for r in record.responses if str(getattr(r.status, "value", r.status)) == status]
-            entry = {"status": status, "spans": None, "user_id": None}
-            if responses:
-                entry["user_id"] = str(responses[0].user_id)
-            if status == "submitted":
-                # The main question is required, so a submitted response has it;
-                # treat a missing one as "no entities".
-                main = [r for r in responses if r.question_name == MAIN_QUESTION]
-                entry["spans"] = list(main[0].value or []) if main else []
-                if main:
-                    entry["user_id"] = str(main[0].user_id)
-            reviews[record.id] = entry
-    return reviews
+    counts: Dict[str, int]
+    backup: Optional[Path] = None
+
+
+def server_records(client, dataset) -> Iterator[Dict[str, Any]]:
+    """Every record of the dataset with its responses (Argilla 2.x REST; the SDK drops their timestamps)."""
+    offset = 0
+    while True:
+        response = client.http_client.get(
+            f"/api/v1/datasets/{dataset.id}/records", params={"include": "responses", "offset": offset, "limit": PAGE}
+        )
+        response.raise_for_status()
+        items = response.json()["items"]
+        yield from items
+        if len(items) < PAGE:
+            return
+        offset += PAGE
+
+
+def best_response(responses: Sequence[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The response that counts: the highest status, then the newest."""
+    if not responses:
+        return None
+    return max(responses, key=lambda r: (STATUS_RANK.get(r["status"], -1), r.get("updated_at") or ""))
+
+
+def review_of(record: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    """The review of one REST record, or None when nobody answered it."""
+    response = best_response(record.get("responses") or [])
+    if response is None:
+        return None
+    metadata = record.get("metadata") or {}
+    values = response.get("values") or {}
+    spans = (values.get(MAIN_QUESTION) or {}).get("value") or []
+    return {
+        "record_id": record.get("external_id") or str(record["id"]),
+        "text": record["fields"]["text"],
+        "split": str(metadata.get("split", "")),
+        "index": metadata.get("sentence"),
+        "doc_id": metadata.get("doc_id"),
+        "status": response["status"],
+        "spans": spans if response["status"] == "submitted" else [],
+        "user_id": str(response.get("user_id")),
+        "updated_at": response.get("updated_at") or "",
+    }
 
 
 def doc_with_reviewed_spans(doc: Doc, spans: Sequence[Dict[str, Any]], labels: Sequence[str]) -> Tuple[Doc, int]:
-    """A copy of doc with ents from the reviewer's char spans; returns (doc, n_dropped)."""
-    new = doc.copy()
+    """A copy of doc's words with ents from the reviewer's char spans (no span groups); returns (doc, n_dropped)."""
+    new = Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
     ents = []
     dropped = 0
     for s in spans:
@@ -65,62 +110,115 @@ def doc_with_reviewed_spans(doc: Doc, spans: Sequence[Dict[str, Any]], labels: S
     return new, dropped
 
 
+def review_doc(
+    review: Dict[str, Any], corpus_doc: Optional[Doc], vocab: Vocab, labels: Sequence[str], dataset: str
+) -> Tuple[Doc, int]:
+    """The Doc of a review: the corpus sentence with the same text (its words and ids), or, when the corpus
+    no longer has that text, the reviewed text itself (words split on spaces, as the record shows them)."""
+    if corpus_doc is not None:
+        base = corpus_doc
+        user_data = {k: corpus_doc.user_data[k] for k in ("split", "index", "doc_id") if k in corpus_doc.user_data}
+    else:
+        base = Doc(vocab, words=review["text"].split(" "))
+        user_data = {"split": review["split"], "index": review["index"], "doc_id": review["doc_id"]}
+    doc, dropped = doc_with_reviewed_spans(base, review["spans"], labels)
+    doc.user_data = {
+        **user_data,
+        "text_sha1": text_sha1(doc),
+        "review_status": review["status"],
+        "review_user_id": review["user_id"],
+        "review_updated_at": review["updated_at"],
+        "review_dataset": dataset,
+        "review_record_id": review["record_id"],
+    }
+    return doc, dropped
+
+
+def review_key(doc: Doc) -> Key:
+    return (str(doc.user_data.get("split")), doc.user_data.get("text_sha1") or text_sha1(doc))
+
+
+def newer(a: Doc, b: Doc) -> bool:
+    """Whether review a was answered after review b (a review without a time is the oldest)."""
+    return parse_time(a.user_data.get("review_updated_at")) > parse_time(b.user_data.get("review_updated_at"))
+
+
+def parse_time(value: Optional[str]) -> datetime:
+    if not value:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def merge_reviews(previous: Sequence[Doc], pulled: Sequence[Doc], counts: Counter) -> List[Doc]:
+    """One review per (split, text): the newer of the previous and the pulled one; none is dropped."""
+    merged: Dict[Key, Doc] = {review_key(d): d for d in previous}
+    for doc in pulled:
+        key = review_key(doc)
+        old = merged.get(key)
+        if old is None:
+            counts["new"] += 1
+        elif newer(doc, old) or doc.user_data.get("review_updated_at") == old.user_data.get("review_updated_at"):
+            counts["updated" if doc_state(doc) != doc_state(old) else "unchanged"] += 1
+        else:
+            counts["older_than_before"] += 1  # e.g. another server with an older answer: the previous one stays
+            continue
+        merged[key] = doc
+    counts["kept_from_before"] = len(merged.keys() - {review_key(d) for d in pulled})
+    return sorted(merged.values(), key=lambda d: (str(d.user_data.get("split")), d.user_data.get("index") or 0))
+
+
+def doc_state(doc: Doc) -> Tuple:
+    return (doc.user_data.get("review_status"), [(e.start_char, e.end_char, e.label_) for e in doc.ents])
+
+
+def read_previous(path: Path, vocab: Vocab) -> List[Doc]:
+    """The reviews pulled before (none if the file does not exist)."""
+    return list(load_docbin(path).get_docs(vocab)) if Path(path).exists() else []
+
+
+def backup(path: Path) -> Optional[Path]:
+    """Copy the reviewed set to `reviewed_backups/NAME.TIMESTAMP.spacy` beside it, before it changes."""
+    if not Path(path).exists():
+        return None
+    folder = Path(path).parent / BACKUPS
+    folder.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    target = folder / f"{Path(path).stem}.{stamp}.spacy"
+    n = 1
+    while target.exists():
+        target = folder / f"{Path(path).stem}.{stamp}-{n}.spacy"
+        n += 1
+    with atomic_path(target) as tmp:
+        shutil.copyfile(path, tmp)
+    return target
+
+
 def server_reviews(
     dataset_name: str, workspace: str, api_url: Optional[str] = None, api_key: Optional[str] = None
-) -> Tuple[Dict[str, Dict[str, Any]], int]:
-    """The reviews of a dataset (`fetch_reviews`) and how many records it has in all."""
+) -> Tuple[List[Dict[str, Any]], Counter]:
+    """The reviews of a dataset (`review_of` each answered record) and the count of each status (and total)."""
     url, _ = resolve_api(api_url, api_key)
     client = connect(api_url, api_key)
+    statuses: Counter = Counter()
+    reviews = []
     try:
         with server_errors(url):
             dataset = get_dataset(client, dataset_name, workspace)
             if dataset is None:
                 raise ReviewError(
-                    f"Dataset '{dataset_name}' not found in workspace '{workspace}': "
-                    "run `python -m scripts.review push` first or pass --dataset"
+                    f"Dataset '{dataset_name}' not found in workspace '{workspace}' on {url} (reviews pulled "
+                    "before are unchanged): push first (review-push) or pass --dataset"
                 )
-            reviews = fetch_reviews(dataset)
-            total = sum(1 for _ in dataset.records(with_responses=False, with_suggestions=False))
+            for record in server_records(client, dataset):
+                statuses["total"] += 1
+                review = review_of(record)
+                statuses[review["status"] if review else "pending"] += 1
+                if review is not None and review["status"] != "draft":
+                    reviews.append(review)
     finally:
         client.http_client.close()
-    return reviews, total
-
-
-def reviewed_docs(
-    reviews: Dict[str, Dict[str, Any]],
-    by_id: Dict[str, Doc],
-    labels: Sequence[str],
-    keep_discarded: bool,
-    dataset_name: str,
-    counts: Counter,
-) -> DocBin:
-    """The pushed docs that a person submitted (their spans as ents) or discarded, in corpus order,
-    marked with the review's status, user and dataset; `counts` counts what happened."""
-    out = DocBin(store_user_data=True)
-    for rid in sorted(reviews, key=sort_key):
-        review = reviews[rid]
-        status = review["status"]
-        counts[status] += 1
-        if status not in ("submitted", "discarded"):
-            continue
-        doc = by_id.get(rid)
-        if doc is None:
-            counts["missing_from_corpus"] += 1
-            continue
-        if status == "submitted":
-            new, dropped = doc_with_reviewed_spans(doc, review["spans"] or [], labels)
-            counts["spans_dropped"] += dropped
-        else:
-            if not keep_discarded:
-                continue
-            new = doc.copy()
-        new.user_data = dict(doc.user_data)
-        new.user_data["review_status"] = status
-        new.user_data["review_user_id"] = review["user_id"]
-        new.user_data["review_dataset"] = dataset_name
-        out.add(new)
-        counts["written"] += 1
-    return out
+    return reviews, statuses
 
 
 def pull(
@@ -129,23 +227,34 @@ def pull(
     dataset_name: str = var("argilla_dataset"),
     workspace: str = DEFAULT_WORKSPACE,
     labels: Sequence[str] = DEFAULT_LABELS,
-    keep_discarded: bool = True,
+    replace: bool = False,
     api_url: Optional[str] = None,
     api_key: Optional[str] = None,
-) -> Dict[str, int]:
-    """Write submitted (and discarded) reviews of the docs of `corpora` to a DocBin; returns counts."""
+) -> "PullResult":
+    """Merge the dataset's submitted and discarded reviews into `output` (or, with `replace`, write only
+    them); the corpora give each review its sentence."""
     import spacy
 
     vocab = spacy.blank("en").vocab
-    by_id: Dict[str, Doc] = {}
+    previous = read_previous(output, vocab)  # first: a damaged file stops the pull before anything else
+    by_text: Dict[Key, Doc] = {}
     for path in corpora:
         for doc in read_corpus(path, vocab):
-            by_id[record_id(doc)] = doc
-    reviews, total = server_reviews(dataset_name, workspace, api_url, api_key)
-    counts: Counter = Counter()
-    out = reviewed_docs(reviews, by_id, labels, keep_discarded, dataset_name, counts)
-    counts["pending"] = total - sum(counts[s] for s in ("submitted", "discarded", "draft"))
-    counts["total"] = total
-    with atomic_path(Path(output)) as tmp:
-        out.to_disk(tmp)
-    return dict(counts)
+            by_text.setdefault((str(doc.user_data.get("split")), text_sha1(doc)), doc)
+    reviews, counts = server_reviews(dataset_name, workspace, api_url, api_key)
+    pulled = []
+    for review in reviews:
+        key = (review["split"], sha1_of_text(review["text"]))
+        doc, dropped = review_doc(review, by_text.get(key), vocab, labels, dataset_name)
+        counts["spans_dropped"] += dropped
+        pulled.append(doc)
+    out = merge_reviews([] if replace else previous, pulled, counts)
+    counts["not_in_corpus"] = sum(1 for d in out if review_key(d) not in by_text)
+    counts["before"], counts["written"] = len(previous), len(out)
+    data = DocBin(store_user_data=True, docs=out).to_bytes()
+    saved = None
+    if not (Path(output).exists() and Path(output).read_bytes() == data):
+        saved = backup(output) if previous else None
+        with atomic_path(Path(output)) as tmp:
+            tmp.write_bytes(data)
+    return PullResult(dict(counts), saved)

@@ -16,7 +16,7 @@ from ..corpus.labels import GOLD, lf_names
 from ..project import var
 from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, quiet_sdk_progress, resolve_api, server_errors
 from .dataset import ensure_dataset
-from .records import DEFAULT_LABELS, ReviewError, doc_to_record, ids_hash, read_corpus, sample_docs
+from .records import DEFAULT_LABELS, doc_to_record, ids_hash, read_corpus, record_id, sample_docs
 
 
 def to_rg_record(
@@ -89,6 +89,18 @@ def remove_stale_suggestions(
     return n
 
 
+def first_of_each_text(docs: Sequence[Doc]) -> List[Doc]:
+    """One doc per (split, text): a sentence repeated in a split is one record, and one review."""
+    seen = set()
+    out = []
+    for doc in docs:
+        rid = record_id(doc)
+        if rid not in seen:
+            seen.add(rid)
+            out.append(doc)
+    return out
+
+
 def push(
     corpora: Sequence[Tuple[Path, int]],
     manifest: Optional[Path],
@@ -107,11 +119,10 @@ def push(
     docs: List[Doc] = []
     for path, n in corpora:
         docs.extend(sample_docs(read_corpus(path), n, seed))
+    docs = first_of_each_text(docs)
     functions = lf_names(docs, exclude=(aggregate,))
     specs = [doc_to_record(doc, labels, aggregate, functions, view) for doc in docs]
     ids = [spec["id"] for spec in specs]
-    if len(set(ids)) != len(ids):
-        raise ReviewError("Record ids (split-index) are not unique: check user_data['split'] and ['index']")
     with_gold = any(GOLD in doc.spans for doc in docs)
     if progress and docs and not any(aggregate in doc.spans for doc in docs):
         msg.warn(f"No span group '{aggregate}' in the docs: the main question starts empty (see --aggregate)")

@@ -17,7 +17,8 @@ A record of a sentence (one spaCy Doc) has:
   fired), ``n_functions`` and ``disagreement`` (integers), so the UI can filter "records where
   function X fired" and sort by disagreement.
 
-Record ids are ``f"{split}-{index}"``: pushing again updates the records in place.
+Record ids are ``f"{split}-{sha1 of the text}"``: pushing again updates the records in place, a sentence that
+appears twice in a split is one record, and a review stays with the text it was made on.
 """
 
 import hashlib
@@ -31,6 +32,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from ..corpus import docbin
+from ..corpus.docbin import text_sha1
+from ..corpus.errors import UserError
 from ..corpus.labels import GOLD, parse_labels
 from ..project import var
 
@@ -42,8 +45,8 @@ VIEWS = ("span", "text")
 DEFAULT_LABELS = tuple(parse_labels(var("labels")))
 
 
-class ReviewError(Exception):
-    """An error with a one-line message that says what to do."""
+class ReviewError(UserError):
+    """A review error: one line that says what to do."""
 
 
 def question_name(function: str) -> str:
@@ -113,7 +116,10 @@ def disagreement(doc: Doc, functions: Sequence[str], labels: Sequence[str]) -> i
 
 
 def record_id(doc: Doc) -> str:
-    return f"{doc.user_data['split']}-{doc.user_data['index']}"
+    """`split-<sha1 of the text, 16 hex>`: a record is its text, so a re-push after sentences were inserted
+    or deleted upstream updates the same records, and an edited sentence becomes a new record (the old
+    one, and any review of it, stays)."""
+    return f"{doc.user_data['split']}-{text_sha1(doc)[:16]}"
 
 
 def spans_to_text(text: str, value: Sequence[Dict[str, Any]]) -> str:
@@ -226,8 +232,3 @@ def sample_docs(docs: Sequence[Doc], n: int, seed: int) -> List[Doc]:
 
 def ids_hash(ids: Iterable[str]) -> str:
     return hashlib.sha1("\n".join(sorted(ids)).encode("utf8")).hexdigest()
-
-
-def sort_key(rid: str):
-    split, _, index = rid.rpartition("-")
-    return (split, int(index)) if index.isdigit() else (rid, 0)

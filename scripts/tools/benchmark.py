@@ -29,6 +29,7 @@ import typer
 from wasabi import msg
 
 from ..corpus.docbin import CorpusWriter, read_docs
+from ..corpus.errors import run
 from ..corpus.files import markdown_table, write_json, write_text
 from ..project import var
 from .measure import local_cluster, measure
@@ -361,4 +362,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

