@@ -41,5 +41,31 @@ def make_doc(vocab):
     return _make
 
 
+def one_line_failure(result) -> str:
+    """The one line a failed command printed (exit 1, no traceback); fails the test otherwise."""
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out[-3000:]
+    assert "Traceback" not in out, out[-3000:]
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, out
+    return lines[0]
+
+
+def cli(module: str, *args, cwd=ROOT, env=None, timeout=300):
+    """Run `python -m MODULE ARGS` (a project command) and return the CompletedProcess."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def spans_of(doc, group):
     return [(s.start, s.end, s.label_) for s in doc.spans[group]]

@@ -14,6 +14,7 @@ import warnings
 import pytest
 
 from scripts.corpus.docbin import read_docs
+from scripts.review.records import record_id
 from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
 
 from .conftest import FIXTURE_CONLL, ROOT
@@ -62,15 +63,17 @@ def test_reviews_change_the_training_data_exactly_where_submitted(project, argil
     weak = read_docs(project / "corpus" / "train_aggregated")
     # a sentence the vote labelled (it is in the training set) and one it did not
     fixed = next(d for d in weak if d.user_data["index"] in before and len(before[d.user_data["index"]].ents))
-    dropped = next(d for d in weak if d.user_data["index"] in before and d is not fixed)
+    dropped = next(d for d in weak if d.user_data["index"] in before and d.text != fixed.text)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         client = rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
         dataset = client.datasets(name="review-workflow", workspace="argilla")
         records = {r.id: r for r in dataset.records()}
-        assert len(records) == len(weak) + len(read_docs(project / "corpus" / "dev_aggregated"))
-        rec = records[f"train-{fixed.user_data['index']}"]
+        dev = read_docs(project / "corpus" / "dev_aggregated")
+        # one record per text of a split (the fixture's train has every sentence twice)
+        assert len(records) == len({record_id(d) for d in weak}) + len({record_id(d) for d in dev})
+        rec = records[record_id(fixed)]
         # the reviewer says: the first two tokens are one ORG, and nothing else is an entity
         end = len(" ".join(t.text for t in fixed[:2]))
         rec.responses.add(
@@ -78,16 +81,21 @@ def test_reviews_change_the_training_data_exactly_where_submitted(project, argil
                 "entities", [{"start": 0, "end": end, "label": "ORG"}], user_id=client.me.id, status="submitted"
             )
         )
-        gone = records[f"train-{dropped.user_data['index']}"]
+        gone = records[record_id(dropped)]
         gone.responses.add(rg.Response("entities", [], user_id=client.me.id, status="discarded"))
         dataset.records.log([rec, gone])
 
     run(project, argilla_server, "review-pull")
     out = run(project, argilla_server, "aggregate")
-    assert "1 reviewed, 1 discarded" in out.replace("\n", " ")
+    n_fixed = sum(d.text == fixed.text for d in weak)
+    n_dropped = sum(d.text == dropped.text for d in weak)
+    assert n_fixed == n_dropped == 2  # the review of a text applies to each of its sentences
+    assert f"{n_fixed} reviewed, {n_dropped} discarded" in out.replace("\n", " ")
     after = {d.user_data["index"]: d for d in read_docs(project / "corpus" / "train.spacy")}
-    assert ents(after[fixed.user_data["index"]]) == [(0, 2, "ORG")]
-    assert dropped.user_data["index"] not in after
+    for doc in after.values():
+        if doc.text == fixed.text:
+            assert ents(doc) == [(0, 2, "ORG")]
+        assert doc.text != dropped.text
     for index, doc in before.items():
-        if index not in (fixed.user_data["index"], dropped.user_data["index"]) and index in after:
+        if doc.text not in (fixed.text, dropped.text) and index in after:
             assert ents(after[index]) == ents(doc), index

@@ -94,17 +94,22 @@ def atomic_dir(path: Path) -> Iterator[Path]:
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_UMASK)
-        with swap_lock(path):
-            old = None
-            if path.exists():  # a folder cannot be renamed over a non-empty one: move the old one aside first
-                old = Path(tempfile.mkdtemp(dir=path.parent, prefix=temp_prefix(path), suffix=".old"))
-                os.replace(path, old / path.name)
-            os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old)
+        replace_dir(tmp, path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def replace_dir(src: Path, path: Path) -> None:
+    """Move the finished folder `src` to `path`, replacing what is there (file or folder) in one rename."""
+    with swap_lock(path):
+        old = None
+        if path.exists():  # a folder cannot be renamed over a non-empty one: move the old one aside first
+            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=temp_prefix(path), suffix=".old"))
+            os.replace(path, old / path.name)
+        os.replace(src, path)
+    if old is not None:
+        shutil.rmtree(old)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -12,13 +12,14 @@ import typer
 from spacy.tokens import Doc
 from wasabi import msg
 
-from ..corpus.errors import run
+from ..corpus.errors import UserError, run
 from ..corpus.files import write_json, write_text
 from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import parse_labels
 from ..project import var
 from .components import articles_consistent  # and registers doc_consistency, which the trained pipeline holds
 from .scoring import SPLITS, comparison_table, gold_corpora, load_pipeline_or_exit, predict
+from .train import FINISHED, finished
 
 
 def evaluate_pipeline(nlp, corpora: Dict[str, Sequence[Doc]], labels: List[str]) -> Dict:
@@ -49,6 +50,11 @@ def main(
 ):
     """Score the trained model on dev and test and compare it with the baseline and its training labels."""
     label_list = parse_labels(labels)
+    if not finished(model_path):
+        raise UserError(
+            f"{model_path} is not a pipeline that `train` finished (no {FINISHED}: a killed run, or trained "
+            "another way): run `spacy project run train`"
+        )
     nlp = load_pipeline_or_exit(str(model_path))
     scores = evaluate_pipeline(nlp, gold_corpora(corpus_dir), label_list)
     ner_only = scores.pop("ner", {})

@@ -1,0 +1,60 @@
+"""The `train` step: `spacy train`, with the finished pipelines moved into place only when training ends.
+
+spaCy writes `model-best` while it trains; killed there, it would leave a half-trained pipeline that
+`evaluate` (run alone) would score. Here spaCy trains into a temp folder beside the output, and
+`model-best` and `model-last` replace the old ones once training has finished; a killed run's temp
+folder is removed by the next one. Options after the config are spaCy's overrides (`--paths.train ...`).
+"""
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from wasabi import msg
+
+from ..corpus.errors import check_range, run
+from ..corpus.files import remove_leftovers, replace_dir, temp_prefix, write_json
+
+PIPELINES = ("model-best", "model-last")
+FINISHED = "training_finished.json"  # written into each pipeline once spacy train has returned
+
+
+def train(config: Path, output: Path, overrides: dict) -> None:
+    """spacy train CONFIG into a temp folder, then model-best and model-last into `output`."""
+    from spacy.cli.train import train as spacy_train
+
+    from . import components  # noqa: F401  (registers doc_consistency, as --code would)
+
+    if "training.max_steps" in overrides:
+        check_range("max_steps", overrides["training.max_steps"], 1)
+    output.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(output)
+    with tempfile.TemporaryDirectory(dir=output, prefix=temp_prefix(Path("train")), suffix=".tmp") as tmp:
+        spacy_train(config, Path(tmp), overrides=overrides)
+        for name in PIPELINES:
+            write_json(Path(tmp) / name / FINISHED, {"config": str(config), "overrides": overrides})
+            replace_dir(Path(tmp) / name, output / name)
+
+
+def finished(model: Path) -> bool:
+    """Whether `model` is a pipeline this step finished training (not a checkpoint of a killed run)."""
+    return (Path(model) / FINISHED).is_file()
+
+
+def main(
+    ctx: typer.Context,
+    config: Annotated[Path, typer.Argument(help="spaCy config", exists=True, dir_okay=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder of model-best and model-last")],
+):
+    """Train with spaCy; model-best/model-last appear (or change) only once training has finished."""
+    from spacy.cli._util import parse_config_overrides
+
+    train(config, output, parse_config_overrides(ctx.args))
+    msg.good(f"Trained pipelines: {', '.join(str(output / name) for name in PIPELINES)}")
+
+
+if __name__ == "__main__":
+    app = typer.Typer(add_completion=False)
+    app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(main)
+    run(app)
