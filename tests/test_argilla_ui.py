@@ -131,7 +131,7 @@ def test_review_in_browser(argilla_server, browser, tmp_path):  # noqa: F811
 
     out = tmp_path / "reviewed.spacy"
     with environ(**argilla_server.env()):
-        counts = pull([dev], out, dataset_name=DATASET)
+        counts = pull([dev], out, dataset_name=DATASET).counts
     assert counts["submitted"] == 1 and counts["discarded"] == 1
     docs = read_corpus(out)
     assert [d.user_data["index"] for d in docs] == [2, 3]

@@ -31,7 +31,7 @@ def _alive(pid: int) -> bool:
 
 def remove_leftovers(folder: Path) -> List[Path]:
     """Remove the temp files and folders that killed runs left in `folder` (their pid is gone)."""
-    removed = []
+    removed: List[Path] = []
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
