@@ -460,3 +460,14 @@ def test_repush_removes_suggestions_of_functions_that_stopped_firing(argilla_ser
     questions = {s.question_name for s in record.suggestions}
     assert review.question_name(name) not in questions
     assert "entities" in questions or not doc.spans["majority"]  # the vote's suggestion is still there
+
+
+@pytest.mark.parametrize("path", ["/wrong/path", "/api/v1/me"])
+def test_cli_url_that_is_not_the_api(argilla_server, tmp_path, path):  # noqa: F811
+    """A URL with a path (the UI's page, an endpoint) answers with something else than the API: one line."""
+    dev = write_corpus(tmp_path / "dev.spacy")
+    out = tmp_path / "reviewed.spacy"
+    env = {"ARGILLA_API_URL": argilla_server.url + path, "ARGILLA_API_KEY": argilla_server.api_key}
+    line = _one_line_failure(_cli(["pull", str(dev), "--output", str(out)], env))
+    assert argilla_server.url + path in line and "ARGILLA_API_URL" in line, line
+    assert not out.exists()

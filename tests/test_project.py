@@ -204,3 +204,19 @@ def test_every_option_given_a_var_defaults_to_that_var():
                 )
                 checked += 1
     assert checked >= 30
+
+
+def test_text_vars_are_quoted_in_scripts():
+    """`--labels ${vars.labels}` with labels "" would shift every later argument (typer then says
+    "unexpected extra argument"); quoted, the command gets "" and says which var is wrong."""
+    text_vars = {
+        name for name, value in srsly.read_yaml(ROOT / "project.yml")["vars"].items() if isinstance(value, str)
+    }
+    unquoted = []
+    for command in commands():
+        for script in command["script"]:
+            for match in re.finditer(r"\$\{vars\.(\w+)\}", script):
+                before, after = script[: match.start()], script[match.end() :]
+                if match.group(1) in text_vars and not (before.endswith('"') and after.startswith('"')):
+                    unquoted.append(f"{command['name']}: {match.group(0)}")
+    assert not unquoted, f"quote these in project.yml: {unquoted}"

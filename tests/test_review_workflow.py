@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 
 def run(root, server, *args):
-    env = {**os.environ, **server.env(), "CONLL_DIR": str(FIXTURE_CONLL)}
+    env = {**os.environ, **server.env(), "CONLL_DIR": str(root / "conll")}
     cmd = [
         sys.executable,
         "-m",
@@ -52,6 +52,7 @@ def project(tmp_path):
     for name in ("project.yml", "scripts", "configs"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    shutil.copytree(FIXTURE_CONLL, tmp_path / "conll")
     return tmp_path
 
 
@@ -99,3 +100,24 @@ def test_reviews_change_the_training_data_exactly_where_submitted(project, argil
     for index, doc in before.items():
         if doc.text not in (fixed.text, dropped.text) and index in after:
             assert ents(after[index]) == ents(doc), index
+
+    # Upstream, a sentence is inserted at the top of train.txt: every index shifts. The loop runs again as
+    # a user would; the review stays on its text (now one sentence further down), nothing else gets it.
+    train_txt = project / "conll" / "train.txt"
+    lines = train_txt.read_text().split("\n")
+    assert lines[0].startswith("-DOCSTART-") and lines[1] == ""
+    new = ["Siemens NNP B-NP B-ORG", "shares NNS I-NP O", "fell VBD B-VP O", ". . O O", ""]
+    train_txt.write_text("\n".join(lines[:2] + new + lines[2:]))
+    run(project, argilla_server, "before-review")
+    run(project, argilla_server, "review-pull")
+    reviews = read_docs(project / "corpus" / "reviewed.spacy")
+    assert sorted(d.text for d in reviews) == sorted([fixed.text, dropped.text])
+    out = run(project, argilla_server, "aggregate")
+    assert f"{n_fixed} reviewed, {n_dropped} discarded" in out.replace("\n", " ")
+    shifted = {d.user_data["index"]: d for d in read_docs(project / "corpus" / "train.spacy")}
+    if 0 in shifted:  # the new sentence (kept by the balance or not): nobody reviewed it
+        assert shifted[0].text.startswith("Siemens") and not shifted[0].user_data.get("reviewed")
+    assert shifted[fixed.user_data["index"] + 1].text == fixed.text
+    assert ents(shifted[fixed.user_data["index"] + 1]) == [(0, 2, "ORG")]
+    for doc in shifted.values():
+        assert doc.text != dropped.text

@@ -16,6 +16,7 @@ from .records import ReviewError
 
 DEFAULT_API_URL = f"http://{DEFAULT_HOST}:{var('argilla_port')}"
 DEFAULT_WORKSPACE = "argilla"
+URL_HINT = f"set ARGILLA_API_URL to the server's base URL (e.g. {DEFAULT_API_URL}, no path)"
 KEY_HINT = "the local server's: python -m scripts.argilla_server credentials --export"
 START_HINT = "start it with `spacy project run argilla-serve` (python -m scripts.argilla_server) or set ARGILLA_API_URL"
 
@@ -78,10 +79,7 @@ def server_errors(api_url: str) -> Iterator[None]:
                 f"The ARGILLA_API_KEY user may not do this on {api_url}: use an owner or admin key"
             ) from exc
         if isinstance(exc, ValueError) and "JSON" in type(exc).__name__ + str(exc):  # e.g. an HTML page
-            raise ReviewError(
-                f"{api_url} answered, but not as the Argilla API: set ARGILLA_API_URL to the server's base URL "
-                f"(e.g. {DEFAULT_API_URL}, no path)"
-            ) from exc
+            raise ReviewError(f"{api_url} answered, but not as the Argilla API: {URL_HINT}") from exc
         if name == "HTTPStatusError":
             response = exc.response  # type: ignore[attr-defined]
             raise ReviewError(
@@ -100,8 +98,13 @@ def connect(api_url: Optional[str] = None, api_key: Optional[str] = None, retrie
         raise missing_key(url)
     rg = argilla_sdk()
     with server_errors(url):
-        client = rg.Argilla(api_url=url, api_key=key, retries=retries)
-        _ = client.me  # fails fast on a wrong key
+        try:
+            client = rg.Argilla(api_url=url, api_key=key, retries=retries)
+            _ = client.me  # fails fast on a wrong key or URL
+        except Exception as exc:
+            if type(exc).__name__ == "NotFoundError":  # the URL has a path: /api/v1/me is not there
+                raise ReviewError(f"{url} answered, but not as the Argilla API: {URL_HINT}") from exc
+            raise
     return client
 
 
