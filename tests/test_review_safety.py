@@ -315,3 +315,28 @@ def test_an_old_home_with_the_well_known_password_gets_new_credentials(tmp_path,
     assert mode(home) == 0o700 and mode(home / "argilla.db") == 0o600
     with sqlite3.connect(home / "argilla.db") as conn:
         assert conn.execute("SELECT api_key FROM users").fetchone()[0] == creds.api_key != "argilla.apikey"
+
+
+def test_reviews_of_records_from_an_older_push_are_still_pulled_by_text(argilla_server, tmp_path, capsys):  # noqa: F811
+    """Before records were their text, ids were split-index: such a record's review is matched by its text."""
+    rg = _rg()
+    docs = make_docs("dev")
+    write(tmp_path / "dev.spacy", docs)
+    do_push(argilla_server, tmp_path / "dev.spacy", "safe-legacy")
+    client = rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
+    try:
+        ds = client.datasets(name="safe-legacy", workspace="argilla")
+        text = docs[2].text.rstrip()
+        fields = {f.name: text for f in ds.settings.fields}
+        old = rg.Record(id="dev-7", fields=fields, metadata={"split": "dev", "sentence": 7, "doc_id": 0})
+        old.responses.add(rg.Response("entities", BRUSSELS, user_id=client.me.id, status="submitted"))
+        ds.records.log([old])
+    finally:
+        client.http_client.close()
+    with environ(**argilla_server.env()):
+        push([(tmp_path / "dev.spacy", 0)], None, aggregate="majority", dataset_name="safe-legacy", progress=True)
+    assert "1 records from an older push" in capsys.readouterr().out
+    result = do_pull(argilla_server, [tmp_path / "dev.spacy"], tmp_path / "r.spacy", "safe-legacy")
+    (review,) = read_corpus(tmp_path / "r.spacy")
+    assert result.counts["not_in_corpus"] == 0 and review.user_data["index"] == 2  # the corpus's, not the old id's
+    assert ents(review) == [("BRUSSELS", "LOC")] and review.user_data["review_record_id"] == "dev-7"

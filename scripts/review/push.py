@@ -4,6 +4,7 @@ Pushing again updates the records in place and never touches the responses peopl
 bulk upsert only adds or replaces what a record carries, and pushed records carry no response).
 """
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -17,6 +18,8 @@ from ..project import var
 from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, quiet_sdk_progress, resolve_api, server_errors
 from .dataset import ensure_dataset
 from .records import DEFAULT_LABELS, doc_to_record, ids_hash, read_corpus, record_id, sample_docs
+
+LEGACY_ID = re.compile(r"^(train|dev|test)-\d+$")  # record ids before they were the sentence's text hash
 
 
 def to_rg_record(
@@ -132,6 +135,12 @@ def push(
         with server_errors(url):
             dataset = ensure_dataset(client, dataset_name, workspace, labels, functions, with_gold, aggregate, view)
             before = existing_suggestions(dataset)
+            legacy = sum(1 for rid in before if LEGACY_ID.match(rid))
+            if legacy and progress:
+                msg.warn(
+                    f"Dataset '{dataset_name}' has {legacy} records from an older push (ids split-index): they stay "
+                    "as they are, and their reviews are still pulled (matched by text); a new --dataset is cleaner"
+                )
             count = push_records(dataset, specs, batch_size=batch_size, progress=progress)
             stale = remove_stale_suggestions(client, before, specs)
     finally:
