@@ -340,3 +340,28 @@ def test_reviews_of_records_from_an_older_push_are_still_pulled_by_text(argilla_
     (review,) = read_corpus(tmp_path / "r.spacy")
     assert result.counts["not_in_corpus"] == 0 and review.user_data["index"] == 2  # the corpus's, not the old id's
     assert ents(review) == [("BRUSSELS", "LOC")] and review.user_data["review_record_id"] == "dev-7"
+
+
+def test_a_fresh_server_cannot_shrink_the_reviewed_set(fresh_server, argilla_server, tmp_path):  # noqa: F811
+    """after-review against a new server (new --home, another deployment): the reviews pulled before stay."""
+    docs = make_docs("dev")
+    write(tmp_path / "dev.spacy", docs)
+    do_push(argilla_server, tmp_path / "dev.spacy", "safe-fresh")
+    respond(argilla_server, "safe-fresh", [(docs[2], BRUSSELS, "submitted"), (docs[4], [], "discarded")])
+    out = tmp_path / "reviewed.spacy"
+    do_pull(argilla_server, [tmp_path / "dev.spacy"], out, "safe-fresh")
+    before = out.read_bytes()
+
+    class Fresh:
+        url, api_key = fresh_server["url"], fresh_server["creds"].api_key
+
+        @staticmethod
+        def env():
+            return {"ARGILLA_API_URL": Fresh.url, "ARGILLA_API_KEY": Fresh.api_key}
+
+    with pytest.raises(ReviewError, match="not found"):
+        do_pull(Fresh, [tmp_path / "dev.spacy"], out, "safe-fresh")
+    do_push(Fresh, tmp_path / "dev.spacy", "safe-fresh")  # the same records, nobody's answers
+    result = do_pull(Fresh, [tmp_path / "dev.spacy"], out, "safe-fresh")
+    assert result.counts["pending"] == 5 and result.counts["kept_from_before"] == 2
+    assert out.read_bytes() == before and result.backup is None

@@ -1,12 +1,17 @@
 """Gold entities and entity-level scores against them (spaCy's NER scorer), for every system scored."""
 
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Set
 
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from .docbin import copy_with_ents
+from .docbin import copy_with_ents, iter_docs
 from .labels import GOLD
+
+
+def gold_labels(path) -> Set[str]:
+    """The labels of a corpus's gold spans (a file or a folder of shards)."""
+    return {span.label_ for doc in iter_docs(path) for span in doc.spans.get(GOLD, [])}
 
 
 def gold_docs(docs: Sequence[Doc], labels: List[str]) -> List[Doc]:

@@ -31,6 +31,7 @@ from ..corpus.docbin import (
     n_shards,
     shard_vocab,
 )
+from ..corpus.errors import UserError
 from ..corpus.files import temp_prefix
 from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import GOLD
@@ -93,7 +94,13 @@ def fit_hmm(
     with runner_or(run, parallel) as run:
         observed = (o for shard in ordered_map(run, observe_shard, jobs) for o in shard)
         sample = fit_sample(observed, max_docs, seed)
-    agg.fit_observed([o for o in sample if o is not None])
+    observations = [o for o in sample if o is not None]
+    if not observations:  # skweak would say "No document found with annotations"
+        raise UserError(
+            f"{train_path}: no kept labelling function fires on any train sentence for the labels "
+            f"{', '.join(agg.out_labels_no_prefixes)}: check --vars.labels and training/lf_scores.md"
+        )
+    agg.fit_observed(observations)
     return len(sample)
 
 

@@ -10,15 +10,16 @@ import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import typer
 from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
-from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_docs, iter_shards, n_shards, shard_vocab
+from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_shards, n_shards, shard_vocab
 from ..corpus.errors import UserError, check_known_labels, run, setting
+from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, parse_labels
 from ..corpus.parallel import Parallelism, ordered_map
 from ..project import var
@@ -109,11 +110,6 @@ def annotate_corpora(
 
 
 Arg, Opt = typer.Argument, typer.Option
-
-
-def gold_labels(path: Path) -> Set[str]:
-    """The labels of a corpus's gold spans."""
-    return {span.label_ for doc in iter_docs(path) for span in doc.spans.get(GOLD, [])}
 
 
 def main(
