@@ -139,7 +139,10 @@ def responded(pushed):
     return pushed
 
 
-def test_pull_writes_only_reviewed_docs(responded, tmp_path):
+def test_pull_writes_only_reviewed_docs(responded, tmp_path, monkeypatch):
+    import scripts.review.pull as pull_module
+
+    monkeypatch.setattr(pull_module, "PAGE", 2)  # 9 records: five pages of the server's record list
     out = tmp_path / "reviewed.spacy"
     with environ(**responded["server"].env()):
         counts = pull([responded["dev"], responded["train"]], out, dataset_name=DATASET).counts
