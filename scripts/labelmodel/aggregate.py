@@ -14,9 +14,8 @@ import typer
 from wasabi import msg
 
 from ..corpus.docbin import make_vocab, read_docs
-from ..corpus.errors import check_known_labels, check_range, run, setting
+from ..corpus.errors import check_range, run, setting
 from ..corpus.files import write_json
-from ..corpus.gold import gold_labels
 from ..corpus.labels import AGGREGATORS, parse_labels
 from ..corpus.parallel import Parallelism
 from ..project import var
@@ -62,7 +61,6 @@ def main(
     selection = srsly.read_json(selection_path)
     kept, weights = selection["kept"], selection.get("weights") or {}
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
-    check_known_labels(label_list, gold_labels(dev_path), f"the gold of {dev_path}")
     reviewed = read_docs(reviewed_path, make_vocab()) if reviewed_path is not None and reviewed_path.exists() else []
     agg = make_aggregator(aggregator, label_list, weights)
     review_train = review_dir / "train_aggregated" if review_dir else None
