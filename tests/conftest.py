@@ -41,6 +41,16 @@ def make_doc(vocab):
     return _make
 
 
+def copy_project(dest: Path) -> Path:
+    """A copy of the project (project.yml, scripts, configs) to run weasel in; returns `dest`."""
+    import shutil
+
+    for name in ("project.yml", "scripts", "configs"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
+    return dest
+
+
 def one_line_failure(result) -> str:
     """The one line a failed command printed (exit 1, no traceback); fails the test otherwise."""
     out = result.stdout + result.stderr

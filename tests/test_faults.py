@@ -2,7 +2,6 @@
 cleans up after it (on the CoNLL fixture, through weasel, as a user runs the project)."""
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -10,7 +9,7 @@ import pytest
 
 from scripts.corpus.docbin import read_docs
 
-from .conftest import FIXTURE_CONLL, ROOT
+from .conftest import FIXTURE_CONLL, copy_project
 from .faults import appears, kill_when
 
 pytestmark = pytest.mark.slow
@@ -18,11 +17,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("faults")
-    for name in ("project.yml", "scripts", "configs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
-    return root
+    return copy_project(tmp_path_factory.mktemp("faults"))
 
 
 def command(root, step, *extra):

@@ -17,7 +17,7 @@ from scripts.corpus.docbin import read_docs
 from scripts.review.records import record_id
 from tests.argilla_helpers import argilla_server  # noqa: F401  (fixture)
 
-from .conftest import FIXTURE_CONLL, ROOT
+from .conftest import FIXTURE_CONLL, copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -49,9 +49,7 @@ def ents(doc):
 
 @pytest.fixture
 def project(tmp_path):
-    for name in ("project.yml", "scripts", "configs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
+    copy_project(tmp_path)
     shutil.copytree(FIXTURE_CONLL, tmp_path / "conll")
     return tmp_path
 

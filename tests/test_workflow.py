@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from .conftest import FIXTURE_CONLL, ROOT
+from .conftest import FIXTURE_CONLL, copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -31,10 +31,7 @@ def corpus_md5s(corpus):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
-    for name in ("project.yml", "scripts", "configs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    root = copy_project(tmp_path_factory.mktemp("project"))
     data = root / "conll"
     shutil.copytree(FIXTURE_CONLL, data)
     return root, data

@@ -231,6 +231,11 @@ def text_sha1(doc: Doc) -> str:
     return sha1_of_text(doc.text)
 
 
+def reviewed_text_sha1(review: Doc) -> str:
+    """The text hash a pulled review was made on: stored with it, computed for files pulled before it was."""
+    return review.user_data.get("text_sha1") or text_sha1(review)
+
+
 def sha1_of_text(text: str) -> str:
     """`text_sha1` of a text (an Argilla record's sentence)."""
     return hashlib.sha1(text.rstrip().encode("utf8")).hexdigest()

@@ -1,17 +1,17 @@
 """Gold entities and entity-level scores against them (spaCy's NER scorer), for every system scored."""
 
-from typing import Dict, List, Sequence, Set
+from typing import Dict, Iterable, List, Sequence, Set
 
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from .docbin import copy_with_ents, iter_docs
+from .docbin import copy_with_ents
 from .labels import GOLD
 
 
-def gold_labels(path) -> Set[str]:
-    """The labels of a corpus's gold spans (a file or a folder of shards)."""
-    return {span.label_ for doc in iter_docs(path) for span in doc.spans.get(GOLD, [])}
+def gold_labels(docs: Iterable[Doc]) -> Set[str]:
+    """The labels of the docs' gold spans."""
+    return {span.label_ for doc in docs for span in doc.spans.get(GOLD, [])}
 
 
 def gold_docs(docs: Sequence[Doc], labels: List[str]) -> List[Doc]:

@@ -10,17 +10,12 @@ from typing import Dict, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
-from ..corpus.docbin import copy_with_ents, text_sha1
-
-
-def review_key(review: Doc) -> str:
-    """The text hash a review was made on (computed for files pulled before it was stored)."""
-    return review.user_data.get("text_sha1") or text_sha1(review)
+from ..corpus.docbin import copy_with_ents, reviewed_text_sha1, text_sha1
 
 
 def train_reviews(reviewed: Sequence[Doc]) -> Tuple[Dict[str, Doc], Dict[str, int]]:
     """Reviewed train docs by text hash, and the counts to fill in (reviews of other splits counted)."""
-    by_text = {review_key(d): d for d in reviewed if d.user_data.get("split") == "train"}
+    by_text = {reviewed_text_sha1(d): d for d in reviewed if d.user_data.get("split") == "train"}
     counts = {"reviewed": 0, "discarded": 0, "ignored_other_splits": len(reviewed) - len(by_text)}
     return by_text, counts
 

@@ -13,6 +13,7 @@ from wasabi import msg
 from ..corpus.docbin import read_docs
 from ..corpus.errors import UserError, check_known_labels, check_range, run, setting
 from ..corpus.files import write_json
+from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, parse_labels
 from ..project import var
 from .lf_scores import COLUMNS, WEIGHTINGS, fmt, parse_label_thresholds, score_functions, selection, write_scores
@@ -49,7 +50,7 @@ def main(
     docs = read_docs(dev_path)
     if not any(GOLD in d.spans for d in docs):
         raise UserError(f"{dev_path} has no gold spans: score runs on the annotated dev set")
-    check_known_labels(label_list, {s.label_ for d in docs for s in d.spans.get(GOLD, [])}, f"the gold of {dev_path}")
+    check_known_labels(label_list, gold_labels(docs), f"the gold of {dev_path}")
     try:
         rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
     except ValueError as e:

@@ -17,7 +17,7 @@ from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
-from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_shards, n_shards, shard_vocab
+from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_docs, iter_shards, n_shards, shard_vocab
 from ..corpus.errors import UserError, check_known_labels, run, setting
 from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, parse_labels
@@ -148,7 +148,7 @@ def main(
         if not dev[0].exists():
             raise UserError(f"--dev input {dev[0]} does not exist: run `spacy project run convert` first")
         # before hours of annotation: a label the dev gold never has could not be scored
-        check_known_labels(label_list, gold_labels(dev[0]), f"the gold of {dev[0]}")
+        check_known_labels(label_list, gold_labels(iter_docs(dev[0])), f"the gold of {dev[0]}")
         corpora.append((dev[0], dev[1], False))
     try:
         all_counts = annotate_corpora(corpora, settings, parallel)

@@ -24,7 +24,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from ..corpus.docbin import load_docbin, sha1_of_text, text_sha1
+from ..corpus.docbin import load_docbin, reviewed_text_sha1, sha1_of_text, text_sha1
 from ..corpus.files import atomic_path
 from ..project import var
 from .client import DEFAULT_WORKSPACE, connect, get_dataset, resolve_api, server_errors
@@ -135,7 +135,7 @@ def review_doc(
 
 
 def review_key(doc: Doc) -> Key:
-    return (str(doc.user_data.get("split")), doc.user_data.get("text_sha1") or text_sha1(doc))
+    return (str(doc.user_data.get("split")), reviewed_text_sha1(doc))
 
 
 def newer(a: Doc, b: Doc) -> bool:
