@@ -126,7 +126,8 @@ def test_fingerprint_rewritten_only_on_change(tmp_path):
     assert out.stat().st_mtime_ns == before
     (data / "dev.txt").write_text((data / "dev.txt").read_text() + "Extra NNP B-NP O\n")
     assert update_fingerprint(data, out) is True
-    assert set(json.loads(out.read_text())) == {"train", "dev", "test"}
+    written = json.loads(out.read_text())
+    assert written["dev"].keys() == {"dev.txt"} and written["format"] == "conll2003"
 
 
 def test_ensure_reviewed_creates_empty_docbin_once(tmp_path):

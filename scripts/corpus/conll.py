@@ -30,15 +30,15 @@ class ConllFormatError(UserError):
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 
 
-def text_lines(path: Path) -> Iterator[Tuple[int, str]]:
-    """(line number, line) of a UTF-8 file, a BOM at its start dropped; a ConllFormatError names the line
+def text_lines(path: Path, error: type = ConllFormatError) -> Iterator[Tuple[int, str]]:
+    """(line number, line) of a UTF-8 file, a BOM at its start dropped; an `error` (a UserError) names the line
     of a byte that is not UTF-8 or of a control character."""
     with open(path, "rb") as f:
         for lineno, raw in enumerate(f, start=1):
             try:
                 line = raw.decode("utf8")
             except UnicodeDecodeError as e:
-                raise ConllFormatError(
+                raise error(
                     f"{path}:{lineno}: byte 0x{raw[e.start]:02x} at column {e.start + 1} is not UTF-8: save the file "
                     "as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.txt > out.txt`)"
                 ) from None
@@ -46,7 +46,7 @@ def text_lines(path: Path) -> Iterator[Tuple[int, str]]:
                 line = line.removeprefix("\ufeff")
             bad = CONTROL.search(line)
             if bad:
-                raise ConllFormatError(
+                raise error(
                     f"{path}:{lineno}: control character U+{ord(bad.group()):04X} at column {bad.start() + 1}: "
                     "remove it (a token is printable text)"
                 )

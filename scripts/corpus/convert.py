@@ -1,60 +1,108 @@
-"""The `convert` step: the CoNLL 2003 splits into DocBins, gold kept in `doc.spans["gold"]`.
+"""The `convert` step: the corpus into DocBins `{split}_gold.spacy`, one Doc per sentence, gold in
+`doc.spans["gold"]`.
 
-The folder must be the one `data` fingerprinted (a changed file stops the step), and a malformed
-line stops it with `file:line`. Each split goes through a `datasets.Dataset` (`conll.conll_to_dataset`).
+The files must be the ones `data` fingerprinted (a changed file stops the step), and a malformed line
+stops it with `file:line`. Every split is read and checked before any is written. The CoNLL 2003 folder
+goes through a `datasets.Dataset` (`conll.conll_to_dataset`); a user's files (vars `train_data`,
+`dev_data`, `test_data`) through `readers`, streamed. Without test_data, test_gold.spacy is empty and the
+test rows are left out of the figures. Gold labels outside `labels` are kept in the file (another run
+may train them) and counted here: every step that scores reads only the labels.
 """
 
+import contextlib
 from pathlib import Path
+from typing import Dict, List
 
 import typer
 from wasabi import msg
 
-from .conll import conll_to_dataset, dataset_to_docs
-from .docbin import write_docs
+from ..project import var
+from .docbin import CorpusWriter, write_docs
 from .errors import UserError, run
-from .fingerprint import check_conll_dir, resolve_conll_dir, sha256
-from .labels import GOLD
+from .fingerprint import fingerprint
+from .labels import GOLD, parse_labels
+from .readers import CorpusReader, ReadStats
+from .sources import CONLL2003, SPLITS, data_sources
+
+
+def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, ReadStats]:
+    """The CoNLL 2003 folder through `datasets`, as the built-in example always has."""
+    from .conll import conll_to_dataset, dataset_to_docs
+
+    datasets = {split: conll_to_dataset(paths[0]) for split, paths in files.items()}
+    stats, docs_of = {}, {}
+    for split, dataset in datasets.items():
+        docs = docs_of[split] = list(dataset_to_docs(dataset, split))
+        stats[split] = ReadStats(documents=len(set(dataset["doc_id"])), sentences=len(docs))
+        stats[split].gold.update(span.label_ for doc in docs for span in doc.spans[GOLD])
+        check_split(files[split], split, stats[split])
+    for split, docs in docs_of.items():
+        write_docs(output_dir / f"{split}_gold.spacy", docs)
+    return stats
+
+
+def convert_files(files: Dict[str, List[Path]], output_dir: Path, lang: str = "en") -> Dict[str, ReadStats]:
+    """A user's files through `readers`, streamed into the DocBins; nothing is written unless every split reads."""
+    stats = {}
+    with contextlib.ExitStack() as stack:
+        for split in SPLITS:
+            out = stack.enter_context(CorpusWriter(output_dir / f"{split}_gold.spacy"))
+            reader = CorpusReader(split, lang)
+            for doc in reader.read(files[split]):
+                out.add(doc)
+            stats[split] = reader.stats
+            if files[split] or split != "test":
+                check_split(files[split], split, reader.stats)
+    return stats
+
+
+def check_split(paths: List[Path], split: str, stats: ReadStats) -> None:
+    """A split with no sentence cannot train or score; dev and test without one entity cannot score."""
+    where = ", ".join(map(str, paths))
+    if stats.sentences == 0:
+        raise UserError(f"{where}: no sentence (empty, or only -DOCSTART- lines): the {split} split needs text")
+    if split != "train" and not stats.gold:
+        raise UserError(
+            f"{where}: no gold entity in {stats.sentences} sentences: {split} scores the labelling functions "
+            "and the model, so it needs gold entities (B-/I- tags, \"spans\", or doc.ents)"
+        )
 
 
 def main(
     conll_dir: Path = typer.Argument(..., help="Folder with train.txt, dev.txt, test.txt ($CONLL_DIR wins)"),
     fingerprint_path: Path = typer.Argument(..., help="JSON written by the data step (sha256 per file)"),
     output_dir: Path = typer.Argument(..., help="Where to write {split}_gold.spacy"),
+    train_data: str = typer.Option("", "--train-data", help="Your unlabelled train corpus (file or folder)"),
+    dev_data: str = typer.Option("", "--dev-data", help="Your dev corpus, with gold entities"),
+    test_data: str = typer.Option("", "--test-data", help="Your test corpus, with gold entities (optional)"),
+    labels: str = typer.Option(var("labels"), "--labels", "-l", help="The labels the project trains"),
+    lang: str = typer.Option(var("lang"), "--lang", help="spaCy language of the tokenizer for raw text"),
 ):
-    """Convert the CoNLL 2003 splits into DocBins with gold spans (`doc.spans['gold']`)."""
+    """Convert the corpus into DocBins with gold spans (`doc.spans['gold']`)."""
     import srsly
 
-    conll_dir = resolve_conll_dir(conll_dir)
-    try:
-        files = check_conll_dir(conll_dir)
-    except FileNotFoundError as e:
-        raise UserError(str(e)) from None
-    expected = srsly.read_json(fingerprint_path)
-    for split, path in files.items():
-        if sha256(path) != expected.get(split):
-            raise UserError(f"{path} changed since `data` fingerprinted it: run `spacy project run data` first")
-    # every split is read and checked before any is written: a bad dev file leaves no new train file behind
-    datasets = {split: conll_to_dataset(path) for split, path in files.items()}
-    for split, dataset in datasets.items():
-        check_split(files[split], split, dataset)
-    for split, dataset in datasets.items():
-        docs = list(dataset_to_docs(dataset, split))
+    label_list = parse_labels(labels)
+    sources = data_sources(conll_dir, train_data, dev_data, test_data)
+    if fingerprint(sources) != srsly.read_json(fingerprint_path):
+        raise UserError("the corpus changed since `data` fingerprinted it: run `spacy project run data` first")
+    files = {split: sources[split] for split in SPLITS}
+    if sources["format"] == CONLL2003:
+        stats = convert_conll(files, output_dir)
+    else:
+        stats = convert_files(files, output_dir, lang)
+    for split in SPLITS:
         out = output_dir / f"{split}_gold.spacy"
-        write_docs(out, docs)
-        n_docs = len(set(dataset["doc_id"]))
-        n_ents = sum(len(doc.spans[GOLD]) for doc in docs)
-        msg.good(f"{split}: {len(docs)} sentences, {n_docs} documents, {n_ents} gold entities -> {out}")
-
-
-def check_split(path: Path, split: str, dataset) -> None:
-    """A split with no sentence cannot train or score; dev and test without one entity cannot score."""
-    if len(dataset) == 0:
-        raise UserError(f"{path}: no sentence (empty, or only -DOCSTART- lines): the {split} split needs sentences")
-    if split != "train" and not any(any(tags) for tags in dataset["ner_tags"]):  # tag 0 is O
-        raise UserError(
-            f"{path}: no gold entity in {len(dataset)} sentences: {split} scores the labelling functions "
-            "and the model, so it needs gold NER tags (B-/I- in the last column)"
-        )
+        if not files[split]:
+            msg.info(f"{split}: no {split}_data, {out} is empty (no test figures)")
+            continue
+        msg.good(f"{split}: {stats[split].describe()} -> {out}")
+        other = {lab: k for lab, k in stats[split].gold.items() if lab not in label_list}
+        if other and split != "train":
+            ignored = ", ".join(f"{lab} {k}" for lab, k in sorted(other.items()))
+            msg.info(f"{split}: {sum(other.values())} gold entities of labels outside --labels are ignored ({ignored})")
+    n_train = sum(stats["train"].gold.values())
+    if n_train:
+        msg.info(f"train: its {n_train} gold entities never reach training (annotate drops them)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""Check and fingerprint the CoNLL data folder, so that `convert` reruns exactly when the data changes.
+"""Check and fingerprint the corpus files, so that `convert` reruns exactly when the data changes.
 
-The folder is the project var `conll_dir`, or $CONLL_DIR when set. weasel only hashes declared deps and
-the folder can live anywhere, so this cheap step runs every time (no_skip) and rewrites its output only
+The files are those of the vars `train_data`, `dev_data`, `test_data`, or the CoNLL folder (`conll_dir`, or
+$CONLL_DIR when set) when none is set (`sources`). weasel only hashes declared deps and the data can live
+anywhere, so this cheap step runs every time (no_skip) and rewrites its output only
 when a file's sha256 changed: an unchanged folder leaves `convert` and everything after it skipped.
 It also creates an empty reviewed set (corpus/reviewed.spacy) until `pull` brings real reviews, since
 `aggregate` depends on that file. Standard library only (and typer), to keep a no-op `spacy project run all` fast.
@@ -9,7 +10,6 @@ It also creates an empty reviewed set (corpus/reviewed.spacy) until `pull` bring
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -18,29 +18,7 @@ from wasabi import msg
 
 from .errors import run
 from .files import atomic_path, write_text
-
-SPLITS = ("train", "dev", "test")
-ENV_VAR = "CONLL_DIR"
-
-
-def resolve_conll_dir(conll_dir: Path) -> Path:
-    """The data folder: $CONLL_DIR when set (it overrides the project var), else `conll_dir`."""
-    env = os.environ.get(ENV_VAR, "").strip()
-    return Path(env) if env else Path(conll_dir)
-
-
-def check_conll_dir(conll_dir: Path) -> Dict[str, Path]:
-    """Paths of train/dev/test.txt in the folder, or a clear error saying which var to set."""
-    files = {split: Path(conll_dir) / f"{split}.txt" for split in SPLITS}
-    missing = [str(p) for p in files.values() if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(
-            f"CoNLL 2003 data not found: missing {', '.join(missing)}. Point the project at a folder "
-            f"holding train.txt, dev.txt and test.txt: set the env var {ENV_VAR} (e.g. "
-            f"`export {ENV_VAR}=../shared/data/conll2003`) or the project var `conll_dir` "
-            f"(`spacy project run all . --vars.conll_dir PATH`), or fetch it with `spacy project assets`."
-        )
-    return files
+from .sources import SPLITS, check_conll_dir, data_sources, resolve_conll_dir  # noqa: F401 (re-exported)
 
 
 def sha256(path: Path) -> str:
@@ -52,14 +30,16 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(conll_dir: Path) -> Dict[str, str]:
-    """sha256 of each split file: what `data` records and `convert` checks."""
-    return {split: sha256(path) for split, path in check_conll_dir(conll_dir).items()}
+def fingerprint(sources: Dict) -> Dict:
+    """The format and the sha256 of each file of each split: what `data` records and `convert` checks."""
+    return {"format": sources["format"], **{split: {p.name: sha256(p) for p in sources[split]} for split in SPLITS}}
 
 
-def update_fingerprint(conll_dir: Path, output: Path) -> bool:
-    """Write the fingerprint of `conll_dir` to `output`; return whether it changed."""
-    new = json.dumps(fingerprint(conll_dir), indent=2, sort_keys=True) + "\n"
+def update_fingerprint(conll_dir: Path, output: Path, train: str = "", dev: str = "", test: str = "") -> bool:
+    """Write the fingerprint of the corpus (the *_data files, else the CoNLL folder) to `output`; return
+    whether it changed."""
+    sources = data_sources(conll_dir, train, dev, test)
+    new = json.dumps(fingerprint(sources), indent=2, sort_keys=True) + "\n"
     old = output.read_text(encoding="utf8") if output.exists() else None
     if new == old:
         return False
@@ -81,18 +61,17 @@ def ensure_reviewed(path: Path) -> bool:
 def main(
     conll_dir: Path = typer.Argument(..., help="Folder with train.txt, dev.txt, test.txt ($CONLL_DIR wins)"),
     output: Path = typer.Argument(..., help="Fingerprint JSON to write"),
+    train_data: str = typer.Option("", "--train-data", help="Your unlabelled train corpus (file or folder)"),
+    dev_data: str = typer.Option("", "--dev-data", help="Your dev corpus, with gold entities"),
+    test_data: str = typer.Option("", "--test-data", help="Your test corpus, with gold entities (optional)"),
     reviewed: Optional[Path] = typer.Option(None, "--reviewed", help="Reviewed set to create empty if missing"),
 ):
-    """Check the CoNLL folder and record the sha256 of each split."""
-    conll_dir = resolve_conll_dir(conll_dir)
-    try:
-        changed = update_fingerprint(conll_dir, output)
-    except FileNotFoundError as e:
-        msg.fail(str(e), exits=1)
-    if changed:
-        msg.good(f"Fingerprinted the CoNLL data in {conll_dir} -> {output}")
-    else:
-        msg.good(f"CoNLL data in {conll_dir} unchanged")
+    """Check the corpus files and record the sha256 of each."""
+    changed = update_fingerprint(conll_dir, output, train_data, dev_data, test_data)
+    where = f"the CoNLL data in {resolve_conll_dir(conll_dir)}" if not (train_data or dev_data or test_data) else (
+        f"the corpus of train_data {train_data}, dev_data {dev_data}" + (f", test_data {test_data}" if test_data else "")
+    )
+    msg.good(f"Fingerprinted {where} -> {output}" if changed else f"{where[0].upper()}{where[1:]}: unchanged")
     if reviewed is not None and ensure_reviewed(reviewed):
         msg.info(f"No reviews pulled yet: created an empty {reviewed}")
 

@@ -1,0 +1,83 @@
+"""Where the corpus comes from: the vars `train_data`, `dev_data` and `test_data` (a file or a folder of
+files each, format by extension: see `readers`), or, when none is set, the CoNLL 2003 folder (`conll_dir`,
+env CONLL_DIR) with train.txt, dev.txt and test.txt. Standard library only: `data` runs on every `all`.
+"""
+
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+SPLITS = ("train", "dev", "test")
+ENV_VAR = "CONLL_DIR"
+FORMATS = (".jsonl", ".txt", ".spacy", ".conll", ".iob")
+CONLL2003 = "conll2003"  # the built-in example's format: the CoNLL folder, read through `datasets`
+FILES = "files"  # a user's corpus, read by `readers`
+
+
+def resolve_conll_dir(conll_dir: Path) -> Path:
+    """The data folder: $CONLL_DIR when set (it overrides the project var), else `conll_dir`."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    return Path(env) if env else Path(conll_dir)
+
+
+def check_conll_dir(conll_dir: Path) -> Dict[str, Path]:
+    """Paths of train/dev/test.txt in the folder, or a clear error saying which var to set."""
+    files = {split: Path(conll_dir) / f"{split}.txt" for split in SPLITS}
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"CoNLL 2003 data not found: missing {', '.join(missing)}. Point the project at a folder "
+            f"holding train.txt, dev.txt and test.txt: set the env var {ENV_VAR} (e.g. "
+            f"`export {ENV_VAR}=../shared/data/conll2003`) or the project var `conll_dir` "
+            f"(`spacy project run all . --vars.conll_dir PATH`), or fetch it with `spacy project assets`; "
+            "for your own corpus set --vars.train_data and --vars.dev_data"
+        )
+    return files
+
+
+def input_files(path: Path, var: str) -> List[Path]:
+    """The corpus files of `path`: the file, or a folder's files (all of known formats) in name order."""
+    from .errors import UserError
+
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        unknown = [p.name for p in files if p.suffix.lower() not in FORMATS]
+        if unknown:
+            raise UserError(
+                f"--vars.{var} {str(path)!r}: {unknown[0]} is not a corpus file (formats: {', '.join(FORMATS)}): "
+                "move it out of the folder"
+            )
+        if not files:
+            raise UserError(f"--vars.{var} {str(path)!r}: the folder holds no corpus file ({', '.join(FORMATS)})")
+        return files
+    if not path.is_file():
+        raise UserError(f"--vars.{var} {str(path)!r}: no such file or folder")
+    if path.suffix.lower() not in FORMATS:
+        raise UserError(f"--vars.{var} {str(path)!r}: unknown format {path.suffix!r}: use one of {', '.join(FORMATS)}")
+    return [path]
+
+
+def data_sources(conll_dir: Path, train: str = "", dev: str = "", test: str = "") -> Dict[str, Any]:
+    """{"format": CONLL2003 or FILES, split: [files]}: the user's files when a var is set (test may be
+    empty), else the CoNLL folder. A UserError names the var that is missing or wrong."""
+    from .errors import UserError
+
+    if not (train or dev or test):
+        try:
+            files = check_conll_dir(resolve_conll_dir(conll_dir))
+        except FileNotFoundError as e:
+            raise UserError(str(e)) from None
+        return {"format": CONLL2003, **{split: [path] for split, path in files.items()}}
+    for var, value in (("train_data", train), ("dev_data", dev)):
+        if not value:
+            raise UserError(
+                f"--vars.{var} is empty while another *_data var is set: a corpus needs train_data (unlabelled "
+                "text) and dev_data (with gold entities); test_data is optional"
+            )
+    return {
+        "format": FILES,
+        "train": input_files(Path(train), "train_data"),
+        "dev": input_files(Path(dev), "dev_data"),
+        "test": input_files(Path(test), "test_data") if test else [],
+    }
