@@ -97,7 +97,7 @@ def entry_points(script: str) -> List[Path]:
             main = ROOT.joinpath(*words[i + 1].split("."), "__main__.py")
             if main.is_file():
                 out.append(main)
-        if word == "--code":
+        if word == "--code" and not words[i + 1].startswith('"${vars.'):  # a var: see test_user_code_is_a_dep
             out += [ROOT / p for p in words[i + 1].split(",")]
     return [p for p in out if p is not None]
 
@@ -118,6 +118,14 @@ def test_deps_cover_every_module_the_command_imports(command):
     missing = sorted(str(f.relative_to(ROOT)) for f in files - exempt if not covered(f, command.get("deps", [])))
     assert files, f"{command['name']}: no project module found in its script"
     assert not missing, f"{command['name']}: add these (or their package) to its deps in project.yml: {missing}"
+
+
+def test_user_code_and_presets_are_deps_of_what_imports_them():
+    """A user's labelling functions (var lf_code) and the presets file: editing them must rerun the command."""
+    users = [c for c in commands() if any('--code "${vars.lf_code}"' in line for line in c["script"])]
+    assert [c["name"] for c in users] == ["annotate"]
+    for command in users + [c for c in commands() if any("${vars.presets}" in line for line in c["script"])]:
+        assert {"${vars.lf_code}", "${vars.presets}"} <= set(command["deps"]), command["name"]
 
 
 def test_closure_follows_relative_and_function_level_imports():

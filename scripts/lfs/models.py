@@ -14,6 +14,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
+from ..corpus.errors import UserError
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
 from .heuristics import MISC_END, league_or_index
 from .names import is_table_value
@@ -270,3 +271,38 @@ class ModelFunction:
     def __call__(self, doc: Doc) -> Doc:
         self.annotate([doc])
         return doc
+
+
+class PipelineFunction:
+    """Any spaCy pipeline (an installed package or a path) as a labelling function over batches of docs:
+    its entities whose label is in `label_map`, renamed (e.g. {"PRODUCT": "DRUG"}); the rest ignored."""
+
+    def __init__(self, name: str, model: str, label_map: Dict[str, str], labels: Sequence[str], batch_size: int = 256):
+        self.name, self.model, self.batch_size = name, model, batch_size
+        self.label_map = {k: v for k, v in label_map.items() if v in labels}
+
+    def load(self):
+        if self.model not in _USER_PIPELINES:
+            import spacy
+
+            try:
+                _USER_PIPELINES[self.model] = spacy.load(self.model)
+            except OSError as e:
+                raise UserError(
+                    f"labelling function {self.name!r}: cannot load the spaCy pipeline {self.model!r} "
+                    f"({str(e).split('.')[0]}): install it (pip install ...) or give a path to it"
+                ) from None
+        return _USER_PIPELINES[self.model]
+
+    def annotate(self, docs: Sequence[Doc]) -> None:
+        nlp = self.load()
+        inputs = [Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d]) for d in docs]
+        for doc, pred in zip(docs, nlp.pipe(inputs, batch_size=self.batch_size)):
+            doc.spans[self.name] = [
+                Span(doc, e.start, e.end, label=self.label_map[e.label_])
+                for e in pred.ents
+                if e.label_ in self.label_map
+            ]
+
+
+_USER_PIPELINES: Dict[str, Any] = {}
