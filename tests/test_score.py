@@ -66,12 +66,28 @@ def test_precision_weights(dev_docs):
     rows = score_functions(dev_docs, ["ORG"], 0.3)
     assert selection(rows, 0.3)["weights"] == {}  # uniform: every function weighs 1
     weights = selection(rows, 0.3, weighting="precision")["weights"]
-    assert set(weights) == {"good_lf", "bad_lf"}  # silent_lf has no precision to weigh it by
+    assert set(weights) == {"good_lf", "bad_lf", "silent_lf"}
     assert weights["good_lf"] > 1 > weights["bad_lf"] > 0
+    # silent_lf has no precision to weigh it by: never trusted over the functions with evidence
+    assert weights["silent_lf"] == weights["bad_lf"]
     p = [dict(r, precision=0.8, spans=5, status="kept") for r in rows if r["function"] == "good_lf"]
     assert lf_scores.function_weights(p, "precision") == {"good_lf": pytest.approx(1.0)}  # 0.8 weighs 1
     with pytest.raises(ValueError, match="uniform, precision"):
         lf_scores.function_weights(rows, "learned")
+
+
+def test_no_evidence_weight(dev_docs):
+    rows = score_functions(dev_docs, ["ORG"], 0.5)
+    assert selection(rows, 0.5)["weights"] == {}  # uniform and "min": all weigh 1
+    sel = selection(rows, 0.5, weighting="precision", no_evidence_weight=0.25)
+    assert sel["weights"]["silent_lf"] == 0.25 and sel["kept"]["silent_lf"] == []
+    sel = selection(rows, 0.5, weighting="precision", no_evidence_weight=0.0)
+    assert "silent_lf" not in sel["kept"] and "silent_lf" not in sel["weights"]  # 0: it does not vote
+    assert sel["no_dev_evidence"] == ["silent_lf"]  # still flagged
+    assert lf_scores.parse_no_evidence_weight("min") is None and lf_scores.parse_no_evidence_weight("0.5") == 0.5
+    for bad in ("-1", "lots", "nan"):
+        with pytest.raises(ValueError, match="min or a number >= 0"):
+            lf_scores.parse_no_evidence_weight(bad)
 
 
 def test_no_functions_is_an_error(make_doc):

@@ -3,9 +3,11 @@
 Token-level precision, recall and F1 per function and label (skweak `lf_empirical_scores`), plus
 coverage, overlaps and conflicts. A (function, label) pair whose dev precision is under
 `min_precision` is dropped from aggregation; a function that never fires on dev has no evidence
-either way and is kept, flagged as such. `--label-min-precision ORG:0.6` sets another threshold for
-one label: the models' ORG votes (dev precision about 0.6, half of the ORG recall) are worth giving
-to the HMM, which weighs each source, while the other labels keep the stricter default.
+either way: it is flagged as such and votes with `no_evidence_weight` ("min": the smallest weight of the
+functions that have evidence, so it is never trusted over them; 0: it does not vote).
+`--label-min-precision ORG:0.6` sets another threshold for one label: the models' ORG votes (dev
+precision about 0.6, half of the ORG recall) are worth giving to the HMM, which weighs each source,
+while the other labels keep the stricter default.
 
 `--weights precision` also gives each kept function a weight for aggregation (skweak's
 `initial_weights`): the log-odds of its dev precision, scaled so that precision 0.8 weighs 1. A
@@ -143,14 +145,29 @@ def function_weights(rows: List[Dict], weighting: str = "uniform") -> Dict[str, 
     return out
 
 
+def parse_no_evidence_weight(value: str) -> Optional[float]:
+    """ "min" -> None (the smallest weight of the functions with evidence), else a number >= 0."""
+    if str(value).strip() == "min":
+        return None
+    try:
+        weight = float(value)
+    except ValueError:
+        raise ValueError("must be min or a number >= 0 (0: functions with no dev evidence do not vote)") from None
+    if not weight >= 0:
+        raise ValueError("must be min or a number >= 0 (0: functions with no dev evidence do not vote)")
+    return weight
+
+
 def selection(
     rows: List[Dict],
     min_precision: float,
     label_min_precision: Optional[Dict[str, float]] = None,
     weighting: str = "uniform",
+    no_evidence_weight: Optional[float] = None,
 ) -> Dict:
-    """What aggregation uses: per function, the labels it keeps (functions with no dev evidence keep all),
-    and the functions' weights (`function_weights`; a function without one weighs 1)."""
+    """What aggregation uses: per function, the labels it keeps (functions with no dev evidence keep all,
+    unless their weight is 0), and the functions' weights (`function_weights`; a function without one
+    weighs 1; one with no dev evidence `no_evidence_weight`, None: the smallest weight of the others)."""
     kept: Dict[str, List[str]] = {}
     dropped: Dict[str, Dict[str, float]] = {}
     unscored: List[str] = []
@@ -161,15 +178,24 @@ def selection(
             dropped.setdefault(row["function"], {})[row["label"]] = row["precision"]
         else:
             unscored.append(row["function"])
-            kept.setdefault(row["function"], [])  # [] = every label (nothing to judge it by)
+    weights = function_weights(rows, weighting)
+    if unscored:
+        scored = [weights.get(f, 1.0) for f in kept]
+        unscored_weight = no_evidence_weight if no_evidence_weight is not None else min(scored, default=1.0)
+        for function in unscored:
+            if unscored_weight > 0:
+                kept.setdefault(function, [])  # [] = every label (nothing to judge it by)
+                if unscored_weight != 1.0:
+                    weights[function] = round(unscored_weight, 4)
     return {
         "min_precision": min_precision,
         "label_min_precision": dict(label_min_precision or {}),
         "kept": kept,
         "dropped": dropped,
         "no_dev_evidence": unscored,
+        "no_evidence_weight": "min" if no_evidence_weight is None else no_evidence_weight,
         "weighting": weighting,
-        "weights": function_weights(rows, weighting),
+        "weights": weights,
     }
 
 

@@ -16,7 +16,16 @@ from ..corpus.files import write_json
 from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, parse_labels
 from ..project import var
-from .lf_scores import COLUMNS, WEIGHTINGS, fmt, parse_label_thresholds, score_functions, selection, write_scores
+from .lf_scores import (
+    COLUMNS,
+    WEIGHTINGS,
+    fmt,
+    parse_label_thresholds,
+    parse_no_evidence_weight,
+    score_functions,
+    selection,
+    write_scores,
+)
 
 Arg, Opt = typer.Argument, typer.Option
 
@@ -34,12 +43,19 @@ def main(
     weights: Annotated[
         str, Opt("--weights", help="Weights of the kept functions: uniform, or precision (log-odds of dev precision)")
     ] = var("lf_weights"),
+    no_evidence_weight: Annotated[
+        str, Opt("--no-evidence-weight", help="Weight of functions that never fire on dev: min (of the others) or >= 0")
+    ] = var("no_evidence_weight"),
 ):
     """Score each labelling function on dev and choose the ones aggregation keeps."""
     label_list = parse_labels(labels)
     check_range("min_precision", min_precision, 0, 1)
     if weights not in WEIGHTINGS:
         raise setting("lf_weights", weights, f"must be one of {', '.join(WEIGHTINGS)}")
+    try:
+        unscored_weight = parse_no_evidence_weight(no_evidence_weight)
+    except ValueError as e:
+        raise setting("no_evidence_weight", no_evidence_weight, str(e)) from None
     try:
         per_label = parse_label_thresholds(label_min_precision)
     except ValueError as e:
@@ -57,17 +73,23 @@ def main(
         msg.fail(str(e), exits=1)
     if not any(row["status"] == "kept" for row in rows):
         raise setting("min_precision", min_precision, "no labelling function reaches it on dev for any label: lower it")
-    sel = selection(rows, min_precision, per_label, weights)
+    sel = selection(rows, min_precision, per_label, weights, unscored_weight)
     for row in rows:  # the weight aggregation gives the function (1 when uniform), on its kept labels
         if row["status"] != "dropped":
-            row["weight"] = float(sel["weights"].get(row["function"], 1.0))
+            row["weight"] = float(sel["weights"].get(row["function"], 1.0)) if row["function"] in sel["kept"] else 0.0
     write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
     write_json(output_dir / "lf_selection.json", sel)
     msg.table([[fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)
     for function, by_label in sel["dropped"].items():
         msg.warn(f"Dropped {function}: " + ", ".join(f"{lab} precision {p:.3f}" for lab, p in by_label.items()))
     for function in sel["no_dev_evidence"]:
-        msg.info(f"Kept {function}: it never fires on dev, so there is nothing to score")
+        if function in sel["kept"]:
+            weight = sel["weights"].get(function, 1.0)
+            msg.warn(
+                f"{function} never fires on dev: no evidence, it votes with weight {weight} (--vars.no_evidence_weight)"
+            )
+        else:
+            msg.warn(f"{function} never fires on dev: no evidence, left out (--vars.no_evidence_weight 0)")
     msg.good(f"Scored {len({r['function'] for r in rows})} labelling functions -> {output_dir}/lf_scores.csv")
 
 

@@ -29,15 +29,18 @@ def plot_functions(rows: List[Dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [r for r in rows if r["precision"]]
-    rows.sort(key=lambda r: (r["label"], float(r["precision"])))
-    names = [f"{r['function']} [{r['label']}]" for r in rows]
+    rows = [r for r in rows if r["precision"] or r["status"] == "no dev evidence"]
+    rows.sort(key=lambda r: (r["label"], float(r["precision"] or 0)))
+    names = [f"{r['function']} [{r['label'] or 'never fires on dev'}]" for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.28 * len(rows) + 1.5), sharey=True)
     for ax, key in zip(axes, ("precision", "coverage")):
-        colors = ["#bbbbbb" if r["status"] == "dropped" else "#1f77b4" for r in rows]
+        colors = [{"dropped": "#bbbbbb", "no dev evidence": "#ff7f0e"}.get(r["status"], "#1f77b4") for r in rows]
         ax.barh(names, [float(r[key] or 0) for r in rows], color=colors)
+        for i, r in enumerate(rows):  # no bar to see: say why
+            if r["status"] == "no dev evidence":
+                ax.text(0.01, i, "no dev evidence", va="center", color="#ff7f0e", fontsize=8)
         ax.set_xlim(0, 1)
-        ax.set_title(f"{key} on dev (grey: dropped)")
+        ax.set_title(f"{key} on dev (grey: dropped; orange: no dev evidence)")
         ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     _save(fig, path)
