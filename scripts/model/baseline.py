@@ -1,22 +1,40 @@
-"""The `baseline` step: a pretrained pipeline (en_core_web_md), zero-shot, on dev and test.
+"""The `baseline` step: a pretrained pipeline (en_core_web_md by default), zero-shot, on dev and test.
 
-Its OntoNotes labels are mapped to CoNLL's and restricted to the project's labels.
+Its labels are mapped by `--label-map` ("ontonotes": OntoNotes to CoNLL, the built-in one; "": as they
+are; or "FROM:TO,..." pairs, e.g. "PRODUCT:DRUG") and restricted to the project's labels. An empty model
+name means no baseline: the figures then compare the model with its weak labels only.
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Dict, Optional
 
 import typer
 from wasabi import msg
 
-from ..corpus.errors import run
+from ..corpus.errors import UserError, run, setting
 from ..corpus.files import write_json
 from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import ONTONOTES_TO_CONLL, parse_labels
 from ..project import var
-from .scoring import SPLITS, gold_corpora, load_pipeline_or_exit, predict
+from .scoring import gold_corpora, load_pipeline_or_exit, predict
 
 Arg, Opt = typer.Argument, typer.Option
+
+
+def parse_label_map(text: str) -> Optional[Dict[str, str]]:
+    """ "ontonotes" -> OntoNotes to CoNLL; "" -> None (labels as they are); "A:B,C:D" -> {"A": "B", "C": "D"}."""
+    text = text.strip()
+    if text == "ontonotes":
+        return dict(ONTONOTES_TO_CONLL)
+    if not text:
+        return None
+    out = {}
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        source, sep, target = (x.strip() for x in item.partition(":"))
+        if not sep or not source or not target:
+            raise UserError(f"{item!r} is not FROM:TO (e.g. PRODUCT:DRUG)")
+        out[source] = target
+    return out
 
 
 def main(
@@ -24,19 +42,29 @@ def main(
     corpus_dir: Annotated[Path, Arg(help="Folder with dev_gold.spacy and test_gold.spacy")],
     output: Annotated[Path, Arg(help="JSON to write")],
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
+    label_map: Annotated[
+        str, Opt("--label-map", help='Its labels to yours: "ontonotes", "" (as they are) or "FROM:TO,..."')
+    ] = var("baseline_label_map"),
 ):
-    """Zero-shot scores of a pretrained pipeline on dev and test."""
+    """Zero-shot scores of a pretrained pipeline on dev and test (an empty model name: no baseline)."""
     label_list = parse_labels(labels)
+    try:
+        mapping = parse_label_map(label_map)
+    except UserError as e:
+        raise setting("baseline_label_map", label_map, str(e)) from None
+    if not model.strip():
+        write_json(output, {"model": None, "labels": label_list})
+        msg.info("No baseline (--vars.baseline_model is empty)")
+        return
     nlp = load_pipeline_or_exit(model)
     scores = {}
     for split, docs in gold_corpora(corpus_dir).items():
-        predicted = predict(nlp, docs, label_list, ONTONOTES_TO_CONLL)
+        predicted = predict(nlp, docs, label_list, mapping)
         scores[split] = score_ents(predicted, gold_docs(docs, label_list), label_list)
-    write_json(output, {"model": model, "labels": label_list, **scores})
-    for split in SPLITS:
         msg.info(
             f"{model} on {split}: P {scores[split]['p']:.3f} R {scores[split]['r']:.3f} F {scores[split]['f']:.3f}"
         )
+    write_json(output, {"model": model, "labels": label_list, "label_map": label_map, **scores})
 
 
 if __name__ == "__main__":

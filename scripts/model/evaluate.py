@@ -61,8 +61,8 @@ def main(
     base = srsly.read_json(baseline_path)
     agg = srsly.read_json(aggregate_path)
     metrics: Dict = {"labels": label_list}
-    for split in SPLITS:
-        metrics[split] = {f"baseline ({base['model']})": base[split]}
+    for split in (s for s in SPLITS if s in scores):
+        metrics[split] = {f"baseline ({base['model']})": base[split]} if base.get("model") and split in base else {}
         if split == "dev":
             for kind, other in sorted(agg.get("also", {}).items()):
                 metrics[split][f"weak labels ({kind})"] = other

@@ -28,9 +28,10 @@ def load_pipeline_or_exit(name: str):
 
 
 def gold_corpora(corpus_dir: Path) -> Dict[str, List[Doc]]:
-    """dev_gold.spacy and test_gold.spacy of the corpus folder."""
+    """dev_gold.spacy and test_gold.spacy of the corpus folder (test left out when empty: no test_data)."""
     vocab = make_vocab()
-    return {s: read_docs(corpus_dir / f"{s}_gold.spacy", vocab) for s in SPLITS}
+    corpora = {s: read_docs(corpus_dir / f"{s}_gold.spacy", vocab) for s in SPLITS}
+    return {s: docs for s, docs in corpora.items() if docs}
 
 
 def predict(
