@@ -43,3 +43,23 @@ def test_outputs_get_the_usual_permissions(tmp_path):
     os.umask(umask)
     write_text(tmp_path / "a.txt", "x")
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_file_replaces_a_folder_and_back(tmp_path):
+    """train_gold.spacy is a folder of shards for a user's corpus and a file for CoNLL: switching either way works."""
+    from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
+    from scripts.corpus.docbin import CorpusWriter, read_docs, write_docs
+
+    from .conftest import FIXTURE_CONLL
+
+    docs = list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / "dev.txt"), "dev"))
+    path = tmp_path / "train_gold.spacy"
+    with CorpusWriter(path, 2, sharded=True) as out:
+        for doc in docs:
+            out.add(doc)
+    assert path.is_dir() and len(read_docs(path)) == len(docs)
+    write_docs(path, docs[:3])
+    assert path.is_file() and len(read_docs(path)) == 3
+    with CorpusWriter(path, 2, sharded=True) as out:
+        out.add(docs[0])
+    assert path.is_dir() and len(read_docs(path)) == 1

@@ -128,6 +128,19 @@ def test_user_code_and_presets_are_deps_of_what_imports_them():
         assert {"${vars.lf_code}", "${vars.presets}"} <= set(command["deps"]), command["name"]
 
 
+def test_resolved_deps_and_outputs_are_single_paths():
+    """weasel (confection) joins adjacent list items that are each a bare "${vars.X}" into "a, b": every dep and
+    output, as weasel resolves them, must be one path."""
+    from weasel.util import load_project_config
+
+    config = load_project_config(ROOT, overrides={"vars.lf_code": "my/lfs", "vars.presets": "my/presets.yml"})
+    for command in config["commands"]:
+        for path in command.get("deps", []) + command.get("outputs", []):
+            assert ", " not in path, f"{command['name']}: {path}"
+    annotate = next(c for c in config["commands"] if c["name"] == "annotate")
+    assert {"my/lfs", "my/presets.yml"} <= set(annotate["deps"])
+
+
 def test_closure_follows_relative_and_function_level_imports():
     files = {str(f.relative_to(ROOT)) for f in closure(SCRIPTS / "model" / "evaluate.py")}
     # evaluate -> components -> lfs.doclevel -> labelmodel.voters (the majority vote of the doc-level functions)

@@ -224,6 +224,7 @@ def test_convert_user_files_without_test(tmp_path):
     train_texts = [d.text for d in read_docs(out / "train_gold.spacy")]
     assert train_texts == ["Took Aspirin today.", "It helped.", "Advil is fine."]
     assert read_docs(out / "test_gold.spacy") == []
+    assert (out / "train_gold.spacy").is_dir()  # train streams into shards
     assert [gold(d) for d in read_docs(out / "dev_gold.spacy")] == [[("Advil", "DRUG"), ("Pfizer", "ORG")]]
 
 

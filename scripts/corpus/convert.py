@@ -42,11 +42,12 @@ def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, R
 
 
 def convert_files(files: Dict[str, List[Path]], output_dir: Path, lang: str = "en") -> Dict[str, ReadStats]:
-    """A user's files through `readers`, streamed into the DocBins; nothing is written unless every split reads."""
+    """A user's files through `readers`, streamed; nothing is written unless every split reads. Train, which
+    may be large, is a folder of shards named train_gold.spacy (memory bounded by the shard size)."""
     stats = {}
     with contextlib.ExitStack() as stack:
         for split in SPLITS:
-            out = stack.enter_context(CorpusWriter(output_dir / f"{split}_gold.spacy"))
+            out = stack.enter_context(CorpusWriter(output_dir / f"{split}_gold.spacy", sharded=split == "train"))
             reader = CorpusReader(split, lang)
             for doc in reader.read(files[split]):
                 out.add(doc)

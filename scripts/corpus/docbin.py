@@ -132,9 +132,10 @@ class CorpusWriter:
                 out.add(doc)
     """
 
-    def __init__(self, path: Path, shard_size: int = SHARD_SIZE):
+    def __init__(self, path: Path, shard_size: int = SHARD_SIZE, sharded: Optional[bool] = None):
+        """`sharded`: a folder of shards (even if the name ends in .spacy); None: by the name."""
         self.path, self.shard_size = Path(path), shard_size
-        self.sharded = not self.path.name.endswith(".spacy")
+        self.sharded = not self.path.name.endswith(".spacy") if sharded is None else sharded
         self.n_docs = self.n_shards = 0
         self._db = DocBin(store_user_data=True)
         self._last: Optional[Tuple] = None

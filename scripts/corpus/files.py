@@ -78,7 +78,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp_path
         if tmp_path.is_file():  # mkstemp makes 0600 files; give outputs the usual permissions
             os.chmod(tmp_path, 0o666 & ~_UMASK)
-        os.replace(tmp_path, path)
+        if path.is_dir():  # a folder of shards before (e.g. train_gold.spacy of a user's corpus)
+            replace_dir(tmp_path, path)
+        else:
+            os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -6,12 +6,13 @@ project's Docs, one per sentence, gold entities in `doc.spans["gold"]`, ids in `
   `token_start`/`token_end` are used when present) and `"meta": {"doc_id": ...}`: consecutive lines with the
   same document id are one document (e.g. one sentence a line).
 - `.txt`: plain text, one document a line.
-- `.spacy`: a DocBin; gold from the span group `gold` when a doc has one, else from `doc.ents`.
+- `.spacy`: a DocBin; gold from the span group `gold` when a doc has one, else from `doc.ents`; a doc with
+  sentence boundaries (`spacy convert -n 10`, `nlp.pipe`) is a document of those sentences.
 - `.conll`/`.iob`: whitespace-separated columns, word first, NER tag last (IOB1 or IOB2, any labels; a file
   of one column is unlabelled), a blank line between sentences, `-DOCSTART-` between documents.
 
 Raw text is tokenised by spaCy and split into sentences by its `sentencizer` (never inside a gold entity);
-pre-tokenised input keeps its tokens and its sentences. The sentences of a document share `doc_id`, so the
+pre-tokenised input keeps its tokens and its sentences (a DocBin's own sentence boundaries split it). The sentences of a document share `doc_id`, so the
 document-level functions see whole documents. Readers stream: one document in memory at a time. A line that
 cannot be read stops the reader with `file:line`.
 """
@@ -92,7 +93,12 @@ class CorpusReader:
             if key is None or key != last:
                 self.stats.documents += 1
             last = key
-            sentences = self._sentences(doc, gold) if split_sentences else [(0, len(doc))]
+            if split_sentences:
+                sentences = self._sentences(doc, gold)
+            elif len(doc) and doc.has_annotation("SENT_START"):  # a DocBin of whole documents
+                sentences = self._boundaries(doc, [t.i for t in doc if t.is_sent_start], gold)
+            else:
+                sentences = [(0, len(doc))]
             for start, end in sentences:
                 yield self._sentence(doc, gold, start, end)
 
@@ -114,10 +120,14 @@ class CorpusReader:
         if len(doc) == 0:
             return []
         self.sentencizer(doc)
+        return self._boundaries(doc, [t.i for t in doc if t.is_sent_start], gold)
+
+    @staticmethod
+    def _boundaries(doc: Doc, starts: List[int], gold: List[SpanTuple]) -> List[Tuple[int, int]]:
+        """(start, end) of each sentence from its first tokens, none inside a gold entity."""
         inside = {i for s, e, _ in gold for i in range(s + 1, e)}
-        starts = [t.i for t in doc if t.is_sent_start and t.i not in inside] or [0]
-        starts[0] = 0
-        return list(zip(starts, starts[1:] + [len(doc)]))
+        kept = [i for i in starts if i not in inside and i > 0]
+        return list(zip([0] + kept, kept + [len(doc)]))
 
     # -- formats
 
