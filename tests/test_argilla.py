@@ -474,3 +474,57 @@ def test_cli_url_that_is_not_the_api(argilla_server, tmp_path, path):  # noqa: F
     line = _one_line_failure(_cli(["pull", str(dev), "--output", str(out)], env))
     assert argilla_server.url + path in line and "ARGILLA_API_URL" in line, line
     assert not out.exists()
+
+
+def test_any_label_set_round_trips(argilla_server, tmp_path):  # noqa: F811
+    """A corpus of one's own labels (here DRUG and CONDITION): pushed as suggestions, reviewed, pulled back."""
+    from spacy.tokens import DocBin, Span
+
+    docs = []
+    for doc in review_docs_with_labels(
+        read_corpus(write_corpus(tmp_path / "conll.spacy")), {"ORG": "DRUG", "MISC": "CONDITION"}
+    ):
+        docs.append(doc)
+    dev = tmp_path / "dev.spacy"
+    DocBin(store_user_data=True, docs=docs).to_disk(dev)
+    with environ(**argilla_server.env()):
+        push(
+            [(dev, 0)],
+            tmp_path / "m.json",
+            dataset_name="drugs",
+            labels=["DRUG", "CONDITION"],
+            aggregate="majority",
+            progress=False,
+        )
+    client = client_for(argilla_server)
+    dataset = client.datasets(name="drugs", workspace="argilla")
+    question = next(q for q in dataset.settings.questions if q.name == "entities")
+    assert set(question.labels) == {"DRUG", "CONDITION"}
+    records = by_sentence(dataset.records(with_suggestions=True, with_responses=True))
+    first = records["dev-0"]
+    suggested = {s.question_name: s.value for s in first.suggestions}
+    assert {v["label"] for v in suggested["entities"]} <= {"DRUG", "CONDITION"}
+    rg = _rg()
+    first.responses.add(
+        rg.Response("entities", [{"start": 0, "end": 2, "label": "DRUG"}], user_id=client.me.id, status="submitted")
+    )
+    dataset.records.log([first])
+    out = tmp_path / "reviewed.spacy"
+    with environ(**argilla_server.env()):
+        counts = pull([dev], out, dataset_name="drugs", labels=["DRUG", "CONDITION"]).counts
+    assert counts["submitted"] == 1
+    (reviewed,) = read_corpus(out)
+    assert [(e.start_char, e.end_char, e.label_) for e in reviewed.ents] == [(0, 2, "DRUG")]
+    assert isinstance(reviewed.ents[0], Span)
+
+
+def review_docs_with_labels(docs, mapping):
+    """The helper corpus with its labels renamed (gold, functions, aggregate); spans of other labels dropped."""
+    from spacy.tokens import Span
+
+    for doc in docs:
+        for name in list(doc.spans):
+            doc.spans[name] = [
+                Span(doc, s.start, s.end, label=mapping[s.label_]) for s in doc.spans[name] if s.label_ in mapping
+            ]
+        yield doc
