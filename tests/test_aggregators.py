@@ -121,3 +121,20 @@ def test_sharded_fit_equals_fit_on_the_sample(vocab, tmp_path):
     assert np.array_equal(sharded.hmm.transmat_, direct.hmm.transmat_)
     for source in direct.emit_probs:
         assert np.array_equal(sharded.emit_probs[source], direct.emit_probs[source])
+
+
+def test_hmm_ignores_a_source_it_was_not_fitted_on(vocab):
+    """A function that never fired on the fitted docs (train) but fires on dev has no emission model: the HMM
+    votes as if it were absent (it raised KeyError on CoNLL fed as raw text: `dateline` reads CoNLL's dates)."""
+    docs = random_corpus(vocab)
+    hmm = VectorisedHMM("hmm", LABELS)
+    hmm.fit([d.copy() for d in docs])
+    with_new = []
+    for doc in docs[:30]:
+        doc = doc.copy()
+        doc.spans["new_function"] = [Span(doc, 0, 1, label="ORG")]
+        with_new.append(doc)
+    voted = list(hmm.pipe(with_new))
+    plain = list(hmm.pipe([d.copy() for d in docs[:30]]))
+    assert votes(voted, "hmm") == votes(plain, "hmm")
+    assert all("new_function" not in d.spans["hmm"].attrs["sources"] for d in voted)

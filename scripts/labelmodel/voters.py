@@ -192,6 +192,13 @@ class VectorisedHMM(BatchedVoting, HMM):
             raise RuntimeError("Model is not yet trained")
         yield from super().pipe(docs, batch_size)
 
+    def _get_sources_to_aggregate(self, doc: Doc) -> List[str]:
+        """The doc's sources; once fitted, only those the HMM has an emission model of: a function that never
+        fired on the fitted docs (e.g. on train's tokens) but does on dev has no evidence to weigh."""
+        sources = super()._get_sources_to_aggregate(doc)
+        fitted = getattr(self, "emit_probs", None)
+        return sources if fitted is None else [s for s in sources if s in fitted]
+
     def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
         frame = self._frame_log_likelihood(obs, self._voting_mask(obs))
         for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
