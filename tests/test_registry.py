@@ -16,6 +16,24 @@ from .conftest import cli, one_line_failure, spans_of
 PRESETS = ROOT / "configs" / "presets.yml"
 
 
+@pytest.fixture(autouse=True)
+def clean_registry():
+    """Each test declares its own functions: the registry and the imported user modules as they were before."""
+    import sys
+
+    import catalogue
+
+    ours = lambda: {k: v for k, v in catalogue.REGISTRY.items() if k[:2] == ("weak_ner", "lfs")}  # noqa: E731
+    before, modules = ours(), set(sys.modules)
+    yield
+    for key in ours():
+        catalogue.REGISTRY.pop(key)
+    catalogue.REGISTRY.update(before)
+    for name in set(sys.modules) - modules:
+        if name.startswith("weak_ner_user_lfs."):
+            del sys.modules[name]
+
+
 def test_presets_file_holds_the_tutorial_and_full():
     presets = load_presets(PRESETS)
     tutorial = preset_names(presets, "tutorial")
@@ -155,6 +173,18 @@ def test_declaring_a_name_twice_or_a_bad_role_is_an_error(tmp_path):
         registry.labelling_function("x_fn", labels=["DRUG"], roles=["vote"])(lambda doc: [])
     with pytest.raises(UserError, match="not a label name"):
         registry.labelling_function("y_fn", labels=["drug"])(lambda doc: [])
+
+
+def test_two_folders_with_the_same_file_name_are_two_modules(tmp_path):
+    for k in range(2):
+        folder = tmp_path / f"p{k}" / "lfs"
+        folder.mkdir(parents=True)
+        (folder / "mine.py").write_text(
+            "from scripts.lfs.registry import labelling_function\n"
+            f"labelling_function('fn_{k}', labels=['X'])(lambda doc: [])\n"
+        )
+        registry.import_code(folder)
+    assert registry.get("fn_0").source != registry.get("fn_1").source
 
 
 def test_user_code_that_raises_names_its_file(tmp_path):

@@ -65,7 +65,10 @@ def main(
         del per_label[label]
     docs = read_docs(dev_path)
     if not any(GOLD in d.spans for d in docs):
-        raise UserError(f"{dev_path} has no gold spans: score runs on the annotated dev set")
+        raise UserError(
+            f"{dev_path} has no gold spans: score runs on the annotated dev set (convert puts a corpus's gold, "
+            "from doc.ents or spans, into doc.spans['gold'])"
+        )
     check_known_labels(label_list, gold_labels(docs), f"the gold of {dev_path}")
     try:
         rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)

@@ -330,9 +330,13 @@ def code_files(path: Union[str, Path]) -> List[Path]:
 
 def import_code(path: Union[str, Path]) -> List[str]:
     """Import a user's labelling functions (each file once per process); the modules' names."""
+    import hashlib
+
     names = []
     for file in code_files(path):
-        module = f"weak_ner_user_lfs.{file.resolve().parent.name}.{file.stem}"
+        # one module per file (its path), so that two folders' drugs.py are two modules
+        digest = hashlib.sha1(str(file.resolve()).encode("utf8")).hexdigest()[:12]
+        module = f"weak_ner_user_lfs.{file.stem}_{digest}"
         names.append(module)
         if module in sys.modules:
             continue
