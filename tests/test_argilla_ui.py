@@ -97,7 +97,7 @@ def test_review_in_browser(argilla_server, browser, tmp_path):  # noqa: F811
     # and one field per labelling function with its own spans.
     assert page.locator(".span-entity__suggestion").count() > 0
     page.get_by_text("Labelling function 'title_detector' (reference only)").wait_for()
-    page.get_by_text("CoNLL gold entities (reference only)").wait_for()
+    page.get_by_text("Gold entities (reference only)").wait_for()
 
     # Go to "BRUSSELS 1996-08-22", where the aggregate says ORG
     for _ in range(5):

@@ -31,8 +31,8 @@ def fields_and_questions(
     )
     questions = [main]
     if with_gold:
-        fields.append(rg.TextField(name=field_name(GOLD_QUESTION), title="CoNLL gold", required=False))
-        questions.append(reference_span_question(rg, GOLD_QUESTION, labels, "CoNLL gold entities (reference only)"))
+        fields.append(rg.TextField(name=field_name(GOLD_QUESTION), title="Gold", required=False))
+        questions.append(reference_span_question(rg, GOLD_QUESTION, labels, "Gold entities (reference only)"))
     if view == "text":
         title = "What the labelling functions proposed"
         fields.append(rg.TextField(name=SUMMARY_FIELD, title=title, use_markdown=True, required=False))
@@ -56,7 +56,7 @@ def build_settings(
     metadata = [
         rg.TermsMetadataProperty("split", title="Split"),
         rg.IntegerMetadataProperty("sentence", title="Sentence index"),
-        rg.IntegerMetadataProperty("doc_id", title="CoNLL document"),
+        rg.IntegerMetadataProperty("doc_id", title="Document"),
         rg.TermsMetadataProperty("functions", title="Functions that fired", options=list(functions) or None),
         rg.IntegerMetadataProperty("n_functions", title="Number of functions that fired"),
         rg.IntegerMetadataProperty("disagreement", title="Disagreement (tokens)"),
@@ -64,7 +64,7 @@ def build_settings(
     guidelines = (
         "Correct the entity spans in **Entities** (pre-filled with the aggregate "
         f"`{aggregate}`) and submit. Discard a sentence that should not be used. "
-        "The other questions show what each labelling function (and the CoNLL gold, where present) "
+        "The other questions show what each labelling function (and the gold, where present) "
         "proposed; they are for reference. Filter by the `functions` metadata and sort by `disagreement`."
     )
     return rg.Settings(fields=fields, questions=questions, metadata=metadata, guidelines=guidelines)

@@ -11,7 +11,7 @@ A record of a sentence (one spaCy Doc) has:
   question over its own copy of the sentence (Argilla allows one span question per field); with
   view ``text`` it is a text question ("EU [ORG] · German [MISC]") and one markdown field lists
   the functions that fired: compact when there are many functions;
-* question ``gold`` (optional), whose suggestion (``agent="gold"``) holds the CoNLL gold entities
+* question ``gold`` (optional), whose suggestion (``agent="gold"``) holds the gold entities
   where the corpus has them (dev/test);
 * metadata ``split``, ``sentence`` (the index), ``doc_id``, ``functions`` (terms: which functions
   fired), ``n_functions`` and ``disagreement`` (integers), so the UI can filter "records where
