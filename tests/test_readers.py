@@ -279,3 +279,18 @@ def test_bad_line_through_the_cli_is_one_line(tmp_path):
 def test_doc_of_blank_text_gives_no_sentence(tmp_path):
     reader = CorpusReader("train")
     assert reader._sentences(Doc(reader.nlp.vocab, words=[]), []) == []
+
+
+def test_docbin_of_whole_documents_is_split_at_its_sentences(tmp_path):
+    """`spacy convert -n 10` or nlp.pipe output: one Doc per document with sentence boundaries."""
+    nlp = spacy.blank("en")
+    words = ["Pfizer", "makes", "Advil", ".", "It", "sells", "Advil", "Extra", "."]
+    doc = Doc(nlp.vocab, words=words, sent_starts=[True, False, False, False, True, False, False, False, False])
+    doc.ents = [Span(doc, 0, 1, "ORG"), Span(doc, 2, 3, "DRUG"), Span(doc, 6, 8, "DRUG")]
+    one = nlp("Another document")
+    path = tmp_path / "dev.spacy"
+    DocBin(docs=[doc, one]).to_disk(path)
+    docs, stats = read(path)
+    assert [d.text for d in docs] == ["Pfizer makes Advil .", "It sells Advil Extra .", "Another document"]
+    assert [d.user_data["doc_id"] for d in docs] == [0, 0, 1] and stats.documents == 2
+    assert [gold(d) for d in docs] == [[("Pfizer", "ORG"), ("Advil", "DRUG")], [("Advil Extra", "DRUG")], []]
