@@ -294,3 +294,14 @@ def test_docbin_of_whole_documents_is_split_at_its_sentences(tmp_path):
     assert [d.text for d in docs] == ["Pfizer makes Advil .", "It sells Advil Extra .", "Another document"]
     assert [d.user_data["doc_id"] for d in docs] == [0, 0, 1] and stats.documents == 2
     assert [gold(d) for d in docs] == [[("Pfizer", "ORG"), ("Advil", "DRUG")], [("Advil Extra", "DRUG")], []]
+
+
+def test_hyphens_split_or_kept(tmp_path):
+    path = tmp_path / "train.txt"
+    path.write_text("BRUSSELS 1996-08-22\nBre-X won 2-0 .\n")
+    split = [[t.text for t in d] for d in CorpusReader("train").read([path])]
+    kept = [[t.text for t in d] for d in CorpusReader("train", hyphens="keep").read([path])]
+    assert split[0] == ["BRUSSELS", "1996", "-", "08", "-", "22"]
+    assert kept == [["BRUSSELS", "1996-08-22"], ["Bre-X", "won", "2-0", "."]]
+    with pytest.raises(UserError, match="--vars.hyphens 'join'"):
+        CorpusReader("train", hyphens="join")

@@ -41,14 +41,16 @@ def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, R
     return stats
 
 
-def convert_files(files: Dict[str, List[Path]], output_dir: Path, lang: str = "en") -> Dict[str, ReadStats]:
+def convert_files(
+    files: Dict[str, List[Path]], output_dir: Path, lang: str = "en", hyphens: str = "split"
+) -> Dict[str, ReadStats]:
     """A user's files through `readers`, streamed; nothing is written unless every split reads. Train, which
     may be large, is a folder of shards named train_gold.spacy (memory bounded by the shard size)."""
     stats = {}
     with contextlib.ExitStack() as stack:
         for split in SPLITS:
             out = stack.enter_context(CorpusWriter(output_dir / f"{split}_gold.spacy", sharded=split == "train"))
-            reader = CorpusReader(split, lang)
+            reader = CorpusReader(split, lang, hyphens)
             for doc in reader.read(files[split]):
                 out.add(doc)
             stats[split] = reader.stats
@@ -78,6 +80,7 @@ def main(
     test_data: str = typer.Option("", "--test-data", help="Your test corpus, with gold entities (optional)"),
     labels: str = typer.Option(var("labels"), "--labels", "-l", help="The labels the project trains"),
     lang: str = typer.Option(var("lang"), "--lang", help="spaCy language of the tokenizer for raw text"),
+    hyphens: str = typer.Option(var("hyphens"), "--hyphens", help="Raw text: split words at hyphens (spaCy) or keep"),
 ):
     """Convert the corpus into DocBins with gold spans (`doc.spans['gold']`)."""
     import srsly
@@ -90,7 +93,7 @@ def main(
     if sources["format"] == CONLL2003:
         stats = convert_conll(files, output_dir)
     else:
-        stats = convert_files(files, output_dir, lang)
+        stats = convert_files(files, output_dir, lang, hyphens)
     for split in SPLITS:
         out = output_dir / f"{split}_gold.spacy"
         if not files[split]:

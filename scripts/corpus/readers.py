@@ -59,14 +59,33 @@ class ReadStats:
         return text
 
 
+HYPHENS = ("split", "keep")
+
+
+def blank_pipeline(lang: str = "en", hyphens: str = "split"):
+    """spaCy's blank pipeline of `lang`, the tokenizer of raw text. hyphens "split" is spaCy's own rule
+    ("1996-08-22" -> 1996 - 08 - 22, "Bre-X" -> Bre - X); "keep" leaves words with a hyphen whole, as CoNLL and
+    the Penn Treebank do (the functions of the CoNLL example read dates, scores and names that way)."""
+    import spacy
+
+    if hyphens not in HYPHENS:
+        raise UserError(f"--vars.hyphens {hyphens!r}: must be one of {', '.join(HYPHENS)}")
+    nlp = spacy.blank(lang)
+    if hyphens == "keep":
+        from spacy.lang.char_classes import HYPHENS as HYPHEN_CHARS
+        from spacy.util import compile_infix_regex
+
+        infixes = [p for p in nlp.Defaults.infixes or [] if not (HYPHEN_CHARS in str(p) or "[+\\-\\*^]" in str(p))]
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]
+    return nlp
+
+
 class CorpusReader:
     """Reads the files of one split into sentence Docs (see the module docstring)."""
 
-    def __init__(self, split: str, lang: str = "en"):
-        import spacy
-
+    def __init__(self, split: str, lang: str = "en", hyphens: str = "split"):
         self.split = split
-        self.nlp = spacy.blank(lang)
+        self.nlp = blank_pipeline(lang, hyphens)
         self.sentencizer = self.nlp.add_pipe("sentencizer")
         self.stats = ReadStats()
         self._index = 0

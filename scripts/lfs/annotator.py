@@ -106,12 +106,12 @@ class Context:
         return self._teams
 
     def tokenizer(self):
-        """spaCy's tokenizer of the project's language (var lang): gazetteer entries and phrases are tokenised
-        as the corpus is."""
+        """spaCy's tokenizer of raw text (vars lang, hyphens): gazetteer entries and phrases are tokenised as
+        the corpus is."""
         if self._tokenizer is None:
-            import spacy
+            from ..corpus.readers import blank_pipeline
 
-            self._tokenizer = spacy.blank(var("lang")).tokenizer
+            self._tokenizer = blank_pipeline(var("lang"), var("hyphens")).tokenizer
         return self._tokenizer
 
 
