@@ -96,10 +96,12 @@ def test_all_then_noop_then_edit(project):
     run(root, "evaluate", "--force", "--vars.conll_dir", "missing", conll_dir=data)
     assert (root / "training" / "metrics.json").read_text() == before
 
-    # 4. editing the labelling functions reruns annotate and what depends on it, not convert or baseline
+    # 4. taking a function out of the preset reruns annotate and what depends on it, not convert or baseline
     assert "misc_keyword" in (root / "training" / "lf_scores.csv").read_text()
-    lfs = root / "scripts" / "lfs" / "annotator.py"
-    lfs.write_text(lfs.read_text().replace('("misc_keyword", h.misc_keyword, {"MISC"}),', ""))
+    presets = root / "configs" / "presets.yml"
+    edited = presets.read_text().replace('  - "misc_keyword"\n', "")
+    assert edited != presets.read_text()
+    presets.write_text(edited)
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
     for step in ("convert", "build-gazetteers", "baseline"):
         assert f"Skipping '{step}'" in out, step
