@@ -50,10 +50,6 @@ class FunctionSettings:
         for name in ("gazetteer_dir", "presets", "code"):
             object.__setattr__(self, name, str(getattr(self, name)))
 
-    def presets_path(self) -> str:
-        """The presets file (relative paths from the project root, where weasel runs commands)."""
-        return self.presets
-
     def names(self) -> List[str]:
         """The preset's function names (the user's code imported first); a UserError for an unknown one."""
         import_code(self.code)

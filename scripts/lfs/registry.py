@@ -31,6 +31,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import catalogue
@@ -66,7 +67,7 @@ class Declared:
 def _caller() -> str:
     """The file of the first frame outside this module: where a function is declared. (Walks frames:
     inspect.stack() reads every frame's source and cost 1.7 s at each import of the project's functions.)"""
-    frame = sys._getframe(1)
+    frame: Optional[FrameType] = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename == __file__:
         frame = frame.f_back
     return frame.f_code.co_filename if frame is not None else ""
