@@ -54,10 +54,27 @@ def text_lines(path: Path, error: type = ConllFormatError) -> Iterator[Tuple[int
 
 
 def read_conll(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
-    """Yield (doc_id, words, tags) per sentence of a CoNLL file, validating every line.
+    """Yield (doc_id, words, tags) per sentence of a CoNLL 2003 file (the four CoNLL labels), validating every
+    line: `read_columns` with CoNLL's tags."""
+    return read_columns(path)
 
-    Columns are whitespace-separated; the word is the first, the NER tag the last
-    (CoNLL 2003 has four: word POS chunk NER). -DOCSTART- lines start a new document.
+
+CONLL_BAD_TAG = "unknown NER tag {tag!r} (expected O or B-/I- with %s)" % "/".join(ENTITY_TYPES)
+
+
+def read_columns(
+    path: Path,
+    tag_re: re.Pattern = TAG_RE,
+    bad_tag: str = CONLL_BAD_TAG,
+    error: type = ConllFormatError,
+    unlabelled: bool = False,
+) -> Iterator[Tuple[int, List[str], List[str]]]:
+    """Yield (doc_id, words, tags) per sentence of a column file, validating every line.
+
+    Columns are whitespace-separated; the word is the first, the NER tag the last (CoNLL 2003 has four:
+    word POS chunk NER), and a tag must match `tag_re` (else `bad_tag`, formatted with the tag, names the
+    problem). With `unlabelled`, a file of a single column is words only (every tag O). -DOCSTART- lines
+    start a new document. Errors are `error`s that name file and line.
     """
     path = Path(path)
     doc_id, doc_has_sents = 0, False
@@ -65,40 +82,28 @@ def read_conll(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
     tags: List[str] = []
     n_cols: Optional[int] = None
     first_line: Optional[int] = None
-    for lineno, line in text_lines(path):
+    for lineno, line in text_lines(path, error=error):
         cols = line.split()
-        if not cols:
+        if not cols or cols[0] == "-DOCSTART-":
             if words:
                 yield doc_id, words, tags
                 doc_has_sents = True
                 words, tags = [], []
+            if cols and doc_has_sents:
+                doc_id, doc_has_sents = doc_id + 1, False
             continue
-        if cols[0] == "-DOCSTART-":
-            if words:
-                yield doc_id, words, tags
-                doc_has_sents = True
-                words, tags = [], []
-            if doc_has_sents:
-                doc_id += 1
-                doc_has_sents = False
-            continue
-        if len(cols) < 2:
-            raise ConllFormatError(
+        if len(cols) < 2 and not unlabelled:
+            raise error(
                 f"{path}:{lineno}: expected 'word POS chunk NER' (space-separated columns, "
                 f"NER tag last), got {line.rstrip()!r}"
             )
         if n_cols is None:
             n_cols, first_line = len(cols), lineno
         elif len(cols) != n_cols:
-            raise ConllFormatError(
-                f"{path}:{lineno}: {len(cols)} columns where line {first_line} has {n_cols}: {line.rstrip()!r}"
-            )
-        tag = cols[-1]
-        if not TAG_RE.match(tag):
-            raise ConllFormatError(
-                f"{path}:{lineno}: unknown NER tag {tag!r} (expected O or B-/I- with "
-                f"{'/'.join(ENTITY_TYPES)}): {line.rstrip()!r}"
-            )
+            raise error(f"{path}:{lineno}: {len(cols)} columns where line {first_line} has {n_cols}: {line.rstrip()!r}")
+        tag = cols[-1] if n_cols > 1 else "O"
+        if not tag_re.match(tag):
+            raise error(f"{path}:{lineno}: {bad_tag.format(tag=tag)}: {line.rstrip()!r}")
         words.append(cols[0])
         tags.append(tag)
     if words:

@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 from spacy.tokens import Doc, Span
 
 from .conll import CONTROL, iob_to_spans, text_lines
+from .conll import read_columns as conll_columns
 from .docbin import load_docbin
 from .errors import UserError
 from .labels import GOLD, SpanTuple
@@ -244,34 +245,5 @@ def check_overlaps(spans: Sequence[SpanTuple], where: str) -> List[SpanTuple]:
 def read_columns(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
     """(document number, words, tags) per sentence of a column file: word first, tag last, any label set;
     a file of a single column is unlabelled (every tag O)."""
-    doc_id, doc_has_sents = 0, False
-    words: List[str] = []
-    tags: List[str] = []
-    n_cols: Optional[int] = None
-    first_line = 0
-    for lineno, line in text_lines(path, error=CorpusFormatError):
-        cols = line.split()
-        if not cols or cols[0] == "-DOCSTART-":
-            if words:
-                yield doc_id, words, tags
-                doc_has_sents = True
-                words, tags = [], []
-            if cols and doc_has_sents:
-                doc_id, doc_has_sents = doc_id + 1, False
-            continue
-        if n_cols is None:
-            n_cols, first_line = len(cols), lineno
-        elif len(cols) != n_cols:
-            raise CorpusFormatError(
-                f"{path}:{lineno}: {len(cols)} columns where line {first_line} has {n_cols}: {line.rstrip()!r}"
-            )
-        tag = cols[-1] if n_cols > 1 else "O"
-        if not TAG_RE.match(tag):
-            raise CorpusFormatError(
-                f"{path}:{lineno}: {tag!r} is not an NER tag (O, or B-/I- and a label, e.g. B-DRUG): {line.rstrip()!r}"
-            )
-        words.append(cols[0])
-        tags.append(tag)
-    if words:
-        yield doc_id, words, tags
-
+    return conll_columns(path, TAG_RE, "{tag!r} is not an NER tag (O, or B-/I- and a label, e.g. B-DRUG)",
+                         CorpusFormatError, unlabelled=True)
