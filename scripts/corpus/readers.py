@@ -245,5 +245,5 @@ def check_overlaps(spans: Sequence[SpanTuple], where: str) -> List[SpanTuple]:
 def read_columns(path: Path) -> Iterator[Tuple[int, List[str], List[str]]]:
     """(document number, words, tags) per sentence of a column file: word first, tag last, any label set;
     a file of a single column is unlabelled (every tag O)."""
-    return conll_columns(path, TAG_RE, "{tag!r} is not an NER tag (O, or B-/I- and a label, e.g. B-DRUG)",
-                         CorpusFormatError, unlabelled=True)
+    bad_tag = "{tag!r} is not an NER tag (O, or B-/I- and a label, e.g. B-DRUG)"
+    return conll_columns(path, TAG_RE, bad_tag, CorpusFormatError, unlabelled=True)
