@@ -305,3 +305,28 @@ def test_hyphens_split_or_kept(tmp_path):
     assert kept == [["BRUSSELS", "1996-08-22"], ["Bre-X", "won", "2-0", "."]]
     with pytest.raises(UserError, match="--vars.hyphens 'join'"):
         CorpusReader("train", hyphens="join")
+
+
+def test_conll_as_text_reads_back_as_the_conll_gold(tmp_path):
+    """scripts.tools.conll_as_text (the README's raw-text measurement): dev, a DocBin of articles with doc.ents,
+    reads back as CoNLL's sentences, gold and articles; test's character spans cover the same entity texts."""
+    from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
+    from scripts.tools.conll_as_text import detokenise
+
+    from .conftest import FIXTURE_CONLL
+
+    result = cli("scripts.tools.conll_as_text", FIXTURE_CONLL, tmp_path, env={"CONLL_DIR": ""})
+    assert result.returncode == 0, result.stdout + result.stderr
+    as_tuples = lambda docs: [  # noqa: E731
+        ([t.text for t in d], [(s.start, s.end, s.label_) for s in d.spans[GOLD]], d.user_data["doc_id"]) for d in docs
+    ]
+    conll = {s: list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / f"{s}.txt"), s)) for s in ("dev", "test")}
+    assert as_tuples(read(tmp_path / "dev.spacy")[0]) == as_tuples(conll["dev"])
+    records = [json.loads(line) for line in (tmp_path / "test.jsonl").read_text().splitlines()]
+    assert [[r["text"][s["start"] : s["end"]] for s in r["spans"]] for r in records] == [
+        [s.text for s in d.spans[GOLD]] for d in conll["test"]
+    ]
+    assert "spans" not in json.loads((tmp_path / "train.jsonl").read_text().splitlines()[0])
+    assert detokenise(["He", "said", '"', "yes", '"', ",", "(", "U.S.", ")", "it", "'s", "$", "5", "."])[0] == (
+        'He said "yes", (U.S.) it\'s $5.'
+    )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import typer
-from spacy.tokens import Doc, DocBin, Span
+from spacy.tokens import Doc, DocBin
 from wasabi import msg
 
 from ..corpus.articles import document_groups
@@ -26,6 +26,7 @@ from ..corpus.docbin import make_vocab
 from ..corpus.errors import UserError, run
 from ..corpus.labels import GOLD
 from ..corpus.sources import check_conll_dir, resolve_conll_dir
+from ..lfs.doclevel import merge
 
 # No space before these tokens, none after the opening ones: how news text is written.
 NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "'s", "'S", "n't", "'", "'re", "'ve", "'ll", "'d"}
@@ -51,15 +52,10 @@ def detokenise(words: List[str]) -> Tuple[str, List[Tuple[int, int]]]:
 
 
 def article(sentences: List[Doc]) -> Doc:
-    """One Doc of an article's sentences (sentence starts set), gold entities in doc.ents."""
-    words, starts, ents, offset = [], [], [], 0
-    for sent in sentences:
-        words += [t.text for t in sent]
-        starts += [True] + [False] * (len(sent) - 1)
-        ents += [(offset + s.start, offset + s.end, s.label_) for s in sent.spans[GOLD]]
-        offset += len(sent)
-    doc = Doc(sentences[0].vocab, words=words, sent_starts=starts)
-    doc.ents = [Span(doc, s, e, label=lab) for s, e, lab in ents]
+    """One Doc of an article's sentences (sentence starts set, as the document-level functions merge them),
+    gold entities in doc.ents only."""
+    doc, _ = merge(sentences, [GOLD])
+    doc.ents = list(doc.spans.pop(GOLD))
     return doc
 
 
