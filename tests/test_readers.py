@@ -199,24 +199,32 @@ def user_corpus(tmp_path):
     return train, dev
 
 
-def test_convert_user_files_without_test(tmp_path):
-    train, dev = user_corpus(tmp_path)
-    fp = tmp_path / "fp.json"
-    update_fingerprint(tmp_path / "no-conll", fp, str(train), str(dev))
-    out = tmp_path / "corpus"
-    result = cli(
+def fingerprint_files(tmp_path, train, dev):
+    """What `data` does for --vars.train_data/dev_data (no CoNLL folder)."""
+    update_fingerprint(tmp_path / "no-conll", tmp_path / "fp.json", str(train), str(dev))
+
+
+def convert_cli(tmp_path, train, dev, *options):
+    """`convert` as weasel runs it on those files, into tmp_path/corpus."""
+    return cli(
         "scripts.corpus.convert",
         tmp_path / "no-conll",
-        fp,
-        out,
+        tmp_path / "fp.json",
+        tmp_path / "corpus",
         "--train-data",
         train,
         "--dev-data",
         dev,
-        "--labels",
-        "DRUG",
+        *options,
         env={"CONLL_DIR": ""},
     )
+
+
+def test_convert_user_files_without_test(tmp_path):
+    train, dev = user_corpus(tmp_path)
+    fingerprint_files(tmp_path, train, dev)
+    out = tmp_path / "corpus"
+    result = convert_cli(tmp_path, train, dev, "--labels", "DRUG")
     assert result.returncode == 0, result.stdout + result.stderr
     text = " ".join(result.stdout.split())
     assert "1 gold entities of labels outside --labels are ignored (ORG 1)" in text
@@ -239,39 +247,17 @@ def test_convert_writes_nothing_when_a_later_split_is_bad(tmp_path):
 
 def test_convert_refuses_files_changed_since_data(tmp_path):
     train, dev = user_corpus(tmp_path)
-    fp = tmp_path / "fp.json"
-    update_fingerprint(tmp_path, fp, str(train), str(dev))
+    fingerprint_files(tmp_path, train, dev)
     train.write_text("Changed.\n")
-    result = cli(
-        "scripts.corpus.convert",
-        tmp_path,
-        fp,
-        tmp_path / "corpus",
-        "--train-data",
-        train,
-        "--dev-data",
-        dev,
-        env={"CONLL_DIR": ""},
-    )
+    result = convert_cli(tmp_path, train, dev)
     assert "changed since `data` fingerprinted it" in one_line_failure(result)
 
 
 def test_bad_line_through_the_cli_is_one_line(tmp_path):
     train, _ = user_corpus(tmp_path)
     dev = jsonl(tmp_path, {"text": "Advil", "spans": [{"start": 0, "end": 5, "label": "DRUG"}]}, '{"text": 3}')
-    fp = tmp_path / "fp.json"
-    update_fingerprint(tmp_path, fp, str(train), str(dev))
-    result = cli(
-        "scripts.corpus.convert",
-        tmp_path,
-        fp,
-        tmp_path / "corpus",
-        "--train-data",
-        train,
-        "--dev-data",
-        dev,
-        env={"CONLL_DIR": ""},
-    )
+    fingerprint_files(tmp_path, train, dev)
+    result = convert_cli(tmp_path, train, dev)
     assert f'{dev}:2: no "text"' in one_line_failure(result)
     assert not (tmp_path / "corpus" / "train_gold.spacy").exists()
 
