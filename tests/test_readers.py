@@ -1,6 +1,7 @@
 """A user's corpus: every reader on good and bad input, the *_data vars, and convert end to end on them."""
 
 import json
+import re
 
 import pytest
 import spacy
@@ -313,6 +314,11 @@ def test_conll_as_text_reads_back_as_the_conll_gold(tmp_path):
         [s.text for s in d.spans[GOLD]] for d in conll["test"]
     ]
     assert "spans" not in json.loads((tmp_path / "train.jsonl").read_text().splitlines()[0])
+    counted = re.search(
+        r"test: spaCy's tokenizer reads (\d+) with hyphens split, (\d+) with hyphens keep of the (\d+)",
+        " ".join(result.stdout.split()),
+    )
+    assert counted and int(counted[3]) == len(records) and int(counted[2]) <= int(counted[1]) <= len(records)
     assert detokenise(["He", "said", '"', "yes", '"', ",", "(", "U.S.", ")", "it", "'s", "$", "5", "."])[0] == (
         'He said "yes", (U.S.) it\'s $5.'
     )

@@ -25,6 +25,7 @@ from ..corpus.conll import conll_to_dataset, dataset_to_docs
 from ..corpus.docbin import make_vocab
 from ..corpus.errors import UserError, run
 from ..corpus.labels import GOLD
+from ..corpus.readers import HYPHENS, blank_pipeline
 from ..corpus.sources import check_conll_dir, resolve_conll_dir
 from ..lfs.doclevel import merge
 
@@ -77,9 +78,15 @@ def main(
             DocBin(docs=out).to_disk(output_dir / "dev.spacy")
             msg.good(f"dev: {len(out)} articles, gold in doc.ents -> {output_dir / 'dev.spacy'}")
             continue
+        # how many sentences spaCy's tokenizer reads otherwise than CoNLL, with each hyphen rule
+        tokenizers = {rule: blank_pipeline("en", rule).tokenizer for rule in HYPHENS}
+        differ = dict.fromkeys(HYPHENS, 0)
         with open(output_dir / f"{split}.jsonl", "w", encoding="utf8") as f:
             for doc in docs:
-                text, offsets = detokenise([t.text for t in doc])
+                words = [t.text for t in doc]
+                text, offsets = detokenise(words)
+                for rule, tokenizer in tokenizers.items():
+                    differ[rule] += [t.text for t in tokenizer(text)] != words
                 record = {"text": text, "meta": {"doc_id": f"{split}-{doc.user_data['doc_id']}"}}
                 if split != "train":
                     record["spans"] = [
@@ -88,6 +95,11 @@ def main(
                     ]
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
         msg.good(f"{split}: {len(docs)} detokenised sentences -> {output_dir / f'{split}.jsonl'}")
+        msg.info(
+            f"{split}: spaCy's tokenizer reads "
+            + ", ".join(f"{differ[r]} with hyphens {r}" for r in HYPHENS)
+            + f" of the {len(docs)} sentences otherwise than CoNLL"
+        )
 
 
 if __name__ == "__main__":
