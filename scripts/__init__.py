@@ -3,12 +3,15 @@
 Each package says in its docstring what it holds; imports only point down this list:
 
     project        the defaults: project.yml's vars (standard library and srsly)
+    pipeline       what ships inside the trained pipeline: its tokenizer and doc_consistency, with the
+                   document-level rules the labelling functions share (spaCy and srsly only)
     corpus         data in and out: fingerprint, CoNLL reader, DocBin shards, labels, gold scores, workers
+                   (imports pipeline: the tokenizer of raw text)
     labelmodel     scoring the labelling functions on dev, the vectorised HMM and majority voter,
                    the training corpus made from their votes                      (imports corpus)
     lfs            the labelling functions, their lexicons and the annotate step
-                   (imports corpus, and labelmodel.voters: the document-level functions take a vote)
-    model          the doc_consistency component, evaluation, the report         (imports corpus, lfs)
+                   (imports corpus, pipeline, and labelmodel.voters: the document-level functions take a vote)
+    model          training, evaluation, packaging, prediction, the report  (imports corpus, lfs, pipeline)
     argilla_server a local Argilla server: launcher, in-process search engine, patches
                    (standard library only on the project side; the engine runs in the server's venv)
     review         Argilla records, push and pull                    (imports corpus, argilla_server)

@@ -8,13 +8,10 @@ Needs `apt-get install -y chromium` and `pip install playwright` (never
 `playwright install`); it fails, saying what to install, when either is missing.
 """
 
-import os
 import shutil
 import time
 import warnings
 from pathlib import Path
-
-import pytest
 
 from scripts.review.pull import pull
 from scripts.review.push import push
@@ -25,38 +22,12 @@ from tests.argilla_helpers import (
     read_corpus,
     write_corpus,
 )
+from tests.browser_helpers import browser  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "argilla_review.png"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DATASET = "ui-review"
 TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright import sync_api
-    except ImportError:
-        pytest.fail("playwright is not installed: pip install -r requirements-argilla.txt")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: apt-get install -y chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _wait_for(server, status: str, n: int, timeout: float = 20.0) -> None:

@@ -2,11 +2,13 @@
 
 import pytest
 import spacy
+from spacy.tokens import Doc, Span
 
 from scripts.corpus.docbin import copy_with_ents
 from scripts.corpus.gold import gold_docs, score_ents
 from scripts.corpus.labels import ONTONOTES_TO_CONLL
 from scripts.model import scoring
+from scripts.pipeline import components  # noqa: F401  (doc_consistency)
 
 
 def test_score_ents_micro_and_per_label(make_doc):
@@ -23,20 +25,42 @@ def test_gold_docs_keep_only_the_labels(make_doc):
     assert [(e.text, e.label_) for e in gold_docs([doc], ["ORG"])[0].ents] == [("Kia Corp", "ORG")]
 
 
-def test_predict_maps_ontonotes_labels_and_keeps_gold_tokens(make_doc):
+def ruler_pipeline():
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler", name="ner")
     ruler.add_patterns(
         [
             {"label": "GPE", "pattern": "Paris"},
-            {"label": "ORG", "pattern": "Acme"},
+            {"label": "ORG", "pattern": [{"TEXT": "Acme"}, {"TEXT": "-"}, {"TEXT": "Bell"}]},
             {"label": "DATE", "pattern": "Monday"},
         ]
     )
-    docs = [make_doc("Acme opened in Paris on Monday")]
-    out = scoring.predict(nlp, docs, ["ORG", "LOC"], ONTONOTES_TO_CONLL)
-    assert [(e.text, e.label_) for e in out[0].ents] == [("Acme", "ORG"), ("Paris", "LOC")]
-    assert [t.text for t in out[0]] == [t.text for t in docs[0]]
+    return nlp
+
+
+def reference(words, ents):
+    doc = Doc(spacy.blank("en").vocab, words=words)
+    doc.ents = [Span(doc, s, e, label=lab) for s, e, lab in ents]
+    return doc
+
+
+def test_score_pipeline_runs_the_text_and_maps_ontonotes_labels():
+    """The pipeline tokenises the text itself ("Acme-Bell" becomes three tokens); the scorer aligns them
+    with the reference's one token, as `spacy evaluate` does."""
+    ref = reference(["Acme-Bell", "opened", "in", "Paris", "on", "Monday"], [(0, 1, "ORG"), (3, 4, "LOC")])
+    scores = scoring.score_pipeline(ruler_pipeline(), [ref], ["ORG", "LOC"], ONTONOTES_TO_CONLL)["pipeline"]
+    assert scores["f"] == pytest.approx(1.0)
+    unmapped = scoring.score_pipeline(ruler_pipeline(), [ref], ["ORG", "LOC"])["pipeline"]
+    assert unmapped["r"] == pytest.approx(0.5) and unmapped["p"] == pytest.approx(1.0)  # GPE and DATE dropped
+
+
+def test_score_pipeline_scores_a_stage_and_the_whole_pipeline_from_one_run():
+    nlp = ruler_pipeline()
+    nlp.add_pipe("doc_consistency", config={"labels": ["ORG", "LOC"]})
+    ref = reference("CRICKET - Kent beat Acme-Bell".split(), [(2, 3, "ORG"), (4, 5, "ORG")])
+    scores = scoring.score_pipeline(nlp, [ref], ["ORG", "LOC"], ONTONOTES_TO_CONLL, stage="ner")
+    assert scores["ner"]["r"] == pytest.approx(0.5)  # the ruler misses Kent
+    assert scores["pipeline"]["f"] == pytest.approx(1.0)  # doc_consistency: a county in a cricket report
 
 
 def test_missing_model_says_how_to_install(capsys):

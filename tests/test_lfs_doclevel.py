@@ -7,6 +7,7 @@ from spacy.tokens import Span
 from scripts.corpus.articles import document_groups
 from scripts.lfs import doclevel as dl
 from scripts.lfs.annotator import LabellingFunctions
+from scripts.pipeline.components import company_aliases
 from tests.reference import shard_bounds
 
 LABELS = ["PER", "ORG", "LOC", "MISC"]
@@ -162,7 +163,7 @@ def test_company_aliases_and_org_alias(make_doc, vocab):
 
     def aliases(text, exclude=frozenset()):
         doc = Doc(vocab, words=text.split())
-        return dl.company_aliases(doc[:], frozenset({"sa", "inc", "co"}), exclude)
+        return company_aliases(doc[:], frozenset({"sa", "inc", "co"}), exclude)
 
     assert aliases("Ruch SA") == [("Ruch",)]
     assert aliases("Commerce Bancshares Inc.") == [("Commerce",)]

@@ -1,5 +1,7 @@
 """The `convert` step: the corpus into DocBins `{split}_gold.spacy`, one Doc per sentence, gold in
-`doc.spans["gold"]`.
+`doc.spans["gold"]` (what the labelling functions annotate and score reads), and the standard corpora
+`dev.spacy` and `test.spacy`: one Doc per document, gold of the labels in `doc.ents`, for `spacy train`'s
+dev set, `evaluate`, `spacy evaluate` and `spacy debug data`.
 
 The files must be the ones `data` fingerprinted (a changed file stops the step), and a malformed line
 stops it with `file:line`. Every split is read and checked before any is written. The CoNLL 2003 folder
@@ -17,9 +19,10 @@ import typer
 from wasabi import msg
 
 from ..project import var
-from .docbin import CorpusWriter, write_docs
+from .docbin import CorpusWriter, make_vocab, read_docs, write_docs
 from .errors import UserError, run
 from .fingerprint import fingerprint
+from .gold import document_docs
 from .labels import GOLD, parse_labels
 from .readers import CorpusReader, ReadStats
 from .sources import CONLL2003, SPLITS, data_sources
@@ -57,6 +60,20 @@ def convert_files(
             if files[split] or split != "test":
                 check_split(files[split], split, reader.stats)
     return stats
+
+
+EVAL_SPLITS = ("dev", "test")
+
+
+def write_standard(output_dir: Path, labels: List[str]) -> Dict[str, int]:
+    """dev.spacy and test.spacy (documents, gold of `labels` in doc.ents) from the sentence files; the number
+    of documents of each."""
+    out = {}
+    for split in EVAL_SPLITS:
+        docs = document_docs(read_docs(output_dir / f"{split}_gold.spacy", make_vocab()), labels)
+        write_docs(output_dir / f"{split}.spacy", docs)
+        out[split] = len(docs)
+    return out
 
 
 def check_split(paths: List[Path], split: str, stats: ReadStats) -> None:
@@ -104,6 +121,9 @@ def main(
         if other and split != "train":
             ignored = ", ".join(f"{lab} {k}" for lab, k in sorted(other.items()))
             msg.info(f"{split}: {sum(other.values())} gold entities of labels outside --labels are ignored ({ignored})")
+    for split, n_docs in write_standard(output_dir, label_list).items():
+        if n_docs:
+            msg.good(f"{split}: {n_docs} documents, gold {', '.join(label_list)} in doc.ents -> {output_dir / split}.spacy")
     n_train = sum(stats["train"].gold.values())
     if n_train:
         msg.info(f"train: its {n_train} gold entities never reach training (annotate drops them)")

@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 from spacy.tokens import Doc, Span
 
+from ..pipeline.components import HYPHENS, set_hyphens
 from .conll import CONTROL, iob_to_spans, text_lines
 from .conll import read_columns as conll_columns
 from .docbin import load_docbin
@@ -60,9 +61,6 @@ class ReadStats:
         return text
 
 
-HYPHENS = ("split", "keep")
-
-
 def blank_pipeline(lang: str = "en", hyphens: str = "split"):
     """spaCy's blank pipeline of `lang`, the tokenizer of raw text. hyphens "split" is spaCy's own rule
     ("1996-08-22" -> 1996 - 08 - 22, "Bre-X" -> Bre - X); "keep" leaves words with a hyphen whole, as CoNLL and
@@ -72,12 +70,7 @@ def blank_pipeline(lang: str = "en", hyphens: str = "split"):
     if hyphens not in HYPHENS:
         raise UserError(f"--vars.hyphens {hyphens!r}: must be one of {', '.join(HYPHENS)}")
     nlp = spacy.blank(lang)
-    if hyphens == "keep":
-        from spacy.lang.char_classes import HYPHENS as HYPHEN_CHARS
-        from spacy.util import compile_infix_regex
-
-        infixes = [p for p in nlp.Defaults.infixes or [] if not (HYPHEN_CHARS in str(p) or "[+\\-\\*^]" in str(p))]
-        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer  # type: ignore[union-attr]
+    set_hyphens(nlp, hyphens)  # the rule the trained pipeline's tokenizer follows too
     return nlp
 
 
@@ -157,16 +150,7 @@ class CorpusReader:
                 yield None, self.nlp.make_doc(line.strip()), [], True
 
     def _jsonl(self, file: Path) -> Iterator[Record]:
-        for lineno, line in text_lines(file, error=CorpusFormatError):
-            if not line.strip():
-                continue
-            where = f"{file}:{lineno}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CorpusFormatError(f"{where}: not JSON ({e.msg} at column {e.colno}): one object a line") from None
-            if not isinstance(record, dict):
-                raise CorpusFormatError(f"{where}: expected a JSON object like {{\"text\": ...}}, got {line.strip()[:60]}")
+        for where, record in jsonl_records(file):
             doc, pretokenised = self._jsonl_doc(record, where)
             gold = self._jsonl_spans(doc, record.get("spans") or [], where)
             meta = record.get("meta") or {}
@@ -174,23 +158,10 @@ class CorpusReader:
             yield (None if key is None else (file, key)), doc, gold, not pretokenised
 
     def _jsonl_doc(self, record: Dict, where: str) -> Tuple[Doc, bool]:
-        tokens = record.get("tokens")
+        tokens = jsonl_tokens(record, where)
         if tokens is not None:
-            if not isinstance(tokens, list) or not tokens:
-                raise CorpusFormatError(f"{where}: \"tokens\" must be a non-empty list of words")
-            if all(isinstance(t, str) for t in tokens):
-                words, spaces = tokens, [True] * (len(tokens) - 1) + [False]  # the text: words joined by spaces
-            elif all(isinstance(t, dict) and isinstance(t.get("text"), str) for t in tokens):
-                words, spaces = [t["text"] for t in tokens], [bool(t.get("ws", True)) for t in tokens]
-            else:
-                raise CorpusFormatError(f"{where}: \"tokens\" must be words or {{\"text\": ...}} objects")
-            if any(not w or w.isspace() or CONTROL.search(w) for w in words):
-                raise CorpusFormatError(f"{where}: a token is empty, blank or holds a control character")
-            return Doc(self.nlp.vocab, words=words, spaces=spaces), True
-        text = record.get("text")
-        if not isinstance(text, str):
-            raise CorpusFormatError(f"{where}: no \"text\" (a string) and no \"tokens\": one of them is needed")
-        return self.nlp.make_doc(text), False
+            return Doc(self.nlp.vocab, words=tokens[0], spaces=tokens[1]), True
+        return self.nlp.make_doc(jsonl_text(record, where)), False
 
     def _jsonl_spans(self, doc: Doc, spans: Any, where: str) -> List[SpanTuple]:
         if not isinstance(spans, list):
@@ -230,6 +201,49 @@ class CorpusReader:
         for doc_id, words, tags in read_columns(file):
             doc = Doc(self.nlp.vocab, words=words)
             yield (file, doc_id), doc, iob_to_spans(tags), False
+
+
+def jsonl_tokens(record: Dict, where: str) -> Optional[Tuple[List[str], List[bool]]]:
+    """The words and spaces of a pre-tokenised JSONL record ("tokens": words, or Prodigy's token dicts), or
+    None when it has no "tokens"; a CorpusFormatError names `where` (file:line) otherwise."""
+    tokens = record.get("tokens")
+    if tokens is None:
+        return None
+    if not isinstance(tokens, list) or not tokens:
+        raise CorpusFormatError(f"{where}: \"tokens\" must be a non-empty list of words")
+    if all(isinstance(t, str) for t in tokens):
+        words, spaces = tokens, [True] * (len(tokens) - 1) + [False]  # the text: words joined by spaces
+    elif all(isinstance(t, dict) and isinstance(t.get("text"), str) for t in tokens):
+        words, spaces = [t["text"] for t in tokens], [bool(t.get("ws", True)) for t in tokens]
+    else:
+        raise CorpusFormatError(f"{where}: \"tokens\" must be words or {{\"text\": ...}} objects")
+    if any(not w or w.isspace() or CONTROL.search(w) for w in words):
+        raise CorpusFormatError(f"{where}: a token is empty, blank or holds a control character")
+    return words, spaces
+
+
+def jsonl_text(record: Dict, where: str) -> str:
+    """The "text" of a JSONL record, or a CorpusFormatError naming `where`."""
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise CorpusFormatError(f"{where}: no \"text\" (a string) and no \"tokens\": one of them is needed")
+    return text
+
+
+def jsonl_records(file: Path) -> Iterator[Tuple[str, Dict]]:
+    """(file:line, object) of each non-blank line of a JSONL file; a CorpusFormatError at the first line
+    that is no JSON object."""
+    for lineno, line in text_lines(file, error=CorpusFormatError):
+        if not line.strip():
+            continue
+        where = f"{file}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise CorpusFormatError(f"{where}: not JSON ({e.msg} at column {e.colno}): one object a line") from None
+        if not isinstance(record, dict):
+            raise CorpusFormatError(f"{where}: expected a JSON object like {{\"text\": ...}}, got {line.strip()[:60]}")
+        yield where, record
 
 
 def check_overlaps(spans: Sequence[SpanTuple], where: str) -> List[SpanTuple]:

@@ -1,9 +1,9 @@
 """The `aggregate` step: vote over the kept labelling functions and export the spaCy corpora.
 
 Writes `corpus/train.spacy` (the votes, reviews applied, empty docs balanced: `training_corpus`),
-`corpus/dev.spacy` (dev gold restricted to the labels), the voted corpora with every function's
-group for Argilla (`--review-dir`), and the votes' scores on dev, to show what the model adds over
-its training labels.
+the voted corpora with every function's group for Argilla (`--review-dir`), and the votes' scores
+on dev, to show what the model adds over its training labels. (The model's dev set, gold in doc.ents,
+is `convert`'s corpus/dev.spacy.)
 """
 
 from pathlib import Path
@@ -29,7 +29,7 @@ def main(
     train_path: Annotated[Path, Arg(help="Annotated train: a folder of .spacy shards or one .spacy file", exists=True)],
     dev_path: Annotated[Path, Arg(help="Annotated dev (with gold): a folder of shards or a .spacy file", exists=True)],
     selection_path: Annotated[Path, Arg(help="lf_selection.json from `score`", exists=True, dir_okay=False)],
-    output_dir: Annotated[Path, Arg(help="Where train.spacy and dev.spacy go")],
+    output_dir: Annotated[Path, Arg(help="Where train.spacy goes")],
     scores_path: Annotated[Path, Arg(help="JSON with the aggregated labels' scores on dev")],
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
     aggregator: Annotated[str, Opt("--aggregator", "-a", help="majority or hmm")] = var("aggregator"),
@@ -53,7 +53,7 @@ def main(
         str, Opt("--train-name", help="The training corpus in output_dir: a .spacy file, or a folder of shards")
     ] = "train.spacy",
 ):
-    """Vote over the kept labelling functions and write corpus/train.spacy and corpus/dev.spacy."""
+    """Vote over the kept labelling functions and write corpus/train.spacy."""
     label_list = parse_labels(labels)
     if aggregator not in AGGREGATORS:
         raise setting("aggregator", aggregator, f"must be one of {', '.join(AGGREGATORS)}")
@@ -82,7 +82,8 @@ def main(
         msg.fail(f"{train_path}: {e}", exits=1)
     except ConnectionError as e:
         msg.fail(str(e), exits=1)
-    write_dev(dev, output_dir / "dev.spacy", review_dir / "dev_aggregated" if review_dir else None, shard_size)
+    if review_dir:
+        write_dev(dev, review_dir / "dev_aggregated", shard_size)
     if counts.get("hmm_fit_docs"):
         msg.text(f"Fitted the HMM on {counts['hmm_fit_docs']} train docs")
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits", "not_in_corpus")}

@@ -252,12 +252,10 @@ class DevJob:
 
 @dataclass
 class DevResult:
-    """Voted dev: its shards with every group (for Argilla) and their sizes, the gold docs (the project's
-    labels as ents: the model's dev set) as DocBin bytes, the aggregate's scores on dev and, when it is
-    the HMM, majority voting's scores too."""
+    """Voted dev: its shards with every group (for Argilla) and their sizes, the aggregate's scores on dev
+    and, when it is the HMM, majority voting's scores too."""
 
     voted: List[Tuple[bytes, int]]
-    gold: bytes
     scores: Dict
     also: Dict
 
@@ -282,7 +280,7 @@ def vote_dev(job: DevJob) -> DevResult:
         also["majority"] = score_ents(
             [copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold, job.labels
         )
-    return DevResult(voted_shards, docs_to_bytes(gold), scores, also)
+    return DevResult(voted_shards, scores, also)
 
 
 def vote_train_and_dev(
@@ -313,12 +311,9 @@ def vote_train_and_dev(
     return counts, dev
 
 
-def write_dev(dev: DevResult, output: Path, review_output: Optional[Path], shard_size: int) -> None:
-    """The model's dev set (gold of the labels as ents) to `output`, the voted dev shards (every group) to
-    `review_output` (for Argilla)."""
-    if review_output is not None:
-        with CorpusWriter(review_output, shard_size) as out:
-            for data, n_docs in dev.voted:
-                out.add_shard(data, n_docs)
-    with CorpusWriter(output) as out:
-        out.add_shard(dev.gold, sum(n for _, n in dev.voted))
+def write_dev(dev: DevResult, review_output: Path, shard_size: int) -> None:
+    """The voted dev shards (every group) to `review_output` (for Argilla). The model's dev set, gold in
+    doc.ents, is convert's dev.spacy."""
+    with CorpusWriter(review_output, shard_size) as out:
+        for data, n_docs in dev.voted:
+            out.add_shard(data, n_docs)

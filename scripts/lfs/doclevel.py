@@ -30,7 +30,7 @@ Their spans are mapped back to the sentence Docs; a span across two sentences is
 
 import bisect
 import warnings
-from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
 from skweak.gazetteers import Trie
@@ -39,15 +39,10 @@ from spacy.tokens import Doc, Span
 from ..corpus.articles import document_groups
 from ..corpus.labels import SpanTuple
 from ..labelmodel.voters import VectorisedMajorityVoter
+from ..pipeline.components import county_team, org_alias, sport, surnames
 from .gazetteers import FastGazetteer
-from .names import is_name_word
 
 VOTE = "doc_vote"
-SPORTS = frozenset(
-    "SOCCER CRICKET TENNIS GOLF BASEBALL BASKETBALL RUGBY ATHLETICS CYCLING BOXING MOTORCYCLING MOTOR "
-    "MOTORSPORT RACING HOCKEY ICE SKIING SWIMMING SQUASH BADMINTON HORSE HORSERACING SAILING ROWING "
-    "VOLLEYBALL HANDBALL FOOTBALL NFL NBA NHL NRL AFL TABLE-TENNIS FORMULA".split()
-)
 
 
 def merge(sentences: Sequence[Doc], groups: Iterable[str]) -> Tuple[Doc, List[int]]:
@@ -82,93 +77,8 @@ def split_back(spans: Iterable[SpanTuple], offsets: List[int], lengths: List[int
     return out
 
 
-def sport(doc: Doc) -> Optional[str]:
-    """The sport of an article whose first sentence reads "SOCCER - ..." (in capitals before a dash), or None."""
-    words = [t.text for t in doc[:4]]
-    if "-" not in words:
-        return None
-    return next((w for w in words[: words.index("-")] if w in SPORTS), None)
-
-
 def is_sports_article(doc: Doc) -> bool:
     return sport(doc) is not None
-
-
-# The first-class cricket counties: clubs in a cricket article (general knowledge, not read off the data).
-CRICKET_COUNTIES = frozenset(
-    "Derbyshire Durham Essex Glamorgan Gloucestershire Hampshire Kent Lancashire Leicestershire Middlesex "
-    "Northamptonshire Nottinghamshire Somerset Surrey Sussex Warwickshire Worcestershire Yorkshire".split()
-)
-
-
-def county_team(doc: Doc) -> Iterator[SpanTuple]:
-    """In a cricket article, a first-class county ("Somerset", "SURREY") or the Minor Counties -> ORG."""
-    if sport(doc) != "CRICKET":
-        return
-    for i, tok in enumerate(doc):
-        word = tok.text.title()
-        if word in CRICKET_COUNTIES:
-            yield i, i + 1, "ORG"
-        elif word == "Minor" and i + 1 < len(doc) and doc[i + 1].text.title() == "Counties":
-            yield i, i + 2, "ORG"
-
-
-# Words a company drops when the article names it again: "Commerce Bancshares Inc." -> "Commerce".
-CORP_WORDS = frozenset(
-    "Inc Inc. Corp Corp. Corporation Co Co. Company Cos Ltd Ltd. Group Holdings Holding International "
-    "Industries Bancshares Bancorp Bancorporation".split()
-)
-# First words that name no company alone ("First Bank System Inc." is no "First").
-ALIAS_STOP = frozenset(
-    "The A First New American National General United International Royal Great North South East West "
-    "Central Northern Southern Eastern Western Standard Federal Union State".split()
-)
-
-
-def company_aliases(span: Span, suffixes: frozenset, exclude: frozenset) -> List[Tuple[str, ...]]:
-    """Shorter names of a company span that ends in a legal form or a corporate word: without them
-    ("Ruch SA" -> "Ruch"), and its first word when that is left with more ("Jones Medical Industries
-    Inc" -> "Jones Medical", "Jones"). Places, nationalities and generic first words are no alias."""
-    words = [t.text for t in span]
-    end = len(words)
-    while end > 1 and (words[end - 1] in CORP_WORDS or words[end - 1].rstrip(".").lower() in suffixes):
-        end -= 1
-    core = words[:end]
-    if end == len(words):  # no legal form or corporate word: the name is already short
-        return []
-    out = [tuple(core)]
-    if len(core) >= 2 and core[1] not in ("&", "and", "of", "'s"):
-        out.append((core[0],))
-    return [
-        a
-        for a in out
-        if (len(a) > 1 or a[0] not in ALIAS_STOP and len(a[0]) > 1) and " ".join(a).lower() not in exclude
-    ]
-
-
-def org_alias(
-    doc: Doc, seeds: Sequence[str], suffixes: frozenset, exclude: frozenset = frozenset()
-) -> Iterator[SpanTuple]:
-    """Where the article names a company of `seeds` (ORG ending in a legal form, "Ruch SA") by a shorter
-    name ("40 percent of Ruch", "Commerce said") -> ORG. The shorter name must stand alone: not
-    inside the full name, nor next to another capitalised word ("Commerce Department")."""
-    trie = Trie()
-    full: Set[int] = set()
-    for name in seeds:
-        for span in doc.spans.get(name, []):
-            if span.label_ == "ORG":
-                full.update(range(span.start, span.end))
-                for alias in company_aliases(span, suffixes, exclude):
-                    trie.add(list(alias))
-    if not len(trie):
-        return
-    for start, end, _ in FastGazetteer(
-        "org_alias", {"ORG": trie}, case_sensitive=True, additional_checks=False
-    ).find_spans(doc):
-        before = start > 0 and not doc[start].is_sent_start and is_name_word(doc[start - 1].text)
-        after = end < len(doc) and not doc[end].is_sent_start and is_name_word(doc[end].text)
-        if not before and not after and not full.intersection(range(start, end)):
-            yield start, end, "ORG"
 
 
 def venues(doc: Doc) -> set:
@@ -215,32 +125,6 @@ def propagate(doc: Doc, seeds: Sequence[str]) -> Iterator[SpanTuple]:
             tries.setdefault(label, Trie()).add(list(tokens))
     if tries:
         yield from FastGazetteer("doc_propagate", tries, case_sensitive=True, additional_checks=False).find_spans(doc)
-
-
-def surnames(doc: Doc, sources: Sequence[str]) -> Iterator[SpanTuple]:
-    """Every lone occurrence of the last word of a multi-word PER span of `sources` -> PER.
-
-    Lone: neither neighbour is a capitalised word (so "Geraghty said", not "Geraghty Ltd" or another
-    full name). A word inside a multi-word name of another label in `sources` (ORG "Ford Motor Co") is
-    left out.
-    """
-    last: Set[str] = set()
-    other: Set[str] = set()
-    for name in sources:
-        for span in doc.spans.get(name, []):
-            if span.label_ == "PER" and len(span) >= 2:
-                last.add(span[-1].text)
-            elif span.label_ != "PER" and len(span) >= 2:  # "Ford Motor Co"; a lone "Geraghty" ORG is the error fixed
-                other.update(t.text for t in span)
-    keep = {w for w in last - other if len(w) > 1 and not w.isupper() and is_name_word(w)}
-    if not keep:
-        return
-    for i, tok in enumerate(doc):
-        if tok.text in keep:
-            before = i > 0 and not doc[i].is_sent_start and is_name_word(doc[i - 1].text)
-            after = i + 1 < len(doc) and not doc[i + 1].is_sent_start and is_name_word(doc[i + 1].text)
-            if not before and not after:
-                yield i, i + 1, "PER"
 
 
 class DocumentHistory(DocumentHistoryAnnotator):

@@ -8,8 +8,7 @@ from typing import List, Tuple
 
 from spacy.tokens import Doc
 
-NUMBER_RE = re.compile(r"^[-+]?(\d+([.,:/-]\d+)*|\.\d+)[%]?$")
-
+from ..pipeline.components import NUMBER_RE, is_name_word  # noqa: F401  (shared with the shipped component)
 
 # Words that start a sentence in capitals without being a name.
 FUNCTION_WORDS = frozenset(
@@ -26,13 +25,6 @@ MONTHS_DAYS = frozenset(
 
 
 CONNECTORS = frozenset({"of", "for", "de", "du", "der", "von", "van", "la", "&"})
-
-
-def is_name_word(text: str) -> bool:
-    """A word that can be part of a name: "Fischler", "U.S.", "McDonald", "O'Neill", "AC"."""
-    if not text[:1].isupper():
-        return False
-    return any(c.isalpha() for c in text) and not NUMBER_RE.match(text)
 
 
 def name_runs(doc: Doc, connectors: bool = False) -> List[Tuple[int, int]]:

@@ -1,5 +1,7 @@
 """The `baseline` step: a pretrained pipeline (en_core_web_md by default), zero-shot, on dev and test.
 
+It runs as a user would run it (the text of whole documents through its own tokenizer and every
+component: `scoring`), the same way as the trained model in `evaluate`.
 Its labels are mapped by `--label-map` ("ontonotes": OntoNotes to CoNLL, the built-in one; "": as they
 are; or "FROM:TO,..." pairs, e.g. "PRODUCT:DRUG") and restricted to the project's labels. An empty model
 name means no baseline: the figures then compare the model with its weak labels only.
@@ -13,10 +15,9 @@ from wasabi import msg
 
 from ..corpus.errors import UserError, run, setting
 from ..corpus.files import write_json
-from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import ONTONOTES_TO_CONLL, parse_labels
 from ..project import var
-from .scoring import gold_corpora, load_pipeline_or_exit, predict
+from .scoring import load_pipeline_or_exit, score_pipeline, standard_corpora
 
 Arg, Opt = typer.Argument, typer.Option
 
@@ -39,7 +40,7 @@ def parse_label_map(text: str) -> Optional[Dict[str, str]]:
 
 def main(
     model: Annotated[str, Arg(help="Pipeline name or path, e.g. en_core_web_md")],
-    corpus_dir: Annotated[Path, Arg(help="Folder with dev_gold.spacy and test_gold.spacy")],
+    corpus_dir: Annotated[Path, Arg(help="Folder with dev.spacy and test.spacy (convert's standard corpora)")],
     output: Annotated[Path, Arg(help="JSON to write")],
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
     label_map: Annotated[
@@ -58,9 +59,8 @@ def main(
         return
     nlp = load_pipeline_or_exit(model)
     scores = {}
-    for split, docs in gold_corpora(corpus_dir).items():
-        predicted = predict(nlp, docs, label_list, mapping)
-        scores[split] = score_ents(predicted, gold_docs(docs, label_list), label_list)
+    for split, refs in standard_corpora(corpus_dir).items():
+        scores[split] = score_pipeline(nlp, refs, label_list, mapping)["pipeline"]
         msg.info(
             f"{model} on {split}: P {scores[split]['p']:.3f} R {scores[split]['r']:.3f} F {scores[split]['f']:.3f}"
         )

@@ -1,7 +1,10 @@
 """The `evaluate` step: the trained pipeline on dev and test, beside the baseline and its training labels.
 
-Writes training/metrics.json and metrics.md. The NER runs sentence by sentence, as it was trained,
-then `doc_consistency` over each whole article; the NER alone is scored too.
+Writes training/metrics.json and metrics.md. The pipeline runs as a user runs it: `nlp.pipe` over the
+text of whole documents (convert's dev.spacy and test.spacy), through its own tokenizer, the NER and
+`doc_consistency`, so the figure is the one `spacy evaluate training/model-best corpus/test.spacy --code
+scripts/pipeline/components.py` prints and the installed package delivers. The NER alone (the same run,
+before doc_consistency) is scored too, to show what the component adds.
 """
 
 from pathlib import Path
@@ -14,26 +17,23 @@ from wasabi import msg
 
 from ..corpus.errors import UserError, run
 from ..corpus.files import write_json, write_text
-from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import parse_labels
+from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
 from ..project import var
-from .components import articles_consistent  # and registers doc_consistency, which the trained pipeline holds
-from .scoring import SPLITS, comparison_table, gold_corpora, load_pipeline_or_exit, predict
+from .scoring import SPLITS, comparison_table, load_pipeline_or_exit, score_pipeline, standard_corpora
 from .train import FINISHED, finished
 
 
 def evaluate_pipeline(nlp, corpora: Dict[str, Sequence[Doc]], labels: List[str]) -> Dict:
-    """Scores per split of the pipeline. A `doc_consistency` component corrects the NER's sentences over
-    each whole article; then {"ner": the NER alone} is scored too (the same predictions), so that
-    what the component adds is visible."""
+    """Scores per split of the whole pipeline; when it has a `doc_consistency` component, {"ner": the NER
+    alone} too, from the same run."""
     out: Dict = {}
-    for split, docs in corpora.items():
-        gold = gold_docs(docs, labels)
-        ner = predict(nlp, docs, labels)
-        if "doc_consistency" in nlp.pipe_names:
-            out.setdefault("ner", {})[split] = score_ents(ner, gold, labels)
-            ner = articles_consistent(nlp.get_pipe("doc_consistency"), ner)
-        out[split] = score_ents(ner, gold, labels)
+    stage = "ner" if "doc_consistency" in nlp.pipe_names else ""
+    for split, refs in corpora.items():
+        scores = score_pipeline(nlp, refs, labels, stage=stage)
+        if stage:
+            out.setdefault("ner", {})[split] = scores["ner"]
+        out[split] = scores["pipeline"]
     return out
 
 
@@ -42,7 +42,7 @@ Arg, Opt = typer.Argument, typer.Option
 
 def main(
     model_path: Annotated[Path, Arg(help="Trained pipeline, e.g. training/model-best")],
-    corpus_dir: Annotated[Path, Arg(help="Folder with dev_gold.spacy and test_gold.spacy")],
+    corpus_dir: Annotated[Path, Arg(help="Folder with dev.spacy and test.spacy (convert's standard corpora)")],
     baseline_path: Annotated[Path, Arg(help="JSON from `baseline`")],
     aggregate_path: Annotated[Path, Arg(help="JSON from `aggregate` (weak labels scored on dev)")],
     output_dir: Annotated[Path, Arg(help="Where metrics.json and metrics.md go")],
@@ -56,7 +56,7 @@ def main(
             "another way): run `spacy project run train`"
         )
     nlp = load_pipeline_or_exit(str(model_path))
-    scores = evaluate_pipeline(nlp, gold_corpora(corpus_dir), label_list)
+    scores = evaluate_pipeline(nlp, standard_corpora(corpus_dir), label_list)
     ner_only = scores.pop("ner", {})
     base = srsly.read_json(baseline_path)
     agg = srsly.read_json(aggregate_path)
@@ -72,7 +72,11 @@ def main(
         metrics[split]["weakly supervised model"] = scores[split]
     write_json(output_dir / "metrics.json", metrics)
     table = comparison_table(metrics, label_list)
-    write_text(output_dir / "metrics.md", f"# Entity-level scores (spaCy scorer)\n\n{table}")
+    note = (
+        "Models (baseline and weakly supervised) run on the text of whole documents, as `spacy evaluate` and a "
+        "user's `nlp.pipe` do; the weak labels are the votes on the corpus's own tokens.\n\n"
+    )
+    write_text(output_dir / "metrics.md", f"# Entity-level scores (spaCy scorer)\n\n{note}{table}")
     print(table)
     msg.good(f"Wrote {output_dir / 'metrics.json'} and {output_dir / 'metrics.md'}")
 

@@ -1,13 +1,21 @@
-"""A spaCy pipeline on the gold-tokenised dev and test sentences, scored entity by entity (spaCy's scorer)."""
+"""Pipelines scored as a user runs them: `nlp.pipe` over the text of whole documents, entity by entity.
+
+The references are convert's standard corpora (dev.spacy, test.spacy: one Doc per document, gold in
+`doc.ents`). Each document's text goes through the pipeline's own tokenizer and every component, and
+spaCy's NER scorer aligns the predicted tokens with the gold ones: what `spacy evaluate MODEL
+corpus/test.spacy` reports, and what the packaged model gives a user.
+"""
 
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, Span
+from tqdm import tqdm
 from wasabi import msg
 
-from ..corpus.docbin import copy_with_ents, make_vocab, read_docs
+from ..corpus.docbin import make_vocab, read_docs
 from ..corpus.files import markdown_table
+from ..corpus.gold import score_ents
 
 SPLITS = ("dev", "test")
 
@@ -27,30 +35,54 @@ def load_pipeline_or_exit(name: str):
         )
 
 
-def gold_corpora(corpus_dir: Path) -> Dict[str, List[Doc]]:
-    """dev_gold.spacy and test_gold.spacy of the corpus folder (test left out when empty: no test_data)."""
+def standard_corpora(corpus_dir: Path) -> Dict[str, List[Doc]]:
+    """dev.spacy and test.spacy of the corpus folder (test left out when empty: no test_data)."""
     vocab = make_vocab()
-    corpora = {s: read_docs(corpus_dir / f"{s}_gold.spacy", vocab) for s in SPLITS}
+    corpora = {s: read_docs(corpus_dir / f"{s}.spacy", vocab) for s in SPLITS}
     return {s: docs for s, docs in corpora.items() if docs}
 
 
-def predict(
-    nlp, docs: Sequence[Doc], labels: List[str], label_map: Optional[Dict[str, str]] = None, batch_size: int = 256
-) -> List[Doc]:
-    """Run the NER of `nlp` on the gold tokens of `docs`, sentence by sentence as it was trained; keep
-    (mapped) entities of `labels` only."""
-    disable = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]  # only what NER needs
-    inputs = [copy_with_ents(d, [], vocab=nlp.vocab) for d in docs]
-    out = []
-    with nlp.select_pipes(disable=disable):
-        for doc in nlp.pipe(inputs, batch_size=batch_size):
-            ents = []
-            for ent in doc.ents:
-                label = label_map.get(ent.label_) if label_map else ent.label_
-                if label in labels:
-                    ents.append(Span(doc, ent.start, ent.end, label=label))
-            doc.ents = ents
-            out.append(doc)
+def split_pipeline(nlp, after: str) -> Tuple[List[str], List[str]]:
+    """The pipe names up to and including `after`, and those after it."""
+    names = list(nlp.pipe_names)
+    k = names.index(after) + 1 if after in names else len(names)
+    return names[:k], names[k:]
+
+
+def run_pipeline(
+    nlp, texts: Iterable, total: Optional[int] = None, batch_size: int = 64, n_process: int = 1, desc: str = ""
+) -> Iterator[Doc]:
+    """`nlp.pipe` over texts (or Docs: their tokens are kept), with a progress bar."""
+    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    yield from tqdm(docs, total=total, desc=desc or "documents", unit="doc", leave=False, disable=None)
+
+
+def keep_labels(doc: Doc, labels: Sequence[str], label_map: Optional[Dict[str, str]] = None) -> Doc:
+    """`doc` with only the entities of `labels` (mapped by `label_map` first)."""
+    ents = []
+    for ent in doc.ents:
+        label = label_map.get(ent.label_) if label_map else ent.label_
+        if label in labels:
+            ents.append(Span(doc, ent.start, ent.end, label=label))
+    doc.ents = ents
+    return doc
+
+
+def score_pipeline(
+    nlp, refs: Sequence[Doc], labels: List[str], label_map: Optional[Dict[str, str]] = None, stage: str = ""
+) -> Dict[str, Dict]:
+    """Scores of the pipeline on reference documents, run on their text as a user would. With `stage` (a
+    pipe name, e.g. "ner"), the pipeline up to it is scored too, as {stage: ..., "pipeline": ...}, from the
+    same run: the later pipes then process the stage's own output."""
+    first, rest = split_pipeline(nlp, stage) if stage else (list(nlp.pipe_names), [])
+    out: Dict[str, Dict] = {}
+    with nlp.select_pipes(enable=first):
+        staged = list(run_pipeline(nlp, (r.text for r in refs), total=len(refs)))
+    if rest:
+        out[stage] = score_ents([keep_labels(d.copy(), labels, label_map) for d in staged], refs, labels)
+        for name in rest:
+            staged = [nlp.get_pipe(name)(d) for d in staged]
+    out["pipeline"] = score_ents([keep_labels(d, labels, label_map) for d in staged], refs, labels)
     return out
 
 

@@ -8,9 +8,10 @@ folder is removed by the next one. Options after the config are spaCy's override
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Dict, List, Optional
 
 import typer
+from spacy.util import registry
 from wasabi import msg
 
 from ..corpus.errors import check_range, run
@@ -20,11 +21,24 @@ PIPELINES = ("model-best", "model-last")
 FINISHED = "training_finished.json"  # written into each pipeline once spacy train has returned
 
 
+@registry.misc("weak_ner.doc_consistency_lexicons.v1")
+def doc_consistency_lexicons(gazetteers_dir: Optional[str] = None) -> Dict[str, List[str]]:
+    """What doc_consistency's `initialize` reads (configs/config.cfg): the company legal forms, and the places
+    (cities, countries, states) that are no company's short name, from build-gazetteers' folder. Only
+    training resolves it: the pipeline saves the lists, so loading it needs nothing of the project."""
+    if not gazetteers_dir:
+        return {}
+    from ..lfs import gazetteers as gz
+
+    places = gz.places_of(gazetteers_dir, "cities") | gz.places_of(gazetteers_dir, "places")
+    return {"legal_suffixes": sorted(gz.legal_suffixes(gazetteers_dir)), "not_companies": sorted(places)}
+
+
 def train(config: Path, output: Path, overrides: dict) -> None:
     """spacy train CONFIG into a temp folder, then model-best and model-last into `output`."""
     from spacy.cli.train import train as spacy_train
 
-    from . import components  # noqa: F401  (registers doc_consistency, as --code would)
+    from ..pipeline import components  # noqa: F401  (the tokenizer and doc_consistency, as --code would)
 
     if "training.max_steps" in overrides:
         check_range("max_steps", overrides["training.max_steps"], 1)

@@ -1,0 +1,164 @@
+"""The `package` step: the trained pipeline as an installable Python package (`spacy package`).
+
+The package holds the pipeline (with its vectors and doc_consistency's word lists) and one code file,
+scripts/pipeline/components.py, which imports spaCy and srsly only: after `pip install` of the archive,
+`spacy.load(NAME)` works from any folder, with nothing of the project, skweak or Argilla installed. Its
+meta says what it was made from (the corpus, the vectors, the labelling functions that score kept) and how
+well it does on dev and test as `evaluate` measured it (whole documents through `nlp.pipe`).
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Dict, List
+
+import srsly
+import typer
+from wasabi import msg
+
+from ..corpus.errors import UserError, run, setting
+from ..corpus.files import atomic_path
+from ..corpus.sources import CONLL2003
+from ..pipeline import components
+from ..project import var
+
+CODE = Path(components.__file__)
+SYSTEM = "weakly supervised model"  # its rows in training/metrics.json
+
+CONLL_SOURCE = {
+    "name": "CoNLL 2003 English (Reuters RCV1 news): its text only, labelled by the labelling functions",
+    "url": "https://www.clips.uantwerpen.be/conll2003/ner/",
+    "license": "research use only (Reuters Corpus RCV1 agreement)",
+}
+
+
+def performance(metrics: Dict) -> Dict:
+    """spaCy's meta `performance`: ents_p/r/f and ents_per_type on dev (as spacy train fills it), and the
+    held-out test figures beside them; both measured by `evaluate` on whole documents."""
+    out: Dict = {}
+    for split in ("dev", "test"):
+        scores = metrics.get(split, {}).get(SYSTEM)
+        if not scores:
+            continue
+        prefix = "ents" if split == "dev" else "test_ents"
+        out.update({f"{prefix}_{k}": round(scores[k], 4) for k in ("p", "r", "f")})
+        out[f"{prefix}_per_type"] = {
+            lab: {k: round(v, 4) for k, v in s.items()} for lab, s in scores["per_type"].items()
+        }
+    return out
+
+
+def sources(fingerprint: Dict, selection: Dict, vectors: str, base_meta: Dict) -> List[Dict[str, str]]:
+    """The corpus (CoNLL 2003, or the files a user fingerprinted), the vectors and the labelling functions."""
+    if fingerprint.get("format") == CONLL2003:
+        out = [dict(CONLL_SOURCE)]
+    else:
+        files = ", ".join(sorted(fingerprint.get("train", {})))
+        out = [
+            {"name": f"train_data: {files} (text only, labelled by the labelling functions)", "url": "", "license": ""}
+        ]
+    vectors_info = base_meta.get("vectors", {})
+    out.append(
+        {
+            "name": f"static vectors of {vectors} ({vectors_info.get('name', '?')}, {vectors_info.get('vectors', '?')} "
+            f"vectors of width {vectors_info.get('width', '?')})",
+            "url": "https://spacy.io/models",
+            "license": "see the vectors package",
+        }
+    )
+    kept = sorted(selection.get("kept", {}))
+    out.append(
+        {
+            "name": f"{len(kept)} labelling functions kept by score on dev (skweak, aggregated): {', '.join(kept)}",
+            "url": "",
+            "license": "",
+        }
+    )
+    return out
+
+
+def package_meta(model: Path, name: str, version: str, description: str, license: str, extra: Dict) -> Dict:
+    """The model's meta.json with the package's name, version, description, license, sources and scores."""
+    if not name.isidentifier() or name != name.lower():
+        raise setting("package_name", name, "must be a lower-case Python module name, e.g. en_weak_ner")
+    meta = srsly.read_json(model / "meta.json")
+    meta.update({"name": name, "version": version, "description": description, "license": license})
+    meta.update(extra)
+    meta["requirements"] = []  # spaCy adds itself; the shipped code needs nothing else
+    return meta
+
+
+def build_package(model: Path, output_dir: Path, meta: Dict) -> Path:
+    """spacy package with the shipped code file, then an sdist into `output_dir`; returns the archive.
+    Built in a temp folder: a failed build leaves the previous archive in place."""
+    from spacy.cli.package import package
+
+    name = meta["name"] if meta["name"].startswith(meta["lang"] + "_") else f"{meta['lang']}_{meta['name']}"
+    archive = output_dir / f"{name}-{meta['version']}.tar.gz"
+    with tempfile.TemporaryDirectory(prefix="package-") as tmp:
+        meta_path = Path(tmp) / "meta.json"
+        srsly.write_json(meta_path, meta)
+        package(
+            model,
+            Path(tmp),
+            meta_path=meta_path,
+            code_paths=[CODE],
+            create_sdist=False,
+            create_wheel=False,
+            require_parent=True,
+            force=True,
+            silent=True,
+        )
+        folder = Path(tmp) / f"{name}-{meta['version']}"
+        # no build isolation: the venv's setuptools, nothing downloaded
+        cmd = [
+            sys.executable,
+            "-m",
+            "build",
+            "--sdist",
+            "--no-isolation",
+            "--outdir",
+            str(folder / "dist"),
+            str(folder),
+        ]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise UserError(f"building the sdist of {folder.name} failed: {tail[0]}")
+        with atomic_path(archive) as out:
+            shutil.copyfile(folder / "dist" / archive.name, out)
+    return archive
+
+
+Arg, Opt = typer.Argument, typer.Option
+
+
+def main(
+    model: Annotated[Path, Arg(help="Trained pipeline, e.g. training/model-best", exists=True, file_okay=False)],
+    output_dir: Annotated[Path, Arg(help="Where the .tar.gz goes")],
+    metrics: Annotated[Path, Opt("--metrics", help="evaluate's metrics.json", exists=True)],
+    selection: Annotated[Path, Opt("--selection", help="score's lf_selection.json", exists=True)],
+    fingerprint: Annotated[Path, Opt("--fingerprint", help="data's data_fingerprint.json", exists=True)],
+    name: Annotated[str, Opt("--name", help="Package name (a module name, e.g. en_weak_ner)")] = var("package_name"),
+    version: Annotated[str, Opt("--version", help="Package version")] = var("package_version"),
+    description: Annotated[str, Opt("--description")] = var("package_description"),
+    license: Annotated[str, Opt("--license")] = var("package_license"),
+    vectors: Annotated[str, Opt("--vectors", help="The vectors' pipeline (for the sources)")] = var("vectors_model"),
+):
+    """Build an installable package of the trained pipeline: pip install it, then spacy.load(NAME)."""
+    extra = {
+        "sources": sources(
+            srsly.read_json(fingerprint), srsly.read_json(selection), vectors, srsly.read_json(model / "meta.json")
+        ),
+        "performance": performance(srsly.read_json(metrics)),
+    }
+    meta = package_meta(model, name, version, description, license, extra)
+    archive = build_package(model, output_dir, meta)
+    size = archive.stat().st_size / 1e6
+    msg.good(f"Built {archive} ({size:.0f} MB): pip install {archive}, then spacy.load({meta['name']!r})")
+
+
+if __name__ == "__main__":
+    run(main)
