@@ -42,10 +42,10 @@ def make_doc(vocab):
 
 
 def copy_project(dest: Path) -> Path:
-    """A copy of the project (project.yml, scripts, configs) to run weasel in; returns `dest`."""
+    """A copy of the project (project.yml, scripts, configs, lfs) to run weasel in; returns `dest`."""
     import shutil
 
-    for name in ("project.yml", "scripts", "configs"):
+    for name in ("project.yml", "scripts", "configs", "lfs"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
     return dest

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def project(tmp_path_factory):
     root = copy_project(tmp_path_factory.mktemp("own"))
     shutil.copytree(ROOT / "examples", root / "examples")
-    (root / "lfs").mkdir()
+    (root / "lfs").mkdir(exist_ok=True)
     return root
 
 

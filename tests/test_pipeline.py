@@ -89,8 +89,8 @@ def test_tokenizer_keeps_or_splits_hyphens_and_is_saved(tmp_path):
 
 
 def test_component_initialize_and_serialise(tmp_path):
+    from scripts.lfs import gazetteers as gz
     from scripts.lfs.lexicons import build as build_gazetteers
-    from scripts.model.train import doc_consistency_lexicons
 
     build_gazetteers.main(tmp_path / "gaz", min_city_population=100000, max_surnames=20000)
     nlp = spacy.blank("en")
@@ -98,9 +98,13 @@ def test_component_initialize_and_serialise(tmp_path):
     ner.add_label("ORG")
     component = nlp.add_pipe("doc_consistency")
     nlp.initialize()
-    component.initialize(nlp=nlp, lexicons=doc_consistency_lexicons(str(tmp_path / "gaz")))
+    component.initialize(nlp=nlp, lexicons=str(tmp_path / "gaz" / "doc_consistency.json"))
     assert component.labels == ["ORG"]  # narrowed to what the NER predicts
     assert "ag" in component.legal_suffixes and "paris" in component.not_companies
+    # the same lists as the labelling function org_alias reads from the gazetteers themselves
+    gaz = str(tmp_path / "gaz")
+    assert component.legal_suffixes == gz.legal_suffixes(gaz)
+    assert component.not_companies == gz.places_of(gaz, "cities") | gz.places_of(gaz, "places")
     nlp.to_disk(tmp_path / "model")
     loaded = spacy.load(tmp_path / "model")
     again = loaded.get_pipe("doc_consistency")

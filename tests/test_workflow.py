@@ -13,11 +13,25 @@ import sys
 
 import pytest
 
-from .conftest import FIXTURE_CONLL, copy_project
+from .conftest import FIXTURE_CONLL, ROOT, copy_project
 
 pytestmark = pytest.mark.slow
 
-STEPS = ["convert", "build-gazetteers", "annotate", "score", "aggregate", "baseline", "train", "evaluate", "report"]
+STEPS = [
+    "convert",
+    "build-gazetteers",
+    "annotate",
+    "score",
+    "aggregate",
+    "baseline",
+    "train",
+    "evaluate",
+    "report",
+    "visualize",
+    "package",
+]
+PACKAGE = "en_weak_ner"
+ARCHIVE = f"packages/{PACKAGE}-0.1.0-py3-none-any.whl"
 
 
 def md5(path):
@@ -57,7 +71,7 @@ def test_all_then_noop_then_edit(project):
     root, data = project
     # 1. the whole workflow, data folder from $CONLL_DIR (the var points nowhere)
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
-    for name in ("train_gold", "dev_gold", "test_gold", "train", "dev"):
+    for name in ("train_gold", "dev_gold", "test_gold", "train", "dev", "test"):
         assert (root / "corpus" / f"{name}.spacy").is_file(), name
     for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated"):  # folders of shards
         assert (root / "corpus" / name / "00000.spacy").is_file(), name
@@ -80,6 +94,8 @@ def test_all_then_noop_then_edit(project):
     for png in ("lf_scores.png", "scores.png"):
         assert (root / "training" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "![Scores per label](scores.png)" in (root / "training" / "report.md").read_text()
+    assert "What the model gets wrong on dev" in (root / "training" / "visualize.html").read_text()
+    assert (root / ARCHIVE).stat().st_size > 1_000_000  # the pipeline with its vectors
     corpus = corpus_md5s(root / "corpus")
 
     # 2. nothing changed: every step but the data check is skipped
@@ -126,6 +142,106 @@ def test_all_then_noop_then_edit(project):
         f.write("\nZeta NNP I-NP B-ORG\nrose VBD I-VP O\n")
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
     assert "Skipping 'convert'" not in out
+
+
+TEXTS = [
+    "CRICKET - SOMERSET BEAT KENT .\nLONDON 1996-08-30\nSomerset beat Kent by an innings at Taunton on Friday .",
+    "Germany 's representative to the European Union 's veterinary committee Werner Zwingmann said on Wednesday .",
+]
+# the entities of TEXTS by a pipeline of that name, run in the package's venv
+ENTS = "import json, sys, spacy; nlp = spacy.load(sys.argv[1]); texts = json.loads(sys.argv[2]); "
+ENTS += "print(json.dumps([[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]))"
+
+
+def test_spacy_evaluate_reproduces_the_test_figure(project):
+    """What evaluate reports is what spaCy's own `spacy evaluate` gives on the standard test corpus."""
+    root, _ = project
+    out = root / "training" / "spacy_evaluate.json"
+    cmd = [sys.executable, "-m", "spacy", "evaluate", "training/model-best", "corpus/test.spacy"]
+    cmd += ["--code", "scripts/pipeline/components.py", "--output", str(out)]
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    metrics = json.loads((root / "training" / "metrics.json").read_text())
+    assert json.loads(out.read_text())["ents_f"] == pytest.approx(metrics["test"]["weakly supervised model"]["f"])
+
+
+def test_package_installs_and_loads_by_name_in_a_fresh_venv(project, tmp_path):
+    """pip install of the wheel into a new venv (spaCy from the index, pinned by requirements.txt), then
+    spacy.load(NAME) from another folder: the same entities as the project's model-best, skweak absent."""
+    root, _ = project
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "-c", str(ROOT / "requirements.txt")]
+    proc = subprocess.run([*pip, str(root / ARCHIVE)], capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    installed = subprocess.run([str(python), "-m", "pip", "list"], capture_output=True, text=True).stdout.lower()
+    assert PACKAGE.replace("_", "-") in installed.replace("_", "-") and "spacy " in installed
+    for absent in ("skweak", "argilla", "datasets", "hmmlearn"):
+        assert absent not in installed, absent
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    proc = subprocess.run(
+        [str(python), "-c", ENTS, PACKAGE, json.dumps(TEXTS)], cwd=elsewhere, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    packaged = json.loads(proc.stdout)
+    import spacy
+
+    from scripts.pipeline import components  # noqa: F401
+
+    nlp = spacy.load(root / "training" / "model-best")
+    local = [[[e.start_char, e.end_char, e.label_] for e in d.ents] for d in nlp.pipe(TEXTS)]
+    assert packaged == local
+    cricket = {TEXTS[0][s:e]: lab for s, e, lab in packaged[0]}
+    assert cricket.get("Somerset") == "ORG" and cricket.get("Kent") == "ORG"  # doc_consistency runs in the package
+    no_project = subprocess.run([str(python), "-c", "import scripts"], cwd=elsewhere, env=env, capture_output=True)
+    assert no_project.returncode != 0  # nothing of the project was on the path
+    meta = json.loads(
+        subprocess.run(
+            [str(python), "-c", f"import json, spacy; print(json.dumps(spacy.load('{PACKAGE}').meta))"],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    metrics = json.loads((root / "training" / "metrics.json").read_text())
+    assert meta["performance"]["test_ents_f"] == round(metrics["test"]["weakly supervised model"]["f"], 4)
+    assert meta["license"] and meta["description"] and "CoNLL 2003" in meta["sources"][0]["name"]
+
+
+def test_push_then_pull_in_a_fresh_clone_gets_everything(project, tmp_path):
+    """With a local remote, `push` caches the outputs and `pull` in a fresh copy brings all of them, the
+    reviews and the model included (no step is left out for a missing dep), after which `all` skips."""
+    root, data = project
+    remote = tmp_path / "remote"
+    config = (root / "project.yml").read_text()
+    with_remote = config.replace("# remotes:\n#   default:", "remotes:\n  default:").replace(
+        '"/mnt/shared/weak-ner-cache"', json.dumps(str(remote))
+    )
+    assert with_remote != config
+    (root / "project.yml").write_text(with_remote)
+    try:
+        run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)  # (project.yml is no dep: all skip)
+        proc = subprocess.run(
+            [sys.executable, "-m", "spacy", "project", "push", "default", str(root)], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        fresh = copy_project(tmp_path / "fresh")
+        (fresh / "project.yml").write_text(with_remote)
+        proc = subprocess.run(
+            [sys.executable, "-m", "spacy", "project", "pull", "default", str(fresh)], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        for path in ("corpus/reviewed.spacy", "corpus/train.spacy", "corpus/test.spacy", "training/model-best"):
+            assert (fresh / path).exists(), path
+        _, out = run(fresh, "all", "--vars.conll_dir", "missing", conll_dir=data)
+        for step in STEPS[:-1]:  # package has no cached output: it builds the archive
+            assert f"Skipping '{step}': nothing changed" in out, step
+    finally:
+        (root / "project.yml").write_text(config)
 
 
 def test_missing_data_folder_fails_with_a_clear_message(project):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A workflow of the project on the drug-review example, from anywhere:
-#   bash examples/drugs/run.sh                 # all: convert, annotate, score, aggregate, train, evaluate, report
+#   bash examples/drugs/run.sh                 # all: convert, annotate, score, aggregate, train, evaluate, report, package
 #   bash examples/drugs/run.sh before-review   # ... and push to Argilla (start `spacy project run argilla-serve` first)
 #   bash examples/drugs/run.sh after-review    # pull the reviews, retrain
 # Further arguments are passed on (e.g. --vars.max_steps 50). It writes corpus/ and training/, as the CoNLL run does.
@@ -17,4 +17,5 @@ spacy project run "$workflow" . \
   --vars.presets examples/drugs/presets.yml --vars.preset drugs \
   --vars.baseline_label_map PRODUCT:DRUG \
   --vars.max_steps 300 --vars.argilla_dataset drugs-weak \
+  --vars.package_name en_drug_ner --vars.package_license "synthetic example data (examples/drugs/make_corpus.py)" \
   "$@"

@@ -84,19 +84,22 @@ def package_meta(model: Path, name: str, version: str, description: str, license
     if not name.isidentifier() or name != name.lower():
         raise setting("package_name", name, "must be a lower-case Python module name, e.g. en_weak_ner")
     meta = srsly.read_json(model / "meta.json")
-    meta.update({"name": name, "version": version, "description": description, "license": license})
+    # spaCy's meta name has no language prefix: the package of "weak_ner" is en_weak_ner
+    short = name[len(meta["lang"]) + 1 :] if name.startswith(meta["lang"] + "_") else name
+    meta.update({"name": short, "version": version, "description": description, "license": license})
     meta.update(extra)
     meta["requirements"] = []  # spaCy adds itself; the shipped code needs nothing else
     return meta
 
 
 def build_package(model: Path, output_dir: Path, meta: Dict) -> Path:
-    """spacy package with the shipped code file, then an sdist into `output_dir`; returns the archive.
-    Built in a temp folder: a failed build leaves the previous archive in place."""
+    """spacy package with the shipped code file, then a wheel into `output_dir`; returns it. A wheel installs
+    without a build step (and without setuptools in the user's venv). Built in a temp folder: a failed build
+    leaves the previous wheel in place."""
     from spacy.cli.package import package
 
-    name = meta["name"] if meta["name"].startswith(meta["lang"] + "_") else f"{meta['lang']}_{meta['name']}"
-    archive = output_dir / f"{name}-{meta['version']}.tar.gz"
+    name = f"{meta['lang']}_{meta['name']}"
+    archive = output_dir / f"{name}-{meta['version']}-py3-none-any.whl"
     with tempfile.TemporaryDirectory(prefix="package-") as tmp:
         meta_path = Path(tmp) / "meta.json"
         srsly.write_json(meta_path, meta)
@@ -113,22 +116,16 @@ def build_package(model: Path, output_dir: Path, meta: Dict) -> Path:
         )
         folder = Path(tmp) / f"{name}-{meta['version']}"
         # no build isolation: the venv's setuptools, nothing downloaded
-        cmd = [
-            sys.executable,
-            "-m",
-            "build",
-            "--sdist",
-            "--no-isolation",
-            "--outdir",
-            str(folder / "dist"),
-            str(folder),
-        ]
-        result = subprocess.run(cmd, capture_output=True, text=True)
+        cmd = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(folder / "dist")]
+        result = subprocess.run([*cmd, str(folder)], capture_output=True, text=True)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise UserError(f"building the sdist of {folder.name} failed: {tail[0]}")
+            raise UserError(f"building the wheel of {folder.name} failed: {tail[0]}")
+        built = sorted((folder / "dist").glob("*.whl"))
+        if [w.name for w in built] != [archive.name]:
+            raise UserError(f"building the wheel of {folder.name} made {[w.name for w in built]}, not {archive.name}")
         with atomic_path(archive) as out:
-            shutil.copyfile(folder / "dist" / archive.name, out)
+            shutil.copyfile(built[0], out)
     return archive
 
 
@@ -137,7 +134,7 @@ Arg, Opt = typer.Argument, typer.Option
 
 def main(
     model: Annotated[Path, Arg(help="Trained pipeline, e.g. training/model-best", exists=True, file_okay=False)],
-    output_dir: Annotated[Path, Arg(help="Where the .tar.gz goes")],
+    output_dir: Annotated[Path, Arg(help="Where the wheel goes")],
     metrics: Annotated[Path, Opt("--metrics", help="evaluate's metrics.json", exists=True)],
     selection: Annotated[Path, Opt("--selection", help="score's lf_selection.json", exists=True)],
     fingerprint: Annotated[Path, Opt("--fingerprint", help="data's data_fingerprint.json", exists=True)],
@@ -157,7 +154,8 @@ def main(
     meta = package_meta(model, name, version, description, license, extra)
     archive = build_package(model, output_dir, meta)
     size = archive.stat().st_size / 1e6
-    msg.good(f"Built {archive} ({size:.0f} MB): pip install {archive}, then spacy.load({meta['name']!r})")
+    name = f"{meta['lang']}_{meta['name']}"
+    msg.good(f"Built {archive} ({size:.0f} MB): pip install {archive}, then spacy.load({name!r})")
 
 
 if __name__ == "__main__":

@@ -50,10 +50,16 @@ def split_pipeline(nlp, after: str) -> Tuple[List[str], List[str]]:
 
 
 def run_pipeline(
-    nlp, texts: Iterable, total: Optional[int] = None, batch_size: int = 64, n_process: int = 1, desc: str = ""
+    nlp,
+    texts: Iterable,
+    total: Optional[int] = None,
+    batch_size: Optional[int] = None,
+    n_process: int = 1,
+    desc: str = "",
 ) -> Iterator[Doc]:
-    """`nlp.pipe` over texts (or Docs: their tokens are kept), with a progress bar."""
-    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    """`nlp.pipe` over texts (or Docs: their tokens are kept), with a progress bar; batch_size None is the
+    pipeline's own ([nlp] batch_size), as `spacy evaluate` uses it."""
+    docs = nlp.pipe(texts, batch_size=batch_size or nlp.batch_size, n_process=n_process)
     yield from tqdm(docs, total=total, desc=desc or "documents", unit="doc", leave=False, disable=None)
 
 

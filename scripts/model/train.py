@@ -8,10 +8,9 @@ folder is removed by the next one. Options after the config are spaCy's override
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Dict, List, Optional
+from typing import Annotated
 
 import typer
-from spacy.util import registry
 from wasabi import msg
 
 from ..corpus.errors import check_range, run
@@ -19,19 +18,6 @@ from ..corpus.files import remove_leftovers, replace_dir, temp_prefix, write_jso
 
 PIPELINES = ("model-best", "model-last")
 FINISHED = "training_finished.json"  # written into each pipeline once spacy train has returned
-
-
-@registry.misc("weak_ner.doc_consistency_lexicons.v1")
-def doc_consistency_lexicons(gazetteers_dir: Optional[str] = None) -> Dict[str, List[str]]:
-    """What doc_consistency's `initialize` reads (configs/config.cfg): the company legal forms, and the places
-    (cities, countries, states) that are no company's short name, from build-gazetteers' folder. Only
-    training resolves it: the pipeline saves the lists, so loading it needs nothing of the project."""
-    if not gazetteers_dir:
-        return {}
-    from ..lfs import gazetteers as gz
-
-    places = gz.places_of(gazetteers_dir, "cities") | gz.places_of(gazetteers_dir, "places")
-    return {"legal_suffixes": sorted(gz.legal_suffixes(gazetteers_dir)), "not_companies": sorted(places)}
 
 
 def train(config: Path, output: Path, overrides: dict) -> None:

@@ -265,15 +265,16 @@ class DocConsistency:
         self.legal_suffixes: frozenset = frozenset()
         self.not_companies: frozenset = frozenset()
 
-    def initialize(self, get_examples=None, nlp: Optional[Language] = None, lexicons: Optional[Dict] = None):
+    def initialize(self, get_examples=None, nlp: Optional[Language] = None, lexicons: Optional[str] = None):
         """Keep only the labels the pipeline's NER predicts (an ORG-only model gets no PER surnames);
-        `lexicons`: {"legal_suffixes": company legal forms, "not_companies": places that are no company's
-        short name}, lower-cased (the project reads them from build-gazetteers' folder)."""
+        `lexicons`: a JSON file {"legal_suffixes": company legal forms, "not_companies": places that are no
+        company's short name} (build-gazetteers' doc_consistency.json), saved with the pipeline."""
         if nlp is not None and "ner" in nlp.pipe_names:
             self.labels = [lab for lab in self.labels if lab in nlp.get_pipe("ner").labels]
         if lexicons:
-            self.legal_suffixes = frozenset(s.lower() for s in lexicons.get("legal_suffixes", []))
-            self.not_companies = frozenset(s.lower() for s in lexicons.get("not_companies", []))
+            data = srsly.read_json(lexicons)
+            self.legal_suffixes = frozenset(s.lower() for s in data["legal_suffixes"])
+            self.not_companies = frozenset(s.lower() for s in data["not_companies"])
 
     def __call__(self, doc: Doc) -> Doc:
         ents = consistent_entities(

