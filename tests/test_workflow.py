@@ -51,7 +51,8 @@ def project(tmp_path_factory):
     return root, data
 
 
-def run(root, *args, conll_dir=None, check=True):
+def run(root, *args, conll_dir=None, check=True, overrides=True):
+    """`spacy project run ARGS` in `root` (with --vars.max_steps 10 unless `overrides` is False)."""
     env = dict(os.environ)
     env.pop("CONLL_DIR", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # the project's own guard must keep bytecode out of the tree
@@ -59,7 +60,8 @@ def run(root, *args, conll_dir=None, check=True):
         env["CONLL_DIR"] = str(conll_dir)
     # a tiny training run; spacy train reads these overrides, weasel passes them through
     env["SPACY_CONFIG_OVERRIDES"] = "--training.eval_frequency=5"
-    cmd = [sys.executable, "-m", "spacy", "project", "run", *args[:1], str(root), *args[1:], "--vars.max_steps", "10"]
+    cmd = [sys.executable, "-m", "spacy", "project", "run", *args[:1], str(root), *args[1:]]
+    cmd += ["--vars.max_steps", "10"] if overrides else []
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     out = proc.stdout + proc.stderr
     if check:
@@ -213,33 +215,39 @@ def test_package_installs_and_loads_by_name_in_a_fresh_venv(project, tmp_path):
 
 
 def test_push_then_pull_in_a_fresh_clone_gets_everything(project, tmp_path):
-    """With a local remote, `push` caches the outputs and `pull` in a fresh copy brings all of them, the
+    """With a local remote, `push` caches the outputs and `pull` in a fresh clone brings all of them, the
     reviews and the model included (no step is left out for a missing dep), after which `all` skips."""
     root, data = project
     remote = tmp_path / "remote"
     config = (root / "project.yml").read_text()
+    # push and pull read project.yml's vars (they take no --vars): the settings of the runs go there
     with_remote = config.replace("# remotes:\n#   default:", "remotes:\n  default:").replace(
         '"/mnt/shared/weak-ner-cache"', json.dumps(str(remote))
     )
-    assert with_remote != config
+    with_remote = with_remote.replace("  max_steps: 2000\n", "  max_steps: 10\n")
+    assert with_remote.count("max_steps: 10") == 1 and "remotes:\n  default:" in with_remote
     (root / "project.yml").write_text(with_remote)
     try:
-        run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)  # (project.yml is no dep: all skip)
-        proc = subprocess.run(
-            [sys.executable, "-m", "spacy", "project", "push", "default", str(root)], capture_output=True, text=True
-        )
+        run(root, "all", conll_dir=data, overrides=False)
+        push = [sys.executable, "-m", "spacy", "project", "push", "default", str(root)]
+        proc = subprocess.run(push, capture_output=True, text=True)
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-        fresh = copy_project(tmp_path / "fresh")
-        (fresh / "project.yml").write_text(with_remote)
-        proc = subprocess.run(
-            [sys.executable, "-m", "spacy", "project", "pull", "default", str(fresh)], capture_output=True, text=True
-        )
+        fresh = tmp_path / "fresh"  # a clone of this project as it stands now (the earlier tests edited it)
+        fresh.mkdir()
+        for name in ("project.yml", "scripts", "configs", "lfs"):
+            (shutil.copytree if (root / name).is_dir() else shutil.copy)(root / name, fresh / name)
+        pull = [sys.executable, "-m", "spacy", "project", "pull", "default", str(fresh)]
+        proc = subprocess.run(pull, capture_output=True, text=True)
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
         for path in ("corpus/reviewed.spacy", "corpus/train.spacy", "corpus/test.spacy", "training/model-best"):
             assert (fresh / path).exists(), path
-        _, out = run(fresh, "all", "--vars.conll_dir", "missing", conll_dir=data)
-        for step in STEPS[:-1]:  # package has no cached output: it builds the archive
+        _, out = run(fresh, "all", conll_dir=data, overrides=False)
+        for step in STEPS:
             assert f"Skipping '{step}': nothing changed" in out, step
+        # the wheel is no cached output (outputs_no_cache), and weasel's pull marks `package` done: --force
+        assert not (fresh / ARCHIVE).exists()
+        run(fresh, "package", "--force", conll_dir=data, overrides=False)
+        assert (fresh / ARCHIVE).is_file()
     finally:
         (root / "project.yml").write_text(config)
 

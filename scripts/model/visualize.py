@@ -1,9 +1,10 @@
 """The `visualize` step: one static HTML page (displaCy's `ent` style) to see what the model gets wrong.
 
-For a seeded sample of dev documents it shows, one above the other, the gold entities, the model's (the
-text run through the pipeline, as a user runs it) and the weak labels it was trained on (the aggregate's
-vote). An entity that gold does not have (a false positive, or the wrong label) is marked "✗" in red; a gold
-entity that the model missed is marked "missed" in the gold line. Documents with the most errors come first.
+For a seeded sample of dev documents (short ones by default, to read at a glance) it shows, one above
+the other, the gold entities, the model's (the text run through the pipeline, as a user runs it) and the
+weak labels it was trained on (the aggregate's vote). An entity that gold does not have (a false
+positive, or the wrong label) is marked "✗" in red; a gold entity that the model missed is marked
+"missed" in the gold line. Documents with the most errors come first.
 """
 
 import html
@@ -68,7 +69,7 @@ body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; ma
 .doc {{ border-top: 1px solid #ddd; padding-top: 0.5em; margin-top: 1.5em; }}
 .row {{ display: flex; gap: 1em; align-items: flex-start; }}
 .name {{ min-width: 9em; font-weight: bold; padding-top: 1em; }}
-.entities {{ line-height: 2.2 !important; white-space: pre-wrap; }}
+.entities {{ flex: 1; line-height: 2.3 !important; }}
 .legend span {{ padding: 0.1em 0.4em; border-radius: 0.3em; margin-right: 0.5em; }}
 </style></head><body>
 <h1>{title}</h1>
@@ -94,10 +95,13 @@ def visualize(
     sample: int,
     seed: int,
     weak_name: str = "weak labels",
+    max_chars: int = 0,
 ) -> Tuple[str, int]:
     """The page for a seeded sample of `refs` (documents with gold ents; `weak`: the same documents with the
-    weak labels as ents, or None); and the number of model errors on the page."""
-    ids = sorted(random.Random(seed).sample(range(len(refs)), min(sample, len(refs))))
+    weak labels as ents, or None), drawn from the documents of at most `max_chars` characters (0: any;
+    all of them when none is that short); and the number of model errors on the page."""
+    pool = [i for i, d in enumerate(refs) if not max_chars or len(d.text) <= max_chars] or list(range(len(refs)))
+    ids = sorted(random.Random(seed).sample(pool, min(sample, len(pool))))
     texts = [refs[i].text for i in ids]
     predicted = [keep_labels(d, labels) for d in run_pipeline(nlp, texts, total=len(ids), desc="visualize")]
     docs = []
@@ -114,7 +118,9 @@ def visualize(
         body.append(document_html(title, refs[i].text, rows, labels))
     total = sum(d[0] for d in docs)
     summary = (
-        f"{len(docs)} of {len(refs)} dev documents (seed {seed}), {total} model errors. Rows: gold, the model "
+        f"{len(docs)} of {len(refs)} dev documents (seed {seed}"
+        + (f", of at most {max_chars} characters" if max_chars else "")
+        + f"), {total} model errors. Rows: gold, the model "
         f"(the text through the pipeline, as a user runs it){', ' + weak_name if weak is not None else ''}."
     )
     page = PAGE.format(title="What the model gets wrong on dev", summary=html.escape(summary), body="\n".join(body))
@@ -132,11 +138,15 @@ def main(
     scores: Annotated[Optional[Path], Opt("--scores", help="aggregate_scores.json (names the aggregator)")] = None,
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
     sample: Annotated[int, Opt("--sample", help="How many dev documents")] = 20,
+    max_chars: Annotated[
+        int, Opt("--max-chars", help="Only documents this short (0: any), to read at a glance")
+    ] = 1500,
     seed: Annotated[int, Opt("--seed")] = var("seed"),
 ):
     """Write a displaCy page of dev documents: gold, the model and the weak labels, errors marked."""
     label_list = parse_labels(labels)
     check_range("sample", sample, 1)
+    check_range("max_chars", max_chars, 0)
     vocab = make_vocab()
     refs = read_docs(dev, vocab)
     if not refs:
@@ -149,9 +159,9 @@ def main(
         if [d.text for d in weak_docs] != [d.text for d in refs]:
             raise UserError(f"{weak} does not hold the documents of {dev}: rerun `spacy project run aggregate`")
     nlp = load_pipeline_or_exit(model)
-    page, n_errors = visualize(nlp, refs, weak_docs, label_list, sample, seed, weak_name)
+    page, n_errors = visualize(nlp, refs, weak_docs, label_list, sample, seed, weak_name, max_chars)
     write_text(output, page)
-    msg.good(f"{min(sample, len(refs))} dev documents, {n_errors} model errors marked -> {output}")
+    msg.good(f"{page.count('<section')} dev documents, {n_errors} model errors marked -> {output}")
 
 
 if __name__ == "__main__":
