@@ -1,6 +1,6 @@
 """Gold entities and entity-level scores against them (spaCy's NER scorer), for every system scored."""
 
-from typing import Dict, Iterable, List, Sequence, Set
+from typing import Dict, Iterable, List, Sequence, Set, Union
 
 from spacy.tokens import Doc, Span
 from spacy.training import Example
@@ -41,7 +41,7 @@ def document_doc(sentences: Sequence[Doc], labels: List[str], group: str = GOLD)
     the ids of the document kept. What `spacy evaluate` reads and `nlp.pipe` gets from a user: the whole text."""
     words: List[str] = []
     spaces: List[bool] = []
-    starts: List[bool] = []
+    starts: List[Union[bool, int, None]] = []
     ents = []
     for sent in sentences:
         if words:

@@ -270,7 +270,8 @@ class DocConsistency:
         `lexicons`: a JSON file {"legal_suffixes": company legal forms, "not_companies": places that are no
         company's short name} (build-gazetteers' doc_consistency.json), saved with the pipeline."""
         if nlp is not None and "ner" in nlp.pipe_names:
-            self.labels = [lab for lab in self.labels if lab in nlp.get_pipe("ner").labels]
+            ner_labels = getattr(nlp.get_pipe("ner"), "labels", ())
+            self.labels = [lab for lab in self.labels if lab in ner_labels]
         if lexicons:
             data = srsly.read_json(lexicons)
             self.legal_suffixes = frozenset(s.lower() for s in data["legal_suffixes"])
