@@ -30,6 +30,19 @@ def test_the_shipped_file_imports_only_spacy_srsly_and_the_standard_library():
     assert roots - set(sys.stdlib_module_names) == {"spacy", "srsly"}
 
 
+def test_a_second_copy_of_the_file_loads_beside_the_first(tmp_path):
+    """An installed package's copy (en_weak_ner.components) imported after the project's: no E004."""
+    import importlib.util
+
+    copy = tmp_path / "components.py"
+    copy.write_text(Path(c.__file__).read_text())
+    spec = importlib.util.spec_from_file_location("en_copy_of_the_package.components", copy)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    nlp = spacy.blank("en")
+    assert type(nlp.add_pipe("doc_consistency")).__name__ == "DocConsistency"
+
+
 def test_consistent_entities(vocab):
     words = "Ruch SA was sold . 40 percent of Ruch went . Frederick Geraghty said . Geraghty left .".split()
     doc = Doc(vocab, words=words, sent_starts=[w in (0, 5, 11, 15) for w in range(len(words))])

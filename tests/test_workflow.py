@@ -200,6 +200,15 @@ def test_package_installs_and_loads_by_name_in_a_fresh_venv(project, tmp_path):
     assert cricket.get("Somerset") == "ORG" and cricket.get("Kent") == "ORG"  # doc_consistency runs in the package
     no_project = subprocess.run([str(python), "-c", "import scripts"], cwd=elsewhere, env=env, capture_output=True)
     assert no_project.returncode != 0  # nothing of the project was on the path
+    # the project's predict by package name: its own copy of the component file and the package's in one
+    # process (spaCy would refuse a second doc_consistency factory)
+    (elsewhere / "in.txt").write_text("\n".join(t.replace("\n", " ") for t in TEXTS) + "\n")
+    predict = [str(python), "-m", "scripts.model.predict", PACKAGE, "in.txt", "out.jsonl"]
+    proc = subprocess.run(predict, cwd=elsewhere, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    lines = [json.loads(line) for line in (elsewhere / "out.jsonl").read_text().splitlines()]
+    found = {s["text"]: s["label"] for s in lines[0]["spans"]}
+    assert found.get("SOMERSET") == "ORG" and found.get("Kent") == "ORG"  # doc_consistency, the package's
     meta = json.loads(
         subprocess.run(
             [str(python), "-c", f"import json, spacy; print(json.dumps(spacy.load('{PACKAGE}').meta))"],

@@ -251,10 +251,16 @@ def consistent_entities(
     return sorted(out)
 
 
-@Language.factory("doc_consistency", default_config={"labels": LABELS})
 def make_doc_consistency(nlp: Language, name: str, labels: List[str]) -> "DocConsistency":
     """`labels`: what it may correct to; `initialize` narrows them to the labels of the pipeline's NER."""
     return DocConsistency(name, labels)
+
+
+# The project (scripts.pipeline.components) and an installed package (en_weak_ner.components) hold copies
+# of this file, and one process may import both (`predict en_weak_ner ...`): spaCy refuses a second,
+# different function for a factory name (E004), so the first copy imported registers it.
+if not Language.has_factory("doc_consistency"):
+    Language.factory("doc_consistency", default_config={"labels": LABELS})(make_doc_consistency)
 
 
 class DocConsistency:
