@@ -1,11 +1,11 @@
 """Headless Debian Chromium through playwright (never `playwright install`): the `browser` fixture."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+from scripts.tools.screenshot import CHROMIUM  # the one default (Debian's chromium, or $CHROMIUM_PATH)
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

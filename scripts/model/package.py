@@ -79,12 +79,18 @@ def sources(fingerprint: Dict, selection: Dict, vectors: str, base_meta: Dict) -
     return out
 
 
-def package_meta(model: Path, name: str, version: str, description: str, license: str, extra: Dict) -> Dict:
-    """The model's meta.json with the package's name, version, description, license, sources and scores."""
+def module_name(meta: Dict) -> str:
+    """What `spacy.load` takes: spaCy's meta name has no language prefix (the package of "weak_ner" is
+    en_weak_ner)."""
+    return f"{meta['lang']}_{meta['name']}"
+
+
+def package_meta(base: Dict, name: str, version: str, description: str, license: str, extra: Dict) -> Dict:
+    """The model's meta.json (`base`) with the package's name, version, description, license, sources and
+    scores."""
     if not name.isidentifier() or name != name.lower():
         raise setting("package_name", name, "must be a lower-case Python module name, e.g. en_weak_ner")
-    meta = srsly.read_json(model / "meta.json")
-    # spaCy's meta name has no language prefix: the package of "weak_ner" is en_weak_ner
+    meta = dict(base)
     short = name[len(meta["lang"]) + 1 :] if name.startswith(meta["lang"] + "_") else name
     meta.update({"name": short, "version": version, "description": description, "license": license})
     meta.update(extra)
@@ -98,7 +104,7 @@ def build_package(model: Path, output_dir: Path, meta: Dict) -> Path:
     leaves the previous wheel in place."""
     from spacy.cli.package import package
 
-    name = f"{meta['lang']}_{meta['name']}"
+    name = module_name(meta)
     archive = output_dir / f"{name}-{meta['version']}-py3-none-any.whl"
     with tempfile.TemporaryDirectory(prefix="package-") as tmp:
         meta_path = Path(tmp) / "meta.json"
@@ -145,17 +151,15 @@ def main(
     vectors: Annotated[str, Opt("--vectors", help="The vectors' pipeline (for the sources)")] = var("vectors_model"),
 ):
     """Build an installable package of the trained pipeline: pip install it, then spacy.load(NAME)."""
+    base = srsly.read_json(model / "meta.json")
     extra = {
-        "sources": sources(
-            srsly.read_json(fingerprint), srsly.read_json(selection), vectors, srsly.read_json(model / "meta.json")
-        ),
+        "sources": sources(srsly.read_json(fingerprint), srsly.read_json(selection), vectors, base),
         "performance": performance(srsly.read_json(metrics)),
     }
-    meta = package_meta(model, name, version, description, license, extra)
+    meta = package_meta(base, name, version, description, license, extra)
     archive = build_package(model, output_dir, meta)
     size = archive.stat().st_size / 1e6
-    name = f"{meta['lang']}_{meta['name']}"
-    msg.good(f"Built {archive} ({size:.0f} MB): pip install {archive}, then spacy.load({name!r})")
+    msg.good(f"Built {archive} ({size:.0f} MB): pip install {archive}, then spacy.load({module_name(meta)!r})")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ CharSpan = Tuple[int, int, str]
 WRONG, MISSED = " ✗", " missed"
 # displaCy's colours for CoNLL's labels; a wrong entity is red, a missed one orange, whatever its label
 COLOURS = {"ORG": "#7aecec", "PER": "#aa9cfc", "LOC": "#ff9561", "MISC": "#c887fb"}
+WRONG_COLOUR, MISSED_COLOUR = "#ff5a5f", "#ffc04d"
 
 
 def char_spans(doc: Doc) -> List[CharSpan]:
@@ -47,7 +48,11 @@ def document_html(title: str, text: str, rows: Dict[str, List[CharSpan]], labels
     gold = set(rows["gold"])
     others = {name: spans for name, spans in rows.items() if name != "gold"}
     found = set(others.get("model", []))
-    colours = {**COLOURS, **{lab + WRONG: "#ff5a5f" for lab in labels}, **{lab + MISSED: "#ffc04d" for lab in labels}}
+    colours = {
+        **COLOURS,
+        **{lab + WRONG: WRONG_COLOUR for lab in labels},
+        **{lab + MISSED: MISSED_COLOUR for lab in labels},
+    }
     parts = [f"<h2>{html.escape(title)}</h2>"]
     lines = {"gold": marked(rows["gold"], found, MISSED), **{n: marked(s, gold, WRONG) for n, s in others.items()}}
     for name, ents in lines.items():
@@ -74,8 +79,8 @@ body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; ma
 </style></head><body>
 <h1>{title}</h1>
 <p>{summary}</p>
-<p class="legend"><span style="background:#ff5a5f">LABEL ✗</span> not in gold (a false positive, or the wrong
-label) <span style="background:#ffc04d">LABEL missed</span> gold entity the model did not find</p>
+<p class="legend"><span style="background:{wrong}">LABEL ✗</span> not in gold (a false positive, or the wrong
+label) <span style="background:{missed}">LABEL missed</span> gold entity the model did not find</p>
 {body}
 </body></html>
 """
@@ -123,7 +128,13 @@ def visualize(
         + f"), {total} model errors. Rows: gold, the model "
         f"(the text through the pipeline, as a user runs it){', ' + weak_name if weak is not None else ''}."
     )
-    page = PAGE.format(title="What the model gets wrong on dev", summary=html.escape(summary), body="\n".join(body))
+    page = PAGE.format(
+        title="What the model gets wrong on dev",
+        summary=html.escape(summary),
+        body="\n".join(body),
+        wrong=WRONG_COLOUR,
+        missed=MISSED_COLOUR,
+    )
     return page, total
 
 
