@@ -277,3 +277,33 @@ def test_malformed_conll_names_file_and_line(tmp_path, project):
     code, out = run(root, "convert", "--vars.conll_dir", str(bad), check=False)
     assert code != 0
     assert f"{bad / 'train.txt'}:4:" in out.replace("\n", "")
+
+
+def test_reference_and_an_extra_test_set_are_rows_of_their_own(project):
+    """The reference workflow trains the same config on gold train, apart from `all`; with an extra test set,
+    evaluate then scores every system on it and shows the reference as its own row on every corpus."""
+    from scripts.model.evaluate import REFERENCE
+
+    root, data = project
+    extra = ["--vars.extra_tests", f"nt={data / 'test.txt'}"]
+    before = (root / "training" / "metrics.json").read_text()
+    assert REFERENCE not in before and "not trained" in (root / "training" / "metrics.md").read_text()
+    _, out = run(root, "reference", *extra, conll_dir=data)
+    assert "Running command: 'reference-train'" in out or "reference-train" in out
+    ref = json.loads((root / "training" / "reference.json").read_text())
+    assert ref["status"] == "trained" and ref["splits"] == ["dev", "test", "nt"]
+    assert (root / "training" / "reference" / "model-best" / "meta.json").is_file()
+    _, out = run(root, "all", *extra, conll_dir=data)
+    for step in ("annotate", "score", "aggregate", "train"):  # the weak model's inputs are untouched
+        assert f"Skipping '{step}': nothing changed" in out, step
+    assert "Skipping 'evaluate'" not in out  # it shows the reference now
+    metrics = json.loads((root / "training" / "metrics.json").read_text())
+    assert metrics["splits"] == ["dev", "test", "nt"]
+    for split in metrics["splits"]:
+        assert metrics[split][REFERENCE] == ref["scores"][split]
+        assert "weakly supervised model" in metrics[split] and "baseline (en_core_web_md)" in metrics[split]
+    # the extra set is the fixture's test split under another name: the same scores
+    assert metrics["nt"]["weakly supervised model"] == metrics["test"]["weakly supervised model"]
+    table = (root / "training" / "metrics.md").read_text()
+    assert "| system | dev F" in table and "nt F" in table and f"| {REFERENCE} |" in table
+    assert f"| {REFERENCE} |" in (root / "training" / "report.md").read_text()

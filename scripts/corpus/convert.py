@@ -63,6 +63,47 @@ def convert_files(
 
 
 EVAL_SPLITS = ("dev", "test")
+EXTRA_DIR = "extra_tests"  # corpus/extra_tests/NAME.spacy: the extra test sets, documents with gold in doc.ents
+
+
+def extra_test_docs(name: str, files: List[Path], conll: bool, lang: str = "en", hyphens: str = "split") -> List:
+    """The sentence Docs of an extra test set (gold in doc.spans['gold']): CoNLL columns read as the CoNLL
+    folder's test.txt is when the corpus is the CoNLL folder, else by extension like test_data."""
+    if not conll:
+        return list(CorpusReader(name, lang, hyphens).read(files))
+    from .conll import conll_to_dataset, dataset_to_docs
+
+    docs: List = []
+    for file in files:
+        offset = docs[-1].user_data["doc_id"] + 1 if docs else 0  # documents of two files stay apart
+        for doc in dataset_to_docs(conll_to_dataset(file), name):
+            doc.user_data["doc_id"] += offset
+            docs.append(doc)
+    return docs
+
+
+def read_extra_tests(
+    extras: Dict[str, List[Path]], labels: List[str], conll: bool, lang: str = "en", hyphens: str = "split"
+) -> Dict[str, List]:
+    """The sentence Docs of each extra test set, each checked as dev and test are (text, gold of `labels`)."""
+    read = {name: extra_test_docs(name, files, conll, lang, hyphens) for name, files in extras.items()}
+    for name, docs in read.items():
+        stats = ReadStats(sentences=len(docs))
+        stats.gold.update(span.label_ for doc in docs for span in doc.spans[GOLD] if span.label_ in labels)
+        check_split(extras[name], f"extra test {name}", stats)
+    return read
+
+
+def write_extra_tests(read: Dict[str, List], output_dir: Path, labels: List[str]) -> Dict[str, int]:
+    """corpus/extra_tests/NAME.spacy of each extra test set (documents, gold of `labels` in doc.ents), the
+    folder replaced as a whole (empty without extra tests); the number of documents of each."""
+    from .files import atomic_dir
+
+    out = {}
+    with atomic_dir(output_dir / EXTRA_DIR) as tmp:
+        for name, docs in read.items():
+            out[name] = write_docs(tmp / f"{name}.spacy", document_docs(docs, labels))
+    return out
 
 
 def write_standard(output_dir: Path, labels: List[str]) -> Dict[str, int]:
@@ -95,6 +136,7 @@ def main(
     train_data: str = typer.Option("", "--train-data", help="Your unlabelled train corpus (file or folder)"),
     dev_data: str = typer.Option("", "--dev-data", help="Your dev corpus, with gold entities"),
     test_data: str = typer.Option("", "--test-data", help="Your test corpus, with gold entities (optional)"),
+    extra_tests: str = typer.Option("", "--extra-tests", help="Held-out test sets NAME=PATH,... ($EXTRA_TESTS wins)"),
     labels: str = typer.Option(var("labels"), "--labels", "-l", help="The labels the project trains"),
     lang: str = typer.Option(var("lang"), "--lang", help="spaCy language of the tokenizer for raw text"),
     hyphens: str = typer.Option(var("hyphens"), "--hyphens", help="Raw text: split words at hyphens (spaCy) or keep"),
@@ -103,11 +145,13 @@ def main(
     import srsly
 
     label_list = parse_labels(labels)
-    sources = data_sources(conll_dir, train_data, dev_data, test_data)
+    sources = data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)
     if fingerprint(sources) != srsly.read_json(fingerprint_path):
         raise UserError("the corpus changed since `data` fingerprinted it: run `spacy project run data` first")
     files = {split: sources[split] for split in SPLITS}
-    if sources["format"] == CONLL2003:
+    conll = sources["format"] == CONLL2003
+    extra_read = read_extra_tests(sources["extra_tests"], label_list, conll, lang, hyphens)
+    if conll:
         stats = convert_conll(files, output_dir)
     else:
         stats = convert_files(files, output_dir, lang, hyphens)
@@ -121,9 +165,12 @@ def main(
         if other and split != "train":
             ignored = ", ".join(f"{lab} {k}" for lab, k in sorted(other.items()))
             msg.info(f"{split}: {sum(other.values())} gold entities of labels outside --labels are ignored ({ignored})")
+    extra_docs = write_extra_tests(extra_read, output_dir, label_list)
     for split, n_docs in write_standard(output_dir, label_list).items():
         if n_docs:
             msg.good(f"{split}: {n_docs} documents, gold {', '.join(label_list)} in doc.ents -> {output_dir / split}.spacy")
+    for name, n_docs in extra_docs.items():
+        msg.good(f"extra test {name}: {n_docs} documents -> {output_dir / EXTRA_DIR / name}.spacy (scored only)")
     n_train = sum(stats["train"].gold.values())
     if n_train:
         msg.info(f"train: its {n_train} gold entities never reach training (annotate drops them)")

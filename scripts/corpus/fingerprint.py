@@ -5,7 +5,8 @@ $CONLL_DIR when set) when none is set (`sources`). weasel only hashes declared d
 anywhere, so this cheap step runs every time (no_skip) and rewrites its output only
 when a file's sha256 changed: an unchanged folder leaves `convert` and everything after it skipped.
 It also creates an empty reviewed set (corpus/reviewed.spacy) until `pull` brings real reviews, since
-`aggregate` depends on that file. Standard library only (and typer), to keep a no-op `spacy project run all` fast.
+`aggregate` depends on that file, and the supervised reference's scores as "not run" (training/reference.json)
+until the `reference` workflow trains it, since `evaluate` shows them. Standard library only (and typer), to keep a no-op `spacy project run all` fast.
 """
 
 import hashlib
@@ -31,14 +32,21 @@ def sha256(path: Path) -> str:
 
 
 def fingerprint(sources: Dict) -> Dict:
-    """The format and the sha256 of each file of each split: what `data` records and `convert` checks."""
-    return {"format": sources["format"], **{split: {p.name: sha256(p) for p in sources[split]} for split in SPLITS}}
+    """The format and the sha256 of each file of each split (and of each extra test set, when there is one):
+    what `data` records and `convert` checks."""
+    out = {"format": sources["format"], **{split: {p.name: sha256(p) for p in sources[split]} for split in SPLITS}}
+    extras = sources.get("extra_tests") or {}
+    if extras:
+        out["extra_tests"] = {name: {p.name: sha256(p) for p in paths} for name, paths in extras.items()}
+    return out
 
 
-def update_fingerprint(conll_dir: Path, output: Path, train: str = "", dev: str = "", test: str = "") -> bool:
-    """Write the fingerprint of the corpus (the *_data files, else the CoNLL folder) to `output`; return
-    whether it changed."""
-    sources = data_sources(conll_dir, train, dev, test)
+def update_fingerprint(
+    conll_dir: Path, output: Path, train: str = "", dev: str = "", test: str = "", extra: str = ""
+) -> bool:
+    """Write the fingerprint of the corpus (the *_data files, else the CoNLL folder, and the extra test sets)
+    to `output`; return whether it changed."""
+    sources = data_sources(conll_dir, train, dev, test, extra)
     new = json.dumps(fingerprint(sources), indent=2, sort_keys=True) + "\n"
     old = output.read_text(encoding="utf8") if output.exists() else None
     if new == old:
@@ -58,22 +66,40 @@ def ensure_reviewed(path: Path) -> bool:
     return True
 
 
+NOT_RUN = "not run"
+
+
+def ensure_reference(path: Path) -> bool:
+    """Create the reference's scores as "not run" at `path` if there are none yet (evaluate and report depend
+    on the file; the `reference` workflow writes the real one); return whether it was created."""
+    if path.exists():
+        return False
+    write_text(path, json.dumps({"status": NOT_RUN}) + "\n")
+    return True
+
+
 def main(
     conll_dir: Path = typer.Argument(..., help="Folder with train.txt, dev.txt, test.txt ($CONLL_DIR wins)"),
     output: Path = typer.Argument(..., help="Fingerprint JSON to write"),
     train_data: str = typer.Option("", "--train-data", help="Your unlabelled train corpus (file or folder)"),
     dev_data: str = typer.Option("", "--dev-data", help="Your dev corpus, with gold entities"),
     test_data: str = typer.Option("", "--test-data", help="Your test corpus, with gold entities (optional)"),
+    extra_tests: str = typer.Option("", "--extra-tests", help="Held-out test sets NAME=PATH,... ($EXTRA_TESTS wins)"),
     reviewed: Optional[Path] = typer.Option(None, "--reviewed", help="Reviewed set to create empty if missing"),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Reference scores to create as 'not run'"),
 ):
     """Check the corpus files and record the sha256 of each."""
-    changed = update_fingerprint(conll_dir, output, train_data, dev_data, test_data)
+    changed = update_fingerprint(conll_dir, output, train_data, dev_data, test_data, extra_tests)
     where = f"the CoNLL data in {resolve_conll_dir(conll_dir)}" if not (train_data or dev_data or test_data) else (
         f"the corpus of train_data {train_data}, dev_data {dev_data}" + (f", test_data {test_data}" if test_data else "")
     )
+    extras = list(data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)["extra_tests"])
+    where += f" and the extra test sets {', '.join(extras)}" if extras else ""
     msg.good(f"Fingerprinted {where} -> {output}" if changed else f"{where[0].upper()}{where[1:]}: unchanged")
     if reviewed is not None and ensure_reviewed(reviewed):
         msg.info(f"No reviews pulled yet: created an empty {reviewed}")
+    if reference is not None and ensure_reference(reference):
+        msg.info(f"No supervised reference trained yet (`spacy project run reference`): created {reference}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,18 @@
 """Where the corpus comes from: the vars `train_data`, `dev_data` and `test_data` (a file or a folder of
 files each, format by extension: see `readers`), or, when none is set, the CoNLL 2003 folder (`conll_dir`,
-env CONLL_DIR) with train.txt, dev.txt and test.txt. Standard library only: `data` runs on every `all`.
+env CONLL_DIR) with train.txt, dev.txt and test.txt. Besides them, `extra_tests` (env EXTRA_TESTS) names
+further held-out test sets, scored only (e.g. CoNLL's test without its tables). Standard library only: `data`
+runs on every `all`.
 """
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Dict, List
 
 SPLITS = ("train", "dev", "test")
 ENV_VAR = "CONLL_DIR"
+EXTRA_ENV_VAR = "EXTRA_TESTS"
 FORMATS = (".jsonl", ".txt", ".spacy", ".conll", ".iob")
 CONLL2003 = "conll2003"  # the built-in example's format: the CoNLL folder, read through `datasets`
 FILES = "files"  # a user's corpus, read by `readers`
@@ -58,17 +62,41 @@ def input_files(path: Path, var: str) -> List[Path]:
     return [path]
 
 
-def data_sources(conll_dir: Path, train: str = "", dev: str = "", test: str = "") -> Dict[str, Any]:
-    """{"format": CONLL2003 or FILES, split: [files]}: the user's files when a var is set (test may be
-    empty), else the CoNLL folder. A UserError names the var that is missing or wrong."""
+NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def extra_tests(spec: str) -> Dict[str, List[Path]]:
+    """{name: [files]} of the var `extra_tests` ("NAME=PATH,...", each a file or a folder of corpus files);
+    $EXTRA_TESTS, when set, wins, as $CONLL_DIR does. A UserError names what is wrong."""
     from .errors import UserError
 
+    spec = os.environ.get(EXTRA_ENV_VAR, "").strip() or spec.strip()
+    where = f"${EXTRA_ENV_VAR}" if os.environ.get(EXTRA_ENV_VAR, "").strip() else "--vars.extra_tests"
+    out: Dict[str, List[Path]] = {}
+    for item in (i.strip() for i in spec.split(",") if i.strip()):
+        name, sep, path = (x.strip() for x in item.partition("="))
+        if not sep or not name or not path:
+            raise UserError(f"{where} {item!r}: write NAME=PATH (e.g. non_tabular=data/test.txt), comma-separated")
+        if not NAME_RE.match(name) or name in SPLITS or name in out:
+            raise UserError(
+                f"{where} {item!r}: the name {name!r} must be letters, digits or _, used once, and not train/dev/test"
+            )
+        out[name] = input_files(Path(path), "extra_tests")
+    return out
+
+
+def data_sources(conll_dir: Path, train: str = "", dev: str = "", test: str = "", extra: str = "") -> Dict[str, Any]:
+    """{"format": CONLL2003 or FILES, split: [files], "extra_tests": {name: [files]}}: the user's files when a
+    var is set (test may be empty), else the CoNLL folder. A UserError names the var that is missing or wrong."""
+    from .errors import UserError
+
+    extras = extra_tests(extra)
     if not (train or dev or test):
         try:
             files = check_conll_dir(resolve_conll_dir(conll_dir))
         except FileNotFoundError as e:
             raise UserError(str(e)) from None
-        return {"format": CONLL2003, **{split: [path] for split, path in files.items()}}
+        return {"format": CONLL2003, **{split: [path] for split, path in files.items()}, "extra_tests": extras}
     for var, value in (("train_data", train), ("dev_data", dev)):
         if not value:
             raise UserError(
@@ -80,4 +108,5 @@ def data_sources(conll_dir: Path, train: str = "", dev: str = "", test: str = ""
         "train": input_files(Path(train), "train_data"),
         "dev": input_files(Path(dev), "dev_data"),
         "test": input_files(Path(test), "test_data") if test else [],
+        "extra_tests": extras,
     }

@@ -20,8 +20,10 @@ from ..corpus.files import write_json, write_text
 from ..corpus.labels import parse_labels
 from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
 from ..project import var
-from .scoring import SPLITS, comparison_table, load_pipeline_or_exit, score_pipeline, standard_corpora
+from .scoring import comparison_table, load_pipeline_or_exit, score_pipeline, standard_corpora, summary_table
 from .train import FINISHED, finished
+
+REFERENCE = "supervised reference (gold train, not part of the method)"
 
 
 def evaluate_pipeline(nlp, corpora: Dict[str, Sequence[Doc]], labels: List[str]) -> Dict:
@@ -47,6 +49,9 @@ def main(
     aggregate_path: Annotated[Path, Arg(help="JSON from `aggregate` (weak labels scored on dev)")],
     output_dir: Annotated[Path, Arg(help="Where metrics.json and metrics.md go")],
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
+    reference: Annotated[
+        Path, Opt("--reference", help="JSON from the `reference` workflow (the model trained on gold train)")
+    ] = Path("training/reference.json"),
 ):
     """Score the trained model on dev and test and compare it with the baseline and its training labels."""
     label_list = parse_labels(labels)
@@ -60,8 +65,9 @@ def main(
     ner_only = scores.pop("ner", {})
     base = srsly.read_json(baseline_path)
     agg = srsly.read_json(aggregate_path)
-    metrics: Dict = {"labels": label_list}
-    for split in (s for s in SPLITS if s in scores):
+    ref = srsly.read_json(reference) if reference.is_file() else {}
+    metrics: Dict = {"labels": label_list, "splits": list(scores)}
+    for split in scores:
         metrics[split] = {f"baseline ({base['model']})": base[split]} if base.get("model") and split in base else {}
         if split == "dev":
             for kind, other in sorted(agg.get("also", {}).items()):
@@ -70,11 +76,21 @@ def main(
         if ner_only:
             metrics[split]["weakly supervised model, NER alone"] = ner_only[split]
         metrics[split]["weakly supervised model"] = scores[split]
+        if split in ref.get("scores", {}):
+            metrics[split][REFERENCE] = ref["scores"][split]
     write_json(output_dir / "metrics.json", metrics)
-    table = comparison_table(metrics, label_list)
+    table = summary_table(metrics, label_list) + "\n\n## Per label\n\n" + comparison_table(metrics, label_list)
     note = (
-        "Models (baseline and weakly supervised) run on the text of whole documents, as `spacy evaluate` and a "
-        "user's `nlp.pipe` do; the weak labels are the votes on the corpus's own tokens.\n\n"
+        "Models (baseline, weakly supervised, reference) run on the text of whole documents, as `spacy evaluate` "
+        "and a user's `nlp.pipe` do; the weak labels are the votes on the corpus's own tokens. "
+        + (
+            f"The {REFERENCE} is the same config trained on the gold labels of train ({ref.get('steps')} steps): "
+            "how far weak supervision is from full supervision, not a result of the method."
+            if ref.get("scores")
+            else "The supervised reference (the same config trained on gold train) is not trained: "
+            "`spacy project run reference`."
+        )
+        + "\n\n"
     )
     write_text(output_dir / "metrics.md", f"# Entity-level scores (spaCy scorer)\n\n{note}{table}")
     print(table)

@@ -2,7 +2,7 @@
 
 Writes `training/report.md` with two PNGs: per-function precision and coverage on dev (the bar is
 greyed when the function was dropped), and per-label P/R/F of every system in `metrics.json`
-(baseline, weak labels, trained model) on dev and test.
+(baseline, weak labels, trained model, supervised reference) on dev, test and the extra test sets.
 """
 
 import csv
@@ -15,6 +15,7 @@ from wasabi import msg
 
 from ..corpus.errors import run
 from ..corpus.files import atomic_path, write_text
+from .scoring import split_names
 
 
 def _save(fig, path: Path) -> None:
@@ -55,7 +56,7 @@ def plot_scores(metrics: Dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     labels = metrics["labels"]
-    splits = [s for s in ("dev", "test") if s in metrics]
+    splits = split_names(metrics)
     fig, axes = plt.subplots(len(splits), 3, figsize=(12, 3.2 * len(splits)), squeeze=False)
     groups = ["all"] + labels if len(labels) > 1 else labels
     # one colour per system across splits (test has no weak-label row)

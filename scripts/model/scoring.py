@@ -13,6 +13,7 @@ from spacy.tokens import Doc, Span
 from tqdm import tqdm
 from wasabi import msg
 
+from ..corpus.convert import EXTRA_DIR
 from ..corpus.docbin import make_vocab, read_docs
 from ..corpus.files import markdown_table
 from ..corpus.gold import score_ents
@@ -36,10 +37,19 @@ def load_pipeline_or_exit(name: str):
 
 
 def standard_corpora(corpus_dir: Path) -> Dict[str, List[Doc]]:
-    """dev.spacy and test.spacy of the corpus folder (test left out when empty: no test_data)."""
+    """dev.spacy and test.spacy of the corpus folder (test left out when empty: no test_data), then the extra
+    test sets of extra_tests/ by name (e.g. non_tabular): every corpus a system is scored on, in table order."""
     vocab = make_vocab()
     corpora = {s: read_docs(corpus_dir / f"{s}.spacy", vocab) for s in SPLITS}
+    extra = Path(corpus_dir) / EXTRA_DIR
+    for file in sorted(extra.glob("*.spacy")) if extra.is_dir() else []:
+        corpora[file.stem] = read_docs(file, vocab)
     return {s: docs for s, docs in corpora.items() if docs}
+
+
+def split_names(metrics: Dict) -> List[str]:
+    """The corpora a metrics dict has scores for, in table order (dev, test, then the extra test sets)."""
+    return list(metrics.get("splits") or [s for s in SPLITS if s in metrics])
 
 
 def split_pipeline(nlp, after: str) -> Tuple[List[str], List[str]]:
@@ -92,11 +102,27 @@ def score_pipeline(
     return out
 
 
+def summary_table(metrics: Dict, labels: List[str]) -> str:
+    """Markdown: one row per system, its F on each corpus side by side (and each label's, in brackets)."""
+    splits = split_names(metrics)
+    systems = list(dict.fromkeys(name for split in splits for name in metrics[split]))
+    rows = []
+    for system in systems:
+        row = [system]
+        for split in splits:
+            s = metrics[split].get(system)
+            per = " / ".join(f"{s['per_type'][lab]['f']:.3f}" for lab in labels) if s and len(labels) > 1 else ""
+            row.append(f"**{s['f']:.3f}**" + (f" ({per})" if per else "") if s else "")
+        rows.append(row)
+    what = f"F (per label: {' / '.join(labels)})" if len(labels) > 1 else "F"
+    return markdown_table(["system"] + [f"{split} {what}" for split in splits], rows)
+
+
 def comparison_table(metrics: Dict, labels: List[str]) -> str:
-    """Markdown: one row per split and system, P/R/F overall and per label."""
+    """Markdown: one row per corpus and system, P/R/F overall and per label."""
     header = ["split", "system", "P", "R", "F"] + [f"{lab} {k}" for lab in labels for k in ("P", "R", "F")]
     rows = []
-    for split in SPLITS:
+    for split in split_names(metrics):
         for system, scores in metrics.get(split, {}).items():
             row = [split, system] + [f"{scores[k]:.3f}" for k in ("p", "r", "f")]
             row += [f"{scores['per_type'][lab][k]:.3f}" for lab in labels for k in ("p", "r", "f")]
