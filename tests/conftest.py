@@ -1,11 +1,16 @@
 """Shared test helpers: a vocab with lexical attributes, a doc builder and the CoNLL fixture folder."""
 
+import os
 from pathlib import Path
 
 import pytest
 from spacy.tokens import Doc, Span
 
 from scripts.corpus.docbin import make_vocab
+
+# The README's first block exports EXTRA_TESTS for the full run: the tests name their own extra test sets
+# (and their subprocesses inherit this environment).
+os.environ.pop("EXTRA_TESTS", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONLL = Path(__file__).resolve().parent / "fixtures" / "conll"

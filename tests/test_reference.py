@@ -7,7 +7,7 @@ import shlex
 import pytest
 import srsly
 
-from scripts.corpus.convert import EXTRA_DIR, read_extra_tests, write_extra_tests
+from scripts.corpus.convert import EXTRA_DIR, HELD_OUT_DIR, read_extra_tests, write_extra_tests
 from scripts.corpus.docbin import read_docs, write_docs
 from scripts.corpus.errors import UserError
 from scripts.corpus.fingerprint import NOT_RUN, ensure_reference, update_fingerprint
@@ -80,8 +80,15 @@ def test_extra_tests_are_documents_with_gold_ents(tmp_path, monkeypatch):
     as_file = read_extra_tests({"nt": [conll]}, ["ORG", "PER"], conll=False)["nt"]
     key = lambda docs: [([t.text for t in d], [(s.start, s.end, s.label_) for s in d.spans["gold"]]) for d in docs]  # noqa: E731
     assert key(as_file) == key(read["nt"])
+    # the sentences of the held-out sets, for the labelling functions: test (when there is one) and the extras
+    assert [d.text for d in read_docs(tmp_path / HELD_OUT_DIR / "nt.spacy")] == [d.text for d in read["nt"]]
+    assert sorted(p.name for p in (tmp_path / HELD_OUT_DIR).iterdir()) == ["nt.spacy"]
+    write_docs(tmp_path / "test_gold.spacy", read["nt"][:2])
+    write_extra_tests(read, tmp_path, ["ORG", "PER"])
+    assert len(read_docs(tmp_path / HELD_OUT_DIR / "test.spacy")) == 2
     # no extra test: an empty folder (weasel hashes it as convert's output)
     assert write_extra_tests({}, tmp_path, ["ORG"]) == {} and not list((tmp_path / EXTRA_DIR).iterdir())
+    assert sorted(p.name for p in (tmp_path / HELD_OUT_DIR).iterdir()) == ["test.spacy"]
 
 
 def test_an_extra_test_without_gold_stops_convert_before_anything_is_written(tmp_path, monkeypatch):

@@ -75,7 +75,7 @@ def test_all_then_noop_then_edit(project):
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
     for name in ("train_gold", "dev_gold", "test_gold", "train", "dev", "test"):
         assert (root / "corpus" / f"{name}.spacy").is_file(), name
-    for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated"):  # folders of shards
+    for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated", "held_out_annotated/test"):
         assert (root / "corpus" / name / "00000.spacy").is_file(), name
     metrics = json.loads((root / "training" / "metrics.json").read_text())
     assert set(metrics["dev"]) == {
@@ -85,8 +85,10 @@ def test_all_then_noop_then_edit(project):
         "weakly supervised model, NER alone",
         "weakly supervised model",
     }
-    assert set(metrics["test"]) == {
+    assert set(metrics["test"]) == {  # the votes on test: scored only (annotate and aggregate's held-out sets)
         "baseline (en_core_web_md)",
+        "weak labels (majority)",
+        "weak labels (hmm)",
         "weakly supervised model, NER alone",
         "weakly supervised model",
     }
@@ -294,16 +296,18 @@ def test_reference_and_an_extra_test_set_are_rows_of_their_own(project):
     assert ref["status"] == "trained" and ref["splits"] == ["dev", "test", "nt"]
     assert (root / "training" / "reference" / "model-best" / "meta.json").is_file()
     _, out = run(root, "all", *extra, conll_dir=data)
-    for step in ("annotate", "score", "aggregate", "train"):  # the weak model's inputs are untouched
+    for step in ("score", "train"):  # the weak model's inputs are untouched
         assert f"Skipping '{step}': nothing changed" in out, step
+    assert sorted(p.name for p in (root / "corpus" / "held_out_annotated").iterdir()) == ["nt", "test"]
     assert "Skipping 'evaluate'" not in out  # it shows the reference now
     metrics = json.loads((root / "training" / "metrics.json").read_text())
     assert metrics["splits"] == ["dev", "test", "nt"]
     for split in metrics["splits"]:
         assert metrics[split][REFERENCE] == ref["scores"][split]
         assert "weakly supervised model" in metrics[split] and "baseline (en_core_web_md)" in metrics[split]
-    # the extra set is the fixture's test split under another name: the same scores
-    assert metrics["nt"]["weakly supervised model"] == metrics["test"]["weakly supervised model"]
+    # the extra set is the fixture's test split under another name: the same scores, the votes' too
+    for system in ("weakly supervised model", "weak labels (hmm)", "weak labels (majority)"):
+        assert metrics["nt"][system] == metrics["test"][system], system
     table = (root / "training" / "metrics.md").read_text()
     assert "| system | dev F" in table and "nt F" in table and f"| {REFERENCE} |" in table
     assert f"| {REFERENCE} |" in (root / "training" / "report.md").read_text()

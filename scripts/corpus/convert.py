@@ -64,6 +64,9 @@ def convert_files(
 
 EVAL_SPLITS = ("dev", "test")
 EXTRA_DIR = "extra_tests"  # corpus/extra_tests/NAME.spacy: the extra test sets, documents with gold in doc.ents
+# corpus/held_out/NAME.spacy: test and the extra test sets as sentences with gold spans, as dev_gold.spacy, for
+# the labelling functions and their votes to be scored on (scored only, never used to choose anything)
+HELD_OUT_DIR = "held_out"
 
 
 def extra_test_docs(name: str, files: List[Path], conll: bool, lang: str = "en", hyphens: str = "split") -> List:
@@ -95,14 +98,20 @@ def read_extra_tests(
 
 
 def write_extra_tests(read: Dict[str, List], output_dir: Path, labels: List[str]) -> Dict[str, int]:
-    """corpus/extra_tests/NAME.spacy of each extra test set (documents, gold of `labels` in doc.ents), the
-    folder replaced as a whole (empty without extra tests); the number of documents of each."""
+    """corpus/extra_tests/NAME.spacy of each extra test set (documents, gold of `labels` in doc.ents), and
+    corpus/held_out/NAME.spacy of test (when there is one) and of each extra set (the sentences), each folder
+    replaced as a whole (extra_tests/ is empty without extra tests); the number of documents of each set."""
     from .files import atomic_dir
 
     out = {}
     with atomic_dir(output_dir / EXTRA_DIR) as tmp:
         for name, docs in read.items():
             out[name] = write_docs(tmp / f"{name}.spacy", document_docs(docs, labels))
+    test_file = output_dir / "test_gold.spacy"
+    test = read_docs(test_file, make_vocab()) if test_file.exists() else []
+    with atomic_dir(output_dir / HELD_OUT_DIR) as tmp:
+        for name, docs in (({"test": test} if test else {}) | read).items():
+            write_docs(tmp / f"{name}.spacy", docs)
     return out
 
 

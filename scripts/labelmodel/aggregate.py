@@ -19,7 +19,7 @@ from ..corpus.files import write_json
 from ..corpus.labels import AGGREGATORS, parse_labels
 from ..corpus.parallel import Parallelism
 from ..project import var
-from .training_corpus import GoldInTrainError, vote_train_and_dev, write_dev
+from .training_corpus import GoldInTrainError, score_held_out, vote_train_and_dev, write_dev
 from .voters import make_aggregator
 
 Arg, Opt = typer.Argument, typer.Option
@@ -52,6 +52,9 @@ def main(
     train_name: Annotated[
         str, Opt("--train-name", help="The training corpus in output_dir: a .spacy file, or a folder of shards")
     ] = "train.spacy",
+    held_out: Annotated[
+        Optional[Path], Opt("--held-out", help="Annotated held-out sets (a folder per set, with gold): scored only")
+    ] = None,
 ):
     """Vote over the kept labelling functions and write corpus/train.spacy."""
     label_list = parse_labels(labels)
@@ -84,6 +87,7 @@ def main(
         msg.fail(str(e), exits=1)
     if review_dir:
         write_dev(dev, review_dir / "dev_aggregated", shard_size)
+    held_out_scores = score_held_out(agg, kept, label_list, held_out, shard_size) if held_out else {}
     if counts.get("hmm_fit_docs"):
         msg.text(f"Fitted the HMM on {counts['hmm_fit_docs']} train docs")
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits", "not_in_corpus")}
@@ -95,6 +99,7 @@ def main(
             "labels": label_list,
             "dev": dev.scores,
             "also": dev.also,
+            "held_out": held_out_scores,
             "sources": sorted(kept),
             "train_docs": counts["docs"],
             "train_docs_with_entities": n_annotated,
@@ -111,6 +116,8 @@ def main(
             "(edited or deleted upstream): kept in the file, not applied"
         )
     msg.info(f"Aggregated labels on dev: P {dev.scores['p']:.3f} R {dev.scores['r']:.3f} F {dev.scores['f']:.3f}")
+    for name, result in held_out_scores.items():
+        msg.info(f"Aggregated labels on {name} (scored only): F {result['scores']['f']:.3f}")
 
 
 if __name__ == "__main__":

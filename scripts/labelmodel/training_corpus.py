@@ -311,6 +311,17 @@ def vote_train_and_dev(
     return counts, dev
 
 
+def score_held_out(agg, kept: Kept, labels: List[str], folder: Path, shard_size: int) -> Dict[str, Dict]:
+    """The fitted aggregator's votes (and majority voting's) scored on each held-out set of `folder` (one
+    annotated folder per set: test, the extra test sets), {name: {"scores", "also"}}. Scored only: nothing is
+    chosen on them, and their votes are not kept."""
+    out = {}
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_dir()) if Path(folder).is_dir() else []:
+        result = vote_dev(DevJob(pickle.dumps(agg), kept, list(iter_shards(path, shard_size)), labels))
+        out[path.name] = {"scores": result.scores, "also": result.also}
+    return out
+
+
 def write_dev(dev: DevResult, review_output: Path, shard_size: int) -> None:
     """The voted dev shards (every group) to `review_output` (for Argilla). The model's dev set, gold in
     doc.ents, is convert's dev.spacy."""

@@ -7,6 +7,7 @@ with the processes, and the output is the same whatever runs it. A shard never s
 """
 
 import contextlib
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,6 +141,10 @@ def main(
         Optional[Tuple[Path, Path]],
         Opt("--dev", help="Also annotate this INPUT OUTPUT in the same run (models loaded once), keeping its gold"),
     ] = None,
+    held_out: Annotated[
+        Optional[Tuple[Path, Path]],
+        Opt("--held-out", help="Also annotate each NAME.spacy of the folder INPUT into OUTPUT/NAME, keeping gold"),
+    ] = None,
 ):
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
     label_list = tuple(parse_labels(labels))
@@ -154,6 +159,11 @@ def main(
         # before hours of annotation: a label the dev gold never has could not be scored
         check_known_labels(label_list, gold_labels(iter_docs(dev[0])), f"the gold of {dev[0]}")
         corpora.append((dev[0], dev[1], False))
+    held_out_names = []
+    if held_out:
+        for file in sorted(held_out[0].glob("*.spacy")) if held_out[0].is_dir() else []:
+            corpora.append((file, held_out[1] / file.stem, False))
+            held_out_names.append(file.stem)
     built = get_annotator(settings).names
     if not built:
         raise setting(
@@ -165,6 +175,10 @@ def main(
         all_counts = annotate_corpora(corpora, settings, parallel)
     except (LabellingFunctionError, FileNotFoundError, ConnectionError) as e:  # FileNotFoundError: a gazetteer
         msg.fail(str(e), exits=1)
+    if held_out:  # a set no longer held out (an extra test removed) leaves no stale votes behind
+        held_out[1].mkdir(parents=True, exist_ok=True)
+        for old in (p for p in held_out[1].iterdir() if p.is_dir() and p.name not in held_out_names):
+            shutil.rmtree(old)
     seconds = time.perf_counter() - start
     for (_, out, _), counts in zip(corpora, all_counts):
         msg.good(

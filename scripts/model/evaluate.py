@@ -67,12 +67,15 @@ def main(
     agg = srsly.read_json(aggregate_path)
     ref = srsly.read_json(reference) if reference.is_file() else {}
     metrics: Dict = {"labels": label_list, "splits": list(scores)}
+    # the weak labels' scores: on dev (which chose them), and on the held-out sets (scored only)
+    votes = {"dev": {"scores": agg["dev"], "also": agg.get("also", {})}, **agg.get("held_out", {})}
     for split in scores:
         metrics[split] = {f"baseline ({base['model']})": base[split]} if base.get("model") and split in base else {}
-        if split == "dev":
-            for kind, other in sorted(agg.get("also", {}).items()):
+        weak = votes.get(split)
+        if weak:
+            for kind, other in sorted(weak["also"].items()):
                 metrics[split][f"weak labels ({kind})"] = other
-            metrics[split][f"weak labels ({agg['aggregator']})"] = agg["dev"]
+            metrics[split][f"weak labels ({agg['aggregator']})"] = weak["scores"]
         if ner_only:
             metrics[split]["weakly supervised model, NER alone"] = ner_only[split]
         metrics[split]["weakly supervised model"] = scores[split]
