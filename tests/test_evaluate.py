@@ -70,6 +70,17 @@ def test_missing_model_says_how_to_install(capsys):
     assert "scripts.tools.setup_model" in out and "vectors_model" in out
 
 
+@pytest.mark.parametrize(
+    "name, hint",
+    [("en_weak_ner_missing", "packages/en_weak_ner_missing-VERSION"), ("training/nowhere/model-best", "train")],
+)
+def test_missing_package_or_folder_says_how_to_get_it(name, hint, capsys):
+    with pytest.raises(SystemExit):
+        scoring.load_pipeline_or_exit(name)
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert hint in out and "setup_model" not in out
+
+
 def test_comparison_table():
     s = {"p": 0.5, "r": 0.25, "f": 1 / 3, "per_type": {"ORG": {"p": 0.5, "r": 0.25, "f": 1 / 3}}}
     table = scoring.comparison_table({"dev": {"baseline": s, "model": s}, "test": {"model": s}}, ["ORG"])

