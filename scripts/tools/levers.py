@@ -1,0 +1,110 @@
+"""Issue 15's levers that were measured and not adopted, kept so that their figures can be reproduced
+(docs/experiments.md, "Beyond the weak labels"). Run after `spacy project run all`, then train on the output
+with the overrides of `train` (`python -m scripts.model.train configs/config.cfg --output training/lever
+--paths.train OUT ...`) and compare spacy train's dev F step by step with the default's.
+
+    python -m scripts.tools.levers missing corpus/train_aggregated corpus/train.spacy training/lf_selection.json \\
+        corpus/lever_missing.spacy
+    python -m scripts.tools.levers teacher training/model-best corpus/train_annotated corpus/lever/train_annotated
+
+- `missing`: the training corpus with the tokens nobody knows as missing values instead of O (spaCy takes
+  no loss there): capitalised tokens past the first of a sentence that no kept function labels, and tokens
+  a kept function labels but the vote leaves O.
+- `teacher`: an annotated corpus with one more span group, `teacher`: the trained model's entities, so that
+  `score` and `aggregate` treat the model as a labelling function (one round of self-training).
+"""
+
+from pathlib import Path
+from typing import Annotated, Dict, List
+
+import numpy as np
+import srsly
+import typer
+from spacy.tokens import Doc, Span
+from tqdm import tqdm
+from wasabi import msg
+
+from ..corpus.docbin import corpus_files, iter_docs, make_vocab, read_docs, write_docs
+from ..corpus.errors import UserError, run
+from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
+
+TEACHER = "teacher"
+
+
+def unknown_tokens(voted: Doc, annotated: Doc, kept: Dict[str, List[str]]) -> np.ndarray:
+    """A mask of the tokens of a voted training doc that are outside its entities and that nobody knows:
+    capitalised past the first token and labelled by no kept function, or labelled by one the vote overruled."""
+    n = len(voted)
+    covered, entity = np.zeros(n, bool), np.zeros(n, bool)
+    for name, labels in kept.items():
+        for span in annotated.spans.get(name, []):
+            if span.label_ in labels:
+                covered[span.start : span.end] = True
+    for ent in voted.ents:
+        entity[ent.start : ent.end] = True
+    capitalised = np.array([t.text[:1].isupper() for t in voted], dtype=bool)
+    capitalised[:1] = False
+    return ~entity & (covered | capitalised)
+
+
+def with_missing(voted: Doc, mask: np.ndarray) -> Doc:
+    """A copy of `voted` (words, entities, ids) whose `mask` tokens are missing values."""
+    doc = Doc(voted.vocab, words=[t.text for t in voted], spaces=[bool(t.whitespace_) for t in voted])
+    ents = [Span(doc, e.start, e.end, label=e.label_) for e in voted.ents]
+    doc.set_ents(ents, missing=[Span(doc, int(i), int(i) + 1) for i in np.flatnonzero(mask)], default="outside")
+    doc.user_data.update(voted.user_data)
+    return doc
+
+
+def doc_key(doc: Doc):
+    return doc.user_data.get("doc_id"), doc.user_data.get("index")
+
+
+app = typer.Typer(add_completion=False, help=__doc__.split("\n\n")[0])
+Arg = typer.Argument
+
+
+@app.command("missing")
+def missing_cmd(
+    aggregated: Annotated[Path, Arg(help="aggregate's train_aggregated (every function's spans)", exists=True)],
+    train: Annotated[Path, Arg(help="aggregate's train.spacy (the voted training corpus)", exists=True)],
+    selection: Annotated[Path, Arg(help="score's lf_selection.json", exists=True)],
+    output: Annotated[Path, Arg(help="The training corpus to write")],
+):
+    """The training corpus with the tokens nobody knows as missing values."""
+    kept = srsly.read_json(selection)["kept"]
+    vocab = make_vocab()
+    by_key = {doc_key(d): d for d in iter_docs(aggregated, vocab)}
+    out, n_tokens, n_missing = [], 0, 0
+    for doc in tqdm(read_docs(train, vocab), desc="docs", unit="doc", leave=False, disable=None):
+        annotated = by_key.get(doc_key(doc))
+        if annotated is None or [t.text for t in annotated] != [t.text for t in doc]:
+            raise UserError(f"{train}: a sentence ({doc_key(doc)}) is not in {aggregated}: rerun `aggregate`")
+        mask = unknown_tokens(doc, annotated, kept)
+        out.append(with_missing(doc, mask))
+        n_tokens, n_missing = n_tokens + len(doc), n_missing + int(mask.sum())
+    write_docs(output, out)
+    msg.good(f"{n_missing} of {n_tokens} train tokens missing -> {output}")
+
+
+@app.command("teacher")
+def teacher_cmd(
+    model: Annotated[Path, Arg(help="The trained pipeline, e.g. training/model-best", exists=True)],
+    annotated: Annotated[Path, Arg(help="An annotated corpus (annotate's output)", exists=True)],
+    output: Annotated[Path, Arg(help="The same corpus with a `teacher` span group (a folder of shards)")],
+):
+    """Add the model's entities (on the corpus's own tokens) as the span group `teacher`."""
+    import spacy
+
+    nlp = spacy.load(model)
+    for file in tqdm(corpus_files(annotated), desc="shards", unit="shard", leave=False, disable=None):
+        docs = read_docs(file, make_vocab())
+        words = (Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d]) for d in docs)
+        for doc, pred in zip(docs, nlp.pipe(words, batch_size=256)):
+            doc.spans[TEACHER] = [Span(doc, e.start, e.end, label=e.label_) for e in pred.ents]
+        write_docs(output / file.name, docs)
+    msg.good(f"{annotated} with the span group {TEACHER!r} of {model} -> {output}")
+
+
+if __name__ == "__main__":
+    run(app)

@@ -1,0 +1,44 @@
+"""The levers of issue 15 kept for their figures: missing values where nobody knows, the model as a function."""
+
+import numpy as np
+import spacy
+
+from scripts.corpus.docbin import read_docs, write_docs
+from scripts.tools.levers import TEACHER, unknown_tokens, with_missing
+
+from .conftest import cli
+
+
+def test_tokens_nobody_knows_become_missing_and_survive_a_docbin(make_doc, tmp_path):
+    annotated = make_doc(
+        "The Kia Corp deal with Acme was signed in Seoul",
+        spans={"org_keyword": [(1, 3, "ORG")], "legal_suffix": [(5, 6, "ORG")], "places": [(9, 10, "LOC")]},
+    )
+    voted = make_doc("The Kia Corp deal with Acme was signed in Seoul")
+    voted.ents = [voted.char_span(4, 12, label="ORG")]  # Kia Corp; the vote left Acme and Seoul O
+    kept = {"org_keyword": ["ORG"], "legal_suffix": ["ORG"]}  # places was dropped by score
+    mask = unknown_tokens(voted, annotated, kept)
+    # Acme: a kept function labelled it; Seoul: capitalised, no kept function; The: first token, known O
+    assert [t.text for t, m in zip(voted, mask) if m] == ["Acme", "Seoul"]
+    write_docs(tmp_path / "train.spacy", [with_missing(voted, mask)])
+    (doc,) = read_docs(tmp_path / "train.spacy")
+    assert [t.ent_iob_ for t in doc] == ["O", "B", "I", "O", "O", "", "O", "O", "O", ""]  # "": missing
+    assert [(e.text, e.label_) for e in doc.ents] == [("Kia Corp", "ORG")]
+    assert not np.any(unknown_tokens(voted, annotated, {}) & np.array([t.ent_type_ != "" for t in voted]))
+
+
+def test_teacher_adds_the_models_entities_as_a_function(make_doc, tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "ORG", "pattern": "Acme"}])
+    nlp.to_disk(tmp_path / "model")
+    docs = [
+        make_doc("Acme hired Anna", spans={"gold": [(0, 1, "ORG")], "md": [(2, 3, "PER")]}, index=i) for i in (0, 1)
+    ]
+    write_docs(tmp_path / "annotated" / "00000.spacy", docs)
+    result = cli(
+        "scripts.tools.levers", "teacher", str(tmp_path / "model"), str(tmp_path / "annotated"), str(tmp_path / "out")
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = read_docs(tmp_path / "out")
+    assert [[(s.text, s.label_) for s in d.spans[TEACHER]] for d in out] == [[("Acme", "ORG")]] * 2
+    assert [[s.text for s in d.spans["md"]] for d in out] == [["Anna"]] * 2  # the other functions kept
