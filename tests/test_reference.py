@@ -82,13 +82,16 @@ def test_extra_tests_are_documents_with_gold_ents(tmp_path, monkeypatch):
     assert key(as_file) == key(read["nt"])
     # the sentences of the held-out sets, for the labelling functions: test (when there is one) and the extras
     assert [d.text for d in read_docs(tmp_path / HELD_OUT_DIR / "nt.spacy")] == [d.text for d in read["nt"]]
-    assert sorted(p.name for p in (tmp_path / HELD_OUT_DIR).iterdir()) == ["nt.spacy"]
+    assert sorted(p.name for p in (tmp_path / HELD_OUT_DIR).iterdir()) == ["nt.spacy", "sets.json"]
     write_docs(tmp_path / "test_gold.spacy", read["nt"][:2])
     write_extra_tests(read, tmp_path, ["ORG", "PER"])
     assert len(read_docs(tmp_path / HELD_OUT_DIR / "test.spacy")) == 2
-    # no extra test: an empty folder (weasel hashes it as convert's output)
-    assert write_extra_tests({}, tmp_path, ["ORG"]) == {} and not list((tmp_path / EXTRA_DIR).iterdir())
-    assert sorted(p.name for p in (tmp_path / HELD_OUT_DIR).iterdir()) == ["test.spacy"]
+    # no extra test: a folder with the list of sets only, never an empty one (`spacy project push` skips those)
+    assert write_extra_tests({}, tmp_path, ["ORG"]) == {}
+    assert [p.name for p in (tmp_path / EXTRA_DIR).iterdir()] == ["sets.json"]
+    assert srsly.read_json(tmp_path / EXTRA_DIR / "sets.json") == {"sets": []}
+    assert sorted(p.name for p in (tmp_path / HELD_OUT_DIR).iterdir()) == ["sets.json", "test.spacy"]
+    assert srsly.read_json(tmp_path / HELD_OUT_DIR / "sets.json") == {"sets": ["test"]}
 
 
 def test_an_extra_test_without_gold_stops_convert_before_anything_is_written(tmp_path, monkeypatch):

@@ -298,7 +298,9 @@ def test_reference_and_an_extra_test_set_are_rows_of_their_own(project):
     _, out = run(root, "all", *extra, conll_dir=data)
     for step in ("score", "train"):  # the weak model's inputs are untouched
         assert f"Skipping '{step}': nothing changed" in out, step
-    assert sorted(p.name for p in (root / "corpus" / "held_out_annotated").iterdir()) == ["nt", "test"]
+    held_out = root / "corpus" / "held_out_annotated"
+    assert sorted(p.name for p in held_out.iterdir() if p.is_dir()) == ["nt", "test"]
+    assert json.loads((held_out / "sets.json").read_text()) == {"sets": ["nt", "test"]}
     assert "Skipping 'evaluate'" not in out  # it shows the reference now
     metrics = json.loads((root / "training" / "metrics.json").read_text())
     assert metrics["splits"] == ["dev", "test", "nt"]

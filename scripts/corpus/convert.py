@@ -67,6 +67,9 @@ EXTRA_DIR = "extra_tests"  # corpus/extra_tests/NAME.spacy: the extra test sets,
 # corpus/held_out/NAME.spacy: test and the extra test sets as sentences with gold spans, as dev_gold.spacy, for
 # the labelling functions and their votes to be scored on (scored only, never used to choose anything)
 HELD_OUT_DIR = "held_out"
+# the names of the sets in each such folder: a folder is never empty, since `spacy project push` skips an empty
+# output folder and a fresh clone's `pull` would then leave convert to rerun
+SETS = "sets.json"
 
 
 def extra_test_docs(name: str, files: List[Path], conll: bool, lang: str = "en", hyphens: str = "split") -> List:
@@ -101,17 +104,20 @@ def write_extra_tests(read: Dict[str, List], output_dir: Path, labels: List[str]
     """corpus/extra_tests/NAME.spacy of each extra test set (documents, gold of `labels` in doc.ents), and
     corpus/held_out/NAME.spacy of test (when there is one) and of each extra set (the sentences), each folder
     replaced as a whole (extra_tests/ is empty without extra tests); the number of documents of each set."""
-    from .files import atomic_dir
+    from .files import atomic_dir, write_json
 
     out = {}
     with atomic_dir(output_dir / EXTRA_DIR) as tmp:
         for name, docs in read.items():
             out[name] = write_docs(tmp / f"{name}.spacy", document_docs(docs, labels))
+        write_json(tmp / SETS, {"sets": list(read)})
     test_file = output_dir / "test_gold.spacy"
     test = read_docs(test_file, make_vocab()) if test_file.exists() else []
+    held_out = ({"test": test} if test else {}) | read
     with atomic_dir(output_dir / HELD_OUT_DIR) as tmp:
-        for name, docs in (({"test": test} if test else {}) | read).items():
+        for name, docs in held_out.items():
             write_docs(tmp / f"{name}.spacy", docs)
+        write_json(tmp / SETS, {"sets": list(held_out)})
     return out
 
 
