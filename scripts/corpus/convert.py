@@ -25,7 +25,7 @@ from .fingerprint import fingerprint
 from .gold import document_docs
 from .labels import GOLD, parse_labels
 from .readers import CorpusReader, ReadStats
-from .sources import CONLL2003, SPLITS, data_sources
+from .sources import CONLL2003, EXTRA_DIR, HELD_OUT_DIR, SETS, SPLITS, data_sources
 
 
 def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, ReadStats]:
@@ -63,13 +63,6 @@ def convert_files(
 
 
 EVAL_SPLITS = ("dev", "test")
-EXTRA_DIR = "extra_tests"  # corpus/extra_tests/NAME.spacy: the extra test sets, documents with gold in doc.ents
-# corpus/held_out/NAME.spacy: test and the extra test sets as sentences with gold spans, as dev_gold.spacy, for
-# the labelling functions and their votes to be scored on (scored only, never used to choose anything)
-HELD_OUT_DIR = "held_out"
-# the names of the sets in each such folder: a folder is never empty, since `spacy project push` skips an empty
-# output folder and a fresh clone's `pull` would then leave convert to rerun
-SETS = "sets.json"
 
 
 def extra_test_docs(name: str, files: List[Path], conll: bool, lang: str = "en", hyphens: str = "split") -> List:
@@ -103,7 +96,7 @@ def read_extra_tests(
 def write_extra_tests(read: Dict[str, List], output_dir: Path, labels: List[str]) -> Dict[str, int]:
     """corpus/extra_tests/NAME.spacy of each extra test set (documents, gold of `labels` in doc.ents), and
     corpus/held_out/NAME.spacy of test (when there is one) and of each extra set (the sentences), each folder
-    replaced as a whole (extra_tests/ is empty without extra tests); the number of documents of each set."""
+    replaced as a whole with the list of its sets (SETS); the number of documents of each extra set."""
     from .files import atomic_dir, write_json
 
     out = {}

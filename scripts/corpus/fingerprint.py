@@ -6,7 +6,8 @@ anywhere, so this cheap step runs every time (no_skip) and rewrites its output o
 when a file's sha256 changed: an unchanged folder leaves `convert` and everything after it skipped.
 It also creates an empty reviewed set (corpus/reviewed.spacy) until `pull` brings real reviews, since
 `aggregate` depends on that file, and the supervised reference's scores as "not run" (training/reference.json)
-until the `reference` workflow trains it, since `evaluate` shows them. Standard library only (and typer), to keep a no-op `spacy project run all` fast.
+until the `reference` workflow trains it, since `evaluate` shows them. Standard library only (and typer), to
+keep a no-op `spacy project run all` fast.
 """
 
 import hashlib
@@ -46,7 +47,11 @@ def update_fingerprint(
 ) -> bool:
     """Write the fingerprint of the corpus (the *_data files, else the CoNLL folder, and the extra test sets)
     to `output`; return whether it changed."""
-    sources = data_sources(conll_dir, train, dev, test, extra)
+    return write_fingerprint(data_sources(conll_dir, train, dev, test, extra), output)
+
+
+def write_fingerprint(sources: Dict, output: Path) -> bool:
+    """Write the fingerprint of `sources` to `output` unless it is already there; return whether it changed."""
     new = json.dumps(fingerprint(sources), indent=2, sort_keys=True) + "\n"
     old = output.read_text(encoding="utf8") if output.exists() else None
     if new == old:
@@ -89,11 +94,12 @@ def main(
     reference: Optional[Path] = typer.Option(None, "--reference", help="Reference scores to create as 'not run'"),
 ):
     """Check the corpus files and record the sha256 of each."""
-    changed = update_fingerprint(conll_dir, output, train_data, dev_data, test_data, extra_tests)
+    sources = data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)
+    changed = write_fingerprint(sources, output)
     where = f"the CoNLL data in {resolve_conll_dir(conll_dir)}" if not (train_data or dev_data or test_data) else (
         f"the corpus of train_data {train_data}, dev_data {dev_data}" + (f", test_data {test_data}" if test_data else "")
     )
-    extras = list(data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)["extra_tests"])
+    extras = list(sources["extra_tests"])
     where += f" and the extra test sets {', '.join(extras)}" if extras else ""
     msg.good(f"Fingerprinted {where} -> {output}" if changed else f"{where[0].upper()}{where[1:]}: unchanged")
     if reviewed is not None and ensure_reviewed(reviewed):

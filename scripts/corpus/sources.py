@@ -16,6 +16,13 @@ EXTRA_ENV_VAR = "EXTRA_TESTS"
 FORMATS = (".jsonl", ".txt", ".spacy", ".conll", ".iob")
 CONLL2003 = "conll2003"  # the built-in example's format: the CoNLL folder, read through `datasets`
 FILES = "files"  # a user's corpus, read by `readers`
+EXTRA_DIR = "extra_tests"  # corpus/extra_tests/NAME.spacy: the extra test sets, documents with gold in doc.ents
+# corpus/held_out/NAME.spacy: test and the extra test sets as sentences with gold spans, as dev_gold.spacy, for
+# the labelling functions and their votes to be scored on (scored only, never used to choose anything)
+HELD_OUT_DIR = "held_out"
+# the names of the sets in each such folder: a folder is never empty, since `spacy project push` skips an empty
+# output folder and a fresh clone's `pull` would then leave convert to rerun
+SETS = "sets.json"
 
 
 def resolve_conll_dir(conll_dir: Path) -> Path:
@@ -70,8 +77,8 @@ def extra_tests(spec: str) -> Dict[str, List[Path]]:
     $EXTRA_TESTS, when set, wins, as $CONLL_DIR does. A UserError names what is wrong."""
     from .errors import UserError
 
-    spec = os.environ.get(EXTRA_ENV_VAR, "").strip() or spec.strip()
-    where = f"${EXTRA_ENV_VAR}" if os.environ.get(EXTRA_ENV_VAR, "").strip() else "--vars.extra_tests"
+    env = os.environ.get(EXTRA_ENV_VAR, "").strip()
+    spec, where = (env, f"${EXTRA_ENV_VAR}") if env else (spec.strip(), "--vars.extra_tests")
     out: Dict[str, List[Path]] = {}
     for item in (i.strip() for i in spec.split(",") if i.strip()):
         name, sep, path = (x.strip() for x in item.partition("="))

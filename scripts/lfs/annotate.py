@@ -18,13 +18,13 @@ from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
-from ..corpus.convert import SETS
 from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_docs, iter_shards, n_shards, shard_vocab
 from ..corpus.errors import UserError, check_known_labels, run, setting
 from ..corpus.files import write_json
 from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, parse_labels
 from ..corpus.parallel import Parallelism, ordered_map
+from ..corpus.sources import SETS
 from ..project import var
 from .annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
 
@@ -181,7 +181,7 @@ def main(
         held_out[1].mkdir(parents=True, exist_ok=True)
         for old in (p for p in held_out[1].iterdir() if p.is_dir() and p.name not in held_out_names):
             shutil.rmtree(old)
-        write_json(held_out[1] / SETS, {"sets": held_out_names})  # never an empty folder (see convert.SETS)
+        write_json(held_out[1] / SETS, {"sets": held_out_names})  # never an empty folder (see sources.SETS)
     seconds = time.perf_counter() - start
     for (_, out, _), counts in zip(corpora, all_counts):
         msg.good(

@@ -13,10 +13,10 @@ from spacy.tokens import Doc, Span
 from tqdm import tqdm
 from wasabi import msg
 
-from ..corpus.convert import EXTRA_DIR
 from ..corpus.docbin import make_vocab, read_docs
 from ..corpus.files import markdown_table
 from ..corpus.gold import score_ents
+from ..corpus.sources import EXTRA_DIR
 
 SPLITS = ("dev", "test")
 
