@@ -433,3 +433,36 @@ def test_place_nickname_positive(make_doc, text, expected):
 def test_place_nickname_negative(make_doc, text):
     places = frozenset({"minnesota", "seattle", "chicago", "atlanta"})
     assert found(context.place_nickname, make_doc(text), places=places) == []
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Romanian listed state engineer Comelf said", [("Comelf", "ORG")]),
+        ("mineral water firm Multico , and a group", [("Multico", "ORG")]),
+        ("carmaker Kia and its partner", [("Kia", "ORG")]),
+        ("Ontario-based Magna said", [("Magna", "ORG")]),
+    ],
+)
+def test_business_descriptor_positive(make_doc, text, expected):
+    assert found(context.business_descriptor, make_doc(text), exclude=PLACES) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the firm said on Monday",  # no name
+        "the group Bosnia",  # a place
+        "SHARES OF FIRM KIA RISE",  # a headline
+        "the law firm Smith 's partners",  # a person's name before 's
+        "the Group of Seven",  # capitalised: part of a name, not a descriptor
+    ],
+)
+def test_business_descriptor_negative(make_doc, text):
+    assert found(context.business_descriptor, make_doc(text), exclude=PLACES | {"bosnia"}) == []
+
+
+def test_business_descriptor_stops_where_the_name_goes_on(make_doc):
+    doc = make_doc("the New York-based group Human Rights in China said")
+    assert found(context.business_descriptor, doc, exclude=PLACES) == []
+    assert found(context.business_descriptor, make_doc("Russian peacemaker Alexander Lebed said"), exclude=PLACES) == []

@@ -58,7 +58,7 @@ def test_unknown_function_name_is_an_error_with_a_hint(tmp_path):
 
 
 def test_unknown_preset_and_bad_files(tmp_path):
-    with pytest.raises(UserError, match=r"--vars.preset 'ful': no such preset .*\(presets: tutorial, full\)"):
+    with pytest.raises(UserError, match=r"--vars.preset 'ful': no such preset .*\(presets: tutorial, full, news\)"):
         FunctionSettings(["ORG"], "ful").names()
     bad = tmp_path / "p.yml"
     bad.write_text("full: md\n")
@@ -212,3 +212,14 @@ def test_pipeline_that_is_not_installed_says_so(make_doc):
     func = registry.get("nowhere_pipe").build(type("Ctx", (), {"labels": ["ORG"]})())
     with pytest.raises(UserError, match="cannot load the spaCy pipeline 'xx_no_such_pipeline'"):
         func.annotate([make_doc("a")])
+
+
+def test_news_preset_is_full_without_the_sports_pages():
+    presets = load_presets(PRESETS)
+    full, news = preset_names(presets, "full"), preset_names(presets, "news")
+    sports = {"sports_table_row", "fixture", "fixture_at", "shire_team", "sports_score_line"}
+    sports |= {"name_with_country", "place_nickname", "sports_team", "county_team"}
+    assert set(news) == (set(full) - sports) | {"business_descriptor"}
+    # the same order as full, the document-level functions last (they read the others by their roles)
+    assert [n for n in full if n in news] == [n for n in news if n != "business_descriptor"]
+    assert news[-1] == "org_alias" and registry.get("business_descriptor").labels == ("ORG",)

@@ -240,6 +240,12 @@ HEURISTICS: List[Tuple[str, Tuple[str, ...], Tuple[str, ...], Callable[[Context]
         lambda c: partial(context.company_cue, exclude=c.place_words() | c.places("cities")),
     ),
     (
+        "business_descriptor",
+        ("ORG",),
+        ("doc_vote",),
+        lambda c: partial(context.business_descriptor, exclude=c.place_words() | c.places("cities")),
+    ),
+    (
         "place_nickname",
         ("ORG",),
         ("doc_vote",),

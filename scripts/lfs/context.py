@@ -177,6 +177,37 @@ def company_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTupl
         yield start, end, "ORG"
 
 
+# Lower-case words of business news that describe the organisation named after them, in any news text:
+# "mineral water firm Multico", "state engineer Comelf", "carmaker Kia"; and a place's "-based"
+# ("St. Louis-based Mercantile Bancorp"). Not "broker", "carrier", "-maker": people and ships ("peacemaker").
+BUSINESS_DESCRIPTORS = frozenset(
+    "firm company group bank airline maker carmaker automaker chipmaker drugmaker steelmaker producer "
+    "manufacturer retailer insurer brokerage conglomerate operator exporter importer distributor developer "
+    "refiner miner utility engineer supplier publisher lender builder shipper shipbuilder grocer chain".split()
+)
+
+
+def business_descriptor(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
+    """A lower-case business word, then a name: "mineral water firm Multico", "state engineer Comelf",
+    "St. Louis-based Mercantile Bancorp", "carmaker Kia" -> ORG. Places are left out ("the group Bosnia"
+    names no company), as are names in capitals (headlines), a person's "'s" ("firm Smith 's") and a name
+    that goes on past the run ("the group Human Rights in China")."""
+    n = len(doc)
+    for i, tok in enumerate(doc[:-1]):
+        word = tok.text
+        if word not in BUSINESS_DESCRIPTORS and not word.endswith("-based"):  # "Ontario-based" keeps its capital
+            continue
+        j = run_after(doc, i + 1)
+        if j == i + 1 or _excluded(doc, i + 1, j, exclude) or doc[i + 1 : j].text.isupper():
+            continue
+        # a person's "'s", or a name that goes on past where a run can tell ("group Human Rights in China")
+        if j < n and (
+            doc[j].text == "'s" or (doc[j].text in ("in", "for") and j + 1 < n and is_name_word(doc[j + 1].text))
+        ):
+            continue
+        yield i + 1, j, "ORG"
+
+
 def place_nickname(doc: Doc, places: frozenset = frozenset()) -> Iterator[SpanTuple]:
     """A city or US state, then a capitalised plural nickname: "Minnesota Twins", "Seattle Mariners", "Kansas
     City Royals", "Chicago White Sox" -> ORG (North American clubs). `places` holds lower-cased cities and
