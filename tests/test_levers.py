@@ -42,3 +42,31 @@ def test_teacher_adds_the_models_entities_as_a_function(make_doc, tmp_path):
     out = read_docs(tmp_path / "out")
     assert [[(s.text, s.label_) for s in d.spans[TEACHER]] for d in out] == [[("Acme", "ORG")]] * 2
     assert [[s.text for s in d.spans["md"]] for d in out] == [["Anna"]] * 2  # the other functions kept
+
+
+def test_model_variants_change_only_their_keys_and_build(tmp_path):
+    from spacy.util import load_config, load_model_from_config
+
+    from scripts.project import ROOT
+    from scripts.tools.levers import VARIANTS
+
+    base = load_config(ROOT / "configs" / "config.cfg", interpolate=True)
+    for variant in VARIANTS:
+        result = cli(
+            "scripts.tools.levers", "config", variant, str(ROOT / "configs" / "config.cfg"), str(tmp_path / "v.cfg")
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        cfg = load_config(tmp_path / "v.cfg", interpolate=True)
+        assert cfg["training"] == base["training"] and cfg["corpora"] == base["corpora"]
+        changed = cfg["components"]["tok2vec"]["model"]["embed"] != base["components"]["tok2vec"]["model"]["embed"]
+        assert (
+            changed
+            and cfg["components"]["tok2vec"]["model"]["encode"] == base["components"]["tok2vec"]["model"]["encode"]
+        )
+        nlp = load_model_from_config(cfg, auto_fill=True, validate=True)  # a pipeline spaCy can build
+        assert nlp.pipe_names == ["tok2vec", "ner", "doc_consistency"]
+    result = cli(
+        "scripts.tools.levers", "config", "deeper", str(ROOT / "configs" / "config.cfg"), str(tmp_path / "x.cfg")
+    )
+    assert result.returncode != 0 and "no such model variant (variants: narrow, chars)" in result.stdout + result.stderr
+    assert not (tmp_path / "x.cfg").exists()

@@ -12,6 +12,9 @@ with the overrides of `train` (`python -m scripts.model.train configs/config.cfg
   a kept function labels but the vote leaves O.
 - `teacher`: an annotated corpus with one more span group, `teacher`: the trained model's entities, so that
   `score` and `aggregate` treat the model as a labelling function (one round of self-training).
+- `config`: a variant of configs/config.cfg (a stronger CPU model), to train on corpus/train.spacy:
+
+    python -m scripts.tools.levers config chars configs/config.cfg training/chars.cfg
 """
 
 from pathlib import Path
@@ -104,6 +107,53 @@ def teacher_cmd(
             doc.spans[TEACHER] = [Span(doc, e.start, e.end, label=e.label_) for e in pred.ents]
         write_docs(output / file.name, docs)
     msg.good(f"{annotated} with the span group {TEACHER!r} of {model} -> {output}")
+
+
+# The model variants measured (the lever "a stronger CPU model") against configs/config.cfg, whose wider NER
+# and hash rows were adopted at stop 22: `narrow` is the config before that, `chars` was measured on it.
+def _narrow(cfg: dict) -> None:
+    cfg["components"]["ner"]["model"]["hidden_width"] = 64
+    cfg["components"]["tok2vec"]["model"]["embed"]["rows"] = [5000, 1000, 2500, 2500]
+
+
+def _chars(cfg: dict) -> None:
+    _narrow(cfg)
+    cfg["components"]["tok2vec"]["model"]["embed"] = {
+        "@architectures": "spacy.CharacterEmbed.v2",
+        "width": "${components.tok2vec.model.encode.width}",
+        "rows": 7000,
+        "nM": 64,
+        "nC": 8,
+        "include_static_vectors": True,
+    }
+
+
+VARIANTS = {
+    "narrow": (_narrow, "the config until stop 22 (NER hidden width 64, spaCy's generated hash rows)"),
+    "chars": (_chars, "the narrow config with spaCy's CharacterEmbed.v2 (8 characters of each word, and the vectors)"),
+}
+
+
+def variant_config(config: Path, variant: str):
+    """configs/config.cfg (uninterpolated) with one of the VARIANTS applied."""
+    from spacy.util import load_config
+
+    if variant not in VARIANTS:
+        raise UserError(f"variant {variant!r}: no such model variant (variants: {', '.join(VARIANTS)})")
+    cfg = load_config(config, interpolate=False)
+    VARIANTS[variant][0](cfg)
+    return cfg
+
+
+@app.command("config")
+def config_cmd(
+    variant: Annotated[str, Arg(help=f"One of {', '.join(VARIANTS)}")],
+    config: Annotated[Path, Arg(help="The project's config, configs/config.cfg", exists=True, dir_okay=False)],
+    output: Annotated[Path, Arg(help="The variant's config to write")],
+):
+    """Write a variant of the training config (train it with scripts.model.train and train's overrides)."""
+    variant_config(config, variant).to_disk(output)
+    msg.good(f"{config} with {VARIANTS[variant][1]} -> {output}")
 
 
 if __name__ == "__main__":
