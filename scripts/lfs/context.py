@@ -53,6 +53,15 @@ def _excluded(doc: Doc, start: int, end: int, exclude: frozenset) -> bool:
     return doc[start:end].text.lower() in exclude or first.lower() in exclude
 
 
+def _name_after(doc: Doc, i: int, exclude: frozenset, max_words: int = 4) -> int:
+    """End of the name run that starts at i, if it may be an organisation (not excluded, not in capitals as
+    headlines are); i if there is none."""
+    j = run_after(doc, i, max_words=max_words)
+    if j == i or _excluded(doc, i, j, exclude) or doc[i:j].text.isupper():
+        return i
+    return j
+
+
 def news_agency(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
     """A news agency or broadcaster: one of NEWS_AGENCIES ("Reuters", "Interfax"), or a name next to a media
     word ("the daily Le Monde", "the Al-Ahram newspaper", "news weekly Der Spiegel") -> ORG.
@@ -98,8 +107,8 @@ def team_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTuple]:
     (a country after it is a national team, LOC in CoNLL, and is left out)."""
     for i, tok in enumerate(doc[:-1]):
         if tok.text in TEAM_BEFORE:
-            j = run_after(doc, i + 1, max_words=3)
-            if j > i + 1 and not _excluded(doc, i + 1, j, exclude) and not doc[i + 1 : j].text.isupper():
+            j = _name_after(doc, i + 1, exclude, max_words=3)
+            if j > i + 1:
                 yield i + 1, j, "ORG"
 
 
@@ -170,8 +179,8 @@ def company_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTupl
         for cue in COMPANY_BEFORE_BY_WORD.get(word, ()):
             j = i + len(cue)
             if j < n and tuple(words[i:j]) == cue:
-                e = run_after(doc, j)
-                if e > j and not _excluded(doc, j, e, exclude) and not doc[j:e].text.isupper():
+                e = _name_after(doc, j, exclude)
+                if e > j:
                     found.add((j, e))
     for start, end in sorted(found):
         yield start, end, "ORG"
@@ -197,8 +206,8 @@ def business_descriptor(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[
         word = tok.text
         if word not in BUSINESS_DESCRIPTORS and not word.endswith("-based"):  # "Ontario-based" keeps its capital
             continue
-        j = run_after(doc, i + 1)
-        if j == i + 1 or _excluded(doc, i + 1, j, exclude) or doc[i + 1 : j].text.isupper():
+        j = _name_after(doc, i + 1, exclude)
+        if j == i + 1:
             continue
         # a person's "'s", or a name that goes on past where a run can tell ("group Human Rights in China")
         if j < n and (
