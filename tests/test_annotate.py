@@ -2,7 +2,7 @@
 
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
 from scripts.corpus.docbin import corpus_files, read_docs, write_docs
-from scripts.corpus.labels import GOLD
+from scripts.corpus.labels import FUNCTIONS, GOLD, lf_names
 from scripts.corpus.parallel import Parallelism
 from scripts.lfs.annotate import annotate_corpora, annotate_docs
 from scripts.lfs.annotator import FunctionSettings, build_annotator
@@ -27,11 +27,15 @@ def as_tuples(docs):
     ]
 
 
-def test_each_function_writes_its_group_and_finds_the_fixture_orgs():
+def test_each_function_writes_its_group_where_it_fires_and_finds_the_fixture_orgs():
     docs = annotate_docs(fixture_docs(), TUTORIAL)
     names = build_annotator(TUTORIAL).names
-    assert all(set(names) <= set(d.spans) for d in docs)
-    found = {d[s.start : s.end].text for d in docs for n in names for s in d.spans[n]}
+    # every doc names the functions that ran; a group is there only where its function found something
+    assert all(d.user_data[FUNCTIONS] == names for d in docs)
+    groups = [set(d.spans) - {GOLD} for d in docs]
+    assert all(g <= set(names) and all(len(d.spans[n]) for n in g) for d, g in zip(docs, groups))
+    assert lf_names(docs) == sorted(names)
+    found = {d[s.start : s.end].text for d in docs for n in names for s in d.spans.get(n, [])}
     assert {
         "Loznica",
         "Bournemouth",

@@ -13,13 +13,14 @@ import srsly
 import typer
 from wasabi import msg
 
+from ..corpus import timing
 from ..corpus.docbin import make_vocab, read_docs
 from ..corpus.errors import check_range, run, setting
 from ..corpus.files import write_json
 from ..corpus.labels import AGGREGATORS, parse_labels
 from ..corpus.parallel import Parallelism
 from ..project import var
-from .training_corpus import GoldInTrainError, score_held_out, vote_train_and_dev, write_dev
+from .training_corpus import GoldInTrainError, vote_train_and_dev, write_dev
 from .voters import make_aggregator
 
 Arg, Opt = typer.Argument, typer.Option
@@ -57,6 +58,7 @@ def main(
     ] = None,
 ):
     """Vote over the kept labelling functions and write corpus/train.spacy."""
+    timing.start()
     label_list = parse_labels(labels)
     if aggregator not in AGGREGATORS:
         raise setting("aggregator", aggregator, f"must be one of {', '.join(AGGREGATORS)}")
@@ -68,7 +70,7 @@ def main(
     agg = make_aggregator(aggregator, label_list, weights)
     review_train = review_dir / "train_aggregated" if review_dir else None
     try:
-        counts, dev = vote_train_and_dev(
+        counts, dev, held_out_scores = vote_train_and_dev(
             agg,
             kept,
             label_list,
@@ -80,14 +82,15 @@ def main(
             reviewed,
             review_train,
             parallel,
+            held_out,
         )
     except GoldInTrainError as e:
         msg.fail(f"{train_path}: {e}", exits=1)
     except ConnectionError as e:
         msg.fail(str(e), exits=1)
     if review_dir:
-        write_dev(dev, review_dir / "dev_aggregated", shard_size)
-    held_out_scores = score_held_out(agg, kept, label_list, held_out, shard_size) if held_out else {}
+        with timing.phase("writing"):
+            write_dev(dev, review_dir / "dev_aggregated", shard_size)
     if counts.get("hmm_fit_docs"):
         msg.text(f"Fitted the HMM on {counts['hmm_fit_docs']} train docs")
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits", "not_in_corpus")}
@@ -118,6 +121,8 @@ def main(
     msg.info(f"Aggregated labels on dev: P {dev.scores['p']:.3f} R {dev.scores['r']:.3f} F {dev.scores['f']:.3f}")
     for name, result in held_out_scores.items():
         msg.info(f"Aggregated labels on {name} (scored only): F {result['scores']['f']:.3f}")
+    msg.info(timing.summary())
+    timing.report()
 
 
 if __name__ == "__main__":

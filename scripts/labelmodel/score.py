@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from wasabi import msg
 
+from ..corpus import timing
 from ..corpus.docbin import read_docs
 from ..corpus.errors import UserError, check_known_labels, check_range, run, setting
 from ..corpus.files import write_json
@@ -48,6 +49,7 @@ def main(
     ] = var("no_evidence_weight"),
 ):
     """Score each labelling function on dev and choose the ones aggregation keeps."""
+    timing.start()
     label_list = parse_labels(labels)
     check_range("min_precision", min_precision, 0, 1)
     if weights not in WEIGHTINGS:
@@ -63,7 +65,8 @@ def main(
     for label in [lab for lab in per_label if lab not in label_list]:  # e.g. ORG:0.6 in a PER-only run
         msg.warn(f"--label-min-precision: {label} is not among the labels {labels}; ignored")
         del per_label[label]
-    docs = read_docs(dev_path)
+    with timing.phase("reading"):
+        docs = read_docs(dev_path)
     if not any(GOLD in d.spans for d in docs):
         raise UserError(
             f"{dev_path} has no gold spans: score runs on the annotated dev set (convert puts a corpus's gold, "
@@ -71,7 +74,8 @@ def main(
         )
     check_known_labels(label_list, gold_labels(docs), f"the gold of {dev_path}")
     try:
-        rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
+        with timing.phase("scoring"):
+            rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
     except ValueError as e:
         msg.fail(str(e), exits=1)
     if not any(row["status"] == "kept" for row in rows):
@@ -80,8 +84,9 @@ def main(
     for row in rows:  # the weight aggregation gives the function (1 when uniform), on its kept labels
         if row["status"] != "dropped":
             row["weight"] = float(sel["weights"].get(row["function"], 1.0)) if row["function"] in sel["kept"] else 0.0
-    write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
-    write_json(output_dir / "lf_selection.json", sel)
+    with timing.phase("writing"):
+        write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
+        write_json(output_dir / "lf_selection.json", sel)
     msg.table([[fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)
     for function, by_label in sel["dropped"].items():
         msg.warn(f"Dropped {function}: " + ", ".join(f"{lab} precision {p:.3f}" for lab, p in by_label.items()))
@@ -94,6 +99,8 @@ def main(
         else:
             msg.warn(f"{function} never fires on dev: no evidence, left out (--vars.no_evidence_weight 0)")
     msg.good(f"Scored {len({r['function'] for r in rows})} labelling functions -> {output_dir}/lf_scores.csv")
+    msg.info(timing.summary())
+    timing.report()
 
 
 if __name__ == "__main__":

@@ -14,12 +14,13 @@ import random
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from spacy.tokens import Doc
 from tqdm import tqdm
 
+from ..corpus import timing
 from ..corpus.docbin import (
     CorpusWriter,
     copy_with_ents,
@@ -70,10 +71,14 @@ class ObserveJob:
     data: bytes
 
 
-def observe_shard(job: ObserveJob) -> List[Optional[Tuple[List[str], np.ndarray]]]:
-    """Worker side: per doc of a shard, what the kept functions say (VectorisedHMM.observed), for the fit."""
-    docs = [select_sources(d, job.kept) for d in docs_from_bytes(job.data, shard_vocab())]
-    return VectorisedHMM("hmm", job.labels).observed(docs)
+def observe_shard(job: ObserveJob) -> Tuple[List[Optional[Tuple[List[str], np.ndarray]]], Dict[str, float]]:
+    """Worker side: per doc of a shard, what the kept functions say (VectorisedHMM.observed), for the fit;
+    and the worker's time per phase."""
+    with timing.phase("reading"):
+        docs = docs_from_bytes(job.data, shard_vocab())
+    with timing.phase("fitting"):
+        observed = VectorisedHMM("hmm", job.labels).observed([select_sources(d, job.kept) for d in docs])
+    return observed, timing.take()
 
 
 def fit_hmm(
@@ -92,16 +97,23 @@ def fit_hmm(
     """
     jobs = (ObserveJob(agg.out_labels_no_prefixes, kept, data) for data in iter_shards(train_path, parallel.shard_size))
     with runner_or(run, parallel) as run:
-        observed = (o for shard in ordered_map(run, observe_shard, jobs) for o in shard)
-        sample = fit_sample(observed, max_docs, seed)
+        sample = fit_sample(_observations(ordered_map(run, observe_shard, jobs)), max_docs, seed)
     observations = [o for o in sample if o is not None]
     if not observations:  # skweak would say "No document found with annotations"
         raise UserError(
             f"{train_path}: no kept labelling function fires on any train sentence for the labels "
             f"{', '.join(agg.out_labels_no_prefixes)}: check --vars.labels and training/lf_scores.md"
         )
-    agg.fit_observed(observations)
+    with timing.phase("fitting"):
+        agg.fit_observed(observations)
     return len(sample)
+
+
+def _observations(results: Iterable[Tuple[List, Dict[str, float]]]) -> Iterator:
+    """The observations of each shard's result, in order (the workers' timings added here)."""
+    for observed, seconds in results:
+        timing.add(seconds)
+        yield from observed
 
 
 @dataclass
@@ -129,29 +141,39 @@ class VoteResult:
     has_ents: List[bool]
     counts: Dict[str, int] = field(default_factory=dict)
     matched: List[str] = field(default_factory=list)  # text hashes of the reviews applied
+    seconds: Dict[str, float] = field(default_factory=dict)  # the worker's time per phase (timing)
 
 
 def vote_shard(job: VoteJob) -> VoteResult:
     """Worker side: vote over one shard and apply the reviews of its docs."""
     vocab = shard_vocab()
-    docs = docs_from_bytes(job.data, vocab)
+    with timing.phase("reading"):
+        docs = docs_from_bytes(job.data, vocab)
+        reviews = docs_from_bytes(job.reviews, vocab)
     if any(GOLD in d.spans for d in docs):
         raise GoldInTrainError("the train corpus holds gold spans: annotate train with --drop-gold")
-    agg = pickle.loads(job.aggregator)
-    voted = vote(agg, docs, job.kept)
-    by_text, counts = train_reviews(docs_from_bytes(job.reviews, vocab))
-    matched: Set[str] = set()
-    slim = [reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_text, counts, matched) for d in voted]
-    kept_docs = [d for d in slim if d is not None]
-    del counts["ignored_other_splits"]
+    with timing.phase("voting"):
+        agg = pickle.loads(job.aggregator)
+        voted = vote(agg, docs, job.kept)
+    with timing.phase("writing"):
+        by_text, counts = train_reviews(reviews)
+        matched: Set[str] = set()
+        slim = [
+            reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_text, counts, matched) for d in voted
+        ]
+        kept_docs = [d for d in slim if d is not None]
+        del counts["ignored_other_splits"]
+        full = docs_to_bytes(voted) if job.want_full else None
+        slim_bytes = docs_to_bytes(kept_docs)
     return VoteResult(
-        full=docs_to_bytes(voted) if job.want_full else None,
-        slim=docs_to_bytes(kept_docs),
+        full=full,
+        slim=slim_bytes,
         n_docs=len(docs),
         always=[keep_for_training(d) for d in kept_docs],
         has_ents=[bool(d.ents) for d in kept_docs],
         counts=counts,
         matched=sorted(matched),
+        seconds=timing.take(),
     )
 
 
@@ -204,6 +226,7 @@ def export_train(
             for result in tqdm(
                 results, total=n_shards(train_path), desc=f"{agg.name} train", unit="shard", leave=False
             ):
+                timing.add(result.seconds)
                 if for_review is not None:
                     for_review.add_shard(result.full, result.n_docs)
                 voted.add_shard(result.slim, len(result.always))
@@ -215,7 +238,8 @@ def export_train(
                 matched.update(result.matched)
         mask = balance_mask(always, seed)
         counts["with_entities"] = sum(e for e, keep in zip(ents, mask) if keep)
-        n_docs = write_balanced(corpus_files(Path(tmp) / "voted"), sizes, mask, output, shard_size)
+        with timing.phase("writing"):
+            n_docs = write_balanced(corpus_files(Path(tmp) / "voted"), sizes, mask, output, shard_size)
     counts.update(docs=n_docs, voted=len(always), not_in_corpus=len(by_text.keys() - matched))
     return counts
 
@@ -248,6 +272,7 @@ class DevJob:
     kept: Kept
     shards: List[bytes]
     labels: List[str]
+    keep_voted: bool = True  # send the voted shards back (dev, for Argilla; a held-out set is scored only)
 
 
 @dataclass
@@ -258,6 +283,7 @@ class DevResult:
     voted: List[Tuple[bytes, int]]
     scores: Dict
     also: Dict
+    seconds: Dict[str, float] = field(default_factory=dict)  # the worker's time per phase (timing)
 
 
 def vote_dev(job: DevJob) -> DevResult:
@@ -266,21 +292,28 @@ def vote_dev(job: DevJob) -> DevResult:
     vocab = shard_vocab()
     voted_shards, dev = [], []
     for data in job.shards:
-        voted = vote(agg, docs_from_bytes(data, vocab), job.kept)
-        voted_shards.append((docs_to_bytes(voted), len(voted)))
+        with timing.phase("reading"):
+            docs = docs_from_bytes(data, vocab)
+        with timing.phase("voting"):
+            voted = vote(agg, docs, job.kept)
+        if job.keep_voted:
+            with timing.phase("writing"):
+                voted_shards.append((docs_to_bytes(voted), len(voted)))
         dev += voted
-    gold = gold_docs(dev, job.labels)
-    scores = score_ents([copy_with_ents(d, spans_of(d, agg.name)) for d in dev], gold, job.labels)
+    with timing.phase("scoring"):
+        gold = gold_docs(dev, job.labels)
+        scores = score_ents([copy_with_ents(d, spans_of(d, agg.name)) for d in dev], gold, job.labels)
     # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
     # is only scored when it is the one that ran)
     also = {}
     if agg.name != "majority":
-        majority = make_aggregator("majority", job.labels, agg.initial_weights)
-        voted_majority = vote(majority, [d.copy() for d in dev], job.kept)
-        also["majority"] = score_ents(
-            [copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold, job.labels
-        )
-    return DevResult(voted_shards, scores, also)
+        with timing.phase("scoring"):
+            majority = make_aggregator("majority", job.labels, agg.initial_weights)
+            voted_majority = vote(majority, [d.copy() for d in dev], job.kept)
+            also["majority"] = score_ents(
+                [copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold, job.labels
+            )
+    return DevResult(voted_shards, scores, also, timing.take())
 
 
 def vote_train_and_dev(
@@ -295,31 +328,39 @@ def vote_train_and_dev(
     reviewed: Sequence[Doc] = (),
     review_output: Optional[Path] = None,
     parallel: Parallelism = Parallelism(),
-) -> Tuple[Dict[str, int], DevResult]:
+    held_out: Optional[Path] = None,
+) -> Tuple[Dict[str, int], DevResult, Dict[str, Dict]]:
     """The aggregate step's work in one pool: fit the HMM (majority voting has nothing to fit), then vote
-    train into `train_output` (`export_train`) while a worker votes and scores dev on `labels` (`vote_dev`).
-    Returns export_train's counts (plus `hmm_fit_docs`) and the voted dev."""
-    dev_shards = list(iter_shards(dev_path, parallel.shard_size))
+    train into `train_output` (`export_train`) while workers vote and score dev and each held-out set of
+    `held_out` on `labels` (`vote_dev`). Returns export_train's counts (plus `hmm_fit_docs`), the voted dev,
+    and the held-out scores {name: {"scores", "also"}} (scored only: nothing is chosen on them, and their
+    votes are not kept)."""
+    dev_shards = list(timing.timed(iter_shards(dev_path, parallel.shard_size), "reading"))
+    held_out_sets = held_out_folders(held_out)
     with parallel.runner() as run:
         n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, parallel, run=run) if agg.name == "hmm" else 0
-        # dev goes to a worker first, so that it is voted and scored while the train shards are
-        dev_job = DevJob(pickle.dumps(agg), kept, dev_shards, labels)
-        dev_future = None if run.submit is None else run.submit(vote_dev, dev_job)
+        # dev and the held-out sets go to the workers first, so that they are voted and scored while the
+        # train shards are
+        agg_bytes = pickle.dumps(agg)
+        jobs = [DevJob(agg_bytes, kept, dev_shards, labels)] + [
+            DevJob(agg_bytes, kept, list(timing.timed(iter_shards(p, parallel.shard_size), "reading")), labels, False)
+            for p in held_out_sets
+        ]
+        futures = None if run.submit is None else [run.submit(vote_dev, job) for job in jobs]
         counts = export_train(agg, kept, train_path, train_output, seed, reviewed, review_output, parallel, run=run)
-        dev = vote_dev(dev_job) if dev_future is None else dev_future.result()
+        results = [vote_dev(job) for job in jobs] if futures is None else [f.result() for f in futures]
+    for result in results:
+        timing.add(result.seconds)
     counts["hmm_fit_docs"] = n_fit
-    return counts, dev
+    held = {p.name: {"scores": r.scores, "also": r.also} for p, r in zip(held_out_sets, results[1:])}
+    return counts, results[0], held
 
 
-def score_held_out(agg, kept: Kept, labels: List[str], folder: Path, shard_size: int) -> Dict[str, Dict]:
-    """The fitted aggregator's votes (and majority voting's) scored on each held-out set of `folder` (one
-    annotated folder per set: test, the extra test sets), {name: {"scores", "also"}}. Scored only: nothing is
-    chosen on them, and their votes are not kept."""
-    out = {}
-    for path in sorted(p for p in Path(folder).iterdir() if p.is_dir()) if Path(folder).is_dir() else []:
-        result = vote_dev(DevJob(pickle.dumps(agg), kept, list(iter_shards(path, shard_size)), labels))
-        out[path.name] = {"scores": result.scores, "also": result.also}
-    return out
+def held_out_folders(folder: Optional[Path]) -> List[Path]:
+    """The annotated held-out sets of `folder` (a folder per set: test, the extra test sets), by name."""
+    if folder is None or not Path(folder).is_dir():
+        return []
+    return sorted(p for p in Path(folder).iterdir() if p.is_dir())
 
 
 def write_dev(dev: DevResult, review_output: Path, shard_size: int) -> None:

@@ -18,11 +18,12 @@ from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
+from ..corpus import timing
 from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_docs, iter_shards, n_shards, shard_vocab
 from ..corpus.errors import UserError, check_known_labels, run, setting
 from ..corpus.files import write_json
 from ..corpus.gold import gold_labels
-from ..corpus.labels import GOLD, parse_labels
+from ..corpus.labels import GOLD, drop_empty_groups, parse_labels
 from ..corpus.parallel import Parallelism, ordered_map
 from ..corpus.sources import SETS
 from ..project import var
@@ -40,12 +41,14 @@ def get_annotator(settings: FunctionSettings) -> LabellingFunctions:
 
 def annotate_docs(docs: Iterable[Doc], settings: FunctionSettings, drop_gold: bool = False) -> List[Doc]:
     """Run every labelling function on `docs` (in place) and return them; `drop_gold` removes gold first
-    thing after (train never keeps it)."""
+    thing after (train never keeps it). A function's span group is kept only where it found something
+    (`drop_empty_groups`)."""
+    annotator = get_annotator(settings)
     out = []
-    for doc in get_annotator(settings).pipe(docs):
+    for doc in annotator.pipe(docs):
         if drop_gold and GOLD in doc.spans:
             del doc.spans[GOLD]
-        out.append(doc)
+        out.append(drop_empty_groups(doc, annotator.names))
     return out
 
 
@@ -67,14 +70,20 @@ class AnnotateResult:
     data: bytes
     n_docs: int
     n_fired: int
+    seconds: Dict[str, float]  # the worker's time per phase (timing)
 
 
 def annotate_shard(job: AnnotateJob) -> AnnotateResult:
     """Worker side: decode, annotate and encode one shard."""
-    docs = annotate_docs(docs_from_bytes(job.data, shard_vocab()), job.settings, job.drop_gold)
+    with timing.phase("reading"):
+        docs = docs_from_bytes(job.data, shard_vocab())
+    with timing.phase("functions"):
+        docs = annotate_docs(docs, job.settings, job.drop_gold)
     names = get_annotator(job.settings).names
-    fired = sum(1 for d in docs if any(len(d.spans[n]) for n in names))
-    return AnnotateResult(job.corpus, docs_to_bytes(docs), len(docs), fired)
+    fired = sum(1 for d in docs if any(n in d.spans for n in names))
+    with timing.phase("writing"):
+        data = docs_to_bytes(docs)
+    return AnnotateResult(job.corpus, data, len(docs), fired, timing.take())
 
 
 # A corpus to annotate: its input, its output, and whether it is train (its gold spans are dropped).
@@ -90,23 +99,26 @@ def annotate_corpora(
     annotate and encode. One pool for train and dev loads the models once and keeps every worker
     busy until the last shard of the last corpus.
     """
-    annotator = get_annotator(settings)
-    if parallel.forks:
-        annotator.load()  # before the fork: workers share the models
+    with timing.phase("setup"):
+        annotator = get_annotator(settings)
+        if parallel.scheduler is None:
+            annotator.load()  # before a fork: workers share the models
     counts = [{"docs": 0, "fired": 0, "functions": len(annotator.names)} for _ in corpora]
     sizes = [n_shards(path) for path, _, _ in corpora]
     total = None if None in sizes else sum(n for n in sizes if n is not None)
     jobs = (
         AnnotateJob(k, data, settings, drop)
         for k, (path, _, drop) in enumerate(corpora)
-        for data in iter_shards(path, parallel.shard_size)
+        for data in timing.timed(iter_shards(path, parallel.shard_size), "reading")
     )
     with parallel.runner() as run, contextlib.ExitStack() as stack:
         writers = [stack.enter_context(CorpusWriter(out, parallel.shard_size)) for _, out, _ in corpora]
         for result in tqdm(
             ordered_map(run, annotate_shard, jobs), total=total, desc="annotate", unit="shard", leave=False
         ):
-            writers[result.corpus].add_shard(result.data, result.n_docs)
+            timing.add(result.seconds)
+            with timing.phase("writing"):
+                writers[result.corpus].add_shard(result.data, result.n_docs)
             counts[result.corpus]["docs"] += result.n_docs
             counts[result.corpus]["fired"] += result.n_fired
     return counts
@@ -149,6 +161,7 @@ def main(
     ] = None,
 ):
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
+    timing.start()
     label_list = tuple(parse_labels(labels))
     settings = FunctionSettings(label_list, preset, str(gazetteer_dir), str(presets), code)
     names = settings.names()  # an unknown preset or function name stops here, before any work
@@ -166,7 +179,8 @@ def main(
         for file in sorted(held_out[0].glob("*.spacy")) if held_out[0].is_dir() else []:
             corpora.append((file, held_out[1] / file.stem, False))
             held_out_names.append(file.stem)
-    built = get_annotator(settings).names
+    with timing.phase("setup"):
+        built = get_annotator(settings).names
     if not built:
         raise setting(
             "labels",
@@ -188,7 +202,8 @@ def main(
             f"Annotated {counts['docs']} docs with {counts['functions']} labelling functions "
             f"({counts['fired']} with at least one span) -> {out}"
         )
-    msg.info(f"{seconds:.0f} s on {parallel.describe()}")
+    msg.info(f"{seconds:.1f} s on {parallel.describe()} ({timing.summary()})")
+    timing.report()
 
 
 if __name__ == "__main__":
