@@ -23,7 +23,7 @@ from .errors import UserError
 from .files import atomic_dir, atomic_path
 
 
-def _cache_msgpack_registries() -> None:
+def cache_msgpack_registries() -> None:
     """Look srsly's msgpack encoders/decoders up once, not on every pack/unpack.
 
     `catalogue.Registry.get_all` scans every registered function and entry point of the
@@ -45,7 +45,7 @@ def _cache_msgpack_registries() -> None:
         registry.get_all, registry._cached = get_all, True
 
 
-_cache_msgpack_registries()
+cache_msgpack_registries()
 
 # Documents per shard: big enough to batch models well, small enough to bound memory.
 SHARD_SIZE: int = var("shard_size")

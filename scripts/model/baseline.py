@@ -17,7 +17,7 @@ from ..corpus.errors import UserError, run, setting
 from ..corpus.files import write_json
 from ..corpus.labels import ONTONOTES_TO_CONLL, parse_labels
 from ..project import var
-from .scoring import load_pipeline_or_exit, score_pipeline, standard_corpora
+from .scoring import entity_pipes, load_pipeline_or_exit, score_pipeline, standard_corpora
 
 Arg, Opt = typer.Argument, typer.Option
 
@@ -58,9 +58,13 @@ def main(
         msg.info("No baseline (--vars.baseline_model is empty)")
         return
     nlp = load_pipeline_or_exit(model)
+    pipes = entity_pipes(nlp)
+    if not pipes:
+        raise setting("baseline_model", model, f"no pipe of it sets entities (its pipes: {', '.join(nlp.pipe_names)})")
     scores = {}
     for split, refs in standard_corpora(corpus_dir).items():
-        scores[split] = score_pipeline(nlp, refs, label_list, mapping)["pipeline"]
+        with nlp.select_pipes(enable=pipes):
+            scores[split] = score_pipeline(nlp, refs, label_list, mapping)["pipeline"]
         msg.info(
             f"{model} on {split}: P {scores[split]['p']:.3f} R {scores[split]['r']:.3f} F {scores[split]['f']:.3f}"
         )

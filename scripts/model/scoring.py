@@ -92,6 +92,20 @@ def keep_labels(doc: Doc, labels: Sequence[str], label_map: Optional[Dict[str, s
     return doc
 
 
+def entity_pipes(nlp) -> List[str]:
+    """The pipes a pipeline's entities depend on: those that assign doc.ents or sentence starts (an entity
+    never crosses one), and the shared embedding layers (tok2vec, transformer) they listen to. For
+    en_core_web_md: tok2vec, parser and ner, the same entities without the tagger, lemmatizer and rules."""
+    wanted = ("doc.ents", "token.is_sent_start")
+    needed = [name for name in nlp.pipe_names if any(a in nlp.get_pipe_meta(name).assigns for a in wanted)]
+    upstream = [
+        name
+        for name, pipe in nlp.pipeline
+        if any(s in (getattr(pipe, "listening_components", None) or []) for s in needed)
+    ]
+    return [name for name in nlp.pipe_names if name in needed or name in upstream]
+
+
 def score_pipeline(
     nlp, refs: Sequence[Doc], labels: List[str], label_map: Optional[Dict[str, str]] = None, stage: str = ""
 ) -> Dict[str, Dict]:

@@ -24,7 +24,12 @@ def train(config: Path, output: Path, overrides: dict) -> None:
     """spacy train CONFIG into a temp folder, then model-best and model-last into `output`."""
     from spacy.cli.train import train as spacy_train
 
+    from ..corpus.docbin import cache_msgpack_registries
     from ..pipeline import components  # noqa: F401  (the tokenizer and doc_consistency, as --code would)
+
+    # spaCy's corpus readers decode DocBins with srsly's msgpack, which scans every entry point of the
+    # process per call: most of the 40 s before the first step, and of each re-read of train and dev
+    cache_msgpack_registries()
 
     if "training.max_steps" in overrides:
         check_range("max_steps", overrides["training.max_steps"], 1)
