@@ -27,3 +27,39 @@ import sys
 # appear in the tree: a __pycache__ written by one run would make the next one rerun. Set before any
 # subpackage is imported, so it holds for the project's commands, their workers and the tests.
 sys.dont_write_bytecode = True
+
+
+def defer_skweak_hmm() -> None:
+    """Load skweak's HMM module (skweak.generative: hmmlearn and scikit-learn, 2 s of imports) when one of
+    its names is first used rather than whenever skweak is: skweak's __init__ and its aggregation module
+    import it even for a heuristic or a majority vote. A no-op once it is loaded."""
+    if "skweak.generative" in sys.modules:
+        return
+    import importlib.machinery
+    import importlib.util
+    import types
+
+    top = importlib.util.find_spec("skweak")  # a top-level spec: found without importing the package
+    if top is None or not top.submodule_search_locations:
+        return
+    spec = importlib.machinery.PathFinder.find_spec("skweak.generative", list(top.submodule_search_locations))
+    if spec is None or spec.loader is None:
+        return
+    loader = spec.loader
+
+    class Deferred(types.ModuleType):
+        # called only for a name the module does not have yet: its code runs then, once (importlib's
+        # LazyLoader would run it on any attribute, and the import system reads __spec__ at every import)
+        def __getattr__(self, name: str):
+            if name.startswith("__") or self.__class__ is not Deferred:
+                raise AttributeError(name)
+            self.__class__ = types.ModuleType
+            loader.exec_module(self)
+            return getattr(self, name)
+
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = Deferred
+    sys.modules["skweak.generative"] = module
+
+
+defer_skweak_hmm()  # before any module of the project imports skweak

@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -26,33 +28,53 @@ def test_resample_is_seeded_and_renumbered():
 
 
 @pytest.mark.slow
-def test_benchmark_measures_pipeline_and_every_mode_and_size(tmp_path):
+def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     corpus = tmp_path / "corpus"
     write_docs(corpus / "train_gold.spacy", fixture_docs("train"))
     write_docs(corpus / "dev_gold.spacy", fixture_docs("dev"))
+    build = subprocess.run(
+        [sys.executable, "-m", "scripts.lfs.lexicons.build", str(corpus / "gazetteers")], cwd=ROOT, capture_output=True
+    )
+    assert build.returncode == 0, build.stderr
     benchmark.main(
         corpus,
         tmp_path / "bench.json",
         factors="1,2",
         modes="1,n,dask",
         n_process=2,
-        labels="ORG",
-        preset="tutorial",
+        labels="ORG,PER",
+        preset="full",
         aggregator="hmm",
         scaling_preset="tutorial",
         scaling_aggregator="majority",
         min_precision=0.7,
         label_min_precision="",
         weights="precision",
-        gazetteers=str(tmp_path),
-        project_dir=None,
-        pipeline=True,
+        gazetteers=str(corpus / "gazetteers"),
+        project_dir=ROOT,
+        steps=True,
+        noop=False,
+        workflow=False,
         seed=0,
     )
     result = json.loads((tmp_path / "bench.json").read_text())
-    steps = result["pipeline"]["steps"]
-    assert set(steps) == {"annotate train + dev", "score", "aggregate"}
-    assert result["pipeline"]["total_seconds"] > 0 and all(s["peak_pss_mb"] > 20 for s in steps.values())
+    # both runs went through weasel, in a temp project: the repo's corpus/ and training/ are untouched
+    assert set(result["steps"]) == {"tutorial", "project"}
+    for run in result["steps"].values():
+        assert list(run["steps"]) == ["annotate", "score", "aggregate"]
+        assert run["total_seconds"] == pytest.approx(sum(m["seconds"] for m in run["steps"].values()), abs=0.2)
+        for m in run["steps"].values():
+            assert m["peak_pss_mb"] > 20 and 0 < m["start-up + imports"] < m["seconds"]
+        # each step's own phases, as the step timed them
+        assert {"setup", "reading", "functions", "writing"} <= set(run["steps"]["annotate"]["phases"])
+        assert {"reading", "scoring"} <= set(run["steps"]["score"]["phases"])
+        assert {"reading", "voting", "writing"} <= set(run["steps"]["aggregate"]["phases"])
+    assert result["steps"]["tutorial"]["vars"]["preset"] == "tutorial"
+    assert result["steps"]["project"]["vars"]["labels"] == "ORG,PER"
+    assert "fitting" in result["steps"]["project"]["steps"]["aggregate"]["phases"]  # the HMM
+    memory = result["in_memory"]
+    assert set(memory["seconds"]) >= {"imports", "reading", "annotate dev", "score", "annotate + vote train"}
+    assert memory["train_docs"] == len(fixture_docs("train")) and memory["train_entities"] > 0
     rows = result["scaling"]["rows"]
     assert [(r["step"], r["factor"], r["mode"]) for r in rows] == [
         (step, factor, mode)
@@ -69,7 +91,36 @@ def test_benchmark_measures_pipeline_and_every_mode_and_size(tmp_path):
         f"{s} ({m})" for s in ("annotate", "aggregate") for m in ("1 process", "2 processes", "dask")
     }
     md = (tmp_path / "bench.md").read_text()
-    assert "| annotate | 2 |" in md and "## Pipeline" in md
+    assert "| annotate | 2 |" in md and "## annotate + score + aggregate as weasel runs them: tutorial" in md
+    assert "## The tutorial in memory" in md
+
+
+def test_workflow_report_puts_each_rounds_steps_and_model_f_side_by_side():
+    rounds = {
+        name: {
+            "vars": v,
+            "seconds": {"annotate": a, "train": t},
+            "total_seconds": a + t,
+            "target_seconds": target,
+            "meets_target": a + t <= target,
+            "model_f": {"dev": f, "test": f - 0.05},
+        }
+        for name, v, a, t, target, f in (
+            ("quick", {"max_steps": "400"}, 10.0, 100.0, 300.0, 0.8),
+            ("default", {}, 10.0, 700.0, 600.0, 0.85),
+        )
+    }
+    result = {
+        "machine": {"cpu_count": 2, "python": "3.11"},
+        "noop_all": {},
+        "steps": {},
+        "workflow": rounds,
+        "scaling": {"rows": []},
+    }
+    md = benchmark.report(result)
+    assert "| step | quick (--vars.max_steps 400) | default (defaults) |" in md
+    assert "| train | 100.0 | 700.0 |" in md and "| model F, dev | 0.8 | 0.85 |" in md
+    assert "quick: target under 5 min, met. default: target under 10 min, missed." in md
 
 
 def test_noop_is_not_timed_when_the_workflow_is_stale(tmp_path):

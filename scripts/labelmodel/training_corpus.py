@@ -14,7 +14,7 @@ import random
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from spacy.tokens import Doc
@@ -38,7 +38,10 @@ from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import GOLD
 from ..corpus.parallel import Parallelism, Runner, ordered_map, runner_or
 from .reviews import keep_for_training, reviewed_training_doc, train_reviews
-from .voters import Kept, VectorisedHMM, make_aggregator, select_sources, spans_of, vote
+from .voters import Kept, make_aggregator, select_sources, spans_of, vote
+
+if TYPE_CHECKING:
+    from .hmm import VectorisedHMM
 
 
 class GoldInTrainError(ValueError):
@@ -77,12 +80,12 @@ def observe_shard(job: ObserveJob) -> Tuple[List[Optional[Tuple[List[str], np.nd
     with timing.phase("reading"):
         docs = docs_from_bytes(job.data, shard_vocab())
     with timing.phase("fitting"):
-        observed = VectorisedHMM("hmm", job.labels).observed([select_sources(d, job.kept) for d in docs])
+        observed = make_aggregator("hmm", job.labels).observed([select_sources(d, job.kept) for d in docs])
     return observed, timing.take()
 
 
 def fit_hmm(
-    agg: VectorisedHMM,
+    agg: "VectorisedHMM",
     train_path: Path,
     kept: Kept,
     max_docs: int,

@@ -12,24 +12,30 @@ hmmlearn's compiled forward/backward per doc. Votes are written as skweak's `__c
 import warnings
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-import hmmlearn.base
 import numpy as np
 import scipy.sparse as sp
-from hmmlearn import _hmmc
-from hmmlearn.utils import log_normalize
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
     warnings.simplefilter("ignore", FutureWarning)
     from skweak import utils as skweak_utils
-    from skweak.generative import HMM
     from skweak.voting import MajorityVoterMixin, SequentialMajorityVoter
 
 from ..corpus.labels import AGGREGATORS, SpanTuple
 
 # What `score` keeps: function -> the labels it may vote for ([] means every label).
 Kept = Dict[str, List[str]]
+
+
+def __getattr__(name: str):
+    """`VectorisedHMM` from `hmm` when asked for: hmmlearn and scikit-learn (2 s of imports) load only
+    where the HMM is used, not in every step that votes (annotate's document-level functions, majority)."""
+    if name == "VectorisedHMM":
+        from .hmm import VectorisedHMM
+
+        return VectorisedHMM
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Observations:
@@ -172,144 +178,13 @@ class VectorisedMajorityVoter(BatchedVoting, SequentialMajorityVoter):
             yield probs[start : start + length]
 
 
-class VectorisedHMM(BatchedVoting, HMM):
-    """skweak's HMM (`aggregation.HMM(sequence_labelling=True)`, BIO) with EM over all docs at once."""
-
-    def to_one_hots(self, obs) -> Dict[str, np.ndarray]:
-        """skweak's one-hot matrices, filled with numpy instead of token by token (used when voting)."""
-        values = obs.to_numpy()
-        rows = np.arange(values.shape[0])
-        out = {}
-        for k, source in enumerate(obs.columns):
-            matrix = np.zeros((values.shape[0], len(self.observed_labels)), dtype=bool)
-            fired = values[:, k] >= 0
-            matrix[rows[fired], values[fired, k]] = True
-            out[source] = matrix
-        return out
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 1000) -> Iterator[Doc]:
-        if not hasattr(self, "emit_probs"):
-            raise RuntimeError("Model is not yet trained")
-        yield from super().pipe(docs, batch_size)
-
-    def _get_sources_to_aggregate(self, doc: Doc) -> List[str]:
-        """The doc's sources; once fitted, only those the HMM has an emission model of: a function that never
-        fired on the fitted docs (e.g. on train's tokens) but does on dev has no evidence to weigh."""
-        sources = super()._get_sources_to_aggregate(doc)
-        fitted = getattr(self, "emit_probs", None)
-        return sources if fitted is None else [s for s in sources if s in fitted]
-
-    def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
-        frame = self._frame_log_likelihood(obs, self._voting_mask(obs))
-        for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
-            yield self._posteriors(frame[start : start + length])
-
-    def _posteriors(self, frame: np.ndarray) -> np.ndarray:
-        """skweak's `get_posteriors` from one doc's frame log-likelihoods."""
-        _, fwd = _hmmc.forward_log(self.hmm.startprob_, self.hmm.transmat_, frame)
-        bwd = _hmmc.backward_log(self.hmm.startprob_, self.hmm.transmat_, frame)
-        return self.hmm._compute_posteriors_log(fwd, bwd)
-
-    def fit(self, docs: Iterable[Doc], n_iter: int = 4, tol: float = 1e-2):
-        """Baum-Welch as in skweak's `GenerativeModelMixin._fit`: counts from a majority voter, then EM."""
-        return self.fit_observed([(sources, data) for _, sources, data in self._observed(docs)], n_iter, tol)
-
-    def fit_observed(self, per_doc: List[Tuple[List[str], np.ndarray]], n_iter: int = 4, tol: float = 1e-2):
-        """`fit` from each doc's (sources, observation array), as `observed` gives them."""
-        if not per_doc:
-            raise RuntimeError("No document found with annotations")
-        obs = Observations(per_doc, len(self.observed_labels))
-        self._reset_counts(obs.sources)
-        corr_inc = {pair: obs.co_occurrence(*pair) for pair in self.corr_counts}
-        self._add_mv_counts_all(obs, corr_inc)
-        self._do_mstep_latent()
-        self._do_mstep_emissions()
-        monitor = hmmlearn.base.ConvergenceMonitor(tol, n_iter, False)
-        monitor._reset()
-        voting = self._voting_mask(obs)
-        for _ in range(n_iter):
-            self._reset_counts(obs.sources)
-            logprob = self._accumulate_all(obs, voting, corr_inc)
-            self._do_mstep_latent()
-            self._do_mstep_emissions()
-            monitor.report(logprob)
-            if monitor.converged:
-                break
-        return self
-
-    def _add_mv_counts_all(self, obs: Observations, corr_inc: Dict[Tuple[str, str], np.ndarray]):
-        """skweak's `_add_mv_counts` over all tokens at once (majority voting is token by token)."""
-        n_corr = {s: sum(1 for s1, _ in self.corr_counts if s1 == s) for s in self.emit_counts}
-        weights = {
-            s: self.initial_weights.get(s, 1) * np.exp(-self.redundancy_factor * n_corr[s]) for s in self.emit_counts
-        }
-        mv = MajorityVoterMixin(initial_weights=weights)
-        mv.out_labels, mv.observed_labels, mv.label_groups = self.out_labels, self.observed_labels, self.label_groups
-        agg = majority_probs(mv, obs).astype(np.float64)
-        self.start_counts += agg[obs.starts].sum(axis=0)
-        self.trans_counts += agg[obs.next - 1].T @ agg[obs.next]
-        self._add_emissions(obs, agg)
-        for pair, inc in corr_inc.items():
-            self.corr_counts[pair] += inc
-
-    def _voting_mask(self, obs: Observations) -> np.ndarray:
-        """(tokens x states): some source votes for the state (skweak sets the others to -inf)."""
-        n = obs.n_labels
-        per_label = obs.onehot @ sp.vstack([sp.identity(n, format="csr")] * len(obs.sources))
-        return np.asarray(per_label @ self._get_vote_matrix(include_underspec=False)) > 0
-
-    def _frame_log_likelihood(self, obs: Observations, voting: np.ndarray) -> np.ndarray:
-        """skweak's `_get_log_likelihood` for all tokens: the sum over sources of log P(observation | state)."""
-        log_probs = []
-        with np.errstate(divide="ignore"):  # log(0) = -inf: an impossible state, as in skweak
-            for s in obs.sources:
-                probs = self.emit_probs[s] ** self.weights.get(s, 1)
-                log_probs.append(np.log(probs).T)  # (labels x states)
-        frame = np.asarray(obs.onehot @ np.vstack(log_probs))
-        frame = np.where(voting, frame, -np.inf)
-        if np.isnan(frame).any() or frame.max(axis=1).min() < -100000:
-            raise RuntimeError(f"No valid state found at position {frame.max(axis=1).argmin()}")
-        return frame
-
-    def _add_emissions(self, obs: Observations, state_probs: np.ndarray):
-        counts = obs.onehot.T @ state_probs  # (sources*labels x states)
-        for s, source in enumerate(obs.sources):
-            self.emit_counts[source] += obs.block(counts, s).T
-
-    def _accumulate_all(
-        self, obs: Observations, voting: np.ndarray, corr_inc: Dict[Tuple[str, str], np.ndarray]
-    ) -> float:
-        """skweak's `_accumulate_statistics` summed over all docs; returns the total log-likelihood."""
-        frame = self._frame_log_likelihood(obs, voting)
-        startprob, transmat = self.hmm.startprob_, self.hmm.transmat_
-        fwd, bwd = np.empty_like(frame), np.empty_like(frame)
-        trans = np.zeros_like(self.trans_counts)
-        logprob = 0.0
-        for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
-            end = start + length
-            doc_frame = frame[start:end]
-            doc_logprob, fwd[start:end] = _hmmc.forward_log(startprob, transmat, doc_frame)
-            bwd[start:end] = _hmmc.backward_log(startprob, transmat, doc_frame)
-            if length > 1:
-                trans += np.exp(_hmmc.compute_log_xi_sum(fwd[start:end], transmat, bwd[start:end], doc_frame))
-            logprob += doc_logprob
-        log_gamma = fwd + bwd
-        log_normalize(log_gamma, axis=1)  # row by row, as hmmlearn's _compute_posteriors_log
-        with np.errstate(under="ignore"):
-            posteriors = np.exp(log_gamma)
-        self.start_counts += posteriors[obs.starts].sum(axis=0)
-        self.trans_counts += trans
-        self._add_emissions(obs, posteriors)
-        for pair, inc in corr_inc.items():
-            self.corr_counts[pair] += inc
-        return logprob
-
-
 def make_aggregator(kind: str, labels: List[str], weights: Optional[Dict[str, float]] = None):
     """skweak's aggregator `kind`; `weights` (function -> weight, default 1) are its initial_weights."""
     if kind == "majority":  # skweak.aggregation.MajorityVoter(sequence_labelling=True)
         return VectorisedMajorityVoter(kind, labels, initial_weights=weights or None)
     if kind == "hmm":  # skweak.aggregation.HMM(sequence_labelling=True) is this class
+        from .hmm import VectorisedHMM
+
         return VectorisedHMM(kind, labels, initial_weights=weights or None)
     raise ValueError(f"unknown aggregator {kind!r}: choose one of {', '.join(AGGREGATORS)}")
 

@@ -1,40 +1,61 @@
-"""Benchmark the annotate -> aggregate path: speed, memory, and how they grow with the corpus.
+"""Benchmark the workflow: where the time goes, step by step and phase by phase, and how memory grows.
 
-Everything is measured in one run on this machine, each step through its own CLI in a fresh
-process timed from the outside:
+Everything is measured in one run on this machine, each step in a fresh process timed from the outside:
 
-- pipeline: annotate train + dev, score, aggregate with the project's labelling functions and
-  aggregator (what `spacy project run all` does), into a temp folder; target under 60 s;
-- no-op: `spacy project run all` when every step is up to date (target under 5 s); skipped, and
-  said so, if the project's outputs are stale (it would run the whole workflow);
-- scaling: annotate and aggregate on CoNLL train and on synthetic corpora 10x and 50x its size
-  (its sentences resampled with the seed, written as shards), with 1 process, all cores, and a
-  Dask LocalCluster of that many workers. Memory is the peak summed PSS of every process doing
-  the work (the step, its forked workers, the Dask nannies and workers), and the step's own peak
-  RSS, both sampled every 0.2 s; target: memory at 50x within 1.5x of 1x.
+- steps: annotate, score and aggregate as weasel runs them (`spacy project run STEP` in a temp project
+  that links the project's code and corpus/ inputs), on train + dev (and the held-out sets, which
+  annotate and aggregate score), once with the tutorial's settings (target 5 s) and once with the
+  project's (target 30 s). Each step also reports its phases (scripts/corpus/timing.py: setup,
+  reading, functions, fitting, voting, scoring, writing; process-seconds summed over its workers), and
+  its wall-clock time minus theirs is start-up and imports (weasel's included);
+- in memory: the tutorial's functions, LFAnalysis and skweak's MajorityVoter as one plain script with
+  nothing written (scripts/tools/inmemory.py), the yardstick for the steps;
+- no-op: `spacy project run all` when every step is up to date (target under 2 s); skipped, and said so,
+  if the project's outputs are stale (it would run the whole workflow);
+- workflow (`--workflow`, 15 minutes or more): every step of `all` with --force, one by one, with the
+  quick settings (`--vars.max_steps 400`, target 5 min) and then the defaults (target 10 min), each
+  round's model F1 beside its time;
+- scaling: annotate and aggregate on CoNLL train and on synthetic corpora 10x and 50x its size (its
+  sentences resampled with the seed, written as shards), with 1 process, all cores, and a Dask
+  LocalCluster of that many workers. Memory is the peak summed PSS of every process doing the work
+  (the step, its forked workers, the Dask nannies and workers), and the step's own peak RSS, both
+  sampled every 0.2 s; target: memory at 50x within 1.5x of 1x.
 """
 
+import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Dict, Iterator, List, Optional
+from typing import Annotated, Dict, Iterator, List
 
 import typer
 from wasabi import msg
 
-from ..corpus.docbin import CorpusWriter, read_docs
+from ..corpus import timing
+from ..corpus.docbin import CorpusWriter, read_docs, write_docs
 from ..corpus.errors import run
 from ..corpus.files import markdown_table, write_json, write_text
-from ..project import var
+from ..corpus.sources import SETS
+from ..project import ROOT, var
 from .measure import local_cluster, measure
 
-PIPELINE_TARGET_S, NOOP_TARGET_S, MEMORY_TARGET_RATIO = 60.0, 5.0, 1.5
+NOOP_TARGET_S, MEMORY_TARGET_RATIO = 2.0, 1.5
+WORKFLOW_TARGET_S, QUICK_TARGET_S = 600.0, 300.0
+# The tutorial's settings (23 ORG functions, majority vote, uniform weights) and its target; the project's
+# own settings (the vars) have theirs.
+TUTORIAL = {"preset": "tutorial", "labels": "ORG", "aggregator": "majority", "lf_weights": "uniform"}
+TUTORIAL_TARGET_S, PROJECT_TARGET_S = 5.0, 30.0
+STEPS = ("annotate", "score", "aggregate")
+QUICK = {"max_steps": "400"}
+# The phases a step reports (scripts/corpus/timing.py), in the order of the tables.
+PHASES = ("setup", "reading", "functions", "fitting", "voting", "scoring", "writing")
 
 
 @dataclass(frozen=True)
@@ -112,46 +133,96 @@ def resample(docs, factor: int, seed: int) -> Iterator:
         yield doc
 
 
-def run_pipeline(py: str, corpus: Path, tmp: Path, run: RunSettings) -> Dict:
-    """annotate train + dev, score, aggregate (the project's commands) into `tmp`; seconds per step."""
-    n = ["--n-process", str(run.n_process)]
-    steps = {
-        "annotate train + dev": run.annotate(
-            py,
-            corpus / "train_gold.spacy",
-            tmp / "train_annotated",
-            "--drop-gold",
-            "--dev",
-            str(corpus / "dev_gold.spacy"),
-            str(tmp / "dev_annotated"),
-            *n,
-        ),
-        "score": run.score(py, tmp / "dev_annotated", tmp),
-        "aggregate": run.aggregate(
-            py,
-            tmp / "train_annotated",
-            tmp / "dev_annotated",
-            tmp / "lf_selection.json",
-            tmp / "out",
-            tmp / "agg.json",
-            *n,
-        ),
-    }
+def step_project(project_dir: Path, corpus_dir: Path, tmp: Path) -> Path:
+    """A weasel project in `tmp` that runs the project's own commands on `corpus_dir`'s inputs: project.yml
+    copied, code and configs linked, convert's outputs and the lexicons linked into its corpus/."""
+    tmp.mkdir(parents=True)
+    shutil.copy(project_dir / "project.yml", tmp / "project.yml")
+    for name in ("scripts", "configs", "lfs"):
+        (tmp / name).symlink_to((project_dir / name).resolve())
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for name in ("train_gold.spacy", "dev_gold.spacy", "held_out", "gazetteers", "reviewed.spacy"):
+        if (corpus_dir / name).exists():
+            (corpus / name).symlink_to((corpus_dir / name).resolve())
+    if not (corpus / "held_out").exists():
+        (corpus / "held_out").mkdir()
+        write_json(corpus / "held_out" / SETS, {"sets": []})
+    if not (corpus / "reviewed.spacy").exists():
+        write_docs(corpus / "reviewed.spacy", [])
+    (tmp / "training").mkdir()
+    return tmp
+
+
+def run_steps(project: Path, overrides: Dict[str, str], target: float) -> Dict:
+    """annotate, score and aggregate through `spacy project run` in `project` (see `step_project`), with the
+    vars `overrides`; seconds, peak memory and phases per step."""
+    args = [f"--vars.{k}={v}" for k, v in overrides.items()]
     out = {}
-    for name, cmd in steps.items():
-        out[name] = measure(cmd)
-        msg.text(f"pipeline, {name}: {out[name]['seconds']} s, {out[name]['peak_pss_mb']} MB")
+    for step in STEPS:
+        timings = project / f"timings_{step}.json"
+        cmd = [sys.executable, "-m", "spacy", "project", "run", step, str(project), *args]
+        m = measure(cmd, env={**os.environ, timing.ENV: str(timings)})
+        inside = json.loads(timings.read_text(encoding="utf8"))
+        m["start-up + imports"] = round(m["seconds"] - inside["seconds"], 2)
+        m["phases"] = {k: round(v, 2) for k, v in inside["phases"].items()}
+        out[step] = m
+        msg.text(f"{step}: {m['seconds']} s ({m['start-up + imports']} s start-up), {m['peak_pss_mb']} MB")
     total = round(sum(m["seconds"] for m in out.values()), 1)
     return {
-        "preset": run.preset,
-        "aggregator": run.aggregator,
-        "labels": run.labels,
-        "n_process": run.n_process,
+        "vars": overrides,
         "steps": out,
         "total_seconds": total,
-        "target_seconds": PIPELINE_TARGET_S,
-        "meets_target": total < PIPELINE_TARGET_S,
+        "target_seconds": target,
+        "meets_target": total <= target,
     }
+
+
+def run_in_memory(corpus_dir: Path, tmp: Path, gazetteers: str) -> Dict:
+    """The tutorial's functions, LFAnalysis and skweak's majority voter in one plain process (inmemory.py)."""
+    out = tmp / "inmemory.json"
+    cmd = [sys.executable, "-m", "scripts.tools.inmemory", str(corpus_dir), str(out), "--gazetteers", gazetteers]
+    m = measure([*cmd, "--preset", TUTORIAL["preset"], "--labels", TUTORIAL["labels"]])
+    result = json.loads(out.read_text(encoding="utf8"))
+    inside = result.pop("total_seconds")
+    result["seconds"]["python start-up"] = round(m["seconds"] - inside, 2)
+    return {**result, "wall_seconds": m["seconds"], "peak_pss_mb": m["peak_pss_mb"]}
+
+
+def model_scores(project_dir: Path) -> Dict[str, float]:
+    """The weakly supervised model's F per split, from training/metrics.json."""
+    path = project_dir / "training" / "metrics.json"
+    if not path.exists():
+        return {}
+    metrics = json.loads(path.read_text(encoding="utf8"))
+    return {split: round(metrics[split]["weakly supervised model"]["f"], 4) for split in metrics["splits"]}
+
+
+def run_workflow(project_dir: Path, rounds: Dict[str, Dict[str, str]]) -> Dict:
+    """Each step of `all` with --force, one at a time, once per round of var overrides; seconds per step and
+    the model's F1 after each round (the last round leaves the project's outputs as `all` makes them)."""
+    from weasel.util import load_project_config
+
+    steps = load_project_config(project_dir)["workflows"]["all"]
+    out = {}
+    for name, overrides in rounds.items():
+        args = [f"--vars.{k}={v}" for k, v in overrides.items()]
+        seconds = {}
+        for step in steps:
+            m = measure([sys.executable, "-m", "spacy", "project", "run", step, str(project_dir), "--force", *args])
+            seconds[step] = m["seconds"]
+            msg.text(f"workflow ({name}), {step}: {m['seconds']} s")
+        total = round(sum(seconds.values()), 1)
+        target = QUICK_TARGET_S if overrides else WORKFLOW_TARGET_S
+        out[name] = {
+            "vars": overrides,
+            "seconds": seconds,
+            "total_seconds": total,
+            "target_seconds": target,
+            "meets_target": total <= target,
+            "model_f": model_scores(project_dir),
+        }
+    return out
 
 
 def run_noop(project_dir: Path) -> Dict:
@@ -245,22 +316,35 @@ def memory_growth(rows: List[Dict], factors: List[int]) -> Dict:
 COLUMNS = ["step", "factor", "docs", "mode", "seconds", "docs_per_second", "peak_pss_mb", "peak_rss_mb"]
 
 
+def steps_table(run: Dict) -> str:
+    """One row per step: seconds, start-up + imports, each phase (process-seconds), peak memory."""
+    phases = [p for p in PHASES if any(p in m["phases"] for m in run["steps"].values())]
+    rows = [
+        [step, m["seconds"], m["start-up + imports"], *(m["phases"].get(p, "") for p in phases), m["peak_pss_mb"]]
+        for step, m in run["steps"].items()
+    ]
+    rows.append(["**total**", f"**{run['total_seconds']}**", *[""] * (len(phases) + 2)])
+    return markdown_table(["step", "seconds", "start-up + imports", *phases, "peak PSS MB"], rows)
+
+
 def report(result: Dict) -> str:
     """The benchmark as markdown."""
-    m, p, noop = result["machine"], result["pipeline"], result["noop_all"]
+    m, noop = result["machine"], result["noop_all"]
     lines = [f"# Benchmark ({m['cpu_count']} cores, Python {m['python']})\n"]
-    if p:
+    for name, steps in result["steps"].items():
+        settings = " ".join(f"--vars.{k} {v}" for k, v in steps["vars"].items()) or "the project's vars"
+        lines.append(f"## annotate + score + aggregate as weasel runs them: {name} ({settings})\n")
+        lines.append(steps_table(steps))
         lines.append(
-            f"## Pipeline: annotate + score + aggregate, train + dev ({p['preset']} preset, {p['aggregator']})\n"
+            f"Target under {steps['target_seconds']:.0f} s: {'met' if steps['meets_target'] else 'missed'}. "
+            "Phases are process-seconds summed over the step's workers; start-up + imports is the wall-clock "
+            "time before the step's own work (weasel's included).\n"
         )
-        lines.append(
-            markdown_table(
-                ["step", "seconds", "peak PSS MB"],
-                [[k, v["seconds"], v["peak_pss_mb"]] for k, v in p["steps"].items()]
-                + [["**total**", f"**{p['total_seconds']}**", ""]],
-            )
-        )
-        lines.append(f"Target under {p['target_seconds']:.0f} s: {'met' if p['meets_target'] else 'missed'}.\n")
+    memory = result.get("in_memory")
+    if memory:
+        lines.append("## The tutorial in memory (one plain skweak script, nothing written)\n")
+        lines.append(markdown_table(["phase", "seconds"], [[k, v] for k, v in memory["seconds"].items()]))
+        lines.append(f"Whole process: {memory['wall_seconds']} s, {memory['peak_pss_mb']} MB.\n")
     if noop:
         lines.append("## No-op `spacy project run all`\n")
         lines.append(
@@ -268,6 +352,27 @@ def report(result: Dict) -> str:
             if "skipped" in noop
             else f"{noop['seconds']} s (target under {noop['target_seconds']:.0f} s: "
             f"{'met' if noop['meets_target'] else 'missed'}).\n"
+        )
+    workflow = result.get("workflow") or {}
+    if workflow:
+        names = list(workflow)
+        steps = list(workflow[names[0]]["seconds"])
+        lines.append("## `spacy project run all --force`, step by step\n")
+        rows = [[step, *(workflow[n]["seconds"][step] for n in names)] for step in steps]
+        rows.append(["**total**", *(f"**{workflow[n]['total_seconds']}**" for n in names)])
+        for split in workflow[names[-1]]["model_f"]:
+            rows.append([f"model F, {split}", *(workflow[n]["model_f"].get(split, "") for n in names)])
+        header = [
+            f"{n} ({' '.join(f'--vars.{k} {v}' for k, v in workflow[n]['vars'].items()) or 'defaults'})" for n in names
+        ]
+        lines.append(markdown_table(["step", *header], rows))
+        lines.append(
+            " ".join(
+                f"{n}: target under {workflow[n]['target_seconds'] / 60:.0f} min, "
+                f"{'met' if workflow[n]['meets_target'] else 'missed'}."
+                for n in names
+            )
+            + "\n"
         )
     s = result["scaling"]
     if s["rows"]:
@@ -319,40 +424,63 @@ def main(
         "gazetteers_dir"
     ),
     project_dir: Annotated[
-        Optional[Path], Opt("--project", help="Also time a no-op `spacy project run all` here")
-    ] = None,
-    pipeline: Annotated[bool, Opt("--pipeline/--no-pipeline", help="Time the full pipeline on train + dev")] = True,
+        Path, Opt("--project", help="The project: its project.yml and code run the steps; its outputs are the no-op's")
+    ] = ROOT,
+    steps: Annotated[
+        bool, Opt("--steps/--no-steps", help="Time annotate + score + aggregate (tutorial and project settings)")
+    ] = True,
+    noop: Annotated[bool, Opt("--noop/--no-noop", help="Time a no-op `spacy project run all` in --project")] = True,
+    workflow: Annotated[
+        bool,
+        Opt("--workflow/--no-workflow", help="Time every step of `all --force` in --project (quick, then defaults)"),
+    ] = False,
     seed: Annotated[int, Opt("--seed", help="Seed of the resampling and of aggregate")] = var("seed"),
 ):
-    """Measure annotate and aggregate: the full pipeline, a no-op workflow, and throughput/memory as corpora grow."""
+    """Measure the workflow: annotate + score + aggregate phase by phase, in memory, a no-op `all`, optionally
+    `all --force` step by step, and throughput/memory as corpora grow."""
     n_process = n_process or os.cpu_count() or 1
     py = sys.executable
     factor_list = [int(f) for f in factors.split(",") if f.strip()]
     mode_list = [m.strip() for m in modes.split(",") if m.strip()]
-    run = RunSettings(labels, preset, aggregator, gazetteers, min_precision, label_min_precision, weights, n_process)
     # the scaling runs: the tutorial's rules, majority voting, uniform weights (no override)
     scaling = RunSettings(
         labels, scaling_preset, scaling_aggregator, gazetteers, min_precision, "", "uniform", n_process
     )
+    project_vars = {
+        "labels": labels,
+        "preset": preset,
+        "aggregator": aggregator,
+        "min_precision": str(min_precision),
+        "label_min_precision": label_min_precision,
+        "lf_weights": weights,
+    }
+    runs = {
+        "tutorial": ({**TUTORIAL, "label_min_precision": ""}, TUTORIAL_TARGET_S),
+        "project": (project_vars, PROJECT_TARGET_S),
+    }
+    result: Dict = {
+        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    }
     with tempfile.TemporaryDirectory(prefix="benchmark.") as tmp:
         tmp_path = Path(tmp)
-        pipe = run_pipeline(py, corpus_dir, tmp_path / "pipeline", run) if pipeline else {}
-        noop = run_noop(project_dir) if project_dir is not None else {}
+        result["workflow"] = run_workflow(project_dir, {"quick": QUICK, "default": {}}) if workflow else {}
+        result["noop_all"] = run_noop(project_dir) if noop else {}
+        result["steps"] = {
+            name: run_steps(step_project(project_dir, corpus_dir, tmp_path / name), overrides, target)
+            for name, (overrides, target) in runs.items()
+            if steps
+        }
+        result["in_memory"] = run_in_memory(corpus_dir, tmp_path, gazetteers) if steps else {}
         rows = (
             run_scaling(py, corpus_dir, tmp_path / "scaling", factor_list, mode_list, scaling, seed)
             if factor_list
             else []
         )
-    result = {
-        "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "pipeline": pipe,
-        "noop_all": noop,
-        "scaling": {
-            "preset": scaling_preset,
-            "aggregator": scaling_aggregator,
-            "rows": rows,
-            "memory_growth": memory_growth(rows, factor_list) if rows else {},
-        },
+    result["scaling"] = {
+        "preset": scaling_preset,
+        "aggregator": scaling_aggregator,
+        "rows": rows,
+        "memory_growth": memory_growth(rows, factor_list) if rows else {},
     }
     write_json(output, result)
     text = report(result)

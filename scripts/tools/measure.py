@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 
 def _pss(proc) -> int:
@@ -62,13 +62,13 @@ class MemorySampler(threading.Thread):
         return round(self.peak_mb, 1)
 
 
-def measure(cmd: List[str], extra_pids: Sequence[int] = ()) -> Dict:
+def measure(cmd: List[str], extra_pids: Sequence[int] = (), env: Optional[Mapping[str, str]] = None) -> Dict:
     """Run `cmd`; wall-clock seconds, its own peak RSS and the peak PSS of it, its workers and
     `extra_pids` (MB), both sampled. (Not wait4's ru_maxrss: Linux carries the high-water mark of
     the forking parent across exec, so a child of a big benchmark process looked as big.)"""
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: progress bars would fill a pipe and block
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=env)
         sampler = MemorySampler(proc.pid, extra_pids)
         sampler.start()
         _, status, _ = os.wait4(proc.pid, 0)
