@@ -61,7 +61,7 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     # both runs went through weasel, in a temp project: the repo's corpus/ and training/ are untouched
     assert set(result["steps"]) == {"tutorial", "project"}
     for run in result["steps"].values():
-        assert list(run["steps"]) == ["annotate", "score", "aggregate"]
+        assert set(run["steps"]) == {"annotate", "score", "aggregate"}
         assert run["total_seconds"] == pytest.approx(sum(m["seconds"] for m in run["steps"].values()), abs=0.2)
         for m in run["steps"].values():
             assert m["peak_pss_mb"] > 20 and 0 < m["start-up + imports"] < m["seconds"]

@@ -321,7 +321,7 @@ def steps_table(run: Dict) -> str:
     phases = [p for p in PHASES if any(p in m["phases"] for m in run["steps"].values())]
     rows = [
         [step, m["seconds"], m["start-up + imports"], *(m["phases"].get(p, "") for p in phases), m["peak_pss_mb"]]
-        for step, m in run["steps"].items()
+        for step, m in ((step, run["steps"][step]) for step in STEPS if step in run["steps"])
     ]
     rows.append(["**total**", f"**{run['total_seconds']}**", *[""] * (len(phases) + 2)])
     return markdown_table(["step", "seconds", "start-up + imports", *phases, "peak PSS MB"], rows)

@@ -115,6 +115,7 @@ def teacher_cmd(
 def _wide(cfg: dict) -> None:
     cfg["components"]["tok2vec"]["model"]["encode"].update(width=256, depth=8)
     cfg["nlp"]["batch_size"] = 1000
+    cfg["training"]["eval_frequency"] = 200
 
 
 def _narrow(cfg: dict) -> None:
@@ -136,7 +137,7 @@ def _chars(cfg: dict) -> None:
 
 
 VARIANTS = {
-    "wide": (_wide, "stop 22's config (tok2vec width 256 and depth 8, 1000 documents per batch at inference)"),
+    "wide": (_wide, "stop 22's config (tok2vec width 256, depth 8, 1000 documents per batch, dev every 200 steps)"),
     "narrow": (_narrow, "the config until stop 22 (NER hidden width 64, spaCy's generated hash rows)"),
     "chars": (_chars, "the narrow config with spaCy's CharacterEmbed.v2 (8 characters of each word, and the vectors)"),
 }
