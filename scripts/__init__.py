@@ -53,7 +53,7 @@ def defer_skweak_hmm() -> None:
         def __getattr__(self, name: str):
             if name.startswith("__") or self.__class__ is not Deferred:
                 raise AttributeError(name)
-            self.__class__ = types.ModuleType
+            self.__class__ = types.ModuleType  # type: ignore[assignment]
             loader.exec_module(self)
             return getattr(self, name)
 

@@ -5,12 +5,15 @@ The Dask tests start a real `distributed.LocalCluster` on loopback with 2 worker
 
 import pytest
 
+from scripts.corpus.articles import article_chunks
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
 from scripts.corpus.docbin import (
     CorpusWriter,
     copy_with_ents,
     corpus_files,
+    docs_from_bytes,
     iter_docs,
+    iter_shards,
     make_vocab,
     read_docs,
     write_docs,
@@ -74,6 +77,24 @@ def test_shard_folder_round_trip_keeps_order_and_ids(tmp_path):
     write_docs(tmp_path / "one.spacy", docs)
     assert (tmp_path / "one.spacy").is_file()
     assert as_tuples(iter_docs(tmp_path / "one.spacy")) == as_tuples(docs)
+
+
+def test_a_file_is_cut_into_whole_articles_without_making_docs(tmp_path):
+    docs = fixture_docs()
+    for doc in docs[::3]:  # a labelling function's group and user data travel with their doc
+        doc.spans["lf"] = [doc[0:1]]
+    write_docs(tmp_path / "one.spacy", docs)
+    shards = [docs_from_bytes(data, make_vocab()) for data in iter_shards(tmp_path / "one.spacy", size=4)]
+    # the same cut as article_chunks: about 4 docs each, never inside an article
+    assert [len(s) for s in shards] == [len(c) for c in article_chunks(docs, 4)]
+    assert len(shards) > 1
+    flat = [d for s in shards for d in s]
+    assert as_tuples(flat) == as_tuples(docs) and [d.user_data for d in flat] == [d.user_data for d in docs]
+    assert [[(s.start, s.end) for s in d.spans.get("lf", [])] for d in flat] == [
+        [(s.start, s.end) for s in d.spans.get("lf", [])] for d in docs
+    ]
+    write_docs(tmp_path / "empty.spacy", [])
+    assert list(iter_shards(tmp_path / "empty.spacy")) == []
 
 
 def test_an_interrupted_writer_leaves_the_old_corpus(tmp_path):

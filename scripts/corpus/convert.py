@@ -133,7 +133,7 @@ def check_split(paths: List[Path], split: str, stats: ReadStats) -> None:
     if split != "train" and not stats.gold:
         raise UserError(
             f"{where}: no gold entity in {stats.sentences} sentences: {split} scores the labelling functions "
-            "and the model, so it needs gold entities (B-/I- tags, \"spans\", or doc.ents)"
+            'and the model, so it needs gold entities (B-/I- tags, "spans", or doc.ents)'
         )
 
 
@@ -176,7 +176,9 @@ def main(
     extra_docs = write_extra_tests(extra_read, output_dir, label_list)
     for split, n_docs in write_standard(output_dir, label_list).items():
         if n_docs:
-            msg.good(f"{split}: {n_docs} documents, gold {', '.join(label_list)} in doc.ents -> {output_dir / split}.spacy")
+            msg.good(
+                f"{split}: {n_docs} documents, gold {', '.join(label_list)} in doc.ents -> {output_dir / split}.spacy"
+            )
     for name, n_docs in extra_docs.items():
         msg.good(f"extra test {name}: {n_docs} documents -> {output_dir / EXTRA_DIR / name}.spacy (scored only)")
     n_train = sum(stats["train"].gold.values())

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 import catalogue
+import srsly
 from spacy.lang.en import English
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab, create_vocab
 from srsly import msgpack as _msgpack
 
 from ..project import var
-from .articles import article_chunks, article_key, may_cut
+from .articles import article_key, may_cut
 from .errors import UserError
 from .files import atomic_dir, atomic_path
 
@@ -189,8 +190,31 @@ def iter_shards(path: Path, size: int = SHARD_SIZE, vocab: Optional[Vocab] = Non
             check_shard(file, data)
             yield data
     else:
-        for chunk in article_chunks(iter_docs(path, vocab), size):
-            yield docs_to_bytes(chunk)
+        yield from split_docbin(path, size)
+
+
+def split_docbin(file: Path, size: int = SHARD_SIZE) -> Iterator[bytes]:
+    """A `.spacy` file as DocBin bytes of about `size` docs, never splitting an article, as `article_chunks`
+    cuts it, without making a single Doc: each part takes its docs' arrays as they are (and the file's
+    strings). Decoding and encoding every doc here took as long as the workers' labelling functions."""
+    db = load_docbin(file)
+    last: Optional[Tuple] = None
+    bounds, start = [], 0
+    for i, data in enumerate(db.user_data):
+        user_data = srsly.msgpack_loads(data) if data else {}
+        key = (user_data.get("split"), user_data.get("doc_id"))
+        if may_cut(i - start, size, key, last):
+            bounds.append((start, i))
+            start = i
+        last = key
+    if len(db.tokens):
+        bounds.append((start, len(db.tokens)))
+    for a, b in bounds:
+        part = DocBin(attrs=db.attrs, store_user_data=True)
+        part.attrs, part.strings = db.attrs, db.strings
+        for name in ("tokens", "spaces", "cats", "flags", "span_groups", "user_data"):
+            setattr(part, name, getattr(db, name)[a:b])
+        yield part.to_bytes()
 
 
 def check_shard(file: Path, data: bytes) -> None:

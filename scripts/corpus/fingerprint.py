@@ -96,8 +96,13 @@ def main(
     """Check the corpus files and record the sha256 of each."""
     sources = data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)
     changed = write_fingerprint(sources, output)
-    where = f"the CoNLL data in {resolve_conll_dir(conll_dir)}" if not (train_data or dev_data or test_data) else (
-        f"the corpus of train_data {train_data}, dev_data {dev_data}" + (f", test_data {test_data}" if test_data else "")
+    where = (
+        f"the CoNLL data in {resolve_conll_dir(conll_dir)}"
+        if not (train_data or dev_data or test_data)
+        else (
+            f"the corpus of train_data {train_data}, dev_data {dev_data}"
+            + (f", test_data {test_data}" if test_data else "")
+        )
     )
     extras = list(sources["extra_tests"])
     where += f" and the extra test sets {', '.join(extras)}" if extras else ""

@@ -12,9 +12,10 @@ project's Docs, one per sentence, gold entities in `doc.spans["gold"]`, ids in `
   of one column is unlabelled), a blank line between sentences, `-DOCSTART-` between documents.
 
 Raw text is tokenised by spaCy and split into sentences by its `sentencizer` (never inside a gold entity);
-pre-tokenised input keeps its tokens and its sentences (a DocBin's own sentence boundaries split it). The sentences of a document share `doc_id`, so the
-document-level functions see whole documents. Readers stream: one document in memory at a time. A line that
-cannot be read stops the reader with `file:line`.
+pre-tokenised input keeps its tokens and its sentences (a DocBin's own sentence boundaries split it).
+The sentences of a document share `doc_id`, so the document-level functions see whole documents.
+Readers stream: one document in memory at a time. A line that cannot be read stops the reader with
+`file:line`.
 """
 
 import json
@@ -145,7 +146,7 @@ class CorpusReader:
     # -- formats
 
     def _text(self, file: Path) -> Iterator[Record]:
-        for lineno, line in text_lines(file, error=CorpusFormatError):
+        for _, line in text_lines(file, error=CorpusFormatError):
             if line.strip():
                 yield None, self.nlp.make_doc(line.strip()), [], True
 
@@ -165,11 +166,11 @@ class CorpusReader:
 
     def _jsonl_spans(self, doc: Doc, spans: Any, where: str) -> List[SpanTuple]:
         if not isinstance(spans, list):
-            raise CorpusFormatError(f"{where}: \"spans\" must be a list of {{\"start\", \"end\", \"label\"}}")
+            raise CorpusFormatError(f'{where}: "spans" must be a list of {{"start", "end", "label"}}')
         out: List[SpanTuple] = []
         for span in spans:
             if not isinstance(span, dict) or not isinstance(span.get("label"), str) or not span["label"]:
-                raise CorpusFormatError(f"{where}: a span without a \"label\": {json.dumps(span)[:80]}")
+                raise CorpusFormatError(f'{where}: a span without a "label": {json.dumps(span)[:80]}')
             if "token_start" in span and "token_end" in span:
                 s, e = span["token_start"], span["token_end"] + 1  # Prodigy's token_end is inclusive
                 if not (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(doc)):
@@ -210,13 +211,13 @@ def jsonl_tokens(record: Dict, where: str) -> Optional[Tuple[List[str], List[boo
     if tokens is None:
         return None
     if not isinstance(tokens, list) or not tokens:
-        raise CorpusFormatError(f"{where}: \"tokens\" must be a non-empty list of words")
+        raise CorpusFormatError(f'{where}: "tokens" must be a non-empty list of words')
     if all(isinstance(t, str) for t in tokens):
         words, spaces = tokens, [True] * (len(tokens) - 1) + [False]  # the text: words joined by spaces
     elif all(isinstance(t, dict) and isinstance(t.get("text"), str) for t in tokens):
         words, spaces = [t["text"] for t in tokens], [bool(t.get("ws", True)) for t in tokens]
     else:
-        raise CorpusFormatError(f"{where}: \"tokens\" must be words or {{\"text\": ...}} objects")
+        raise CorpusFormatError(f'{where}: "tokens" must be words or {{"text": ...}} objects')
     if any(not w or w.isspace() or CONTROL.search(w) for w in words):
         raise CorpusFormatError(f"{where}: a token is empty, blank or holds a control character")
     return words, spaces
@@ -226,7 +227,7 @@ def jsonl_text(record: Dict, where: str) -> str:
     """The "text" of a JSONL record, or a CorpusFormatError naming `where`."""
     text = record.get("text")
     if not isinstance(text, str):
-        raise CorpusFormatError(f"{where}: no \"text\" (a string) and no \"tokens\": one of them is needed")
+        raise CorpusFormatError(f'{where}: no "text" (a string) and no "tokens": one of them is needed')
     return text
 
 
@@ -242,7 +243,7 @@ def jsonl_records(file: Path) -> Iterator[Tuple[str, Dict]]:
         except json.JSONDecodeError as e:
             raise CorpusFormatError(f"{where}: not JSON ({e.msg} at column {e.colno}): one object a line") from None
         if not isinstance(record, dict):
-            raise CorpusFormatError(f"{where}: expected a JSON object like {{\"text\": ...}}, got {line.strip()[:60]}")
+            raise CorpusFormatError(f'{where}: expected a JSON object like {{"text": ...}}, got {line.strip()[:60]}')
         yield where, record
 
 
