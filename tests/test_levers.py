@@ -81,3 +81,17 @@ def test_model_variants_change_only_their_keys_and_build(tmp_path):
     assert result.returncode != 0
     assert "no such model variant (variants: wide, narrow, chars)" in result.stdout + result.stderr
     assert not (tmp_path / "x.cfg").exists()
+
+
+def test_a_run_shorter_than_the_evaluation_interval_still_evaluates_its_last_step():
+    from scripts.model.train import with_last_step_evaluated
+    from scripts.project import ROOT
+
+    config = ROOT / "configs" / "config.cfg"
+    # the config evaluates every 400 steps: 300 steps would leave model-best the untrained step 0
+    assert with_last_step_evaluated(config, {"training.max_steps": 300}) == {
+        "training.max_steps": 300,
+        "training.eval_frequency": 300,
+    }
+    assert with_last_step_evaluated(config, {"training.max_steps": 2000}) == {"training.max_steps": 2000}
+    assert with_last_step_evaluated(config, {}) == {}

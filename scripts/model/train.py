@@ -33,6 +33,7 @@ def train(config: Path, output: Path, overrides: dict) -> None:
 
     if "training.max_steps" in overrides:
         check_range("max_steps", overrides["training.max_steps"], 1)
+    overrides = with_last_step_evaluated(config, overrides)
     output.mkdir(parents=True, exist_ok=True)
     remove_leftovers(output)
     with tempfile.TemporaryDirectory(dir=output, prefix=temp_prefix(Path("train")), suffix=".tmp") as tmp:
@@ -40,6 +41,18 @@ def train(config: Path, output: Path, overrides: dict) -> None:
         for name in PIPELINES:
             write_json(Path(tmp) / name / FINISHED, {"config": str(config), "overrides": overrides})
             replace_dir(Path(tmp) / name, output / name)
+
+
+def with_last_step_evaluated(config: Path, overrides: dict) -> dict:
+    """`overrides`, plus an eval_frequency of max_steps when fewer steps than it are trained: spaCy evaluates
+    every eval_frequency steps, and a shorter run would leave model-best the untrained step 0."""
+    from spacy.util import load_config
+
+    training = load_config(config, overrides=overrides, interpolate=False)["training"]
+    steps, frequency = training["max_steps"], training["eval_frequency"]
+    if 0 < steps < frequency:
+        return {**overrides, "training.eval_frequency": steps}
+    return overrides
 
 
 def finished(model: Path) -> bool:
