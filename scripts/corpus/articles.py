@@ -14,7 +14,12 @@ ArticleKey = Tuple[Optional[str], Optional[int]]
 
 def article_key(doc: Doc) -> ArticleKey:
     """The article a sentence belongs to: (split, doc_id)."""
-    return doc.user_data.get("split"), doc.user_data.get("doc_id")
+    return user_data_key(doc.user_data)
+
+
+def user_data_key(user_data: dict) -> ArticleKey:
+    """The article of a sentence whose user_data is `user_data` (a Doc's, or a DocBin entry's undecoded)."""
+    return user_data.get("split"), user_data.get("doc_id")
 
 
 def starts_article(key: ArticleKey, last: Optional[ArticleKey]) -> bool:

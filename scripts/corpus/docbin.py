@@ -19,7 +19,7 @@ from spacy.vocab import Vocab, create_vocab
 from srsly import msgpack as _msgpack
 
 from ..project import var
-from .articles import article_key, may_cut
+from .articles import article_key, may_cut, user_data_key
 from .errors import UserError
 from .files import atomic_dir, atomic_path
 
@@ -202,7 +202,7 @@ def split_docbin(file: Path, size: int = SHARD_SIZE) -> Iterator[bytes]:
     bounds, start = [], 0
     for i, data in enumerate(db.user_data):
         user_data = srsly.msgpack_loads(data) if data else {}
-        key = (user_data.get("split"), user_data.get("doc_id"))
+        key = user_data_key(user_data)
         if may_cut(i - start, size, key, last):
             bounds.append((start, i))
             start = i
@@ -210,7 +210,7 @@ def split_docbin(file: Path, size: int = SHARD_SIZE) -> Iterator[bytes]:
     if len(db.tokens):
         bounds.append((start, len(db.tokens)))
     for a, b in bounds:
-        part = DocBin(attrs=db.attrs, store_user_data=True)
+        part = DocBin(store_user_data=True)
         part.attrs, part.strings = db.attrs, db.strings
         for name in ("tokens", "spaces", "cats", "flags", "span_groups", "user_data"):
             setattr(part, name, getattr(db, name)[a:b])

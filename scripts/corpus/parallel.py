@@ -49,11 +49,6 @@ class Parallelism:
     def runner(self) -> ContextManager["Runner"]:
         return runner(self.n_process, self.scheduler)
 
-    @property
-    def forks(self) -> bool:
-        """True when shards go to forked local processes (load models before, so workers share them)."""
-        return self.scheduler is None and self.n_process > 1
-
     def describe(self) -> str:
         if self.scheduler:
             return f"Dask at {self.scheduler}"
