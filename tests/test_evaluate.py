@@ -1,5 +1,7 @@
 """Entity scores with spaCy's scorer, the OntoNotes -> CoNLL map, and the comparison table."""
 
+import os
+
 import pytest
 import spacy
 from spacy.tokens import Doc, Span
@@ -61,6 +63,24 @@ def test_score_pipeline_scores_a_stage_and_the_whole_pipeline_from_one_run():
     scores = scoring.score_pipeline(nlp, [ref], ["ORG", "LOC"], ONTONOTES_TO_CONLL, stage="ner")
     assert scores["ner"]["r"] == pytest.approx(0.5)  # the ruler misses Kent
     assert scores["pipeline"]["f"] == pytest.approx(1.0)  # doc_consistency: a county in a cricket report
+
+
+def test_score_pipeline_in_worker_processes_gives_the_same_scores():
+    """Batches of documents go to two forked workers in turn: the same entities as in one process, in order
+    (the refs differ, so a doc scored against another's reference would show)."""
+    nlp = ruler_pipeline()
+    nlp.add_pipe("doc_consistency", config={"labels": ["ORG", "LOC"]})
+    refs = [
+        reference(["Acme-Bell", "opened", "in", "Paris"], [(0, 1, "ORG"), (3, 4, "LOC")]),
+        reference(["Paris", "beat", "Kent"], [(0, 1, "ORG")]),
+        reference(["CRICKET", "-", "Kent", "beat", "Acme-Bell"], [(2, 3, "ORG"), (4, 5, "ORG")]),
+    ] * 3
+    args = (nlp, refs, ["ORG", "LOC"], ONTONOTES_TO_CONLL, "ner", 2)
+    assert scoring.scoring_processes(len(refs), 2) == min(2, os.cpu_count() or 1)
+    alone = scoring.score_pipeline(*args, n_process=1)
+    assert scoring.score_pipeline(*args, n_process=2) == alone
+    assert alone["ner"]["p"] == pytest.approx(3 / 4)  # "Paris beat Kent": the ruler says place, the reference ORG
+    assert scoring.scoring_processes(64) == 1 and scoring.scoring_processes(65) == min(2, os.cpu_count() or 1)
 
 
 def test_missing_model_says_how_to_install(capsys):

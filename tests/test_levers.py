@@ -88,10 +88,10 @@ def test_a_run_shorter_than_the_evaluation_interval_still_evaluates_its_last_ste
     from scripts.project import ROOT
 
     config = ROOT / "configs" / "config.cfg"
-    # the config evaluates every 400 steps: 300 steps would leave model-best the untrained step 0
-    assert with_last_step_evaluated(config, {"training.max_steps": 300}) == {
-        "training.max_steps": 300,
-        "training.eval_frequency": 300,
+    # the config evaluates every 200 steps: 150 steps would leave model-best the untrained step 0
+    assert with_last_step_evaluated(config, {"training.max_steps": 150}) == {
+        "training.max_steps": 150,
+        "training.eval_frequency": 150,
     }
     assert with_last_step_evaluated(config, {"training.max_steps": 2000}) == {"training.max_steps": 2000}
     assert with_last_step_evaluated(config, {}) == {}

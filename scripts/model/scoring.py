@@ -6,6 +6,8 @@ spaCy's NER scorer aligns the predicted tokens with the gold ones: what `spacy e
 corpus/test.spacy` reports, and what the packaged model gives a user.
 """
 
+import math
+import os
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -22,6 +24,12 @@ SPLITS = ("dev", "test")
 # Documents per batch when scoring on whole articles: a pipeline's own batch size (en_core_web_md's 256)
 # made one array of every dev token, 1.8x slower than 64 for the same entities.
 DOCUMENT_BATCH = 64
+
+
+def scoring_processes(n_docs: int, batch_size: int = DOCUMENT_BATCH) -> int:
+    """Processes for running a pipeline over `n_docs` documents: one per core, but no more than there are
+    batches (spaCy's `nlp.pipe` hands each worker whole batches, in turn)."""
+    return max(1, min(os.cpu_count() or 1, math.ceil(n_docs / batch_size)))
 
 
 def load_pipeline_or_exit(name: str):
@@ -110,15 +118,24 @@ def entity_pipes(nlp) -> List[str]:
 
 
 def score_pipeline(
-    nlp, refs: Sequence[Doc], labels: List[str], label_map: Optional[Dict[str, str]] = None, stage: str = ""
+    nlp,
+    refs: Sequence[Doc],
+    labels: List[str],
+    label_map: Optional[Dict[str, str]] = None,
+    stage: str = "",
+    batch_size: int = DOCUMENT_BATCH,
+    n_process: Optional[int] = None,
 ) -> Dict[str, Dict]:
     """Scores of the pipeline on reference documents, run on their text as a user would. With `stage` (a
     pipe name, e.g. "ner"), the pipeline up to it is scored too, as {stage: ..., "pipeline": ...}, from the
-    same run: the later pipes then process the stage's own output."""
+    same run: the later pipes then process the stage's own output. `n_process` None: `scoring_processes`
+    (each batch is the same computation in a worker, so the entities are the same as in one process)."""
     first, rest = split_pipeline(nlp, stage) if stage else (list(nlp.pipe_names), [])
+    n_process = n_process or scoring_processes(len(refs), batch_size)
     out: Dict[str, Dict] = {}
     with nlp.select_pipes(enable=first):
-        staged = list(run_pipeline(nlp, (r.text for r in refs), total=len(refs), batch_size=DOCUMENT_BATCH))
+        texts = (r.text for r in refs)
+        staged = list(run_pipeline(nlp, texts, total=len(refs), batch_size=batch_size, n_process=n_process))
     if rest:
         out[stage] = score_ents([keep_labels(d.copy(), labels, label_map) for d in staged], refs, labels)
         for name in rest:
