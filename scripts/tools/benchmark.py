@@ -13,7 +13,7 @@ Everything is measured in one run on this machine, each step in a fresh process 
 - no-op: `spacy project run all` when every step is up to date (target under 2 s); skipped, and said so,
   if the project's outputs are stale (it would run the whole workflow);
 - workflow (`--workflow`, 15 minutes or more): every step of `all` with --force, one by one, with the
-  quick settings (`--vars.max_steps 400`, target 5 min) and then the defaults (target 10 min), each
+  quick settings (`--vars.max_steps 200`, one epoch; target 5 min) and then the defaults (target 10 min), each
   round's model F1 beside its time;
 - scaling: annotate and aggregate on CoNLL train and on synthetic corpora 10x and 50x its size (its
   sentences resampled with the seed, written as shards), with 1 process, all cores, and a Dask
@@ -53,7 +53,7 @@ WORKFLOW_TARGET_S, QUICK_TARGET_S = 600.0, 300.0
 TUTORIAL = {"preset": "tutorial", "labels": "ORG", "aggregator": "majority", "lf_weights": "uniform"}
 TUTORIAL_TARGET_S, PROJECT_TARGET_S = 5.0, 30.0
 STEPS = ("annotate", "score", "aggregate")
-QUICK = {"max_steps": "400"}
+QUICK = {"max_steps": "200"}
 # The phases a step reports (scripts/corpus/timing.py), in the order of the tables.
 PHASES = ("setup", "reading", "functions", "fitting", "voting", "scoring", "writing")
 
