@@ -83,7 +83,7 @@ def test_model_variants_change_only_their_keys_and_build(tmp_path):
     assert not (tmp_path / "x.cfg").exists()
 
 
-def test_a_run_shorter_than_the_evaluation_interval_still_evaluates_its_last_step():
+def test_a_run_that_does_not_end_on_an_evaluation_interval_still_evaluates_its_last_step():
     from scripts.model.train import with_last_step_evaluated
     from scripts.project import ROOT
 
@@ -95,3 +95,9 @@ def test_a_run_shorter_than_the_evaluation_interval_still_evaluates_its_last_ste
     }
     assert with_last_step_evaluated(config, {"training.max_steps": 2000}) == {"training.max_steps": 2000}
     assert with_last_step_evaluated(config, {}) == {}
+    # a run that does not end on an evaluation: the nearest divisor at or over half the interval
+    for steps, frequency in ((300, 150), (250, 125), (700, 175), (1100, 110)):
+        overrides = {"training.max_steps": steps}
+        assert with_last_step_evaluated(config, overrides) == {**overrides, "training.eval_frequency": frequency}
+    # none between 100 and 200 divides 301 (7 x 43): the interval stays
+    assert with_last_step_evaluated(config, {"training.max_steps": 301}) == {"training.max_steps": 301}

@@ -44,14 +44,24 @@ def train(config: Path, output: Path, overrides: dict) -> None:
 
 
 def with_last_step_evaluated(config: Path, overrides: dict) -> dict:
-    """`overrides`, plus an eval_frequency of max_steps when fewer steps than it are trained: spaCy evaluates
-    every eval_frequency steps, and a shorter run would leave model-best the untrained step 0."""
+    """`overrides`, with an eval_frequency under which the last step is evaluated where one is near.
+
+    spaCy evaluates every eval_frequency steps and picks model-best among those steps only: a run of
+    fewer steps would leave model-best the untrained step 0, and 300 steps at 200 would never evaluate
+    the 100 after step 200. The frequency becomes max_steps (a shorter run) or the largest divisor of
+    max_steps between half the frequency and the frequency (300 at 200: 150); else it stays."""
     from spacy.util import load_config
 
     training = load_config(config, overrides=overrides, interpolate=False)["training"]
     steps, frequency = training["max_steps"], training["eval_frequency"]
-    if 0 < steps < frequency:
+    if steps <= 0 or steps % frequency == 0:
+        return overrides
+    if steps < frequency:
         return {**overrides, "training.eval_frequency": steps}
+    for f in range(frequency - 1, (frequency + 1) // 2 - 1, -1):
+        if steps % f == 0:
+            return {**overrides, "training.eval_frequency": f}
+    msg.warn(f"max_steps {steps}: the last {steps % frequency} steps are not evaluated (eval_frequency {frequency})")
     return overrides
 
 
