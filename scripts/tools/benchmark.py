@@ -185,7 +185,8 @@ def run_in_memory(corpus_dir: Path, tmp: Path, gazetteers: str) -> Dict:
     m = measure([*cmd, "--preset", TUTORIAL["preset"], "--labels", TUTORIAL["labels"]])
     result = json.loads(out.read_text(encoding="utf8"))
     inside = result.pop("total_seconds")
-    result["seconds"]["python start-up"] = round(m["seconds"] - inside, 2)
+    # first, as it happens first (the phases are in the order they ran)
+    result["seconds"] = {"python start-up": round(m["seconds"] - inside, 2), **result["seconds"]}
     return {**result, "wall_seconds": m["seconds"], "peak_pss_mb": m["peak_pss_mb"]}
 
 
