@@ -16,6 +16,6 @@ spacy project run "$workflow" . \
   --vars.lf_code examples/drugs/lfs \
   --vars.presets examples/drugs/presets.yml --vars.preset drugs \
   --vars.baseline_label_map PRODUCT:DRUG \
-  --vars.max_steps 300 --vars.argilla_dataset drugs-weak \
+  --vars.max_steps 150 --vars.argilla_dataset drugs-weak \
   --vars.package_name en_drug_ner --vars.package_license "synthetic example data (examples/drugs/make_corpus.py)" \
   "$@"
