@@ -103,7 +103,8 @@ def test_the_23_tutorial_functions(make_doc):
     doc = annotator(make_doc("Caltex Petroleum Corp beat Derbyshire"))
     assert spans_of(doc, "Corp (end)") == [(0, 3, "ORG")]
     assert spans_of(doc, "shire_team") == [(4, 5, "ORG")]
-    assert all(name in doc.spans for name in annotator.names)
+    # a group only where a function found something (annotate records the functions that ran apart)
+    assert set(doc.spans) == {"Corp (end)", "shire_team"}
 
 
 def test_no_org_functions_without_the_org_label():

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from skweak.base import CombinedAnnotator
+from skweak.base import CombinedAnnotator, SpanAnnotator
 from skweak.heuristics import FunctionAnnotator
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
+from ..corpus.labels import SpanTuple
 from ..project import var
 from . import context, heuristics, sports, tutorial
 from .registry import factory, get, import_code, labelling_function, load_presets, preset_names
@@ -381,6 +382,8 @@ class LabellingFunctions(CombinedAnnotator):
 
     def _run(self, annotator, doc: Doc) -> Doc:
         try:
+            if type(annotator).__call__ is SpanAnnotator.__call__ and not annotator.incompatible_sources:
+                return self._set_spans(doc, annotator.name, annotator.find_spans(doc))
             out = annotator(doc)
         except Exception as e:
             raise LabellingFunctionError(
@@ -388,6 +391,17 @@ class LabellingFunctions(CombinedAnnotator):
             ) from e
         self._restrict(out, annotator.name)
         return out
+
+    def _set_spans(self, doc: Doc, name: str, found: Iterable[SpanTuple]) -> Doc:
+        """What skweak's SpanAnnotator.__call__ and _restrict do for a function that nothing excludes, with a
+        span group only where it found one of the labels: most (doc, function) pairs find nothing, and an
+        empty group costs more to make and drop than the function does to run."""
+        spans = [span for span in (Span(doc, s, e, label) for s, e, label in found) if span.label_ in self.labels]
+        if spans:
+            doc.spans[name] = spans
+        elif name in doc.spans:
+            del doc.spans[name]
+        return doc
 
     def _restrict(self, doc: Doc, name: str) -> None:
         """Only the project's labels go into the corpus (an LF may know more than we train)."""
