@@ -155,10 +155,14 @@ def test_user_functions_from_a_folder(tmp_path, make_doc):
     assert spans_of(out[1], "doc_majority_cased") == []
 
 
-def test_labels_restrict_user_functions(tmp_path):
+def test_labels_restrict_user_functions(tmp_path, make_doc):
     folder, presets = user_folder(tmp_path)
-    names = build_annotator(FunctionSettings(["DOSE"], "drugs", presets=str(presets), code=str(folder))).names
-    assert names == ["drug_patterns", "doc_majority_cased"]
+    annotator = build_annotator(FunctionSettings(["DOSE"], "drugs", presets=str(presets), code=str(folder)))
+    assert annotator.names == ["drug_patterns", "doc_majority_cased"]
+    # drug_patterns also finds DRUG: only its DOSE spans are kept, and no group where it found only DRUG
+    dose, drug = annotator.pipe([make_doc("fish oil 200 mg", doc_id=1), make_doc("fish oil daily", doc_id=2)])
+    assert spans_of(dose, "drug_patterns") == [(2, 4, "DOSE")]
+    assert "drug_patterns" not in drug.spans
 
 
 def test_declaring_a_name_twice_or_a_bad_role_is_an_error(tmp_path):
