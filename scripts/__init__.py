@@ -7,10 +7,13 @@ Each package says in its docstring what it holds; imports only point down this l
                    document-level rules the labelling functions share (spaCy and srsly only)
     corpus         data in and out: fingerprint, CoNLL reader, DocBin shards, labels, gold scores, workers
                    (imports pipeline: the tokenizer of raw text)
+    pretrained     the pretrained spaCy pipelines the model functions read, run once per corpus by the
+                   `pretrained` step so that a changed rule does not rerun them   (imports corpus)
     labelmodel     scoring the labelling functions on dev, the vectorised HMM and majority voter,
                    the training corpus made from their votes                      (imports corpus)
     lfs            the labelling functions, their lexicons and the annotate step
-                   (imports corpus, pipeline, and labelmodel.voters: the document-level functions take a vote)
+                   (imports corpus, pipeline, pretrained, and labelmodel.voters: the document-level
+                   functions take a vote)
     model          training, evaluation, packaging, prediction, the report  (imports corpus, lfs, pipeline)
     argilla_server a local Argilla server: launcher, in-process search engine, patches
                    (standard library only on the project side; the engine runs in the server's venv)

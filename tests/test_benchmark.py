@@ -61,8 +61,11 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     # both runs went through weasel, in a temp project: the repo's corpus/ and training/ are untouched
     assert set(result["steps"]) == {"tutorial", "project"}
     for run in result["steps"].values():
-        assert set(run["steps"]) == {"annotate", "score", "aggregate"}
+        assert set(run["steps"]) == {"pretrained", "annotate", "score", "aggregate"}
         assert run["total_seconds"] == pytest.approx(sum(m["seconds"] for m in run["steps"].values()), abs=0.2)
+        # a changed rule reruns the last three, each in about as long as the first time or less
+        assert set(run["rule_change"]["seconds"]) == {"annotate", "score", "aggregate"}
+        assert all(s > 0 for s in run["rule_change"]["seconds"].values())
         for m in run["steps"].values():
             assert m["peak_pss_mb"] > 20 and 0 < m["start-up + imports"] < m["seconds"]
         # each step's own phases, as the step timed them
@@ -72,6 +75,9 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     assert result["steps"]["tutorial"]["vars"]["preset"] == "tutorial"
     assert result["steps"]["project"]["vars"]["labels"] == "ORG,PER"
     assert "fitting" in result["steps"]["project"]["steps"]["aggregate"]["phases"]  # the HMM
+    # the project's preset runs its pipelines in the pretrained step; the tutorial's has none to run
+    assert "pipelines" in result["steps"]["project"]["steps"]["pretrained"]["phases"]
+    assert "pipelines" not in result["steps"]["tutorial"]["steps"]["pretrained"]["phases"]
     memory = result["in_memory"]
     assert set(memory["seconds"]) >= {"imports", "reading", "annotate dev", "score", "annotate + vote train"}
     assert memory["train_docs"] == len(fixture_docs("train")) and memory["train_entities"] > 0
@@ -91,7 +97,9 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
         f"{s} ({m})" for s in ("annotate", "aggregate") for m in ("1 process", "2 processes", "dask")
     }
     md = (tmp_path / "bench.md").read_text()
-    assert "| annotate | 2 |" in md and "## annotate + score + aggregate as weasel runs them: tutorial" in md
+    assert "| annotate | 2 |" in md
+    assert "## pretrained + annotate + score + aggregate as weasel runs them: tutorial" in md
+    assert "After a rule change (annotate " in md
     assert "## The tutorial in memory" in md
 
 

@@ -64,27 +64,6 @@ def test_split_entity_negative(make_doc, text):
     assert m.split_entity(make_doc(text), 0, len(make_doc(text)), "ORG") == []
 
 
-def test_is_caps_sentence():
-    assert m.is_caps_sentence("SOCCER - JAPAN GET LUCKY WIN .".split())
-    assert m.is_caps_sentence("BRUSSELS 1996-08-22".split())
-    assert not m.is_caps_sentence("The EU and NATO said on Friday .".split())
-    assert not m.is_caps_sentence("1 2 3 .".split())
-
-
-def test_truecase():
-    words = "SHEARER NAMED AS ENGLAND CAPTAIN IN U.S. 1996-08-22 A".split()
-    proper = [True, False, True, True, False, False, True, False, False]
-    assert m.truecase(words, proper) == "Shearer named as England captain in U.S. 1996-08-22 A".split()
-
-
-def test_proper_words_uses_the_tagger():
-    tagger = m.load_tagger("en_core_web_md")
-    words = "SOCCER - ROMANIA BEAT LITHUANIA IN UNDER-21 MATCH .".split()
-    proper = dict(zip(words, m.proper_words(tagger, [words])[0]))
-    assert proper["ROMANIA"] and proper["LITHUANIA"]
-    assert not proper["BEAT"] and not proper["IN"] and not proper["."]
-
-
 def test_md_function_on_gold_tokens(make_doc):
     doc = make_doc("EU rejects German call to boycott British lamb . Peter Blackburn said in Brussels .")
     m.ModelFunction("md", "en_core_web_md", LABELS).annotate([doc])

@@ -20,11 +20,12 @@ ALLOWED = {
     "pipeline": set(),
     "corpus": {"pipeline"},
     "labelmodel": {"corpus"},
-    "lfs": {"corpus", "labelmodel", "pipeline"},
+    "pretrained": {"corpus"},
+    "lfs": {"corpus", "labelmodel", "pipeline", "pretrained"},
     "model": {"corpus", "lfs", "pipeline"},
     "argilla_server": set(),
     "review": {"corpus", "argilla_server"},
-    "tools": {"corpus", "labelmodel", "lfs", "model", "review", "argilla_server", "pipeline"},
+    "tools": {"corpus", "labelmodel", "lfs", "model", "review", "argilla_server", "pipeline", "pretrained"},
 }
 # The modules of argilla_server that run in the server's venv, where the project's packages are missing.
 SERVER_SIDE = {"__init__", "server", "engine", "search", "patches"}
@@ -125,8 +126,18 @@ def test_user_code_and_presets_are_deps_of_what_imports_them():
     """A user's labelling functions (var lf_code) and the presets file: editing them must rerun the command."""
     users = [c for c in commands() if any('--code "${vars.lf_code}"' in line for line in c["script"])]
     assert [c["name"] for c in users] == ["annotate"]
-    for command in users + [c for c in commands() if any("${vars.presets}" in line for line in c["script"])]:
+    for command in users:
         assert {"${vars.lf_code}", "${vars.presets}"} <= set(command["deps"]), command["name"]
+    for command in [c for c in commands() if any("${vars.presets}" in line for line in c["script"])]:
+        assert "${vars.presets}" in command["deps"], command["name"]
+
+
+def test_a_changed_rule_does_not_rerun_the_pretrained_pipelines():
+    """The point of the `pretrained` step: none of the rules (scripts/lfs, a user's lf_code) is its dep."""
+    [command] = [c for c in commands() if c["name"] == "pretrained"]
+    assert not {"scripts/lfs", "${vars.lf_code}", "scripts/labelmodel"} & set(command["deps"])
+    annotate = next(c for c in commands() if c["name"] == "annotate")
+    assert set(command["outputs"]) <= set(annotate["deps"])
 
 
 def test_resolved_deps_and_outputs_are_single_paths():

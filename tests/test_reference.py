@@ -170,7 +170,9 @@ def test_reference_trains_the_same_config_as_train_and_stays_out_of_all():
     assert train == ref
     assert (train_out, ref_out) == ("corpus/train.spacy", "corpus/reference_train.spacy")
     assert "reference" not in project["workflows"]["all"]
-    # gold train is read by the reference (and by annotate, which drops it), by nothing else that trains
+    # gold train is read by the reference (and by pretrained, which runs pipelines on its words and passes it
+    # on to annotate, which drops the gold), by nothing else that trains
     readers = {name for name, c in commands.items() if "corpus/train_gold.spacy" in c.get("deps", [])}
-    assert readers == {"annotate", "reference-train", "benchmark"}
+    assert readers == {"pretrained", "reference-train", "benchmark"}
+    assert {name for name, c in commands.items() if "corpus/train_pretrained" in c.get("deps", [])} == {"annotate"}
     assert "training/reference.json" in commands["evaluate"]["deps"]

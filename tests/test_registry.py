@@ -6,9 +6,9 @@ import textwrap
 import pytest
 
 from scripts.corpus.errors import UserError
+from scripts.corpus.presets import load_presets, preset_names
 from scripts.lfs import registry
 from scripts.lfs.annotator import FunctionSettings, build_annotator
-from scripts.lfs.registry import load_presets, preset_names
 from scripts.project import ROOT
 
 from .conftest import cli, one_line_failure, spans_of

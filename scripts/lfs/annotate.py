@@ -6,7 +6,6 @@ with the processes, and the output is the same whatever runs it. A shard never s
 (`corpus.articles`), as the document-level functions read whole articles.
 """
 
-import contextlib
 import shutil
 import time
 from dataclasses import dataclass
@@ -15,19 +14,21 @@ from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import typer
 from spacy.tokens import Doc
-from tqdm import tqdm
 from wasabi import msg
 
 from ..corpus import timing
-from ..corpus.docbin import CorpusWriter, docs_from_bytes, docs_to_bytes, iter_docs, iter_shards, n_shards, shard_vocab
+from ..corpus.docbin import docs_from_bytes, docs_to_bytes, iter_docs, shard_vocab
 from ..corpus.errors import UserError, check_known_labels, run, setting
 from ..corpus.files import write_json
 from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, drop_empty_groups, parse_labels
-from ..corpus.parallel import Parallelism, ordered_map
+from ..corpus.parallel import Parallelism
+from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
+from ..pretrained.pipelines import drop_groups, has_entities
 from ..project import var
 from .annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
+from .models import ModelFunction
 
 _ANNOTATORS: Dict[FunctionSettings, LabellingFunctions] = {}
 
@@ -42,13 +43,13 @@ def get_annotator(settings: FunctionSettings) -> LabellingFunctions:
 def annotate_docs(docs: Iterable[Doc], settings: FunctionSettings, drop_gold: bool = False) -> List[Doc]:
     """Run every labelling function on `docs` (in place) and return them; `drop_gold` removes gold first
     thing after (train never keeps it). A function's span group is kept only where it found something
-    (`drop_empty_groups`)."""
+    (`drop_empty_groups`); the pretrained pipelines' raw entities are dropped."""
     annotator = get_annotator(settings)
     out = []
     for doc in annotator.pipe(docs):
         if drop_gold and GOLD in doc.spans:
             del doc.spans[GOLD]
-        out.append(drop_empty_groups(doc, annotator.names))
+        out.append(drop_empty_groups(drop_groups(doc), annotator.names))
     return out
 
 
@@ -62,18 +63,7 @@ class AnnotateJob:
     drop_gold: bool
 
 
-@dataclass
-class AnnotateResult:
-    """An annotated shard: its corpus, DocBin bytes, how many docs, and how many with a span."""
-
-    corpus: int
-    data: bytes
-    n_docs: int
-    n_fired: int
-    seconds: Dict[str, float]  # the worker's time per phase (timing)
-
-
-def annotate_shard(job: AnnotateJob) -> AnnotateResult:
+def annotate_shard(job: AnnotateJob) -> ShardResult:
     """Worker side: decode, annotate and encode one shard."""
     with timing.phase("reading"):
         docs = docs_from_bytes(job.data, shard_vocab())
@@ -83,7 +73,7 @@ def annotate_shard(job: AnnotateJob) -> AnnotateResult:
     fired = sum(1 for d in docs if any(n in d.spans for n in names))
     with timing.phase("writing"):
         data = docs_to_bytes(docs)
-    return AnnotateResult(job.corpus, data, len(docs), fired, timing.take())
+    return ShardResult(job.corpus, data, len(docs), {"fired": fired}, timing.take())
 
 
 # A corpus to annotate: its input, its output, and whether it is train (its gold spans are dropped).
@@ -93,35 +83,30 @@ Corpus = Tuple[Path, Path, bool]
 def annotate_corpora(
     corpora: Sequence[Corpus], settings: FunctionSettings, parallel: Parallelism = Parallelism()
 ) -> List[Dict[str, int]]:
-    """Annotate each (input, output, drop_gold) corpus, shard by shard, in one pool; counts per corpus.
-
-    Shards travel as DocBin bytes: this process only reads and writes them, the workers decode,
-    annotate and encode. One pool for train and dev loads the models once and keeps every worker
-    busy until the last shard of the last corpus.
-    """
+    """Annotate each (input, output, drop_gold) corpus, shard by shard, in one pool (`map_corpora`);
+    counts per corpus. The pretrained pipelines load where a shard needs them (`scripts.pretrained`):
+    not at all when the `pretrained` step has left their entities on every doc."""
     with timing.phase("setup"):
         annotator = get_annotator(settings)
-        if parallel.scheduler is None:
-            annotator.load()  # before a fork: workers share the models
-    counts = [{"docs": 0, "fired": 0, "functions": len(annotator.names)} for _ in corpora]
-    sizes = [n_shards(path) for path, _, _ in corpora]
-    total = None if None in sizes else sum(n for n in sizes if n is not None)
-    jobs = (
-        AnnotateJob(k, data, settings, drop)
-        for k, (path, _, drop) in enumerate(corpora)
-        for data in timing.timed(iter_shards(path, parallel.shard_size), "reading")
-    )
-    with parallel.runner() as run, contextlib.ExitStack() as stack:
-        writers = [stack.enter_context(CorpusWriter(out, parallel.shard_size)) for _, out, _ in corpora]
-        for result in tqdm(
-            ordered_map(run, annotate_shard, jobs), total=total, desc="annotate", unit="shard", leave=False
-        ):
-            timing.add(result.seconds)
-            with timing.phase("writing"):
-                writers[result.corpus].add_shard(result.data, result.n_docs)
-            counts[result.corpus]["docs"] += result.n_docs
-            counts[result.corpus]["fired"] += result.n_fired
-    return counts
+        if annotator.model_functions and parallel.scheduler is None:
+            # before a fork, so that workers share them: the models a shard will run (not the project's
+            # pipelines when the `pretrained` step has left their entities on the docs)
+            pretrained = _from_pretrained(corpora[0][0])
+            for func in annotator.model_functions:
+                if not (pretrained and isinstance(func, ModelFunction)):
+                    func.load()
+
+    def job(k: int, data: bytes) -> AnnotateJob:
+        return AnnotateJob(k, data, settings, corpora[k][2])
+
+    counts = map_corpora([(i, o) for i, o, _ in corpora], job, annotate_shard, parallel, "annotate")  # type: ignore[arg-type]
+    return [{"fired": 0, **c, "functions": len(annotator.names)} for c in counts]
+
+
+def _from_pretrained(path: Path) -> bool:
+    """Whether the corpus comes from the `pretrained` step (its first doc carries the raw entities)."""
+    first = next(iter_docs(path), None)
+    return first is not None and has_entities(first)
 
 
 Arg, Opt = typer.Argument, typer.Option

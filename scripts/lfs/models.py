@@ -1,103 +1,25 @@
 """Model-based labelling functions: pretrained spaCy pipelines, OntoNotes labels mapped to CoNLL.
 
-Each function runs one installed pipeline through `nlp.pipe` (batched, only the components NER
-needs) on fresh Docs built from the gold tokens, so the tokenisation never changes. CoNLL's
-headlines and sports tables are in capitals ("SOCCER - JAPAN GET LUCKY WIN"), where models trained
-on mixed case see nothing: the truecase variant re-runs such sentences with their capitalised words
-title-cased (common words lower-cased) and keeps the entities found there.
+Each function reads one pipeline's entities on the gold tokens (`scripts.pretrained`: left on the docs
+by the `pretrained` step, or computed here for docs without them) and maps them to CoNLL's labels and
+conventions. CoNLL's headlines and sports tables are in capitals ("SOCCER - JAPAN GET LUCKY WIN"),
+where models trained on mixed case see nothing: the truecase variant reads such sentences truecased.
 """
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import srsly
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
 from ..corpus.errors import UserError
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
+from ..pretrained.pipelines import BATCH_SIZE, Run, entities, is_caps_sentence, load
 from .heuristics import MISC_END, league_or_index
 from .names import is_table_value
 from .sports import relabel_teams
 
 # Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
 LEADING_DROP = frozenset({"the", "The", "THE", "a", "an"})
-_PIPELINES: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
-
-
-def load_model_parts(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
-    """`spacy.load(name)` with only the components in `keep` (cached per process)."""
-    if (name, keep) not in _PIPELINES:
-        import spacy
-
-        # the component names from the package's meta: loading the whole pipeline to list them costs seconds
-        names = srsly.read_json(spacy.util.get_package_path(name) / "meta.json")["pipeline"]
-        _PIPELINES[name, keep] = spacy.load(name, exclude=[p for p in names if p not in keep])
-    return _PIPELINES[name, keep]
-
-
-def load_ner(name: str):
-    """The pipeline with only what NER needs: its ner has its own embedding layer, so not even the shared tok2vec."""
-    return load_model_parts(name, ("ner",))
-
-
-def load_tagger(name: str):
-    """The pipeline with only what the part-of-speech tagger needs."""
-    return load_model_parts(name, ("tok2vec", "tagger"))
-
-
-def is_caps_sentence(words: Sequence[str]) -> bool:
-    """Most cased words are in capitals (headlines, datelines, sports tables)."""
-    cased = [w for w in words if any(c.isalpha() for c in w) and len(w) > 1]
-    if not cased:
-        return False
-    upper = sum(1 for w in cased if w.isupper())
-    return upper >= 1 and upper / len(cased) >= 0.8
-
-
-PROPER_TAGS = frozenset({"NNP", "NNPS"})
-
-
-def truecase(words: Sequence[str], proper: Sequence[bool]) -> List[str]:
-    """Title-case the capitalised words judged proper, lower-case the others.
-
-    "SHEARER NAMED AS ENGLAND CAPTAIN" with proper = [1, 0, 0, 1, 0] -> "Shearer named as England captain".
-    Words with a dot or a digit (U.S., F.C., 1996-08-22) and one-letter words keep their form.
-    """
-    out = []
-    for w, is_proper in zip(words, proper):
-        if not w.isupper() or len(w) < 2 or any(c.isdigit() or c == "." for c in w):
-            out.append(w)
-        elif is_proper and w.lower() not in STOP_WORDS:
-            out.append(w.title())
-        else:
-            out.append(w.lower())
-    return out
-
-
-def proper_words(tagger, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> List[List[bool]]:
-    """Which words of capitalised sentences look like proper nouns, judged by the tagger on three casings.
-
-    Proper if tagged NNP/NNPS when the sentence is lower-cased (the tagger knows "panama", "shearer"),
-    or when both the capitals and the title-cased forms are tagged NNP/NNPS while the lower-cased
-    word is still a noun ("LEICESTERSHIRE", "ROTOR"). A common noun (VICTORY, RESULTS) or a verb
-    (TAKE, NAMED) fails both tests.
-    """
-    variants = []
-    for words in sentences:
-        variants += [list(words), [w.lower() for w in words], [w.title() for w in words]]
-    docs = (Doc(tagger.vocab, words=v) for v in variants)
-    tags = [[t.tag_ for t in d] for d in tagger.pipe(docs, batch_size=batch_size)]
-    out = []
-    for i in range(len(sentences)):
-        caps, low, title = tags[3 * i : 3 * i + 3]
-        out.append(
-            [
-                lo in PROPER_TAGS or (ca in PROPER_TAGS and ti in PROPER_TAGS and lo.startswith("NN"))
-                for ca, lo, ti in zip(caps, low, title)
-            ]
-        )
-    return out
 
 
 def map_entity(doc: Doc, start: int, end: int, label: str, labels: Sequence[str]) -> Optional[SpanTuple]:
@@ -212,14 +134,13 @@ class ModelFunction:
         model: str,
         labels: Sequence[str],
         mode: str = "plain",
-        batch_size: int = 256,
+        batch_size: int = BATCH_SIZE,
         skip_caps: bool = False,
         teams: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
         countries: frozenset = frozenset(),
         persons: Optional[Callable[[Doc], List[Tuple[int, int]]]] = None,
     ):
-        if mode not in ("plain", "truecase"):
-            raise ValueError(f"unknown mode {mode!r}")
+        self.run = Run(model, mode)  # an unknown mode is a ValueError
         self.name, self.model, self.labels, self.mode, self.batch_size = name, model, list(labels), mode, batch_size
         self.skip_caps = skip_caps
         # where a sports structure names a club (sports.team_positions): a LOC or PER there becomes ORG
@@ -230,31 +151,23 @@ class ModelFunction:
         # with persons set, a lone ORG that is the surname of one of the function's own PER in the article too
         self.persons = persons if "PER" in self.labels else None
 
-    def inputs(self, docs: Sequence[Doc]) -> Tuple[List[Doc], List[List[str]]]:
-        """The docs the function looks at, and the words the model sees for each."""
+    def inputs(self, docs: Sequence[Doc]) -> List[Doc]:
+        """The docs the function looks at."""
         if self.mode == "plain":
-            todo = [d for d in docs if not (self.skip_caps and is_caps_sentence([t.text for t in d]))]
-            return todo, [[t.text for t in d] for d in todo]
-        todo = [d for d in docs if is_caps_sentence([t.text for t in d])]
-        words = [[t.text for t in d] for d in todo]
-        proper = proper_words(load_tagger(self.model), words, self.batch_size)
-        return todo, [truecase(w, p) for w, p in zip(words, proper)]
+            return [d for d in docs if not (self.skip_caps and is_caps_sentence([t.text for t in d]))]
+        return [d for d in docs if is_caps_sentence([t.text for t in d])]
 
     def load(self) -> None:
         """Load the pipelines this function runs (cached per process)."""
-        load_ner(self.model)
-        if self.mode == "truecase":
-            load_tagger(self.model)
+        load(self.run)
 
     def annotate(self, docs: Sequence[Doc]) -> None:
         """Write `doc.spans[self.name]` on every doc (empty where the function abstains)."""
         for doc in docs:
             doc.spans[self.name] = []
-        nlp = load_ner(self.model)
-        todo, words = self.inputs(docs)
-        inputs = [Doc(nlp.vocab, words=w, spaces=[bool(t.whitespace_) for t in d]) for d, w in zip(todo, words)]
-        for doc, pred in zip(todo, nlp.pipe(inputs, batch_size=self.batch_size)):
-            mapped = filter(None, (map_entity(doc, e.start, e.end, e.label_, self.labels) for e in pred.ents))
+        todo = self.inputs(docs)
+        for doc, found in zip(todo, entities(self.run, todo, self.batch_size)):
+            mapped = filter(None, (map_entity(doc, s, e, label, self.labels) for s, e, label in found))
             spans = [piece for m in mapped for piece in split_entity(doc, *m)]
             if self.teams is not None and spans:
                 spans = relabel_teams(spans, self.teams(doc))

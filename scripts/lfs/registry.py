@@ -1,4 +1,4 @@
-"""The registry of labelling functions (a catalogue registry, `weak_ner.lfs`), the presets, and a user's own code.
+"""The registry of labelling functions (a catalogue registry, `weak_ner.lfs`) and a user's own code.
 
 Each function is declared once, with its name, the labels it can emit and its roles:
 
@@ -15,7 +15,7 @@ in the EntityRuler's JSONL) and `pipeline` (any installed spaCy pipeline, with a
 kinds in one line each. A file or folder of such code (var `lf_code`, like `spacy train --code`) is imported
 by `annotate` before the functions are built; installed packages can add functions through the entry point
 group `weak_ner_lfs`. Presets are lists of names in a YAML file (var `presets`, configs/presets.yml); a name
-in a list may be another preset, and an unknown name is an error.
+in a list may be another preset (`scripts.corpus.presets`), and an unknown name is an error.
 
 Roles say what else reads a function's spans:
 - `doc_vote`: its votes feed the document-level functions' majority vote (doc_history, doc_majority_*);
@@ -264,7 +264,7 @@ def pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterabl
     )
 
 
-# -- presets and user code
+# -- names and user code
 
 
 def get(name: str) -> Declared:
@@ -278,43 +278,6 @@ def get(name: str) -> Declared:
             "or remove it from the preset"
         )
     return known[name]
-
-
-def load_presets(path: Union[str, Path]) -> Dict[str, List[str]]:
-    """{preset: [names]} from a YAML file; a UserError names the file and what is wrong."""
-    import srsly
-
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"--vars.presets {str(path)!r}: no such file (the presets are in configs/presets.yml)")
-    try:
-        data = srsly.read_yaml(path)
-    except Exception as e:
-        raise UserError(f"{path}: not YAML ({' '.join(str(e).split())[:100]})") from None
-    if not isinstance(data, dict) or not all(
-        isinstance(v, list) and all(isinstance(n, str) for n in v) for v in data.values()
-    ):
-        raise UserError(f"{path}: a preset file maps each preset name to a list of function (or preset) names")
-    return {str(k): list(v) for k, v in data.items()}
-
-
-def preset_names(presets: Dict[str, List[str]], preset: str, path: str = "configs/presets.yml") -> List[str]:
-    """The function names of a preset, presets named in it expanded in place (order kept, duplicates dropped)."""
-    if preset not in presets:
-        raise UserError(f"--vars.preset {preset!r}: no such preset in {path} (presets: {', '.join(presets)})")
-    out: List[str] = []
-
-    def expand(name: str, seen: Tuple[str, ...]) -> None:
-        for item in presets[name]:
-            if item in presets:
-                if item in seen:
-                    raise UserError(f"{path}: preset {item!r} includes itself")
-                expand(item, seen + (item,))
-            elif item not in out:
-                out.append(item)
-
-    expand(preset, (preset,))
-    return out
 
 
 def code_files(path: Union[str, Path]) -> List[Path]:
