@@ -43,6 +43,9 @@ def leftovers(folder):
 def test_annotate_killed_while_writing_shards(project):
     for step in ("data", "convert", "build-gazetteers"):
         run(project, step)
+    # annotate keeps the shards of its input, pretrained's output: small ones, so that it is killed with
+    # some shards written and others not
+    run(project, "pretrained", "--vars.shard_size", "4", "--vars.n_process", "1")
     killed = kill_when(
         command(project, "annotate", "--vars.shard_size", "4", "--vars.n_process", "1"),
         project,

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 STEPS = [
     "convert",
+    "pretrained",
     "build-gazetteers",
     "annotate",
     "score",
