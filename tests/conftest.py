@@ -8,8 +8,10 @@ from spacy.tokens import Doc, Span
 
 from scripts.corpus.docbin import make_vocab
 
-# The README's first block exports EXTRA_TESTS for the full run: the tests name their own extra test sets
-# (and their subprocesses inherit this environment).
+# The README's first block exports CONLL_DIR and EXTRA_TESTS for the full run: the tests name their own data
+# folders and extra test sets (and their subprocesses inherit this environment), so that both blocks run
+# in one shell.
+os.environ.pop("CONLL_DIR", None)
 os.environ.pop("EXTRA_TESTS", None)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -61,7 +61,7 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     # both runs went through weasel, in a temp project: the repo's corpus/ and training/ are untouched
     assert set(result["steps"]) == {"tutorial", "project"}
     for run in result["steps"].values():
-        assert set(run["steps"]) == {"pretrained", "annotate", "score", "aggregate"}
+        assert set(run["steps"]) == {"pretrained-plan", "pretrained", "annotate", "score", "aggregate"}
         assert run["total_seconds"] == pytest.approx(sum(m["seconds"] for m in run["steps"].values()), abs=0.2)
         # a changed rule reruns the last three, each in about as long as the first time or less
         assert set(run["rule_change"]["seconds"]) == {"annotate", "score", "aggregate"}
@@ -98,7 +98,7 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     }
     md = (tmp_path / "bench.md").read_text()
     assert "| annotate | 2 |" in md
-    assert "## pretrained + annotate + score + aggregate as weasel runs them: tutorial" in md
+    assert "## pretrained-plan + pretrained + annotate + score + aggregate as weasel runs them: tutorial" in md
     assert "After a rule change (annotate " in md
     assert "## The tutorial in memory" in md
 

@@ -41,7 +41,7 @@ def leftovers(folder):
 
 
 def test_annotate_killed_while_writing_shards(project):
-    for step in ("data", "convert", "build-gazetteers"):
+    for step in ("data", "convert", "pretrained-plan", "build-gazetteers"):
         run(project, step)
     # annotate keeps the shards of its input, pretrained's output: small ones, so that it is killed with
     # some shards written and others not

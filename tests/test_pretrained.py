@@ -5,12 +5,14 @@ import pytest
 from spacy.tokens import Span
 
 from scripts.corpus.docbin import corpus_files, iter_docs, read_docs, write_docs
+from scripts.corpus.errors import UserError
 from scripts.corpus.parallel import Parallelism
 from scripts.corpus.presets import load_presets, preset_names
 from scripts.lfs import models
 from scripts.pretrained import pipelines as m
-from scripts.pretrained.pipelines import FUNCTIONS, Run
-from scripts.pretrained.run import preset_runs, run_corpora
+from scripts.pretrained.plan import plan_text, preset_runs, read_plan
+from scripts.pretrained.run import run_corpora
+from scripts.pretrained.runs import FUNCTIONS, Run
 
 from .conftest import FIXTURE_CONLL, ROOT, cli, one_line_failure
 
@@ -31,6 +33,33 @@ def test_a_preset_needs_the_runs_of_its_model_functions():
     assert preset_runs(["sm", "md", "sm"]) == [SM, MD]
     with pytest.raises(ValueError):
         Run("en_core_web_md", "shout")
+
+
+def test_the_plan_is_the_same_file_for_presets_with_the_same_runs(tmp_path):
+    """pretrained depends on the plan, not the presets: dropping a rule, or another preset with the same
+    pipelines, writes the same bytes (weasel then skips the pipelines); a new pipeline changes them."""
+    presets = tmp_path / "presets.yml"
+    presets.write_text("a: [md, sm, title_detector]\nb: [sm, md]\nc: [md, sm]\n")
+    plan = tmp_path / "plan.json"
+    texts = []
+    for preset in ("a", "c", "b"):
+        result = cli("scripts.pretrained.plan", plan, "--preset", preset, "--presets", presets)
+        assert result.returncode == 0, result.stderr
+        texts.append(plan.read_text())
+    assert texts[0] == texts[1] == plan_text([MD, SM]) and texts[2] == plan_text([SM, MD])
+    assert "unchanged" in cli("scripts.pretrained.plan", plan, "--preset", "b", "--presets", presets).stdout
+    assert read_plan(plan) == [SM, MD]
+
+
+def test_a_bad_plan_names_the_file_and_the_step_to_run(tmp_path):
+    with pytest.raises(UserError, match="pretrained-plan"):
+        read_plan(tmp_path / "missing.json")
+    (tmp_path / "plan.json").write_text('{"runs": [{"package": "en_core_web_md", "mode": "shout"}]}')
+    with pytest.raises(UserError, match=r"plan.json: not a plan .*shout"):
+        read_plan(tmp_path / "plan.json")
+    write_docs(tmp_path / "gold.spacy", fixture_docs())
+    result = cli("scripts.pretrained.run", tmp_path / "gold.spacy", tmp_path / "out", "--plan", tmp_path / "plan.json")
+    assert "plan.json" in one_line_failure(result) and not (tmp_path / "out").exists()
 
 
 def test_the_step_covers_plain_sentences_plainly_and_capitals_truecased(make_doc):

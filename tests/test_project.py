@@ -133,9 +133,13 @@ def test_user_code_and_presets_are_deps_of_what_imports_them():
 
 
 def test_a_changed_rule_does_not_rerun_the_pretrained_pipelines():
-    """The point of the `pretrained` step: none of the rules (scripts/lfs, a user's lf_code) is its dep."""
+    """The point of the `pretrained` step: none of the rules (scripts/lfs, a user's lf_code) is its dep, nor the
+    presets: only the plan of the runs they need, whose script names no preset (weasel reruns on a new line)."""
     [command] = [c for c in commands() if c["name"] == "pretrained"]
-    assert not {"scripts/lfs", "${vars.lf_code}", "scripts/labelmodel"} & set(command["deps"])
+    assert not {"scripts/lfs", "${vars.lf_code}", "scripts/labelmodel", "${vars.presets}"} & set(command["deps"])
+    assert not any("${vars.preset" in line for line in command["script"])
+    [plan] = [c for c in commands() if c["name"] == "pretrained-plan"]
+    assert set(plan["outputs"]) <= set(command["deps"]) and "${vars.presets}" in plan["deps"]
     annotate = next(c for c in commands() if c["name"] == "annotate")
     assert set(command["outputs"]) <= set(annotate["deps"])
 

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 STEPS = [
     "convert",
+    "pretrained-plan",
     "pretrained",
     "build-gazetteers",
     "annotate",
@@ -118,15 +119,17 @@ def test_all_then_noop_then_edit(project):
     run(root, "evaluate", "--force", "--vars.conll_dir", "missing", conll_dir=data)
     assert (root / "training" / "metrics.json").read_text() == before
 
-    # 4. taking a function out of the preset reruns annotate and what depends on it, not convert or baseline
+    # 4. taking a function out of the preset reruns annotate and what depends on it, not convert, baseline or
+    # the pretrained pipelines (the preset still needs the same ones: pretrained-plan rewrites the same plan)
     assert "misc_keyword" in (root / "training" / "lf_scores.csv").read_text()
     presets = root / "configs" / "presets.yml"
     edited = presets.read_text().replace('  - "misc_keyword"\n', "")
     assert edited != presets.read_text()
     presets.write_text(edited)
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
-    for step in ("convert", "build-gazetteers", "baseline"):
+    for step in ("convert", "pretrained", "build-gazetteers", "baseline"):
         assert f"Skipping '{step}'" in out, step
+    assert "Skipping 'pretrained-plan'" not in out
     for step in ("annotate", "score"):
         assert f"Skipping '{step}'" not in out, step
     assert "misc_keyword" not in (root / "training" / "lf_scores.csv").read_text()

@@ -25,7 +25,7 @@ from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
 from ..corpus.labels import SpanTuple
 from ..corpus.presets import load_presets, preset_names
-from ..pretrained.pipelines import FUNCTIONS
+from ..pretrained.runs import FUNCTIONS
 from ..project import var
 from . import context, heuristics, sports, tutorial
 from .registry import factory, get, import_code, labelling_function
@@ -133,7 +133,7 @@ for _keyword in tutorial.TITLE_END:
 # that is a country becomes LOC (national teams are LOC in CoNLL), an ORG where a results list names an athlete
 # or that is the surname of the model's own PER in the article becomes PER. Plain model functions skip the
 # sentences in capitals, which md_truecase covers.
-MODELS = [  # (name, roles); what each runs is scripts.pretrained.pipelines.FUNCTIONS[name]
+MODELS = [  # (name, roles); what each runs is scripts.pretrained.runs.FUNCTIONS[name]
     ("md", ("doc_vote", "doc_surname")),
     ("md_truecase", ("doc_vote",)),
     ("sm", ("doc_vote", "doc_surname")),

@@ -13,7 +13,8 @@ from spacy.tokens import Doc, Span
 from ..corpus.articles import document_groups
 from ..corpus.errors import UserError
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
-from ..pretrained.pipelines import BATCH_SIZE, Run, entities, is_caps_sentence, load
+from ..pretrained.pipelines import BATCH_SIZE, entities, is_caps_sentence, load
+from ..pretrained.runs import Run
 from .heuristics import MISC_END, league_or_index
 from .names import is_table_value
 from .sports import relabel_teams

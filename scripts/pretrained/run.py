@@ -1,10 +1,11 @@
 """The `pretrained` step: the pretrained pipelines of the preset's model functions, run once per corpus.
 
 Each corpus is copied shard by shard with every run's entities (the pipeline's own labels) as span
-groups (`pipelines.Run.group`), which `annotate` reads and maps instead of running the pipelines
-itself. Its deps are the gold corpora, the presets and this package, not the rules: a change to a
-labelling function reruns `annotate` alone. Pipelines of your own code (`registry.pipeline`) still
-run inside `annotate`. A preset without model functions copies the shards as they are.
+groups (`runs.Run.group`), which `annotate` reads and maps instead of running the pipelines
+itself. Its deps are the gold corpora, the plan of runs (`plan`) and this package, not the rules or the
+presets: a changed labelling function, or a preset edit that keeps the same pipelines, reruns `annotate`
+alone. Pipelines of your own code (`registry.pipeline`) still run inside `annotate`. A preset without
+model functions copies the shards as they are.
 """
 
 import shutil
@@ -26,12 +27,9 @@ from ..corpus.presets import load_presets, preset_names
 from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
 from ..project import var
-from .pipelines import FUNCTIONS, Run, add_entities, load
-
-
-def preset_runs(names: Sequence[str]) -> List[Run]:
-    """The runs the model functions among `names` read, each once, in order."""
-    return list(dict.fromkeys(FUNCTIONS[n] for n in names if n in FUNCTIONS))
+from .pipelines import add_entities, load
+from .plan import preset_runs, read_plan
+from .runs import Run
 
 
 @dataclass
@@ -86,6 +84,9 @@ def main(
     presets: Annotated[Path, Opt("--presets", help="YAML file of presets (lists of function names)")] = Path(
         var("presets")
     ),
+    plan: Annotated[
+        Optional[Path], Opt("--plan", help="The runs from this file (`pretrained-plan`'s) instead of --preset")
+    ] = None,
     n_process: Annotated[int, Opt("--n-process", "-n", help="Worker processes (0: all cores)")] = var("n_process"),
     shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard")] = var("shard_size"),
     scheduler: Annotated[
@@ -101,7 +102,7 @@ def main(
 ):
     """Run the pretrained pipelines of the preset's model functions on the corpora, once."""
     timing.start()
-    runs = preset_runs(preset_names(load_presets(presets), preset, str(presets)))
+    runs = read_plan(plan) if plan else preset_runs(preset_names(load_presets(presets), preset, str(presets)))
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     corpora: List[Corpus] = [(input_path, output_path)]
     if dev:
@@ -126,7 +127,7 @@ def main(
             elif old.name != SETS and old.stem not in names:
                 old.unlink()
         write_json(held_out[1] / SETS, {"sets": names})
-    what = ", ".join(f"{r.package} ({r.mode})" for r in runs) or f"none (preset {preset!r} has no model function)"
+    what = ", ".join(f"{r.package} ({r.mode})" for r in runs) or "none (the preset has no model function)"
     for (_, out), c in zip(corpora, counts):
         msg.good(f"{c['docs']} docs, {c['groups']} with a run's entities -> {out}")
     msg.info(f"Pipelines: {what}; {time.perf_counter() - start:.1f} s on {parallel.describe()} ({timing.summary()})")

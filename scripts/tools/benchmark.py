@@ -2,12 +2,12 @@
 
 Everything is measured in one run on this machine, each step in a fresh process timed from the outside:
 
-- steps: pretrained, annotate, score and aggregate as weasel runs them (`spacy project run STEP` in a
-  temp project that links the project's code and corpus/ inputs), on train + dev (and the held-out
-  sets, which annotate and aggregate score), once with the tutorial's settings (target 5 s) and once
-  with the project's (target 30 s), the targets judged on all four steps (the pretrained pipelines
+- steps: pretrained-plan, pretrained, annotate, score and aggregate as weasel runs them (`spacy project
+  run STEP` in a temp project that links the project's code and corpus/ inputs), on train + dev (and the
+  held-out sets, which annotate and aggregate score), once with the tutorial's settings (target 5 s) and
+  once with the project's (target 30 s), the targets judged on all five steps (the pretrained pipelines
   were annotate's until stop 26); then annotate, score and aggregate again with --force, as a changed
-  rule reruns them (pretrained skipped). Each step also reports its phases (scripts/corpus/timing.py:
+  rule reruns them (the pipelines skipped). Each step also reports its phases (scripts/corpus/timing.py:
   setup, reading, pipelines, functions, fitting, voting, scoring, writing; process-seconds summed over
   its workers), and its wall-clock time minus theirs is start-up and imports (weasel's included);
 - in memory: the tutorial's functions, LFAnalysis and skweak's MajorityVoter as one plain script with
@@ -54,7 +54,7 @@ WORKFLOW_TARGET_S, QUICK_TARGET_S = 600.0, 300.0
 # own settings (the vars) have theirs.
 TUTORIAL = {"preset": "tutorial", "labels": "ORG", "aggregator": "majority", "lf_weights": "uniform"}
 TUTORIAL_TARGET_S, PROJECT_TARGET_S = 5.0, 30.0
-STEPS = ("pretrained", "annotate", "score", "aggregate")
+STEPS = ("pretrained-plan", "pretrained", "annotate", "score", "aggregate")
 RULE_CHANGE = ("annotate", "score", "aggregate")  # what a changed labelling function reruns
 QUICK = {"max_steps": "200"}
 # The phases a step reports (scripts/corpus/timing.py), in the order of the tables.
@@ -158,9 +158,9 @@ def step_project(project_dir: Path, corpus_dir: Path, tmp: Path) -> Path:
 
 
 def run_steps(project: Path, overrides: Dict[str, str], target: float) -> Dict:
-    """pretrained, annotate, score and aggregate through `spacy project run` in `project` (see `step_project`),
-    with the vars `overrides`; seconds, peak memory and phases per step; then the seconds of the steps a
-    changed rule reruns (`RULE_CHANGE`, with --force)."""
+    """`STEPS` through `spacy project run` in `project` (see `step_project`), with the vars `overrides`; seconds,
+    peak memory and phases per step; then the seconds of the steps a changed rule reruns (`RULE_CHANGE`,
+    with --force)."""
     args = [f"--vars.{k}={v}" for k, v in overrides.items()]
     out = {}
     for step in STEPS:
@@ -344,12 +344,12 @@ def report(result: Dict) -> str:
     lines = [f"# Benchmark ({m['cpu_count']} cores, Python {m['python']})\n"]
     for name, steps in result["steps"].items():
         settings = " ".join(f"--vars.{k} {v}" for k, v in steps["vars"].items()) or "the project's vars"
-        lines.append(f"## pretrained + annotate + score + aggregate as weasel runs them: {name} ({settings})\n")
+        lines.append(f"## {' + '.join(STEPS)} as weasel runs them: {name} ({settings})\n")
         lines.append(steps_table(steps))
         change = steps.get("rule_change")
         rerun = (
-            f" After a rule change ({', '.join(f'{k} {v} s' for k, v in change['seconds'].items())}; pretrained "
-            f"skipped): **{change['total_seconds']} s**."
+            f" After a rule change ({', '.join(f'{k} {v} s' for k, v in change['seconds'].items())}; the "
+            f"pipelines skipped): **{change['total_seconds']} s**."
             if change
             else ""
         )
