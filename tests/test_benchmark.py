@@ -63,6 +63,11 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     for run in result["steps"].values():
         assert set(run["steps"]) == {"pretrained-plan", "pretrained", "annotate", "score", "aggregate"}
         assert run["total_seconds"] == pytest.approx(sum(m["seconds"] for m in run["steps"].values()), abs=0.2)
+        # the target is the three steps, not the pretrained one-off before them
+        three = sum(run["steps"][s]["seconds"] for s in ("annotate", "score", "aggregate"))
+        assert run["target_steps_seconds"] == pytest.approx(three, abs=0.2)
+        assert run["target_steps_seconds"] < run["total_seconds"]
+        assert run["meets_target"] == (run["target_steps_seconds"] <= run["target_seconds"])
         # a changed rule reruns the last three, each in about as long as the first time or less
         assert set(run["rule_change"]["seconds"]) == {"annotate", "score", "aggregate"}
         assert all(s > 0 for s in run["rule_change"]["seconds"].values())
@@ -100,6 +105,7 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     assert "| annotate | 2 |" in md
     assert "## pretrained-plan + pretrained + annotate + score + aggregate as weasel runs them: tutorial" in md
     assert "After a rule change (annotate " in md
+    assert "annotate + score + aggregate: **" in md
     assert "## The tutorial in memory" in md
 
 

@@ -55,7 +55,9 @@ WORKFLOW_TARGET_S, QUICK_TARGET_S = 600.0, 300.0
 TUTORIAL = {"preset": "tutorial", "labels": "ORG", "aggregator": "majority", "lf_weights": "uniform"}
 TUTORIAL_TARGET_S, PROJECT_TARGET_S = 5.0, 30.0
 STEPS = ("pretrained-plan", "pretrained", "annotate", "score", "aggregate")
-RULE_CHANGE = ("annotate", "score", "aggregate")  # what a changed labelling function reruns
+# The targets time these three (what a changed labelling function reruns, too); the pretrained
+# step before them is a one-off that weasel skips while rules change, so it is reported beside them.
+RULE_CHANGE = TARGET_STEPS = ("annotate", "score", "aggregate")
 QUICK = {"max_steps": "200"}
 # The phases a step reports (scripts/corpus/timing.py), in the order of the tables.
 PHASES = ("setup", "reading", "pipelines", "functions", "fitting", "voting", "scoring", "writing")
@@ -173,6 +175,7 @@ def run_steps(project: Path, overrides: Dict[str, str], target: float) -> Dict:
         out[step] = m
         msg.text(f"{step}: {m['seconds']} s ({m['start-up + imports']} s start-up), {m['peak_pss_mb']} MB")
     total = round(sum(m["seconds"] for m in out.values()), 1)
+    measured = round(sum(out[step]["seconds"] for step in TARGET_STEPS), 1)
     rerun = {}
     for step in RULE_CHANGE:
         cmd = [sys.executable, "-m", "spacy", "project", "run", step, str(project), "--force", *args]
@@ -182,8 +185,9 @@ def run_steps(project: Path, overrides: Dict[str, str], target: float) -> Dict:
         "vars": overrides,
         "steps": out,
         "total_seconds": total,
+        "target_steps_seconds": measured,
         "target_seconds": target,
-        "meets_target": total <= target,
+        "meets_target": measured <= target,
         "rule_change": {"seconds": rerun, "total_seconds": round(sum(rerun.values()), 1)},
     }
 
@@ -354,7 +358,8 @@ def report(result: Dict) -> str:
             else ""
         )
         lines.append(
-            f"Target under {steps['target_seconds']:.0f} s: {'met' if steps['meets_target'] else 'missed'}.{rerun} "
+            f"{' + '.join(TARGET_STEPS)}: **{steps['target_steps_seconds']} s** (target under "
+            f"{steps['target_seconds']:.0f} s: {'met' if steps['meets_target'] else 'missed'}).{rerun} "
             "Phases are process-seconds summed over the step's workers; start-up + imports is the wall-clock "
             "time before the step's own work (weasel's included).\n"
         )
