@@ -4,6 +4,8 @@ The Dask tests start a real `distributed.LocalCluster` on loopback with 2 worker
 """
 
 import pytest
+import srsly
+from spacy.tokens import Span
 
 from scripts.corpus.articles import article_chunks
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
@@ -12,10 +14,13 @@ from scripts.corpus.docbin import (
     copy_with_ents,
     corpus_files,
     docs_from_bytes,
+    docs_to_bytes,
     iter_docs,
     iter_shards,
     make_vocab,
     read_docs,
+    shard_from_bytes,
+    with_span_group,
     write_docs,
 )
 from scripts.corpus.files import write_json
@@ -95,6 +100,39 @@ def test_a_file_is_cut_into_whole_articles_without_making_docs(tmp_path):
     ]
     write_docs(tmp_path / "empty.spacy", [])
     assert list(iter_shards(tmp_path / "empty.spacy")) == []
+
+
+def groups_of(doc):
+    """Every span group of a doc: name -> (spans, attrs)."""
+    return {k: ([(s.start, s.end, s.label_) for s in g], g.attrs) for k, g in doc.spans.items()}
+
+
+def test_with_span_group_adds_one_group_and_keeps_the_others_as_read(make_doc):
+    docs = [
+        make_doc("Kia Corp met Anna", index=0, spans={"x": [(0, 2, "ORG")], "gold": [(3, 4, "PER")]}),
+        make_doc("Oslo fell", index=1),
+        make_doc("Acme rose", index=2, spans={"hmm": [(0, 1, "ORG")], "x": []}),
+    ]
+    docs[0].spans["x"].attrs["note"] = "kept"
+    before = [groups_of(d) for d in docs]
+    db, decoded = shard_from_bytes(docs_to_bytes(docs), make_vocab())
+    del decoded[0].spans["x"]  # what the vote does to dropped groups: they still come back, from the bytes
+    decoded[0].spans["hmm"] = [Span(decoded[0], 3, 4, label="NEWLABEL")]  # a label in no string of the shard
+    decoded[0].spans["hmm"].attrs["probs"] = {3: {"B-NEWLABEL": 0.75}}
+    decoded[1].spans["hmm"] = []
+    decoded[2].spans["hmm"] = [Span(decoded[2], 1, 2, label="LOC")]
+    data = with_span_group(db, decoded, "hmm")
+    out = docs_from_bytes(data, make_vocab())
+    assert [d.text for d in out] == [d.text for d in docs] and [d.user_data for d in out] == [d.user_data for d in docs]
+    assert groups_of(out[0]) == {**before[0], "hmm": ([(3, 4, "NEWLABEL")], {"probs": {3: {"B-NEWLABEL": 0.75}}})}
+    assert groups_of(out[1]) == {"hmm": ([], {})}
+    assert groups_of(out[2]) == {"x": ([], {}), "hmm": ([(1, 2, "LOC")], {})}
+    assert len(srsly.msgpack_loads(shard_from_bytes(data, make_vocab())[0].span_groups[2])) == 2  # not doubled
+    # spaCy's first format of a doc's groups (a list) reads the same
+    db.span_groups[0] = srsly.msgpack_dumps([g.to_bytes() for g in docs[0].spans.values()])
+    assert groups_of(docs_from_bytes(with_span_group(db, decoded, "hmm"), make_vocab())[0]) == groups_of(out[0])
+    with pytest.raises(ValueError):
+        with_span_group(db, decoded[:2], "hmm")
 
 
 def test_an_interrupted_writer_leaves_the_old_corpus(tmp_path):
@@ -178,6 +216,8 @@ def test_hmm_vote_on_dask_equals_one_process(cluster, make_doc):
     pool = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(2, 8)))
     assert as_tuples(remote) == as_tuples(local) == as_tuples(pool)
     assert all(len(d.spans["hmm"]) for d in local)
+    # the workers write the vote into the shard's own bytes: its probabilities and sources too
+    assert [groups_of(d) for d in pool] == [groups_of(d) for d in remote] == [groups_of(d) for d in local]
 
 
 def test_unreachable_scheduler_says_how_to_fix_it():

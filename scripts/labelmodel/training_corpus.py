@@ -30,7 +30,9 @@ from ..corpus.docbin import (
     iter_shards,
     make_vocab,
     n_shards,
+    shard_from_bytes,
     shard_vocab,
+    with_span_group,
 )
 from ..corpus.errors import UserError
 from ..corpus.files import temp_prefix
@@ -151,13 +153,13 @@ def vote_shard(job: VoteJob) -> VoteResult:
     """Worker side: vote over one shard and apply the reviews of its docs."""
     vocab = shard_vocab()
     with timing.phase("reading"):
-        docs = docs_from_bytes(job.data, vocab)
+        db, docs = shard_from_bytes(job.data, vocab)
         reviews = docs_from_bytes(job.reviews, vocab)
     if any(GOLD in d.spans for d in docs):
         raise GoldInTrainError("the train corpus holds gold spans: annotate train with --drop-gold")
     with timing.phase("voting"):
         agg = pickle.loads(job.aggregator)
-        voted = vote(agg, docs, job.kept)
+        voted = vote(agg, docs, job.kept, keep_groups=False)
     with timing.phase("writing"):
         by_text, counts = train_reviews(reviews)
         matched: Set[str] = set()
@@ -166,7 +168,8 @@ def vote_shard(job: VoteJob) -> VoteResult:
         ]
         kept_docs = [d for d in slim if d is not None]
         del counts["ignored_other_splits"]
-        full = docs_to_bytes(voted) if job.want_full else None
+        # every function's group as read, plus the vote: for Argilla
+        full = with_span_group(db, voted, agg.name) if job.want_full else None
         slim_bytes = docs_to_bytes(kept_docs)
     return VoteResult(
         full=full,
@@ -293,26 +296,28 @@ def vote_dev(job: DevJob) -> DevResult:
     """Vote over dev (with gold) shard by shard and score the votes (worker side, or in this process)."""
     agg = pickle.loads(job.aggregator)
     vocab = shard_vocab()
-    voted_shards, dev = [], []
+    voted_shards, dev, gold = [], [], []
     for data in job.shards:
         with timing.phase("reading"):
-            docs = docs_from_bytes(data, vocab)
+            db, docs = shard_from_bytes(data, vocab)
+        with timing.phase("scoring"):
+            gold += gold_docs(docs, job.labels)  # before the vote, which leaves only the kept groups
         with timing.phase("voting"):
-            voted = vote(agg, docs, job.kept)
+            voted = vote(agg, docs, job.kept, keep_groups=False)
         if job.keep_voted:
             with timing.phase("writing"):
-                voted_shards.append((docs_to_bytes(voted), len(voted)))
+                voted_shards.append((with_span_group(db, voted, agg.name), len(voted)))
         dev += voted
     with timing.phase("scoring"):
-        gold = gold_docs(dev, job.labels)
         scores = score_ents([copy_with_ents(d, spans_of(d, agg.name)) for d in dev], gold, job.labels)
     # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
-    # is only scored when it is the one that ran)
+    # is only scored when it is the one that ran). It votes over the same kept groups; its own group
+    # replaces nothing that is still needed (dev's scores and shards are made).
     also = {}
     if agg.name != "majority":
         with timing.phase("scoring"):
             majority = make_aggregator("majority", job.labels, agg.initial_weights)
-            voted_majority = vote(majority, [d.copy() for d in dev], job.kept)
+            voted_majority = vote(majority, dev, job.kept, keep_groups=False)
             also["majority"] = score_ents(
                 [copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold, job.labels
             )
