@@ -10,6 +10,7 @@ from spacy.tokens import Span
 from scripts.corpus.articles import article_chunks
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
 from scripts.corpus.docbin import (
+    CopiesWithEnts,
     CorpusWriter,
     copy_with_ents,
     corpus_files,
@@ -135,6 +136,32 @@ def test_with_span_group_adds_one_group_and_keeps_the_others_as_read(make_doc):
         with_span_group(db, decoded[:2], "hmm")
 
 
+def test_copies_with_ents_are_the_bytes_of_copy_with_ents(make_doc):
+    docs = [
+        make_doc("Kia Corp met Anna in Oslo", index=0, spans={"x": [(0, 2, "ORG")]}),
+        make_doc("Nothing here .", index=1, doc_id=1),
+        make_doc("BRE-X 's Walsh", index=2, doc_id=1),
+        make_doc("Acme rose", index=3, doc_id=2),
+    ]
+    docs[0].user_data["note"] = "not copied"
+    db, decoded = shard_from_bytes(docs_to_bytes(docs), make_vocab())
+    ents = {0: [(0, 2, "ORG"), (3, 4, "PER"), (5, 6, "GPE_NEW")], 2: [(0, 1, "ORG")], 3: [(0, 2, "ORG")]}
+    reviewed = copy_with_ents(decoded[3], [(0, 1, "REVIEWED")])
+    reviewed.user_data["reviewed"] = True
+    copies = CopiesWithEnts(db, decoded[0].vocab)
+    for i, doc in enumerate(decoded[:3]):
+        label = doc.vocab.strings.add
+        copies.add_copy(i, [(s, e, label(lab)) for s, e, lab in ents.get(i, [])], doc.user_data)
+    copies.add(reviewed)
+    expected = [copy_with_ents(d, ents.get(i, [])) for i, d in enumerate(decoded[:3])] + [reviewed]
+    assert len(copies) == 4 and copies.to_bytes() == docs_to_bytes(expected)
+    alone = CopiesWithEnts(db, decoded[0].vocab)  # copies only: every string is theirs
+    alone.add_copy(1, [], decoded[1].user_data)
+    assert alone.to_bytes() == docs_to_bytes([copy_with_ents(decoded[1], [])])
+    with pytest.raises(ValueError, match="overlap"):
+        copies.add_copy(0, [(0, 2, 383), (1, 3, 383)], {})
+
+
 def test_an_interrupted_writer_leaves_the_old_corpus(tmp_path):
     docs = fixture_docs()
     write_docs(tmp_path / "shards", docs[:3], shard_size=2)
@@ -173,6 +200,27 @@ def test_streamed_export_equals_in_memory_balance(tmp_path, make_doc):
     out = read_docs(tmp_path / "train.spacy")
     assert [d.user_data["index"] for d in out] == [d.user_data["index"] for d in expected]
     assert counts["docs"] == 20 and counts["with_entities"] == 10 and counts["voted"] == 40
+
+
+def test_streamed_export_with_reviews_is_the_in_memory_training_file(tmp_path, make_doc):
+    docs = [
+        make_doc(f"Kia Corp said {i}", split="train", index=i, spans={"x": [(0, 2, "ORG")] if i % 4 == 0 else []})
+        for i in range(40)
+    ]
+    write_docs(tmp_path / "annotated", docs, shard_size=7)
+    fixed = copy_with_ents(make_doc("Kia Corp said 1", split="train", index=1), [(0, 1, "ORG"), (3, 4, "MISC")])
+    dropped = make_doc("Kia Corp said 8", split="train", index=8)
+    dropped.user_data["review_status"] = "discarded"
+    kept, voter = {"x": ["ORG"]}, voters.make_aggregator("majority", ["ORG"])
+    counts = tc.export_train(
+        voter, kept, tmp_path / "annotated", tmp_path / "train.spacy", 3, [fixed, dropped], None, Parallelism(2, 7)
+    )
+    spans, _ = ref.aggregate(read_docs(tmp_path / "annotated"), [], kept, ["ORG"], "majority")
+    reviewed, _ = ref.apply_reviews([copy_with_ents(d, s) for d, s in zip(docs, spans)], [fixed, dropped])
+    expected = ref.balance(reviewed, seed=3)
+    assert counts["reviewed"] == 1 and counts["discarded"] == 1 and 1 in [d.user_data["index"] for d in expected]
+    # the workers' copies (made from the shards' arrays) are the bytes of the in-memory docs
+    assert (tmp_path / "train.spacy").read_bytes() == docs_to_bytes(expected)
 
 
 def test_annotate_on_dask_equals_one_process(cluster, gazetteers, tmp_path):

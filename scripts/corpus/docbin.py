@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import catalogue
+import numpy as np
 import srsly
+from spacy.attrs import ENT_IOB, ENT_TYPE, NORM, ORTH, SENT_START
 from spacy.lang.en import English
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab, create_vocab
@@ -282,12 +284,83 @@ def write_docs(path: Path, docs: Iterable[Doc], shard_size: int = SHARD_SIZE) ->
     return out.n_docs
 
 
+IDS = ("split", "index", "doc_id")  # the user data a copy keeps: where its sentence is
+
+
 def copy_with_ents(doc: Doc, ents: Iterable[Tuple[int, int, str]], vocab: Optional[Vocab] = None) -> Doc:
     """A fresh Doc with the same words and ids (split, index, doc_id), and only `ents` as annotation."""
     new = Doc(vocab or doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
     new.ents = [Span(new, s, e, label=lab) for s, e, lab in ents]
-    new.user_data.update({k: doc.user_data[k] for k in ("split", "index", "doc_id") if k in doc.user_data})
+    new.user_data.update({k: doc.user_data[k] for k in IDS if k in doc.user_data})
     return new
+
+
+class CopiesWithEnts:
+    """A DocBin of `copy_with_ents` copies of a shard's docs, made from the shard's token arrays: the bytes
+    that adding each copy with `DocBin.add` gives, without a Doc or a Token per word (making and adding
+    the copies was two thirds of a vote worker's writing). Other docs (a reviewer's) are added as Docs.
+
+        copies = CopiesWithEnts(db, vocab)     # db: the shard's DocBin, its docs decoded into vocab
+        copies.add_copy(i, [(0, 2, label_id)], docs[i].user_data)
+        data = copies.to_bytes()
+    """
+
+    def __init__(self, db: DocBin, vocab: Vocab):
+        self.db, self.vocab, self.out = db, vocab, DocBin(store_user_data=True)
+        self.col = {attr: j for j, attr in enumerate(self.out.attrs)}
+        self.copies: List[int] = []  # which rows of `out` are copies (their norms and strings come at the end)
+        self.labels: set = set()
+
+    def __len__(self) -> int:
+        return len(self.out)
+
+    def add_copy(self, i: int, ents: Sequence[Tuple[int, int, int]], user_data: Dict) -> None:
+        """A copy of the shard's doc `i` whose entities are `ents` (start, end, label id; sorted, apart)."""
+        orth = self.db.tokens[i][:, self.db.attrs.index(ORTH)]
+        tokens = np.zeros((len(orth), len(self.out.attrs)), dtype=np.uint64)
+        tokens[:, self.col[ORTH]] = orth
+        tokens[:, self.col[ENT_IOB]] = 2  # O: doc.ents leaves every other token outside
+        end = 0
+        for start, stop, label in ents:
+            if start < end or stop <= start or stop > len(orth):
+                raise ValueError(f"entities {list(ents)} overlap or leave the doc of {len(orth)} tokens")
+            tokens[start, self.col[ENT_IOB]] = 3  # B
+            tokens[start + 1 : stop, self.col[ENT_IOB]] = 1  # I
+            tokens[start:stop, self.col[ENT_TYPE]] = label
+            self.labels.add(self.vocab.strings[label])
+            end = stop
+        if len(orth):
+            tokens[0, self.col[SENT_START]] = 1  # what a Doc made from words says of its first token
+        self.copies.append(len(self.out))
+        self.out.tokens.append(tokens)
+        self.out.spaces.append(np.asarray(self.db.spaces[i], dtype=bool).reshape((-1, 1)))
+        self.out.flags.append({"has_unknown_spaces": False})
+        self.out.cats.append({})
+        self.out.user_data.append(srsly.msgpack_dumps({k: user_data[k] for k in IDS if k in user_data}))
+        self.out.span_groups.append(_NO_GROUPS)
+
+    def add(self, doc: Doc) -> None:
+        """Any doc, as DocBin.add adds it."""
+        self.out.add(doc)
+
+    def to_bytes(self) -> bytes:
+        """The DocBin's bytes, the copies' norms (their lexemes' in the vocab) and strings filled in."""
+        if self.copies:
+            orths = np.concatenate([self.out.tokens[j][:, self.col[ORTH]] for j in self.copies])
+            unique, where = np.unique(orths, return_inverse=True)
+            norms = np.array([self.vocab[int(o)].norm for o in unique.tolist()], dtype=np.uint64)
+            start = 0
+            for j in self.copies:
+                n = len(self.out.tokens[j])
+                self.out.tokens[j][:, self.col[NORM]] = norms[where[start : start + n]]
+                start += n
+            strings = self.vocab.strings
+            self.out.strings.update(strings[int(o)] for o in np.concatenate([unique, np.unique(norms)]).tolist())
+            self.out.strings.update(self.labels)
+            if len(orths):
+                self.out.strings.add("")  # the empty tag, lemma, morph, dep, kb id... of each token
+        self.copies = []
+        return self.out.to_bytes()
 
 
 def text_sha1(doc: Doc) -> str:

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from ..corpus import timing
 from ..corpus.docbin import (
+    CopiesWithEnts,
     CorpusWriter,
     copy_with_ents,
     corpus_files,
@@ -163,20 +164,30 @@ def vote_shard(job: VoteJob) -> VoteResult:
     with timing.phase("writing"):
         by_text, counts = train_reviews(reviews)
         matched: Set[str] = set()
-        slim = [
-            reviewed_training_doc(copy_with_ents(d, spans_of(d, agg.name)), by_text, counts, matched) for d in voted
-        ]
-        kept_docs = [d for d in slim if d is not None]
+        # the training docs: words, ids and the vote's entities (a reviewer's instead, where there is one)
+        slim = CopiesWithEnts(db, vocab)
+        always, has_ents = [], []
+        for i, doc in enumerate(voted):
+            training = reviewed_training_doc(doc, by_text, counts, matched)
+            if training is doc:  # no review: a copy with the vote's entities
+                ents = [(s.start, s.end, s.label) for s in doc.spans.get(agg.name, [])]
+                slim.add_copy(i, ents, doc.user_data)
+                always.append(bool(ents))
+                has_ents.append(bool(ents))
+            elif training is not None:  # reviewed (None: the reviewer discarded it)
+                slim.add(training)
+                always.append(keep_for_training(training))
+                has_ents.append(bool(training.ents))
         del counts["ignored_other_splits"]
         # every function's group as read, plus the vote: for Argilla
         full = with_span_group(db, voted, agg.name) if job.want_full else None
-        slim_bytes = docs_to_bytes(kept_docs)
+        slim_bytes = slim.to_bytes()
     return VoteResult(
         full=full,
         slim=slim_bytes,
         n_docs=len(docs),
-        always=[keep_for_training(d) for d in kept_docs],
-        has_ents=[bool(d.ents) for d in kept_docs],
+        always=always,
+        has_ents=has_ents,
         counts=counts,
         matched=sorted(matched),
         seconds=timing.take(),
