@@ -14,6 +14,7 @@ from scripts.corpus.docbin import (
     CorpusWriter,
     copy_with_ents,
     corpus_files,
+    docbin_rows,
     docs_from_bytes,
     docs_to_bytes,
     iter_docs,
@@ -160,6 +161,20 @@ def test_copies_with_ents_are_the_bytes_of_copy_with_ents(make_doc):
     assert alone.to_bytes() == docs_to_bytes([copy_with_ents(decoded[1], [])])
     with pytest.raises(ValueError, match="overlap"):
         copies.add_copy(0, [(0, 2, 383), (1, 3, 383)], {})
+
+
+def test_docbin_rows_are_the_bytes_of_the_kept_docs(make_doc):
+    docs = [
+        copy_with_ents(make_doc(f"Kia w{i} Corp{i % 3}", index=i), [(0, 1, "ORG")] if i % 2 else []) for i in range(6)
+    ]
+    db, _ = shard_from_bytes(docs_to_bytes(docs), make_vocab())
+    keep = [True, False, False, True, True, False]
+    part = docbin_rows(db, keep)
+    # the strings too: only those of the kept docs (w1, Corp1 and the like are gone)
+    assert part.to_bytes() == docs_to_bytes([d for d, k in zip(docs, keep) if k])
+    assert docbin_rows(db, [False] * 6).to_bytes() == docs_to_bytes([])
+    docs[3].spans["x"] = [docs[3][0:1]]  # span groups hold strings of their own: decode those
+    assert docbin_rows(shard_from_bytes(docs_to_bytes(docs), make_vocab())[0], keep) is None
 
 
 def test_an_interrupted_writer_leaves_the_old_corpus(tmp_path):

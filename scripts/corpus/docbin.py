@@ -14,8 +14,9 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import catalogue
 import numpy as np
 import srsly
-from spacy.attrs import ENT_IOB, ENT_TYPE, NORM, ORTH, SENT_START
+from spacy.attrs import DEP, ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, LEMMA, MORPH, NORM, ORTH, SENT_START, TAG
 from spacy.lang.en import English
+from spacy.strings import StringStore
 from spacy.tokens import Doc, DocBin, Span
 from spacy.vocab import Vocab, create_vocab
 from srsly import msgpack as _msgpack
@@ -208,6 +209,14 @@ class CorpusWriter:
         self._last = None
         self.n_docs += n_docs
 
+    def add_docbin(self, db: DocBin) -> None:
+        """Add a DocBin's docs (e.g. `docbin_rows`) to a single file, without decoding them."""
+        if self.sharded:
+            raise ValueError(f"{self.path} is a folder of shards: add docs or whole shards")
+        self._db.merge(db)
+        self._last = None
+        self.n_docs += len(db)
+
     def _flush(self) -> None:
         if self.sharded:
             self._db.to_disk(self._tmp / f"{self.n_shards:05d}.spacy")
@@ -257,6 +266,30 @@ def split_docbin(file: Path, size: int = SHARD_SIZE) -> Iterator[bytes]:
         for name in ("tokens", "spaces", "cats", "flags", "span_groups", "user_data"):
             setattr(part, name, getattr(db, name)[a:b])
         yield part.to_bytes()
+
+
+# the token attributes whose strings DocBin.add keeps (text, tag_, lemma_, norm_, morph, dep_, ent_type_, ...)
+STRING_ATTRS = (ORTH, TAG, LEMMA, NORM, MORPH, DEP, ENT_TYPE, ENT_KB_ID, ENT_ID)
+
+
+def docbin_rows(db: DocBin, keep: Sequence[bool]) -> Optional[DocBin]:
+    """The DocBin of the docs of `db` that `keep` keeps, with the strings those docs use: what adding them
+    to a new DocBin gives, without decoding a Doc. None if a kept doc has span groups (their strings are in
+    their bytes: decode those)."""
+    rows = [i for i, k in enumerate(keep) if k]
+    if any(db.span_groups[i] != _NO_GROUPS for i in rows) or not set(STRING_ATTRS) <= set(db.attrs):
+        return None
+    out = DocBin(store_user_data=db.store_user_data)
+    out.attrs = db.attrs
+    for name in ("tokens", "spaces", "cats", "flags", "span_groups", "user_data"):
+        values = getattr(db, name)
+        setattr(out, name, [values[i] for i in rows] if values else [])
+    if rows:
+        columns = [db.attrs.index(attr) for attr in STRING_ATTRS]
+        values = np.unique(np.concatenate([out.tokens[j][:, columns].ravel() for j in range(len(rows))]))
+        strings = StringStore(db.strings)
+        out.strings = {strings[int(v)] for v in values.tolist()}
+    return out
 
 
 def check_shard(file: Path, data: bytes) -> None:

@@ -26,9 +26,11 @@ from ..corpus.docbin import (
     CorpusWriter,
     copy_with_ents,
     corpus_files,
+    docbin_rows,
     docs_from_bytes,
     docs_to_bytes,
     iter_shards,
+    load_docbin,
     make_vocab,
     n_shards,
     shard_from_bytes,
@@ -272,8 +274,13 @@ def write_balanced(
             data = path.read_bytes()
             keep = mask[start : start + n_docs]
             start += n_docs
-            if all(keep):  # the usual case: a shard moves as bytes, never decoded
+            if all(keep):  # every doc kept: the shard moves as bytes, never decoded
                 out.add_shard(data, n_docs)
+                continue
+            # the kept rows of the shard's arrays into the file (a folder of shards is cut by CorpusWriter.add)
+            part = None if out.sharded else docbin_rows(load_docbin(path, data), keep)
+            if part is not None:
+                out.add_docbin(part)
                 continue
             for doc, kept_doc in zip(docs_from_bytes(data, vocab), keep):
                 if kept_doc:
