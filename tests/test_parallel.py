@@ -177,6 +177,30 @@ def test_docbin_rows_are_the_bytes_of_the_kept_docs(make_doc):
     assert docbin_rows(shard_from_bytes(docs_to_bytes(docs), make_vocab())[0], keep) is None
 
 
+def test_docs_to_bytes_are_spacys_docbin_bytes():
+    import spacy
+    from spacy.tokens import Doc, DocBin
+
+    vocab = make_vocab()
+    rich = Doc(
+        vocab,
+        words="Apple bought U.K. startup for $ 1 _".split(),
+        tags=["NNP", "VBD", "NNP", "NN", "IN", "$", "CD", "NN"],
+        lemmas=["apple", "buy", "U.K.", "startup", "for", "$", "1", "_"],
+        morphs=["Number=Sing", "Tense=Past", "", "", "", "", "NumType=Card", ""],
+        heads=[1, 1, 3, 1, 1, 6, 4, 6],
+        deps=["nsubj", "ROOT", "compound", "dobj", "prep", "quantmod", "pobj", "dep"],
+        ents=["B-ORG", "O", "B-GPE", "O", "O", "B-MONEY", "I-MONEY", "O"],
+    )
+    rich.spans["x"] = [Span(rich, 0, 1, label="COMPANY", kb_id="Q312", span_id="s1")]
+    rich.user_data["k"], rich.cats = 1, {"A": 1.0}
+    plain = Doc(vocab, words=["a", "b"], spaces=[True, False])
+    other = Doc(spacy.blank("en").vocab, words=["Other", "vocab"], ents=["B-PER", "I-PER"])
+    no_morph = Doc(vocab, words=["x"], morphs=[""])  # its analysis is "_", and str(token.morph) ""
+    for docs in ([rich, plain, Doc(vocab, words=[])], [], [rich, other], [no_morph], fixture_docs()):
+        assert docs_to_bytes(docs) == DocBin(store_user_data=True, docs=docs).to_bytes()
+
+
 def test_an_interrupted_writer_leaves_the_old_corpus(tmp_path):
     docs = fixture_docs()
     write_docs(tmp_path / "shards", docs[:3], shard_size=2)

@@ -9,12 +9,12 @@ the labelling functions read (a bare `Vocab()` has none).
 import hashlib
 import zlib
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import catalogue
 import numpy as np
 import srsly
-from spacy.attrs import DEP, ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, LEMMA, MORPH, NORM, ORTH, SENT_START, TAG
+from spacy.attrs import DEP, ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, LEMMA, MORPH, NORM, ORTH, SENT_START, SPACY, TAG
 from spacy.lang.en import English
 from spacy.strings import StringStore
 from spacy.tokens import Doc, DocBin, Span
@@ -120,8 +120,39 @@ def docs_from_bytes(data: bytes, vocab: Vocab) -> List[Doc]:
 
 
 def docs_to_bytes(docs: Iterable[Doc]) -> bytes:
-    """DocBin bytes of docs, user_data included."""
-    return DocBin(store_user_data=True, docs=docs).to_bytes()
+    """DocBin bytes of docs, user_data included: the bytes of `DocBin(store_user_data=True, docs=docs)`, but
+    the tokens' strings are looked up once per distinct value, not nine times per token (`DocBin.add`
+    makes a Token for each word and asks it for its text, tag, lemma, norm...: most of a worker's writing)."""
+    db = DocBin(store_user_data=True)
+    columns = [db.attrs.index(attr) for attr in STRING_ATTRS if attr != MORPH]
+    morph = db.attrs.index(MORPH)
+    attrs: List[Union[int, str]] = list(db.attrs)  # spaCy's IDs (typed as names in DocBin)
+    values: Dict[int, Tuple[Vocab, List[np.ndarray], List[np.ndarray]]] = {}  # per vocab: string columns, morphs
+    for doc in docs:
+        tokens = doc.to_array(attrs).reshape((len(doc), len(attrs)))
+        db.tokens.append(tokens)
+        db.spaces.append(np.asarray(doc.to_array(SPACY), dtype=bool).reshape((-1, 1)))
+        db.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
+        db.cats.append(doc.cats)
+        db.user_data.append(srsly.msgpack_dumps(doc.user_data))
+        db.span_groups.append(doc.spans.to_bytes())
+        for group in doc.spans.values():  # as DocBin.add
+            for span in group:
+                db.strings.add(span.label_)
+                if span.kb_id in span.doc.vocab.strings:
+                    db.strings.add(span.kb_id_)
+                if span.id in span.doc.vocab.strings:
+                    db.strings.add(span.id_)
+        _, found, morphs = values.setdefault(id(doc.vocab), (doc.vocab, [], []))
+        found.append(tokens[:, columns].ravel())
+        morphs.append(tokens[:, morph])
+    for vocab, found, morphs in values.values():
+        db.strings.update(vocab.strings[v] for v in np.unique(np.concatenate(found)).tolist())
+        # str(token.morph): the empty analysis ("_") reads ""
+        empty = vocab.morphology.EMPTY_MORPH
+        for v in np.unique(np.concatenate(morphs)).tolist():
+            db.strings.add("" if vocab.strings[v] == empty else vocab.strings[v])
+    return db.to_bytes()
 
 
 def shard_from_bytes(data: bytes, vocab: Vocab) -> Tuple[DocBin, List[Doc]]:
