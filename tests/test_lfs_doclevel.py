@@ -312,5 +312,35 @@ def test_fast_document_annotators_find_skweaks_spans(vocab):
     ]
     for ours, skweak in pairs:
         assert list(ours.find_spans(doc)) == list(skweak.find_spans(doc))
+    for ours, skweak in pairs[2:]:  # the counts behind them, forms and labels in skweak's order
+        assert list(ours.get_majority_labels(doc).items()) == list(skweak.get_majority_labels(doc).items())
     assert list(pairs[0][0].find_spans(doc))  # "Fischler" after "Franz Fischler"
     assert list(pairs[3][0].find_spans(doc))
+    assert len(pairs[3][0].get_majority_labels(doc)) >= 3  # Fischler, Acme (Corp), Paris: each several times
+
+
+def test_occurs_twice_is_skweaks_count():
+    """`occurs_twice` answers as skweak's at_least_nb_occurrences(..., 2): overlapping repeats, a string
+    cut off by the end of the article, the first word alone, the empty string."""
+    import random
+    from collections import defaultdict
+
+    from skweak.utils import at_least_nb_occurrences
+
+    rng = random.Random(7)
+    answers = set()
+    for _ in range(300):
+        words = [rng.choice("a b c d".split()) for _ in range(rng.randint(0, 12))]
+        positions = defaultdict(list)
+        for i, w in enumerate(words):
+            positions[w].append(i)
+        for n in range(0, 4):
+            for start in range(max(1, len(words))):
+                tokens = tuple(words[start : start + n]) if n else ()
+                tokens = tokens if len(tokens) == n else tuple(rng.choice("a b e".split()) for _ in range(n))
+                expected = at_least_nb_occurrences(tokens, words, 2)
+                assert dl.occurs_twice(tokens, words, positions) == expected, (tokens, words)
+                answers.add(expected)
+    assert answers == {True, False}
+    assert dl.occurs_twice(("a", "a"), ["a", "a", "a"], {"a": [0, 1, 2]})  # overlapping: twice
+    assert not dl.occurs_twice(("a", "b"), ["x", "a", "b", "a"], {"a": [1, 3], "b": [2], "x": [0]})

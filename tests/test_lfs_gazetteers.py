@@ -222,3 +222,22 @@ def test_fast_gazetteer_finds_skweaks_spans(vocab, case_sensitive, checks):
     found = [list(ours.find_spans(d)) for d in docs]
     assert found == [list(skweak.find_spans(d)) for d in docs]
     assert sum(map(len, found)) > 10
+
+
+def test_token_strings_follow_the_doc(vocab):
+    """The strings of the last doc asked about are reused, never a previous doc's or a retokenised one's."""
+    from spacy.attrs import LOWER, ORTH
+    from spacy.tokens import Doc
+
+    first = Doc(vocab, words="New York Stock Exchange".split())
+    assert gz.token_strings(first) == ["New", "York", "Stock", "Exchange"]
+    assert gz.token_strings(first, LOWER) == ["new", "york", "stock", "exchange"]
+    assert gz.token_strings(first) is gz.token_strings(first, ORTH)  # computed once
+    second = Doc(vocab, words="LONDON 1996-08-30".split())
+    assert gz.token_strings(second) == ["LONDON", "1996-08-30"]
+    assert gz.token_strings(second, LOWER) == ["london", "1996-08-30"]
+    assert gz.token_strings(first)[0] == "New"  # the cached doc again, then retokenised
+    with first.retokenize() as retokenizer:
+        retokenizer.merge(first[0:2])
+    assert gz.token_strings(first) == ["New York", "Stock", "Exchange"]
+    assert [t.text for t in first] == gz.token_strings(first)

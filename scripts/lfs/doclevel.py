@@ -30,17 +30,20 @@ Their spans are mapped back to the sentence Docs; a span across two sentences is
 
 import bisect
 import warnings
+from collections import defaultdict
 from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
+from skweak import utils as skweak_utils
 from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
 from skweak.gazetteers import Trie
+from spacy.attrs import LOWER, ORTH
 from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
 from ..corpus.labels import SpanTuple
 from ..labelmodel.voters import VectorisedMajorityVoter
 from ..pipeline.components import county_team, org_alias, sport, surnames
-from .gazetteers import FastGazetteer
+from .gazetteers import FastGazetteer, token_strings
 
 VOTE = "doc_vote"
 
@@ -145,8 +148,49 @@ class DocumentHistory(DocumentHistoryAnnotator):
                 yield start, end, label
 
 
+def occurs_twice(tokens: Tuple[str, ...], words: List[str], positions: Dict[str, List[int]]) -> bool:
+    """skweak's `utils.at_least_nb_occurrences(tokens, words, 2)`, trying only where the first token is
+    (`positions`: word -> its indices in `words`) instead of at every word of the article."""
+    if not tokens:
+        return skweak_utils.at_least_nb_occurrences(tokens, words, 2)
+    n, found = len(tokens), 0
+    for i in positions.get(tokens[0], ()):
+        if n == 1 or tuple(words[i : i + n]) == tokens:
+            found += 1
+            if found == 2:
+                return True
+    return False
+
+
 class DocumentMajority(DocumentMajorityAnnotator):
-    """skweak's DocumentMajorityAnnotator searching with FastGazetteer (as DocumentHistory)."""
+    """skweak's DocumentMajorityAnnotator searching with FastGazetteer (as DocumentHistory), its counts
+    made without a scan of the article per string (the same labels, tests/test_lfs_doclevel.py)."""
+
+    def get_majority_labels(self, doc: Doc) -> Dict[Tuple[str, ...], str]:
+        """skweak 0.3.3's `get_majority_labels`, line for line, with the words read once and `occurs_twice`."""
+        label_counts: Dict[Tuple[str, ...], Dict[str, float]] = defaultdict(dict)
+        form_counts: Dict[Tuple[str, ...], Dict[Tuple[str, ...], float]] = defaultdict(dict)
+        spans = skweak_utils.get_spans_with_probs(doc, self.other_name)
+        words, all_tokens_low = token_strings(doc, ORTH), token_strings(doc, LOWER)
+        positions: Dict[str, List[int]] = defaultdict(list)
+        for i, word in enumerate(all_tokens_low):
+            positions[word].append(i)
+        checked: Dict[Tuple[str, ...], bool] = {}
+        for span, prob in spans:
+            tokens_low = tuple(all_tokens_low[span.start : span.end])
+            if tokens_low not in checked:
+                checked[tokens_low] = occurs_twice(tokens_low, all_tokens_low, positions)
+            if checked[tokens_low]:
+                label_counts[tokens_low][span.label_] = label_counts[tokens_low].get(span.label_, 0) + prob
+                tokens = tuple(words[span.start : span.end])
+                form_counts[tokens_low][tokens] = form_counts[tokens_low].get(tokens, 0) + prob
+        majority_labels = {}
+        for lower_tokens, labels_for_ent in label_counts.items():
+            majority_label = max(labels_for_ent, key=lambda x: labels_for_ent[x])
+            forms_for_ent = form_counts[lower_tokens]
+            majority_form = max(forms_for_ent, key=lambda x: forms_for_ent[x])
+            majority_labels[majority_form] = majority_label
+        return majority_labels
 
     def find_spans(self, doc: Doc) -> Iterator[SpanTuple]:
         majority = self.get_majority_labels(doc)

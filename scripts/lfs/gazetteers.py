@@ -13,6 +13,7 @@ from typing import AbstractSet, Dict, Iterator, List, Sequence, Set
 import srsly
 from skweak import utils as skweak_utils
 from skweak.gazetteers import GazetteerAnnotator, Trie
+from spacy.attrs import ORTH
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
@@ -43,6 +44,23 @@ def tries(data: Dict, labels: Sequence[str]) -> Dict[str, Trie]:
     return {label: Trie(entries) for label, entries in data["entries"].items() if label in labels}
 
 
+# The last doc whose token strings were asked for, and them by attribute: several functions read the same
+# doc in a row (six gazetteers per sentence, four searches and two majorities per merged article).
+_STRINGS: List = [None, {}]
+
+
+def token_strings(doc: Doc, attr: int = ORTH) -> List[str]:
+    """The strings of `attr` (ORTH: the texts, LOWER...) of every token of `doc`, as `[t.orth_ for t in doc]`
+    without a Token per word, computed once for the doc last asked about (held, so its id is not reused)."""
+    cached = _STRINGS[1].get(attr) if _STRINGS[0] is doc else None
+    if cached is None or len(cached) != len(doc):  # a retokenised doc is read again
+        if _STRINGS[0] is not doc:
+            _STRINGS[:] = [doc, {}]
+        strings = doc.vocab.strings
+        cached = _STRINGS[1][attr] = [strings[key] for key in doc.to_array(attr).tolist()]
+    return cached
+
+
 def may_start(word: str, starts: AbstractSet[str], case_sensitive: bool) -> bool:
     """Whether skweak's `Trie._find_match(word, trie.start)` could match: the word, or (case-insensitive)
     its titled, lower or upper form, is a first token of some entry."""
@@ -67,7 +85,7 @@ class FastGazetteer(GazetteerAnnotator):
         self.starts = frozenset(word for trie in tries.values() for word in trie.start)
 
     def find_spans(self, doc: Doc) -> Iterator[SpanTuple]:
-        tokens = [t.text for t in doc]
+        tokens = token_strings(doc)
         candidates = [i for i, word in enumerate(tokens) if may_start(word, self.starts, self.case_sensitive)]
         if not candidates:
             return
