@@ -138,3 +138,42 @@ def test_hmm_ignores_a_source_it_was_not_fitted_on(vocab):
     plain = list(hmm.pipe([d.copy() for d in docs[:30]]))
     assert votes(voted, "hmm") == votes(plain, "hmm")
     assert all("new_function" not in d.spans["hmm"].attrs["sources"] for d in voted)
+
+
+def test_observations_read_from_the_shard_bytes_equal_the_docs(vocab):
+    """`observed_shard` (span-group bytes, no Doc) gives what `observed` gives on the decoded docs after
+    `select_sources`: kept labels, skweak's attrs, a group under two names, overlaps, unknown labels."""
+    from spacy.tokens import DocBin
+
+    from scripts.labelmodel.voters import select_sources
+
+    docs = [d for d in random_corpus(vocab, n_docs=90, seed=4) if {"md", "rule", "places_cased"} <= set(d.spans)]
+    docs[3].spans["rule"].attrs["aggregated"] = True  # skweak leaves aggregated groups out...
+    docs[4].spans["md"].attrs["avoid_in_aggregation"] = True  # ...and those marked to avoid
+    docs[5].spans["md"] = docs[5].spans["places_cased"]  # one group stored under two names
+    docs[6].spans["rule"] = [Span(docs[6], 0, 1, label="ORG"), Span(docs[6], 0, len(docs[6]), label="PER")]
+    docs[7].spans["places_uncased"] = [Span(docs[7], 0, 1, label="DATE")]  # a label the vote does not know
+    docs[8].spans["md"] = [Span(docs[8], 0, 1, label="LOC"), Span(docs[8], 1, 2, label="ORG")]
+    docs[8].spans["md"].attrs["aggregated"] = True  # its LOC filtered below: a new group, attrs gone
+    docs.append(Doc(vocab, words=[]))
+    docs.append(Doc(vocab, words="no kept source".split()))
+    docs[-1].spans["gold"] = [Span(docs[-1], 0, 1, label="ORG")]
+    data = DocBin(store_user_data=True, docs=docs).to_bytes()
+    kept = {"md": ["ORG", "PER"], "md_truecase": [], "places_cased": [], "places_uncased": ["LOC", "DATE"], "rule": []}
+    fitted = VectorisedHMM("hmm", LABELS)
+    fitted.fit([select_sources(d.copy(), {k: v for k, v in kept.items() if k != "rule"}) for d in docs[:40]])
+    aggregators = [VectorisedHMM("hmm", LABELS), fitted, VectorisedMajorityVoter("mv", LABELS)]
+    aggregators.append(VectorisedMajorityVoter("mv", LABELS, initial_weights={"md_truecase": 0.0}))
+    for agg in aggregators:
+        db = DocBin(store_user_data=True).from_bytes(data)
+        decoded = [select_sources(d, kept) for d in db.get_docs(vocab)]
+        expected, found = agg.observed(decoded), agg.observed_shard(db, kept)
+        assert [e is None for e in expected] == [f is None for f in found]
+        for e, f in zip(expected, found):
+            if e is not None:
+                assert e[0] == f[0] and e[1].dtype == f[1].dtype and np.array_equal(e[1], f[1])
+        assert sum(e is not None for e in expected) > len(docs) // 2
+    assert len(docs) > 30
+    sources = [o[0] for o in fitted.observed_shard(DocBin().from_bytes(data), kept) if o is not None]
+    unfitted = [o[0] for o in aggregators[0].observed_shard(DocBin().from_bytes(data), kept) if o is not None]
+    assert not any("rule" in s for s in sources) and any("rule" in s for s in unfitted)  # not fitted on it

@@ -185,6 +185,35 @@ def with_span_group(db: DocBin, docs: Sequence[Doc], name: str) -> bytes:
     return out.to_bytes()
 
 
+# spaCy's SpanC as SpanGroup.to_bytes packs it (">QQQllll"): one record per span
+SPAN_RECORD = np.dtype(
+    [
+        ("id", ">u8"),
+        ("kb_id", ">u8"),
+        ("label", ">u8"),
+        ("start", ">i4"),
+        ("end", ">i4"),
+        ("start_char", ">i4"),
+        ("end_char", ">i4"),
+    ]
+)
+
+
+def span_groups_of(raw: bytes) -> Dict[str, Tuple[Dict, np.ndarray]]:
+    """A doc's serialised span groups (one entry of `DocBin.span_groups`) as {name: (attrs, spans)}, in the
+    order of `doc.spans`; `spans` is a record array of SPAN_RECORD (label hashes, token starts and ends...).
+    What SpanGroups.from_bytes gives, without a Doc or a Span."""
+    msg = [] if not raw or raw == _NO_GROUPS else srsly.msgpack_loads(raw)
+    items = [(data, None) for data in msg] if isinstance(msg, list) else list(msg.items())
+    out: Dict[str, Tuple[Dict, np.ndarray]] = {}
+    for data, keys in items:
+        group = srsly.msgpack_loads(data)
+        spans = np.frombuffer(b"".join(group["spans"]), dtype=SPAN_RECORD)
+        for key in keys or [group["name"]]:
+            out[key] = (dict(group["attrs"]), spans)
+    return out
+
+
 def _groups_without(raw: bytes, name: str) -> Dict[bytes, List[str]]:
     """A doc's serialised span groups ({group bytes: the names it is stored under}, as SpanGroups.to_bytes
     writes them), without `name`; no group is decoded."""

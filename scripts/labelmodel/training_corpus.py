@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin
 from tqdm import tqdm
 
 from ..corpus import timing
@@ -43,7 +43,7 @@ from ..corpus.gold import gold_docs, score_ents
 from ..corpus.labels import GOLD
 from ..corpus.parallel import Parallelism, Runner, ordered_map, runner_or
 from .reviews import keep_for_training, reviewed_training_doc, train_reviews
-from .voters import Kept, make_aggregator, select_sources, spans_of, vote
+from .voters import Kept, make_aggregator, spans_of, vote
 
 if TYPE_CHECKING:
     from .hmm import VectorisedHMM
@@ -83,9 +83,9 @@ def observe_shard(job: ObserveJob) -> Tuple[List[Optional[Tuple[List[str], np.nd
     """Worker side: per doc of a shard, what the kept functions say (VectorisedHMM.observed), for the fit;
     and the worker's time per phase."""
     with timing.phase("reading"):
-        docs = docs_from_bytes(job.data, shard_vocab())
+        db = DocBin(store_user_data=True).from_bytes(job.data)
     with timing.phase("fitting"):
-        observed = make_aggregator("hmm", job.labels).observed([select_sources(d, job.kept) for d in docs])
+        observed = make_aggregator("hmm", job.labels).observed_shard(db, job.kept)
     return observed, timing.take()
 
 

@@ -14,7 +14,8 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 
 import numpy as np
 import scipy.sparse as sp
-from spacy.tokens import Doc, Span
+from spacy.strings import get_string_id
+from spacy.tokens import Doc, DocBin, Span
 from spacy.util import minibatch
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
@@ -22,6 +23,7 @@ with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy 
     from skweak import utils as skweak_utils
     from skweak.voting import MajorityVoterMixin, SequentialMajorityVoter
 
+from ..corpus.docbin import span_groups_of
 from ..corpus.labels import AGGREGATORS, SpanTuple
 
 # What `score` keeps: function -> the labels it may vote for ([] means every label).
@@ -131,6 +133,43 @@ class BatchedVoting:
         found = {i: (sources, data) for i, sources, data in self._observed(docs)}
         return [found.get(i) for i in range(len(docs))]
 
+    def observed_shard(self, db: DocBin, kept: Kept) -> List[Optional[Tuple[List[str], np.ndarray]]]:
+        """`observed([select_sources(doc, kept) for doc in db's docs])` read from the shard's serialised span
+        groups, without a Doc or a Span: decoding the docs and their groups was most of the HMM fit's pass
+        over train. The sources are the aggregator's own `_get_sources_to_aggregate`; the arrays are
+        skweak's `_spans_to_array`, span by span (tests/test_aggregators.py holds them equal)."""
+        label2idx, prefixes, no_prefix = skweak_utils._index_labels(self.observed_labels, strip_prefixes=False)
+        label_of = {get_string_id(label): label for label in no_prefix}
+        kept_ids = {
+            name: np.array([get_string_id(lab) for lab in labels], dtype=np.uint64)
+            for name, labels in kept.items()
+            if labels
+        }
+        out: List[Optional[Tuple[List[str], np.ndarray]]] = []
+        for tokens, raw in zip(db.tokens, db.span_groups):
+            groups = {}
+            for name, (attrs, spans) in span_groups_of(raw).items():
+                if name not in kept:
+                    continue
+                if name in kept_ids:
+                    mask = np.isin(spans["label"].astype(np.uint64), kept_ids[name])
+                    if not mask.all():  # select_sources writes a new group: its attrs are gone
+                        spans, attrs = spans[mask], {}
+                groups[name] = _Group(spans, attrs)
+            sources = self._get_sources_to_aggregate(_Groups(groups))  # type: ignore[arg-type]
+            if not sources or not len(tokens):
+                out.append(None)
+                continue
+            data = np.zeros((len(tokens), len(sources)), dtype=np.int16)
+            for j, source in enumerate(sources):
+                spans = groups[source].spans
+                for hashed, start, end in zip(spans["label"].tolist(), spans["start"].tolist(), spans["end"].tolist()):
+                    label = label_of.get(hashed)
+                    if label is not None:
+                        _write_span(data, j, start, end, label, label2idx, prefixes)
+            out.append((sources, data))
+        return out
+
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
 
@@ -167,6 +206,41 @@ class BatchedVoting:
             doc.spans[self.name].attrs["aggregated"] = True
             doc.spans[self.name].attrs["sources"] = list(sources_of[i])
             yield doc
+
+
+class _Group:
+    """A serialised span group as `_get_sources_to_aggregate` reads it: its length and attrs."""
+
+    def __init__(self, spans: np.ndarray, attrs: Dict):
+        self.spans, self.attrs = spans, attrs
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+
+class _Groups:
+    """A stand-in Doc for `_get_sources_to_aggregate`: `spans` maps each group's name to a `_Group`."""
+
+    def __init__(self, spans: Dict[str, _Group]):
+        self.spans = spans
+
+
+def _write_span(data: np.ndarray, j: int, start: int, end: int, label: str, label2idx: Dict, prefixes) -> None:
+    """One span into column `j` of an observation array, as skweak's `_spans_to_array` writes it."""
+    if prefixes is None:
+        data[start:end, j] = label2idx[label]
+        return
+    if "U" in prefixes and end - start == 1:
+        data[start, j] = label2idx["U-%s" % label]
+        return
+    if "B" in prefixes:
+        data[start, j] = label2idx["B-%s" % label]
+    if "I" in prefixes:
+        data[(start + 1) if "B" in prefixes else start : (end - 1) if "L" in prefixes else end, j] = label2idx[
+            "I-%s" % label
+        ]
+    if "L" in prefixes:
+        data[end - 1, j] = label2idx["L-%s" % label]
 
 
 class VectorisedMajorityVoter(BatchedVoting, SequentialMajorityVoter):
