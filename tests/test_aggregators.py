@@ -177,3 +177,23 @@ def test_observations_read_from_the_shard_bytes_equal_the_docs(vocab):
     sources = [o[0] for o in fitted.observed_shard(DocBin().from_bytes(data), kept) if o is not None]
     unfitted = [o[0] for o in aggregators[0].observed_shard(DocBin().from_bytes(data), kept) if o is not None]
     assert not any("rule" in s for s in sources) and any("rule" in s for s in unfitted)  # not fitted on it
+
+
+def test_batched_posteriors_are_hmmlearns_per_doc(vocab):
+    """The vote's posteriors, normalised once over all docs, are bit for bit hmmlearn's, doc by doc."""
+    from hmmlearn import _hmmc
+
+    from scripts.labelmodel.voters import Observations
+
+    docs = random_corpus(vocab, n_docs=80, seed=5)
+    hmm = VectorisedHMM("hmm", LABELS).fit([d.copy() for d in docs])
+    per_doc = [(sources, data) for _, sources, data in hmm._observed(docs)]
+    obs = Observations(per_doc, len(hmm.observed_labels))
+    frame = hmm._frame_log_likelihood(obs, hmm._voting_mask(obs))
+    batched = list(hmm._doc_probs(obs))
+    assert len(batched) == len(per_doc) > 50
+    for (start, length), probs in zip(zip(obs.starts.tolist(), obs.lengths.tolist()), batched):
+        doc_frame = frame[start : start + length]
+        _, fwd = _hmmc.forward_log(hmm.hmm.startprob_, hmm.hmm.transmat_, doc_frame)
+        bwd = _hmmc.backward_log(hmm.hmm.startprob_, hmm.hmm.transmat_, doc_frame)
+        assert np.array_equal(probs, hmm.hmm._compute_posteriors_log(fwd, bwd))

@@ -48,15 +48,19 @@ class VectorisedHMM(BatchedVoting, HMM):
         return sources if fitted is None else [s for s in sources if s in fitted]
 
     def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
+        """skweak's `get_posteriors` of each doc: forward and backward doc by doc, then hmmlearn's
+        `_compute_posteriors_log` (a row-by-row normalisation) once over all the docs' rows, as in
+        `_accumulate_all`: called per doc, its logsumexp cost more than the forward-backward."""
         frame = self._frame_log_likelihood(obs, self._voting_mask(obs))
-        for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
-            yield self._posteriors(frame[start : start + length])
-
-    def _posteriors(self, frame: np.ndarray) -> np.ndarray:
-        """skweak's `get_posteriors` from one doc's frame log-likelihoods."""
-        _, fwd = _hmmc.forward_log(self.hmm.startprob_, self.hmm.transmat_, frame)
-        bwd = _hmmc.backward_log(self.hmm.startprob_, self.hmm.transmat_, frame)
-        return self.hmm._compute_posteriors_log(fwd, bwd)
+        startprob, transmat = self.hmm.startprob_, self.hmm.transmat_
+        fwd, bwd = np.empty_like(frame), np.empty_like(frame)
+        spans = list(zip(obs.starts.tolist(), obs.lengths.tolist()))
+        for start, length in spans:
+            _, fwd[start : start + length] = _hmmc.forward_log(startprob, transmat, frame[start : start + length])
+            bwd[start : start + length] = _hmmc.backward_log(startprob, transmat, frame[start : start + length])
+        posteriors = self.hmm._compute_posteriors_log(fwd, bwd)
+        for start, length in spans:
+            yield posteriors[start : start + length]
 
     def fit(self, docs: Iterable[Doc], n_iter: int = 4, tol: float = 1e-2):
         """Baum-Welch as in skweak's `GenerativeModelMixin._fit`: counts from a majority voter, then EM."""
