@@ -160,3 +160,46 @@ def test_cli_ignores_a_threshold_for_a_label_not_scored(tmp_path, dev_docs):
     )
     sel = json.loads((tmp_path / "out" / "lf_selection.json").read_text())
     assert sel["label_min_precision"] == {} and "bad_lf" in sel["dropped"]
+
+
+def test_span_scores_are_spacys_ner_scores(vocab):
+    """score_spans (the votes' spans against gold's, on the same tokens) gives score_ents's figures exactly:
+    spaCy's get_ner_prf over copies with the spans as doc.ents. Empty docs, docs without gold, a label
+    outside the project's (it counts in the micro figures, as in spaCy), and nothing found at all."""
+    import random
+
+    from spacy.tokens import Doc, Span
+
+    from scripts.corpus.docbin import copy_with_ents
+    from scripts.corpus.gold import gold_docs, gold_spans, score_ents, score_spans
+    from scripts.corpus.labels import GOLD
+
+    labels = ["ORG", "PER", "LOC"]
+    rng = random.Random(3)
+
+    def spans(n, pool):
+        out, k = [], 0
+        while k < n:
+            length = rng.randint(1, 3)
+            if rng.random() < 0.35 and k + length <= n:
+                out.append((k, k + length, rng.choice(pool)))
+            k += length + rng.randint(0, 1)
+        return out
+
+    docs, pred = [], []
+    for _ in range(200):
+        doc = Doc(vocab, words=[f"w{j}" for j in range(rng.choice([0, 1, 3, 8, 20]))])
+        doc.spans[GOLD] = [Span(doc, s, e, label=lab) for s, e, lab in spans(len(doc), labels + ["MISC"])]
+        truth = [(s.start, s.end, s.label_) for s in doc.spans[GOLD]]
+        guess = [t for t in truth if rng.random() < 0.7] if rng.random() < 0.5 else spans(len(doc), labels + ["DATE"])
+        docs.append(doc)
+        pred.append(sorted(guess))
+    expected = score_ents([copy_with_ents(d, p) for d, p in zip(docs, pred)], gold_docs(docs, labels), labels)
+    found = score_spans(pred, gold_spans(docs, labels), labels)
+    assert found == expected
+    assert 0 < found["p"] < 1 and 0 < found["r"] < 1
+    empty = [Doc(vocab, words=["a", "b"]) for _ in range(3)]
+    for d in empty:
+        d.spans[GOLD] = []
+    nothing = score_ents([copy_with_ents(d, []) for d in empty], gold_docs(empty, labels), labels)
+    assert score_spans([[]] * 3, gold_spans(empty, labels), labels) == nothing

@@ -1,5 +1,6 @@
 """Gold entities and entity-level scores against them (spaCy's NER scorer), for every system scored."""
 
+from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence, Set, Union
 
 from spacy.tokens import Doc, Span
@@ -7,7 +8,7 @@ from spacy.training import Example
 
 from .articles import document_groups
 from .docbin import copy_with_ents
-from .labels import GOLD
+from .labels import GOLD, SpanTuple
 
 
 def gold_labels(docs: Iterable[Doc]) -> Set[str]:
@@ -25,7 +26,46 @@ def score_ents(pred: Sequence[Doc], gold: Sequence[Doc], labels: List[str]) -> D
     from spacy.scorer import get_ner_prf
 
     examples = [Example(p, g) for p, g in zip(pred, gold)]
-    s = get_ner_prf(examples)
+    return _scores(get_ner_prf(examples), labels)
+
+
+def gold_spans(docs: Sequence[Doc], labels: List[str]) -> List[List[SpanTuple]]:
+    """The gold spans of `labels` of each doc, as (start, end, label): `gold_docs` without the Docs."""
+    return [[(s.start, s.end, s.label_) for s in d.spans[GOLD] if s.label_ in labels] for d in docs]
+
+
+def score_spans(pred: Sequence[Sequence[SpanTuple]], gold: Sequence[Sequence[SpanTuple]], labels: List[str]) -> Dict:
+    """`score_ents` of predictions made on the gold's own tokens (the votes), from the spans alone: spaCy's
+    `get_ner_prf` counted as it counts them, where the alignment is the identity and every gold token is
+    annotated, so that no Doc is copied and no Example aligned (the same figures: tests/test_score.py).
+    The spans of a doc, predicted or gold, must not overlap, as doc.ents."""
+    from spacy.scorer import PRFScore
+
+    per_type: Dict[str, PRFScore] = defaultdict(PRFScore)
+    for predicted, expected in zip(pred, gold):
+        golds = {(label, start, end) for start, end, label in expected}
+        for start, end, label in predicted:
+            key = (label, start, end)
+            if key in golds:
+                per_type[label].tp += 1
+                golds.remove(key)
+            else:
+                per_type[label].fp += 1
+        for label, _, _ in golds:
+            per_type[label].fn += 1
+    totals = PRFScore()
+    for prf in per_type.values():
+        totals += prf
+    if not len(totals):
+        return _scores({"ents_p": None, "ents_r": None, "ents_f": None, "ents_per_type": None}, labels)
+    by_type = {k: v.to_dict() for k, v in per_type.items()}
+    return _scores(
+        {"ents_p": totals.precision, "ents_r": totals.recall, "ents_f": totals.fscore, "ents_per_type": by_type}, labels
+    )
+
+
+def _scores(s: Dict, labels: List[str]) -> Dict:
+    """get_ner_prf's output as the project reports it: micro P/R/F, and P/R/F of each of `labels`."""
     per_type = s.get("ents_per_type") or {}
     return {
         "p": float(s["ents_p"] or 0.0),

@@ -24,7 +24,6 @@ from ..corpus import timing
 from ..corpus.docbin import (
     CopiesWithEnts,
     CorpusWriter,
-    copy_with_ents,
     corpus_files,
     docbin_rows,
     docs_from_bytes,
@@ -39,7 +38,7 @@ from ..corpus.docbin import (
 )
 from ..corpus.errors import UserError
 from ..corpus.files import temp_prefix
-from ..corpus.gold import gold_docs, score_ents
+from ..corpus.gold import gold_spans, score_spans
 from ..corpus.labels import GOLD
 from ..corpus.parallel import Parallelism, Runner, ordered_map, runner_or
 from .reviews import keep_for_training, reviewed_training_doc, train_reviews
@@ -319,7 +318,7 @@ def vote_dev(job: DevJob) -> DevResult:
         with timing.phase("reading"):
             db, docs = shard_from_bytes(data, vocab)
         with timing.phase("scoring"):
-            gold += gold_docs(docs, job.labels)  # before the vote, which leaves only the kept groups
+            gold += gold_spans(docs, job.labels)  # before the vote, which leaves only the kept groups
         with timing.phase("voting"):
             voted = vote(agg, docs, job.kept, keep_groups=False)
         if job.keep_voted:
@@ -327,7 +326,7 @@ def vote_dev(job: DevJob) -> DevResult:
                 voted_shards.append((with_span_group(db, voted, agg.name), len(voted)))
         dev += voted
     with timing.phase("scoring"):
-        scores = score_ents([copy_with_ents(d, spans_of(d, agg.name)) for d in dev], gold, job.labels)
+        scores = score_spans([spans_of(d, agg.name) for d in dev], gold, job.labels)
     # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
     # is only scored when it is the one that ran). It votes over the same kept groups; its own group
     # replaces nothing that is still needed (dev's scores and shards are made).
@@ -336,9 +335,7 @@ def vote_dev(job: DevJob) -> DevResult:
         with timing.phase("scoring"):
             majority = make_aggregator("majority", job.labels, agg.initial_weights)
             voted_majority = vote(majority, dev, job.kept, keep_groups=False)
-            also["majority"] = score_ents(
-                [copy_with_ents(d, spans_of(d, "majority")) for d in voted_majority], gold, job.labels
-            )
+            also["majority"] = score_spans([spans_of(d, "majority") for d in voted_majority], gold, job.labels)
     return DevResult(voted_shards, scores, also, timing.take())
 
 
