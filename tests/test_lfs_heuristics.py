@@ -466,3 +466,20 @@ def test_business_descriptor_stops_where_the_name_goes_on(make_doc):
     doc = make_doc("the New York-based group Human Rights in China said")
     assert found(context.business_descriptor, doc, exclude=PLACES) == []
     assert found(context.business_descriptor, make_doc("Russian peacemaker Alexander Lebed said"), exclude=PLACES) == []
+
+
+def test_name_runs_per_doc(vocab):
+    """name_runs is computed once per doc and key (with and without connectors), never handed to another doc."""
+    from spacy.tokens import Doc
+
+    from scripts.lfs.names import name_runs
+
+    doc = Doc(vocab, words="Bank of England and Bank of Japan".split())
+    assert name_runs(doc) == [(0, 1), (2, 3), (4, 5), (6, 7)]
+    assert name_runs(doc, connectors=True) == [(0, 3), (4, 7)]
+    assert name_runs(doc) is name_runs(doc)  # the same list: computed once
+    other = Doc(vocab, words="said Bank of England".split())
+    assert name_runs(other, connectors=True) == [(1, 4)]
+    with doc.retokenize() as retokenizer:
+        retokenizer.merge(doc[0:3])
+    assert name_runs(doc, connectors=True) == [(0, 1), (2, 5)]

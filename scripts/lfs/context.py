@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
 from .heuristics import MISC_END
-from .names import MONTHS_DAYS, is_name_word, run_after, run_before, strip_function_words
+from .names import MONTHS_DAYS, is_name_word, run_after, run_before, strip_function_words, token_strings
 
 # --- Organisations named by their context -------------------------------------------------------------
 # News agencies and broadcasters that a wire service cites (general knowledge, not read off the data).
@@ -167,7 +167,7 @@ def company_cue(doc: Doc, exclude: frozenset = frozenset()) -> Iterator[SpanTupl
     """A company named by the business around it: "Pirelli shares reacted", "Magna 's stock", "shares of Jones
     Medical", "a stake in Ruch" -> ORG. Places, cities and nationalities are left out: "Tokyo shares",
     "German stocks" name markets."""
-    words = [t.text for t in doc]
+    words = token_strings(doc)
     n = len(words)
     found = set()
     for i, word in enumerate(words):

@@ -13,11 +13,10 @@ from typing import AbstractSet, Dict, Iterator, List, Sequence, Set
 import srsly
 from skweak import utils as skweak_utils
 from skweak.gazetteers import GazetteerAnnotator, Trie
-from spacy.attrs import ORTH
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
-from .names import FUNCTION_WORDS, is_name_word
+from .names import FUNCTION_WORDS, is_name_word, per_doc, token_strings
 
 # The files the build-gazetteers step writes, and the lexicons used as gazetteers (the others feed heuristics).
 TRIE_LEXICONS = ("places", "cities", "nationalities")
@@ -42,23 +41,6 @@ def load_lexicon(folder: str, name: str) -> Dict:
 def tries(data: Dict, labels: Sequence[str]) -> Dict[str, Trie]:
     """One skweak Trie per label of a lexicon (only the project's labels)."""
     return {label: Trie(entries) for label, entries in data["entries"].items() if label in labels}
-
-
-# The last doc whose token strings were asked for, and them by attribute: several functions read the same
-# doc in a row (six gazetteers per sentence, four searches and two majorities per merged article).
-_STRINGS: List = [None, {}]
-
-
-def token_strings(doc: Doc, attr: int = ORTH) -> List[str]:
-    """The strings of `attr` (ORTH: the texts, LOWER...) of every token of `doc`, as `[t.orth_ for t in doc]`
-    without a Token per word, computed once for the doc last asked about (held, so its id is not reused)."""
-    cached = _STRINGS[1].get(attr) if _STRINGS[0] is doc else None
-    if cached is None or len(cached) != len(doc):  # a retokenised doc is read again
-        if _STRINGS[0] is not doc:
-            _STRINGS[:] = [doc, {}]
-        strings = doc.vocab.strings
-        cached = _STRINGS[1][attr] = [strings[key] for key in doc.to_array(attr).tolist()]
-    return cached
 
 
 def may_start(word: str, starts: AbstractSet[str], case_sensitive: bool) -> bool:
@@ -89,7 +71,7 @@ class FastGazetteer(GazetteerAnnotator):
         candidates = [i for i, word in enumerate(tokens) if may_start(word, self.starts, self.case_sensitive)]
         if not candidates:
             return
-        boundaries = skweak_utils.get_next_sentence_boundaries(doc)
+        boundaries = per_doc(doc, skweak_utils.get_next_sentence_boundaries)
         skip_to = 0  # as skweak's loop: after a match, search again after its end
         for i in candidates:
             if i < skip_to:

@@ -12,7 +12,7 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
-from .names import is_name_word, name_runs, strip_function_words
+from .names import is_name_word, name_runs, strip_function_words, token_strings
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -185,7 +185,7 @@ def league_or_index(doc: Doc) -> Iterator[SpanTuple]:
     DIVISION"), a stock index ("Dow Jones", "Nasdaq", "FTSE 100") or a time zone ("GMT") -> MISC.
     Leagues that are organisations ("Arab League", "National League for Democracy") and companies
     named like an index ("Dow Chemical", "Dow Jones & Co") are left out."""
-    words = [t.text for t in doc]
+    words = token_strings(doc)
     n = len(words)
     for start, end in name_runs(doc):
         start = strip_function_words(doc, start, end)

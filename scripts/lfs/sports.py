@@ -9,7 +9,7 @@ from typing import Iterator, List, Sequence, Tuple
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
-from .names import is_name_word, is_number, is_table_value, strip_function_words
+from .names import is_name_word, is_number, is_table_value, strip_function_words, token_strings
 
 
 def _paren_end(doc: Doc, i: int) -> int:
@@ -69,7 +69,7 @@ def sports_score_line(doc: Doc) -> Iterator[SpanTuple]:
 
 def fixture_at(doc: Doc) -> Iterator[SpanTuple]:
     """A baseball fixture in capitals: "BOSTON AT OAKLAND" -> the visitors ORG, the venue LOC (as CoNLL has it)."""
-    words = [t.text for t in doc]
+    words = token_strings(doc)
     if "AT" not in words:
         return
     i = words.index("AT")

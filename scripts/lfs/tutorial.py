@@ -18,6 +18,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
+from .names import token_strings
 
 # Keywords that start (resp. end) a capitalised ORG name, as in the tutorial.
 TITLE_START = ["Federal", "National", "New", "United", "First", "U.N."]
@@ -71,7 +72,7 @@ def title_detector(doc: Doc, keyword: str, label: str = "ORG", reverse: bool = F
     # over the tokens in Python, once per keyword
     if get_string_id(keyword) not in doc.count_by(ORTH):
         return
-    words = [t.text for t in doc]
+    words = token_strings(doc)
     n = len(words)
     order = range(n - 1, -1, -1) if reverse else range(n)
     start = None  # position (in reading order of `order`) of the keyword
