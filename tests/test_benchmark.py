@@ -72,7 +72,8 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
         assert set(run["rule_change"]["seconds"]) == {"annotate", "score", "aggregate"}
         assert all(s > 0 for s in run["rule_change"]["seconds"].values())
         for m in run["steps"].values():
-            assert m["peak_pss_mb"] > 20 and 0 < m["start-up + imports"] < m["seconds"]
+            # start-up is part of the step (equal once rounded, for a step with next to no work of its own)
+            assert m["peak_pss_mb"] > 20 and 0 < m["start-up + imports"] <= m["seconds"]
         # each step's own phases, as the step timed them
         assert {"setup", "reading", "functions", "writing"} <= set(run["steps"]["annotate"]["phases"])
         assert {"reading", "scoring"} <= set(run["steps"]["score"]["phases"])
