@@ -210,6 +210,45 @@ def test_evaluate_refuses_a_model_that_train_did_not_finish(tmp_path):
     assert not (tmp_path / "training").exists()
 
 
+def finished_pipeline(folder):
+    """A folder as `train` leaves it: files, then the marker with their digest."""
+    from scripts.model.train import FINISHED, pipeline_digest
+
+    (folder / "ner").mkdir(parents=True)
+    (folder / "meta.json").write_text('{"lang": "en"}')
+    (folder / "ner" / "model").write_bytes(b"weights")
+    (folder / FINISHED).write_text(json.dumps({"md5": pipeline_digest(folder)}))
+    return folder
+
+
+def test_a_pipeline_changed_after_train_is_refused(tmp_path):
+    from scripts.model.train import check_finished, check_unchanged, pipeline_digest
+
+    model = finished_pipeline(tmp_path / "model-best")
+    check_finished(model)  # as train left it
+    digest = pipeline_digest(model)
+    (model / "ner" / "model").write_bytes(b"weightz")  # same size, other bytes
+    assert pipeline_digest(model) != digest
+    with pytest.raises(UserError, match="model-best changed after `train` finished it.*spacy project run train"):
+        check_unchanged(model)
+    (model / "ner" / "model").write_bytes(b"weights")
+    (model / "ner" / "model").rename(model / "ner" / "model2")  # same bytes under another name
+    with pytest.raises(UserError, match="changed after `train` finished it"):
+        check_finished(model)
+
+
+@pytest.mark.slow  # runs the command (a few seconds each)
+def test_package_refuses_a_pipeline_changed_after_train(tmp_path):
+    model = finished_pipeline(tmp_path / "model-best")
+    (model / "meta.json").write_text('{"lang": "de"}')
+    (tmp_path / "x.json").write_text("{}")
+    opts = [f"--{name}" for name in ("metrics", "selection", "fingerprint")]
+    args = [a for o in opts for a in (o, tmp_path / "x.json")]
+    line = one_line_failure(cli("scripts.model.package", model, tmp_path / "packages", *args))
+    assert "model-best changed after `train` finished it" in line and "spacy project run train" in line
+    assert not (tmp_path / "packages").exists()
+
+
 @pytest.mark.slow  # runs the command (a few seconds each)
 def test_user_error_prints_one_line_even_when_long(tmp_path):
     result = cli("scripts.corpus.convert", tmp_path / "nowhere", tmp_path / "f.json", tmp_path, env={"CONLL_DIR": ""})

@@ -14,6 +14,8 @@ import sys
 
 import pytest
 
+from scripts.model.train import pipeline_digest
+
 from .conftest import FIXTURE_CONLL, ROOT, copy_project
 
 pytestmark = pytest.mark.slow
@@ -118,6 +120,16 @@ def test_all_then_noop_then_edit(project):
     run(root, "train", "--force", "--vars.conll_dir", "missing", conll_dir=data)
     run(root, "evaluate", "--force", "--vars.conll_dir", "missing", conll_dir=data)
     assert (root / "training" / "metrics.json").read_text() == before
+
+    # 3b. another model (5 steps, not 10) reruns the steps after train: they depend on the marker train writes
+    # into model-best (with the md5 of its files), not on the 66 MB folder
+    _, out = run(root, "all", "--vars.conll_dir", "missing", "--vars.max_steps", "5", conll_dir=data, overrides=False)
+    for step in ("train", "evaluate", "visualize", "package"):
+        assert f"Skipping '{step}'" not in out, step
+    for step in ("aggregate", "baseline"):
+        assert f"Skipping '{step}'" in out, step
+    marker = json.loads((root / "training" / "model-best" / "training_finished.json").read_text())
+    assert marker["md5"] == pipeline_digest(root / "training" / "model-best")
 
     # 4. taking a function out of the preset reruns annotate and what depends on it, not convert, baseline or
     # the pretrained pipelines (the preset still needs the same ones: pretrained-plan rewrites the same plan)

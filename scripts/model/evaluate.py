@@ -15,13 +15,13 @@ import typer
 from spacy.tokens import Doc
 from wasabi import msg
 
-from ..corpus.errors import UserError, run
+from ..corpus.errors import run
 from ..corpus.files import write_json, write_text
 from ..corpus.labels import parse_labels
 from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
 from ..project import var
 from .scoring import comparison_table, load_pipeline_or_exit, score_pipeline, standard_corpora, summary_table
-from .train import FINISHED, finished
+from .train import check_finished
 
 REFERENCE = "supervised reference (gold train, not part of the method)"
 
@@ -55,11 +55,7 @@ def main(
 ):
     """Score the trained model on dev and test and compare it with the baseline and its training labels."""
     label_list = parse_labels(labels)
-    if not finished(model_path):
-        raise UserError(
-            f"{model_path} is not a pipeline that `train` finished (no {FINISHED}: a killed run, or trained "
-            "another way): run `spacy project run train`"
-        )
+    check_finished(model_path)
     nlp = load_pipeline_or_exit(str(model_path))
     scores = evaluate_pipeline(nlp, standard_corpora(corpus_dir), label_list)
     ner_only = scores.pop("ner", {})

@@ -23,6 +23,7 @@ from ..corpus.files import atomic_path
 from ..corpus.sources import CONLL2003
 from ..pipeline import components
 from ..project import var
+from .train import check_unchanged
 
 CODE = Path(components.__file__)
 SYSTEM = "weakly supervised model"  # its rows in training/metrics.json
@@ -151,6 +152,7 @@ def main(
     vectors: Annotated[str, Opt("--vectors", help="The vectors' pipeline (for the sources)")] = var("vectors_model"),
 ):
     """Build an installable package of the trained pipeline: pip install it, then spacy.load(NAME)."""
+    check_unchanged(model)
     base = srsly.read_json(model / "meta.json")
     extra = {
         "sources": sources(srsly.read_json(fingerprint), srsly.read_json(selection), vectors, base),

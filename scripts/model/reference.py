@@ -23,7 +23,7 @@ from ..corpus.labels import GOLD, parse_labels
 from ..project import var
 from .evaluate import evaluate_pipeline
 from .scoring import load_pipeline_or_exit, standard_corpora
-from .train import FINISHED, finished
+from .train import check_finished
 
 TRAINED = "trained"
 
@@ -48,8 +48,7 @@ def reference_corpus(train_gold: Path, output: Path, labels: List[str]) -> Tuple
 
 def score_reference(model: Path, corpus_dir: Path, labels: List[str], steps: int) -> Dict:
     """The reference's scores on every corpus `evaluate` scores (dev, test, the extra test sets)."""
-    if not finished(model):
-        raise UserError(f"{model} is not a pipeline that `train` finished (no {FINISHED}): run the reference again")
+    check_finished(model, "run the reference again")
     nlp = load_pipeline_or_exit(str(model))
     scores = evaluate_pipeline(nlp, standard_corpora(corpus_dir), labels)
     ner = scores.pop("ner", {})

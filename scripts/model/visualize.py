@@ -26,6 +26,7 @@ from ..corpus.labels import parse_labels
 from ..pipeline import components  # noqa: F401  (a path's pipeline needs its tokenizer and doc_consistency)
 from ..project import var
 from .scoring import keep_labels, load_pipeline_or_exit, run_pipeline
+from .train import check_unchanged
 
 CharSpan = Tuple[int, int, str]
 WRONG, MISSED = " ✗", " missed"
@@ -158,6 +159,8 @@ def main(
     label_list = parse_labels(labels)
     check_range("sample", sample, 1)
     check_range("max_chars", max_chars, 0)
+    if Path(model).is_dir():  # a folder train made (an installed package has no marker)
+        check_unchanged(Path(model))
     vocab = make_vocab()
     refs = read_docs(dev, vocab)
     if not refs:
