@@ -19,6 +19,9 @@ from spacy.tokens import Doc, DocBin
 API_KEY = "test.apikey"
 PASSWORD = "12345678"
 
+# The labels of the review tests (the CoNLL defaults)
+REVIEW_LABELS = ["ORG", "PER", "LOC", "MISC"]
+
 
 @dataclasses.dataclass
 class ArgillaServer:

@@ -7,6 +7,8 @@ import pytest
 from spacy.tokens import Doc, Span
 
 from scripts.corpus.docbin import make_vocab
+from scripts.lfs.annotator import FunctionSettings
+from scripts.project import var
 
 # The README's first block exports CONLL_DIR and EXTRA_TESTS for the full run: the tests name their own data
 # folders and extra test sets (and their subprocesses inherit this environment), so that both blocks run
@@ -16,6 +18,19 @@ os.environ.pop("EXTRA_TESTS", None)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONLL = Path(__file__).resolve().parent / "fixtures" / "conll"
+
+
+def function_settings(labels, preset, gazetteer_dir=None, presets=None, code=None) -> FunctionSettings:
+    """FunctionSettings as `annotate` makes them, the project's vars for what a test does not set."""
+    return FunctionSettings(
+        labels,
+        preset,
+        var("gazetteers_dir") if gazetteer_dir is None else gazetteer_dir,
+        var("presets") if presets is None else presets,
+        var("lf_code") if code is None else code,
+        var("lang"),
+        var("hyphens"),
+    )
 
 
 # Markers from the fixtures a test uses, so that `-m "not argilla"` etc. can never miss one.

@@ -15,12 +15,14 @@ with warnings.catch_warnings():
     from skweak.voting import MajorityVoterMixin
 
 from scripts.corpus.articles import article_chunks
-from scripts.corpus.docbin import docs_from_bytes, docs_to_bytes, make_vocab
+from scripts.corpus.docbin import docs_from_bytes, make_vocab
 from scripts.corpus.labels import SpanTuple
-from scripts.corpus.parallel import Parallelism, ordered_map
+from scripts.labelmodel.base import Kept, select_sources, spans_of, vote
+from scripts.labelmodel.registry import make as make_aggregator
 from scripts.labelmodel.reviews import keep_for_training, reviewed_training_doc, train_reviews
 from scripts.labelmodel.training_corpus import VoteJob, balance_mask, vote_shard
-from scripts.labelmodel.voters import Kept, make_aggregator, select_sources, spans_of, vote
+from scripts.patches import docs_to_bytes
+from scripts.util.parallel import Parallelism, ordered_map
 
 
 def fit(agg, docs: Iterable[Doc], kept: Kept):

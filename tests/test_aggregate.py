@@ -5,10 +5,10 @@ import json
 import pytest
 
 from scripts.corpus.docbin import copy_with_ents, read_docs, write_docs
-from scripts.corpus.files import write_json
 from scripts.corpus.labels import GOLD
 from scripts.labelmodel import aggregate as aggregate_step
-from scripts.labelmodel import voters
+from scripts.labelmodel import base, registry
+from scripts.util.files import write_json
 from tests import reference as ref
 
 from .conftest import spans_of
@@ -27,7 +27,7 @@ def test_select_sources_keeps_only_selected_functions_and_labels(make_doc):
             "c": [(0, 1, "ORG")],
         },
     )
-    voters.select_sources(doc, {"a": ["ORG"], "b": []})
+    base.select_sources(doc, {"a": ["ORG"], "b": []})
     assert sorted(doc.spans) == ["a", "b"]  # gold and the dropped function are gone
     assert spans_of(doc, "a") == [(3, 4, "ORG")]
     assert spans_of(doc, "b") == [(3, 4, "ORG")]
@@ -80,7 +80,7 @@ def test_weights_let_a_precise_function_outvote_two(make_doc, kind):
 
 def test_unknown_aggregator():
     with pytest.raises(ValueError, match="majority, hmm"):
-        voters.make_aggregator("snorkel", ["ORG"])
+        registry.make("snorkel", ["ORG"])
 
 
 def test_balance_is_seeded_and_even(make_doc):
@@ -188,7 +188,7 @@ def test_vectorised_one_hots_equal_skweaks(make_doc):
     import pandas
     from skweak.generative import HMM
 
-    hmm = voters.make_aggregator("hmm", ["ORG", "PER", "LOC"])
+    hmm = registry.make("hmm", ["ORG", "PER", "LOC"])
     docs = [make_doc("Kia Corp met Anna in Oslo", spans={"x": [(0, 2, "ORG"), (3, 4, "PER")], "y": [(5, 6, "LOC")]})]
     ref.fit(hmm, docs, {"x": [], "y": []})
     rng = np.random.default_rng(0)

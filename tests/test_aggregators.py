@@ -8,9 +8,10 @@ import pytest
 from spacy.tokens import Doc, Span
 
 from scripts.corpus.docbin import write_docs
-from scripts.corpus.parallel import Parallelism
 from scripts.labelmodel import training_corpus as tc
-from scripts.labelmodel.voters import VectorisedHMM, VectorisedMajorityVoter
+from scripts.labelmodel.hmm import VectorisedHMM
+from scripts.labelmodel.majority import VectorisedMajorityVoter
+from scripts.util.parallel import Parallelism
 from tests import reference as ref
 
 with warnings.catch_warnings():
@@ -114,7 +115,7 @@ def test_sharded_fit_equals_fit_on_the_sample(vocab, tmp_path):
     write_docs(tmp_path / "train", docs, shard_size=20)
     kept = {s: [] for s in SOURCES if s != "rule"}
     sharded = VectorisedHMM("hmm", LABELS)
-    n = tc.fit_hmm(sharded, tmp_path / "train", kept, max_docs=50, seed=3, parallel=Parallelism(2, 20))
+    n = tc.fit_label_model(sharded, tmp_path / "train", kept, max_docs=50, seed=3, parallel=Parallelism(2, 20))
     direct = ref.fit(VectorisedHMM("hmm", LABELS), tc.fit_sample([d.copy() for d in docs], 50, 3), kept)
     assert n == 50
     assert "rule" not in sharded.emit_probs  # only the kept functions
@@ -145,7 +146,7 @@ def test_observations_read_from_the_shard_bytes_equal_the_docs(vocab):
     `select_sources`: kept labels, skweak's attrs, a group under two names, overlaps, unknown labels."""
     from spacy.tokens import DocBin
 
-    from scripts.labelmodel.voters import select_sources
+    from scripts.labelmodel.base import select_sources
 
     docs = [d for d in random_corpus(vocab, n_docs=90, seed=4) if {"md", "rule", "places_cased"} <= set(d.spans)]
     docs[3].spans["rule"].attrs["aggregated"] = True  # skweak leaves aggregated groups out...
@@ -183,14 +184,14 @@ def test_batched_posteriors_are_hmmlearns_per_doc(vocab):
     """The vote's posteriors, normalised once over all docs, are bit for bit hmmlearn's, doc by doc."""
     from hmmlearn import _hmmc
 
-    from scripts.labelmodel.voters import Observations
+    from scripts.labelmodel.base import Observations
 
     docs = random_corpus(vocab, n_docs=80, seed=5)
     hmm = VectorisedHMM("hmm", LABELS).fit([d.copy() for d in docs])
     per_doc = [(sources, data) for _, sources, data in hmm._observed(docs)]
     obs = Observations(per_doc, len(hmm.observed_labels))
     frame = hmm._frame_log_likelihood(obs, hmm._voting_mask(obs))
-    batched = list(hmm._doc_probs(obs))
+    batched = list(hmm.doc_probs(obs))
     assert len(batched) == len(per_doc) > 50
     for (start, length), probs in zip(zip(obs.starts.tolist(), obs.lengths.tolist()), batched):
         doc_frame = frame[start : start + length]

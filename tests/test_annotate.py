@@ -3,13 +3,14 @@
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
 from scripts.corpus.docbin import corpus_files, read_docs, write_docs
 from scripts.corpus.labels import FUNCTIONS, GOLD, lf_names
-from scripts.corpus.parallel import Parallelism
 from scripts.lfs.annotate import annotate_corpora, annotate_docs
-from scripts.lfs.annotator import FunctionSettings, build_annotator
+from scripts.lfs.annotator import build_annotator
+from scripts.util.parallel import Parallelism
+from tests.conftest import function_settings
 
 from .conftest import FIXTURE_CONLL
 
-TUTORIAL = FunctionSettings(["ORG"], "tutorial")
+TUTORIAL = function_settings(["ORG"], "tutorial")
 
 
 def fixture_docs():

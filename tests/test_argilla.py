@@ -18,6 +18,7 @@ from scripts.review import records as review
 from scripts.review.pull import pull
 from scripts.review.push import push
 from tests.argilla_helpers import (
+    REVIEW_LABELS,
     argilla_server,  # noqa: F401  (fixture)
     client_for,
     environ,
@@ -80,7 +81,14 @@ def pushed(argilla_server, tmp_path_factory):  # noqa: F811
     manifest = tmp / "manifest.json"
     with environ(**argilla_server.env()):
         info = push(
-            [(dev, 0), (train, 4)], manifest, aggregate="majority", dataset_name=DATASET, progress=False, batch_size=3
+            [(dev, 0), (train, 4)],
+            manifest,
+            aggregate="majority",
+            dataset_name=DATASET,
+            progress=False,
+            batch_size=3,
+            labels=REVIEW_LABELS,
+            seed=42,
         )
     return {"dev": dev, "train": train, "manifest": manifest, "info": info, "server": argilla_server}
 
@@ -145,7 +153,7 @@ def test_pull_writes_only_reviewed_docs(responded, tmp_path, monkeypatch):
     monkeypatch.setattr(pull_module, "PAGE", 2)  # 9 records: five pages of the server's record list
     out = tmp_path / "reviewed.spacy"
     with environ(**responded["server"].env()):
-        counts = pull([responded["dev"], responded["train"]], out, dataset_name=DATASET).counts
+        counts = pull([responded["dev"], responded["train"]], out, dataset_name=DATASET, labels=REVIEW_LABELS).counts
     assert counts["submitted"] == 1 and counts["discarded"] == 1 and counts["draft"] == 1
     assert counts["pending"] == 6 and counts["written"] == 2 and counts["new"] == 2
     docs = {f"{d.user_data['split']}-{d.user_data['index']}": d for d in read_corpus(out)}
@@ -170,6 +178,8 @@ def test_repush_is_idempotent_and_keeps_responses(responded, tmp_path):
             aggregate="majority",
             dataset_name=DATASET,
             progress=False,
+            labels=REVIEW_LABELS,
+            seed=42,
         )
     assert info["ids_sha1"] == responded["info"]["ids_sha1"]
     client = client_for(responded["server"])
@@ -193,6 +203,7 @@ def test_wrong_labels_on_existing_dataset(pushed, tmp_path):
                 dataset_name=DATASET,
                 labels=["ORG"],
                 progress=False,
+                seed=42,
             )
     assert not (tmp_path / "m.json").exists()
 
@@ -200,7 +211,7 @@ def test_wrong_labels_on_existing_dataset(pushed, tmp_path):
 def test_wrong_workspace(pushed, tmp_path):
     with environ(**pushed["server"].env()):
         with pytest.raises(review.ReviewError, match="Workspace 'nope' not found.*--workspace"):
-            pull([pushed["dev"]], tmp_path / "r.spacy", dataset_name=DATASET, workspace="nope")
+            pull([pushed["dev"]], tmp_path / "r.spacy", dataset_name=DATASET, workspace="nope", labels=REVIEW_LABELS)
     assert not (tmp_path / "r.spacy").exists()
 
 
@@ -399,7 +410,14 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
     dev = write_corpus(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
         push(
-            [(dev, 0)], tmp_path / "m.json", aggregate="majority", dataset_name="text-view", progress=False, view="text"
+            [(dev, 0)],
+            tmp_path / "m.json",
+            aggregate="majority",
+            dataset_name="text-view",
+            progress=False,
+            view="text",
+            labels=REVIEW_LABELS,
+            seed=42,
         )
         with pytest.raises(review.ReviewError, match="--function-view text"):
             push(
@@ -409,6 +427,8 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
                 dataset_name="text-view",
                 progress=False,
                 view="span",
+                labels=REVIEW_LABELS,
+                seed=42,
             )
     dataset = client_for(argilla_server).datasets(name="text-view", workspace="argilla")
     records = by_sentence(dataset.records(with_suggestions=True))
@@ -431,7 +451,7 @@ def test_text_view(argilla_server, tmp_path):  # noqa: F811
     dataset.records.log([record])
     out = tmp_path / "reviewed.spacy"
     with environ(**argilla_server.env()):
-        counts = pull([dev], out, dataset_name="text-view").counts
+        counts = pull([dev], out, dataset_name="text-view", labels=REVIEW_LABELS).counts
     assert counts["submitted"] == 1
     assert [(e.text, e.label_) for e in read_corpus(out)[0].ents] == [("Germany", "LOC")]
 
@@ -450,12 +470,24 @@ def test_repush_removes_suggestions_of_functions_that_stopped_firing(argilla_ser
     DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
         first = push(
-            [(tmp_path / "dev.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False
+            [(tmp_path / "dev.spacy", 0)],
+            None,
+            aggregate="majority",
+            dataset_name=dataset_name,
+            progress=False,
+            labels=REVIEW_LABELS,
+            seed=42,
         )
         doc.spans[name] = []  # the function was fixed: it no longer fires on this sentence
         DocBin(store_user_data=True, docs=docs).to_disk(tmp_path / "dev2.spacy")
         again = push(
-            [(tmp_path / "dev2.spacy", 0)], None, aggregate="majority", dataset_name=dataset_name, progress=False
+            [(tmp_path / "dev2.spacy", 0)],
+            None,
+            aggregate="majority",
+            dataset_name=dataset_name,
+            progress=False,
+            labels=REVIEW_LABELS,
+            seed=42,
         )
     assert first["stale_suggestions_removed"] == 0 and again["stale_suggestions_removed"] == 1
     dataset = client_for(argilla_server).datasets(name=dataset_name, workspace="argilla")
@@ -495,6 +527,7 @@ def test_any_label_set_round_trips(argilla_server, tmp_path):  # noqa: F811
             labels=["DRUG", "CONDITION"],
             aggregate="majority",
             progress=False,
+            seed=42,
         )
     client = client_for(argilla_server)
     dataset = client.datasets(name="drugs", workspace="argilla")

@@ -16,6 +16,7 @@ from pathlib import Path
 from scripts.review.pull import pull
 from scripts.review.push import push
 from tests.argilla_helpers import (
+    REVIEW_LABELS,
     argilla_server,  # noqa: F401  (fixture)
     client_for,
     environ,
@@ -47,7 +48,15 @@ def _wait_for(server, status: str, n: int, timeout: float = 20.0) -> None:
 def test_review_in_browser(argilla_server, browser, tmp_path):  # noqa: F811
     dev = write_corpus(tmp_path / "dev.spacy")
     with environ(**argilla_server.env()):
-        push([(dev, 0)], tmp_path / "manifest.json", aggregate="majority", dataset_name=DATASET, progress=False)
+        push(
+            [(dev, 0)],
+            tmp_path / "manifest.json",
+            aggregate="majority",
+            dataset_name=DATASET,
+            progress=False,
+            labels=REVIEW_LABELS,
+            seed=42,
+        )
 
     page = browser.new_page(viewport={"width": 1400, "height": 1120})
     page.set_default_timeout(TIMEOUT_MS)
@@ -102,7 +111,7 @@ def test_review_in_browser(argilla_server, browser, tmp_path):  # noqa: F811
 
     out = tmp_path / "reviewed.spacy"
     with environ(**argilla_server.env()):
-        counts = pull([dev], out, dataset_name=DATASET).counts
+        counts = pull([dev], out, dataset_name=DATASET, labels=REVIEW_LABELS).counts
     assert counts["submitted"] == 1 and counts["discarded"] == 1
     docs = read_corpus(out)
     assert [d.user_data["index"] for d in docs] == [2, 3]

@@ -3,7 +3,7 @@
 import pytest
 
 from scripts.corpus.docbin import read_docs, write_docs
-from scripts.corpus.files import atomic_path, write_text
+from scripts.util.files import atomic_path, write_text
 
 
 def test_failure_leaves_previous_content_and_no_temp_file(tmp_path):

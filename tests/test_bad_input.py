@@ -12,10 +12,10 @@ import pytest
 from spacy.tokens import DocBin
 
 from scripts.corpus.docbin import DamagedCorpusError, iter_shards, read_docs, write_docs
-from scripts.corpus.errors import UserError
-from scripts.corpus.files import atomic_dir, remove_leftovers
 from scripts.corpus.fingerprint import update_fingerprint
-from scripts.corpus.parallel import Parallelism
+from scripts.util.errors import UserError
+from scripts.util.files import atomic_dir, remove_leftovers
+from scripts.util.parallel import Parallelism
 
 from .conftest import FIXTURE_CONLL, ROOT, cli, one_line_failure
 
@@ -175,7 +175,7 @@ def test_leftovers_of_killed_writers_are_removed_and_live_ones_kept(tmp_path):
 WRITER = """
 import sys, time
 from pathlib import Path
-from scripts.corpus.files import atomic_dir
+from scripts.util.files import atomic_dir
 for i in range(30):
     with atomic_dir(Path(sys.argv[1])) as tmp:
         for j in range(20):

@@ -242,10 +242,10 @@ def test_full_preset_parallel_equals_serial(tmp_path):
     from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
     from scripts.corpus.docbin import read_docs, write_docs
     from scripts.corpus.labels import FUNCTIONS
-    from scripts.corpus.parallel import Parallelism
     from scripts.lfs.annotate import annotate_corpora, annotate_docs
-    from scripts.lfs.annotator import FunctionSettings
     from scripts.lfs.lexicons import build as build_gazetteers
+    from scripts.util.parallel import Parallelism
+    from tests.conftest import function_settings
 
     from .conftest import FIXTURE_CONLL
 
@@ -260,7 +260,7 @@ def test_full_preset_parallel_equals_serial(tmp_path):
             for d in docs
         ]
 
-    settings = FunctionSettings(LABELS, "full", str(tmp_path))
+    settings = function_settings(LABELS, "full", str(tmp_path))
     serial = annotate_docs(fixture_docs(), settings)
     write_docs(tmp_path / "gold.spacy", fixture_docs())
     annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "parallel", False)], settings, Parallelism(2, 3))

@@ -6,8 +6,9 @@ import json
 import pytest
 
 from scripts.lfs import gazetteers as gz
-from scripts.lfs.annotator import FunctionSettings, build_annotator
+from scripts.lfs.annotator import build_annotator
 from scripts.lfs.lexicons import build as bg
+from tests.conftest import function_settings
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +148,7 @@ def test_full_name(make_doc):
 
 
 def test_full_preset_names(gazetteer_dir):
-    names = build_annotator(FunctionSettings(["PER", "ORG", "LOC", "MISC"], "full", str(gazetteer_dir))).names
+    names = build_annotator(function_settings(["PER", "ORG", "LOC", "MISC"], "full", str(gazetteer_dir))).names
     assert {
         "md",
         "md_truecase",
@@ -163,7 +164,7 @@ def test_full_preset_names(gazetteer_dir):
         "sports_team",
     } <= set(names)
     assert len(names) == len(set(names))
-    only_loc = build_annotator(FunctionSettings(["LOC"], "full", str(gazetteer_dir))).names
+    only_loc = build_annotator(function_settings(["LOC"], "full", str(gazetteer_dir))).names
     assert "full_name" not in only_loc and "legal_suffix" not in only_loc and "places_cased" in only_loc
 
 

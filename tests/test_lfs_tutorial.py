@@ -4,7 +4,8 @@ import pytest
 from skweak.heuristics import FunctionAnnotator
 
 from scripts.lfs import tutorial as t
-from scripts.lfs.annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
+from scripts.lfs.annotator import LabellingFunctionError, LabellingFunctions, build_annotator
+from tests.conftest import function_settings
 
 from .conftest import spans_of
 
@@ -97,7 +98,7 @@ def test_shire_team(make_doc):
 
 
 def test_the_23_tutorial_functions(make_doc):
-    annotator = build_annotator(FunctionSettings(["ORG"], "tutorial"))
+    annotator = build_annotator(function_settings(["ORG"], "tutorial"))
     assert len(annotator.names) == len(set(annotator.names)) == 23
     assert {"sports_results", "sports_match", "shire_team", "U.N. (start)", "Newsroom (end)"} <= set(annotator.names)
     doc = annotator(make_doc("Caltex Petroleum Corp beat Derbyshire"))
@@ -108,7 +109,7 @@ def test_the_23_tutorial_functions(make_doc):
 
 
 def test_no_org_functions_without_the_org_label():
-    assert build_annotator(FunctionSettings(["PER"], "tutorial")).names == []
+    assert build_annotator(function_settings(["PER"], "tutorial")).names == []
 
 
 def test_a_failing_function_names_itself_and_the_doc(make_doc):

@@ -10,30 +10,28 @@ from spacy.tokens import Span
 from scripts.corpus.articles import article_chunks
 from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
 from scripts.corpus.docbin import (
-    CopiesWithEnts,
+    IDS,
     CorpusWriter,
     copy_with_ents,
     corpus_files,
-    docbin_rows,
     docs_from_bytes,
-    docs_to_bytes,
     iter_docs,
     iter_shards,
     make_vocab,
     read_docs,
     shard_from_bytes,
-    with_span_group,
     write_docs,
 )
-from scripts.corpus.files import write_json
-from scripts.corpus.parallel import Parallelism, connect, scheduler_address
 from scripts.labelmodel import aggregate as aggregate_step
+from scripts.labelmodel import registry
 from scripts.labelmodel import training_corpus as tc
-from scripts.labelmodel import voters
 from scripts.lfs.annotate import annotate_corpora
-from scripts.lfs.annotator import FunctionSettings
 from scripts.lfs.lexicons import build as build_gazetteers
+from scripts.patches import CopiesWithEnts, docbin_rows, docs_to_bytes, with_span_group
+from scripts.util.files import write_json
+from scripts.util.parallel import Parallelism, connect, scheduler_address
 from tests import reference as ref
+from tests.conftest import function_settings
 
 from .conftest import FIXTURE_CONLL
 
@@ -101,7 +99,7 @@ def test_a_file_is_cut_into_whole_articles_without_making_docs(tmp_path):
         [(s.start, s.end) for s in d.spans.get("lf", [])] for d in docs
     ]
     write_docs(tmp_path / "empty.spacy", [])
-    assert list(iter_shards(tmp_path / "empty.spacy")) == []
+    assert list(iter_shards(tmp_path / "empty.spacy", size=4)) == []
 
 
 def groups_of(doc):
@@ -149,14 +147,14 @@ def test_copies_with_ents_are_the_bytes_of_copy_with_ents(make_doc):
     ents = {0: [(0, 2, "ORG"), (3, 4, "PER"), (5, 6, "GPE_NEW")], 2: [(0, 1, "ORG")], 3: [(0, 2, "ORG")]}
     reviewed = copy_with_ents(decoded[3], [(0, 1, "REVIEWED")])
     reviewed.user_data["reviewed"] = True
-    copies = CopiesWithEnts(db, decoded[0].vocab)
+    copies = CopiesWithEnts(db, decoded[0].vocab, IDS)
     for i, doc in enumerate(decoded[:3]):
         label = doc.vocab.strings.add
         copies.add_copy(i, [(s, e, label(lab)) for s, e, lab in ents.get(i, [])], doc.user_data)
     copies.add(reviewed)
     expected = [copy_with_ents(d, ents.get(i, [])) for i, d in enumerate(decoded[:3])] + [reviewed]
     assert len(copies) == 4 and copies.to_bytes() == docs_to_bytes(expected)
-    alone = CopiesWithEnts(db, decoded[0].vocab)  # copies only: every string is theirs
+    alone = CopiesWithEnts(db, decoded[0].vocab, IDS)  # copies only: every string is theirs
     alone.add_copy(1, [], decoded[1].user_data)
     assert alone.to_bytes() == docs_to_bytes([copy_with_ents(decoded[1], [])])
     with pytest.raises(ValueError, match="overlap"):
@@ -230,7 +228,7 @@ def test_streamed_export_equals_in_memory_balance(tmp_path, make_doc):
     ]
     write_docs(tmp_path / "annotated", docs, shard_size=7)
     kept = {"x": ["ORG"]}
-    voter = voters.make_aggregator("majority", ["ORG"])
+    voter = registry.make("majority", ["ORG"])
     counts = tc.export_train(
         voter, kept, tmp_path / "annotated", tmp_path / "train.spacy", seed=3, parallel=Parallelism(1, 7)
     )
@@ -250,7 +248,7 @@ def test_streamed_export_with_reviews_is_the_in_memory_training_file(tmp_path, m
     fixed = copy_with_ents(make_doc("Kia Corp said 1", split="train", index=1), [(0, 1, "ORG"), (3, 4, "MISC")])
     dropped = make_doc("Kia Corp said 8", split="train", index=8)
     dropped.user_data["review_status"] = "discarded"
-    kept, voter = {"x": ["ORG"]}, voters.make_aggregator("majority", ["ORG"])
+    kept, voter = {"x": ["ORG"]}, registry.make("majority", ["ORG"])
     counts = tc.export_train(
         voter, kept, tmp_path / "annotated", tmp_path / "train.spacy", 3, [fixed, dropped], None, Parallelism(2, 7)
     )
@@ -263,7 +261,7 @@ def test_streamed_export_with_reviews_is_the_in_memory_training_file(tmp_path, m
 
 
 def test_annotate_on_dask_equals_one_process(cluster, gazetteers, tmp_path):
-    settings = FunctionSettings(LABELS, "full", gazetteers)
+    settings = function_settings(LABELS, "full", gazetteers)
     write_docs(tmp_path / "gold.spacy", fixture_docs())
     annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "serial", False)], settings, Parallelism(1))
     annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "dask", False)], settings, Parallelism(1, 3, cluster))
@@ -274,7 +272,7 @@ def test_annotate_on_dask_equals_one_process(cluster, gazetteers, tmp_path):
 
 def test_annotate_corpus_streams_shards_to_shards(cluster, gazetteers, tmp_path):
     write_docs(tmp_path / "gold", fixture_docs(), shard_size=5)
-    settings = FunctionSettings(["ORG"], "tutorial")
+    settings = function_settings(["ORG"], "tutorial")
     [local] = annotate_corpora([(tmp_path / "gold", tmp_path / "local", True)], settings, Parallelism(2, 4))
     [remote] = annotate_corpora([(tmp_path / "gold", tmp_path / "dask", True)], settings, Parallelism(1, 4, cluster))
     assert local == remote and local["docs"] == len(fixture_docs())
@@ -297,7 +295,7 @@ def test_hmm_vote_on_dask_equals_one_process(cluster, make_doc):
         for i in range(30)
     ]
     kept = {"x": [], "y": [], "z": []}
-    hmm = ref.fit(voters.make_aggregator("hmm", LABELS), [d.copy() for d in docs], kept)
+    hmm = ref.fit(registry.make("hmm", LABELS), [d.copy() for d in docs], kept)
     local = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(1, 8)))
     remote = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(1, 8, cluster)))
     pool = list(ref.vote_stream(hmm, [d.copy() for d in docs], kept, Parallelism(2, 8)))
@@ -385,7 +383,7 @@ def test_export_keeping_every_doc_moves_shards_as_bytes(tmp_path, make_doc):
     write_docs(tmp_path / "annotated", docs, shard_size=7)
     kept = {"x": ["ORG"]}
     counts = tc.export_train(
-        voters.make_aggregator("majority", ["ORG"]),
+        registry.make("majority", ["ORG"]),
         kept,
         tmp_path / "annotated",
         tmp_path / "train.spacy",

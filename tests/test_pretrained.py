@@ -5,14 +5,14 @@ import pytest
 from spacy.tokens import Span
 
 from scripts.corpus.docbin import corpus_files, iter_docs, read_docs, write_docs
-from scripts.corpus.errors import UserError
-from scripts.corpus.parallel import Parallelism
 from scripts.corpus.presets import load_presets, preset_names
 from scripts.lfs import models
 from scripts.pretrained import pipelines as m
 from scripts.pretrained.plan import plan_text, preset_runs, read_plan
 from scripts.pretrained.run import run_corpora
 from scripts.pretrained.runs import FUNCTIONS, Run
+from scripts.util.errors import UserError
+from scripts.util.parallel import Parallelism
 
 from .conftest import FIXTURE_CONLL, ROOT, cli, one_line_failure
 
@@ -137,11 +137,11 @@ def test_annotate_gives_the_same_corpus_from_the_step_as_from_gold(tmp_path):
     and held-out sets land as NAME.spacy files beside the list of sets."""
     from scripts.corpus.sources import SETS
     from scripts.lfs.annotate import annotate_corpora
-    from scripts.lfs.annotator import FunctionSettings
     from scripts.lfs.lexicons import build as build_gazetteers
+    from tests.conftest import function_settings
 
     build_gazetteers.main(tmp_path / "gazetteers", min_city_population=100000, max_surnames=20000)
-    settings = FunctionSettings(LABELS, "full", str(tmp_path / "gazetteers"))
+    settings = function_settings(LABELS, "full", str(tmp_path / "gazetteers"))
     write_docs(tmp_path / "gold.spacy", fixture_docs())
     (tmp_path / "held_out").mkdir()
     write_docs(tmp_path / "held_out" / "test.spacy", fixture_docs("test"))

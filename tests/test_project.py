@@ -17,18 +17,21 @@ from .conftest import ROOT
 SCRIPTS = ROOT / "scripts"
 # What each package may import of the project (scripts/__init__ and scripts/project are below them all).
 ALLOWED = {
-    "pipeline": set(),
-    "corpus": {"pipeline"},
-    "labelmodel": {"corpus"},
-    "pretrained": {"corpus"},
-    "lfs": {"corpus", "labelmodel", "pipeline", "pretrained"},
-    "model": {"corpus", "lfs", "pipeline"},
+    "util": set(),
+    "pipeline": {"util"},
+    "corpus": {"pipeline", "util"},
+    "labelmodel": {"corpus", "util"},
+    "pretrained": {"corpus", "util"},
+    "lfs": {"corpus", "labelmodel", "pipeline", "pretrained", "util"},
+    "model": {"corpus", "lfs", "pipeline", "util"},
     "argilla_server": set(),
-    "review": {"corpus", "argilla_server"},
-    "tools": {"corpus", "labelmodel", "lfs", "model", "review", "argilla_server", "pipeline", "pretrained"},
+    "review": {"corpus", "argilla_server", "util"},
+    "tools": {"corpus", "labelmodel", "lfs", "model", "review", "argilla_server", "pipeline", "pretrained", "util"},
 }
+# Below every package: the defaults (project.py) and the patches of other libraries (patches.py).
+BOTTOM = {"project", "patches"}
 # The modules of argilla_server that run in the server's venv, where the project's packages are missing.
-SERVER_SIDE = {"__init__", "server", "engine", "search", "patches"}
+SERVER_SIDE = {"__init__", "server", "engine", "search"}
 
 
 def module_file(name: str) -> Optional[Path]:
@@ -159,33 +162,36 @@ def test_resolved_deps_and_outputs_are_single_paths():
 
 def test_closure_follows_relative_and_function_level_imports():
     files = {str(f.relative_to(ROOT)) for f in closure(SCRIPTS / "model" / "evaluate.py")}
-    # evaluate -> scoring -> corpus.docbin ...; train (inside a function: spacy train) ; pipeline.components
+    # evaluate -> scoring -> corpus.docbin ...; trained (the marker's checks); pipeline.components
     assert {
         "scripts/pipeline/components.py",
-        "scripts/model/train.py",
+        "scripts/model/trained.py",
         "scripts/model/scoring.py",
-        "scripts/corpus/files.py",
+        "scripts/util/files.py",
         "scripts/project.py",
         "scripts/corpus/__init__.py",
     } <= files
     assert not any(f.startswith("scripts/lfs/") for f in files)  # the model needs no labelling function
     files = {str(f.relative_to(ROOT)) for f in closure(SCRIPTS / "lfs" / "annotate.py")}
-    # annotate -> (inside a function) doclevel -> labelmodel.voters: the document-level functions take a vote
-    assert {"scripts/lfs/doclevel.py", "scripts/labelmodel/voters.py", "scripts/pipeline/components.py"} <= files
+    # annotate -> (inside a function) doclevel -> labelmodel.majority: the document-level functions take a vote
+    assert {"scripts/lfs/doclevel.py", "scripts/labelmodel/majority.py", "scripts/pipeline/components.py"} <= files
 
 
 def test_imports_point_down_the_layers():
     for path in sorted(SCRIPTS.rglob("*.py")):
         rel = path.relative_to(SCRIPTS)
-        if len(rel.parts) == 1:  # scripts/__init__.py, scripts/project.py: the bottom
-            assert not project_imports(path), f"{rel} imports the project"
+        if len(rel.parts) == 1:  # scripts/__init__.py (applies a patch), project.py, patches.py: the bottom
+            allowed = {"scripts.patches"} if rel.name == "__init__.py" else set()
+            assert project_imports(path) <= allowed, f"{rel} imports the project"
             continue
         package = rel.parts[0]
         for name in project_imports(path):
             other = name.split(".")[1] if name.count(".") else None
-            if other in (None, "project", package):
-                if package == "argilla_server" and path.stem in SERVER_SIDE:
-                    assert other == package or name == "scripts.argilla_server", f"{rel} (server side) imports {name}"
+            if package == "argilla_server" and path.stem in SERVER_SIDE:
+                # the server venv has the standard library and argilla-server: patches.py imports only the first
+                assert other in (None, package, "patches"), f"{rel} (server side) imports {name}"
+                continue
+            if other in (None, package) or other in BOTTOM:
                 continue
             assert other in ALLOWED[package], f"{rel} imports {name}: {package} may import {sorted(ALLOWED[package])}"
 
@@ -260,3 +266,155 @@ def test_text_vars_are_quoted_in_scripts():
                 if match.group(1) in text_vars and not (before.endswith('"') and after.startswith('"')):
                     unquoted.append(f"{command['name']}: {match.group(0)}")
     assert not unquoted, f"quote these in project.yml: {unquoted}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Library modules: no configuration at import, no cycles, nothing reused from a CLI, no private names
+
+
+def project_modules() -> List[Path]:
+    return sorted(p for p in SCRIPTS.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def is_cli(path: Path) -> bool:
+    """A module that defines a command: `python -m` runs it (a `__main__` block, or a package's __main__.py)."""
+    return path.name == "__main__.py" or 'if __name__ == "__main__":' in path.read_text()
+
+
+def import_time_nodes(body: List[ast.stmt]):
+    """The AST nodes that run when a module is imported: everything but the bodies of functions (their
+    decorators and default values do run), class bodies included."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = stmt.args
+            for node in [*stmt.decorator_list, *args.defaults, *[d for d in args.kw_defaults if d is not None]]:
+                yield from ast.walk(node)
+        elif isinstance(stmt, ast.ClassDef):
+            for node in [*stmt.decorator_list, *stmt.bases, *[k.value for k in stmt.keywords]]:
+                yield from ast.walk(node)
+            yield from import_time_nodes(stmt.body)
+        elif isinstance(stmt, (ast.If, ast.With, ast.Try, ast.For, ast.While)):
+            yield from (n for n in ast.walk(stmt) if not isinstance(n, (ast.FunctionDef, ast.Lambda)))
+        else:
+            yield from (n for n in ast.walk(stmt) if not isinstance(n, ast.Lambda))
+
+
+def reads_configuration(node: ast.AST) -> bool:
+    """A call of project.yml's vars, or a read of the environment."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("var", "project_vars"):
+        return True
+    if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
+        return True
+    return isinstance(node, ast.Name) and node.id in ("environ", "getenv")
+
+
+def test_library_modules_read_no_configuration_when_imported():
+    """Only a command's module reads project.yml or the environment at import (its option defaults)."""
+    for path in project_modules():
+        if is_cli(path):
+            continue
+        found = [n for n in import_time_nodes(ast.parse(path.read_text()).body) if reads_configuration(n)]
+        lines = sorted({getattr(n, "lineno", 0) for n in found})
+        assert not found, f"{path.relative_to(ROOT)} reads configuration at import (lines {lines})"
+
+
+def test_every_library_module_imports_without_a_project_yml(tmp_path):
+    """A copy of scripts/ with no project.yml beside it: every module that is not a command imports."""
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(SCRIPTS, tmp_path / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    assert not (tmp_path / "project.yml").exists()
+    names = [
+        module_name(p)
+        for p in project_modules()
+        if not is_cli(p) and not (p.parent.name == "argilla_server" and p.stem in SERVER_SIDE - {"__init__"})
+    ]
+    code = (
+        "import importlib, json, sys\n"
+        "failed = {}\n"
+        f"for name in {names!r}:\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception as e:\n"
+        "        failed[name] = f'{type(e).__name__}: {e}'\n"
+        "print(json.dumps(failed))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert len(names) > 40
+    assert json_loads_last_line(out.stdout) == {}
+
+
+def json_loads_last_line(text: str):
+    import json
+
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_no_module_reuses_a_function_of_a_command():
+    """What other modules reuse lives in library modules; a command's module is only its CLI."""
+    clis = {module_name(p) for p in project_modules() if is_cli(p)}
+    for path in project_modules():
+        for name in project_imports(path):
+            assert name not in clis or module_name(path) == name, f"{path.relative_to(ROOT)} imports the CLI {name}"
+
+
+def test_no_import_cycles():
+    """Module imports (function-level ones included) form no cycle."""
+    graph = {module_name(p): {n for n in project_imports(p) if n != module_name(p)} for p in project_modules()}
+    state: Dict[str, int] = {}  # 1: on the path, 2: done
+
+    def visit(node: str, path: List[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                raise AssertionError(f"import cycle: {' -> '.join(path[path.index(nxt) :] + [nxt])}")
+            if nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+
+
+def private_names(path: Path) -> List[str]:
+    """Where a module uses another library's private names: `lib._x` of an imported library, an import
+    from a private module, or an imported private name (the standard library's are allowed)."""
+    import sys
+
+    def private(dotted: str) -> bool:
+        return any(part.startswith("_") and not part.startswith("__") for part in dotted.split("."))
+
+    def external(module: str) -> bool:
+        top = module.split(".")[0]
+        return top != "scripts" and top not in sys.stdlib_module_names
+
+    tree = ast.parse(path.read_text())
+    found, aliases = [], {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if external(a.name):
+                    aliases[a.asname or a.name.split(".")[0]] = a.name
+                    if private(a.name):
+                        found.append(f"import {a.name}")
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module and external(node.module):
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+                if private(node.module) or private(a.name):
+                    found.append(f"from {node.module} import {a.name}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            if private(node.attr):
+                found.append(f"{aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_only_patches_use_the_private_names_of_other_libraries():
+    for path in project_modules():
+        if path == SCRIPTS / "patches.py" or (path.parent.name == "argilla_server" and path.stem in SERVER_SIDE):
+            continue
+        assert not private_names(path), f"{path.relative_to(ROOT)}: {private_names(path)} (move it to patches.py)"
+    assert private_names(SCRIPTS / "patches.py")  # the check sees what it should

@@ -9,11 +9,11 @@ from spacy.tokens import Doc, DocBin, Span
 
 from scripts.corpus.convert import convert_files
 from scripts.corpus.docbin import read_docs
-from scripts.corpus.errors import UserError
 from scripts.corpus.fingerprint import update_fingerprint
 from scripts.corpus.labels import GOLD
 from scripts.corpus.readers import CorpusFormatError, CorpusReader, read_columns
 from scripts.corpus.sources import data_sources, input_files
+from scripts.util.errors import UserError
 
 from .conftest import cli, one_line_failure
 
@@ -242,7 +242,7 @@ def test_convert_writes_nothing_when_a_later_split_is_bad(tmp_path):
     dev = jsonl(tmp_path, {"text": "no gold here"})
     out = tmp_path / "corpus"
     with pytest.raises(UserError, match="no gold entity in 1 sentences"):
-        convert_files({"train": [train], "dev": [dev], "test": []}, out)
+        convert_files({"train": [train], "dev": [dev], "test": []}, out, 1000)
     assert not out.exists() or not any(out.iterdir())
 
 

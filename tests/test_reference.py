@@ -9,12 +9,12 @@ import srsly
 
 from scripts.corpus.convert import read_extra_tests, write_extra_tests
 from scripts.corpus.docbin import read_docs, write_docs
-from scripts.corpus.errors import UserError
 from scripts.corpus.fingerprint import NOT_RUN, ensure_reference, update_fingerprint
 from scripts.corpus.sources import EXTRA_DIR, HELD_OUT_DIR, data_sources, extra_tests
 from scripts.model import scoring
 from scripts.model.evaluate import REFERENCE
 from scripts.model.reference import reference_corpus
+from scripts.util.errors import UserError
 
 from .conftest import FIXTURE_CONLL, ROOT, cli, one_line_failure
 

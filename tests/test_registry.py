@@ -5,11 +5,12 @@ import textwrap
 
 import pytest
 
-from scripts.corpus.errors import UserError
 from scripts.corpus.presets import load_presets, preset_names
 from scripts.lfs import registry
-from scripts.lfs.annotator import FunctionSettings, build_annotator
+from scripts.lfs.annotator import build_annotator
 from scripts.project import ROOT
+from scripts.util.errors import UserError
+from tests.conftest import function_settings
 
 from .conftest import cli, one_line_failure, spans_of
 
@@ -45,21 +46,21 @@ def test_presets_file_holds_the_tutorial_and_full():
 
 
 def test_tutorial_preset_builds_its_23_functions():
-    names = build_annotator(FunctionSettings(["ORG"], "tutorial")).names
+    names = build_annotator(function_settings(["ORG"], "tutorial")).names
     assert names == preset_names(load_presets(PRESETS), "tutorial")
-    assert build_annotator(FunctionSettings(["PER"], "tutorial")).names == []  # none emits PER
+    assert build_annotator(function_settings(["PER"], "tutorial")).names == []  # none emits PER
 
 
 def test_unknown_function_name_is_an_error_with_a_hint(tmp_path):
     presets = tmp_path / "presets.yml"
     presets.write_text('mine:\n  - "sports_resluts"\n')
     with pytest.raises(UserError, match=r"unknown labelling function 'sports_resluts' \(did you mean sports_results"):
-        FunctionSettings(["ORG"], "mine", presets=str(presets)).names()
+        function_settings(["ORG"], "mine", presets=str(presets)).names()
 
 
 def test_unknown_preset_and_bad_files(tmp_path):
     with pytest.raises(UserError, match=r"--vars.preset 'ful': no such preset .*\(presets: tutorial, full, news\)"):
-        FunctionSettings(["ORG"], "ful").names()
+        function_settings(["ORG"], "ful").names()
     bad = tmp_path / "p.yml"
     bad.write_text("full: md\n")
     with pytest.raises(UserError, match="maps each preset name to a list"):
@@ -129,7 +130,7 @@ def user_folder(tmp_path, code=USER_CODE):
 
 def test_user_functions_from_a_folder(tmp_path, make_doc):
     folder, presets = user_folder(tmp_path)
-    settings = FunctionSettings(["DRUG", "DOSE"], "drugs", presets=str(presets), code=str(folder))
+    settings = function_settings(["DRUG", "DOSE"], "drugs", presets=str(presets), code=str(folder))
     annotator = build_annotator(settings)
     assert annotator.names == [
         "drug_suffix",
@@ -157,7 +158,7 @@ def test_user_functions_from_a_folder(tmp_path, make_doc):
 
 def test_labels_restrict_user_functions(tmp_path, make_doc):
     folder, presets = user_folder(tmp_path)
-    annotator = build_annotator(FunctionSettings(["DOSE"], "drugs", presets=str(presets), code=str(folder)))
+    annotator = build_annotator(function_settings(["DOSE"], "drugs", presets=str(presets), code=str(folder)))
     assert annotator.names == ["drug_patterns", "doc_majority_cased"]
     # drug_patterns also finds DRUG: only its DOSE spans are kept, and no group where it found only DRUG
     dose, drug = annotator.pipe([make_doc("fish oil 200 mg", doc_id=1), make_doc("fish oil daily", doc_id=2)])
@@ -172,7 +173,7 @@ def test_declaring_a_name_twice_or_a_bad_role_is_an_error(tmp_path):
         "labelling_function('drug_suffix', labels=['DRUG'])(lambda doc: [])\n"
     )
     with pytest.raises(UserError, match="'drug_suffix' is declared twice"):
-        FunctionSettings(["DRUG"], "drugs", presets=str(presets), code=str(folder)).names()
+        function_settings(["DRUG"], "drugs", presets=str(presets), code=str(folder)).names()
     with pytest.raises(UserError, match="unknown role 'vote'"):
         registry.labelling_function("x_fn", labels=["DRUG"], roles=["vote"])(lambda doc: [])
     with pytest.raises(UserError, match="not a label name"):

@@ -2,8 +2,8 @@
 
 import json
 
-from scripts.corpus.files import write_text
 from scripts.model import report
+from scripts.util.files import write_text
 
 SCORES = {
     "p": 0.5,

@@ -18,7 +18,7 @@ from scripts.corpus.docbin import text_sha1
 from scripts.review.pull import BACKUPS, pull
 from scripts.review.push import push
 from scripts.review.records import ReviewError, record_id
-from tests.argilla_helpers import argilla_server, environ, make_docs, read_corpus  # noqa: F401  (fixture)
+from tests.argilla_helpers import REVIEW_LABELS, argilla_server, environ, make_docs, read_corpus  # noqa: F401  (fixture)
 
 from .conftest import cli, one_line_failure
 
@@ -78,12 +78,14 @@ def respond(server, dataset: str, answers):
 
 def do_push(server, path, dataset):
     with environ(**server.env()):
-        return push([(path, 0)], None, aggregate="majority", dataset_name=dataset, progress=False)
+        return push(
+            [(path, 0)], None, aggregate="majority", dataset_name=dataset, progress=False, labels=REVIEW_LABELS, seed=42
+        )
 
 
 def do_pull(server, corpora, output, dataset, **kwargs):
     with environ(**server.env()):
-        return pull(corpora, output, dataset_name=dataset, **kwargs)
+        return pull(corpora, output, dataset_name=dataset, **{"labels": REVIEW_LABELS, **kwargs})
 
 
 def by_text(path):
@@ -334,7 +336,15 @@ def test_reviews_of_records_from_an_older_push_are_still_pulled_by_text(argilla_
     finally:
         client.http_client.close()
     with environ(**argilla_server.env()):
-        push([(tmp_path / "dev.spacy", 0)], None, aggregate="majority", dataset_name="safe-legacy", progress=True)
+        push(
+            [(tmp_path / "dev.spacy", 0)],
+            None,
+            aggregate="majority",
+            dataset_name="safe-legacy",
+            progress=True,
+            labels=REVIEW_LABELS,
+            seed=42,
+        )
     assert "1 records from an older push" in capsys.readouterr().out
     result = do_pull(argilla_server, [tmp_path / "dev.spacy"], tmp_path / "r.spacy", "safe-legacy")
     (review,) = read_corpus(tmp_path / "r.spacy")

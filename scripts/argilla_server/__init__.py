@@ -9,7 +9,7 @@ project has).
 - `server`: the server process (runs in the server venv): patches, the engine, uvicorn
 - `engine`: the in-process search engine, registered with argilla_server as "inprocess"
 - `search`: the engine's matching, sorting and similarity as pure functions (tested without a server)
-- `patches`: fakeredis for Redis, the dataset job run in-process, cached pydantic adapters
+(its patches of argilla-server, fakeredis for Redis and the dataset job run in-process, are in `scripts.patches`)
 
 This package imports nothing of the project (the server venv has only argilla-server): these
 constants are all that `scripts.review` reads from it.

@@ -10,7 +10,8 @@ import argparse
 import os
 from typing import Any, List, Optional
 
-from . import DEFAULT_HOST, ENGINE_NAME, patches
+from .. import patches
+from . import DEFAULT_HOST, ENGINE_NAME
 
 
 def prepare_server() -> Any:

@@ -1,4 +1,4 @@
-"""The corpus layer: data in and out. It imports nothing of the project but `scripts.project`.
+"""The corpus layer: data in and out. It imports `scripts.util`, `scripts.patches` and `scripts.pipeline`.
 
 - `fingerprint`: check the data folder and record the sha256 of its files (the `data` step)
 - `conll`: read CoNLL columns (IOB1 or IOB2) into a `datasets.Dataset` and spaCy Docs
@@ -7,8 +7,6 @@
 - `articles`: the article a sentence belongs to, and chunks that never split one
 - `labels`: label lists, the span groups that are no labelling function, the OntoNotes map
 - `gold`: gold docs and entity-level scores against them
-- `files`: atomic writes (text, JSON) and markdown tables
-- `parallel`: where shards are processed (this process, a fork pool, a Dask cluster)
 - `shards`: a step that rewrites corpora shard by shard in workers (annotate, pretrained)
 - `presets`: the presets file, lists of labelling function names
 

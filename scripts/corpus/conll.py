@@ -11,8 +11,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from spacy.tokens import Doc, Span
 
+from ..util.errors import UserError
 from .docbin import make_vocab
-from .errors import UserError
 from .labels import GOLD, SpanTuple
 
 ENTITY_TYPES = ("PER", "ORG", "LOC", "MISC")

@@ -19,13 +19,12 @@ import typer
 from wasabi import msg
 
 from ..project import var
+from ..util.errors import UserError, check_range, run
 from .docbin import CorpusWriter, make_vocab, read_docs, write_docs
-from .errors import UserError, run
-from .fingerprint import fingerprint
 from .gold import document_docs
 from .labels import GOLD, parse_labels
 from .readers import CorpusReader, ReadStats
-from .sources import CONLL2003, EXTRA_DIR, HELD_OUT_DIR, SETS, SPLITS, data_sources
+from .sources import CONLL2003, EXTRA_DIR, HELD_OUT_DIR, SETS, SPLITS, data_sources, fingerprint
 
 
 def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, ReadStats]:
@@ -45,14 +44,15 @@ def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, R
 
 
 def convert_files(
-    files: Dict[str, List[Path]], output_dir: Path, lang: str = "en", hyphens: str = "split"
+    files: Dict[str, List[Path]], output_dir: Path, shard_size: int, lang: str = "en", hyphens: str = "split"
 ) -> Dict[str, ReadStats]:
     """A user's files through `readers`, streamed; nothing is written unless every split reads. Train, which
-    may be large, is a folder of shards named train_gold.spacy (memory bounded by the shard size)."""
+    may be large, is a folder of shards of `shard_size` docs named train_gold.spacy (memory bounded by it)."""
     stats = {}
     with contextlib.ExitStack() as stack:
         for split in SPLITS:
-            out = stack.enter_context(CorpusWriter(output_dir / f"{split}_gold.spacy", sharded=split == "train"))
+            path = output_dir / f"{split}_gold.spacy"
+            out = stack.enter_context(CorpusWriter(path, shard_size, sharded=split == "train"))
             reader = CorpusReader(split, lang, hyphens)
             for doc in reader.read(files[split]):
                 out.add(doc)
@@ -97,7 +97,7 @@ def write_extra_tests(read: Dict[str, List], output_dir: Path, labels: List[str]
     """corpus/extra_tests/NAME.spacy of each extra test set (documents, gold of `labels` in doc.ents), and
     corpus/held_out/NAME.spacy of test (when there is one) and of each extra set (the sentences), each folder
     replaced as a whole with the list of its sets (SETS); the number of documents of each extra set."""
-    from .files import atomic_dir, write_json
+    from ..util.files import atomic_dir, write_json
 
     out = {}
     with atomic_dir(output_dir / EXTRA_DIR) as tmp:
@@ -148,11 +148,13 @@ def main(
     labels: str = typer.Option(var("labels"), "--labels", "-l", help="The labels the project trains"),
     lang: str = typer.Option(var("lang"), "--lang", help="spaCy language of the tokenizer for raw text"),
     hyphens: str = typer.Option(var("hyphens"), "--hyphens", help="Raw text: split words at hyphens (spaCy) or keep"),
+    shard_size: int = typer.Option(var("shard_size"), "--shard-size", help="Documents per shard of your train corpus"),
 ):
     """Convert the corpus into DocBins with gold spans (`doc.spans['gold']`)."""
     import srsly
 
     label_list = parse_labels(labels)
+    check_range("shard_size", shard_size, 1)
     sources = data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)
     if fingerprint(sources) != srsly.read_json(fingerprint_path):
         raise UserError("the corpus changed since `data` fingerprinted it: run `spacy project run data` first")
@@ -162,7 +164,7 @@ def main(
     if conll:
         stats = convert_conll(files, output_dir)
     else:
-        stats = convert_files(files, output_dir, lang, hyphens)
+        stats = convert_files(files, output_dir, shard_size, lang, hyphens)
     for split in SPLITS:
         out = output_dir / f"{split}_gold.spacy"
         if not files[split]:

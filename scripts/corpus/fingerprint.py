@@ -10,7 +10,6 @@ until the `reference` workflow trains it, since `evaluate` shows them. Standard 
 keep a no-op `spacy project run all` fast.
 """
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Dict, Optional
@@ -18,28 +17,9 @@ from typing import Dict, Optional
 import typer
 from wasabi import msg
 
-from .errors import run
-from .files import atomic_path, write_text
-from .sources import SPLITS, check_conll_dir, data_sources, resolve_conll_dir  # noqa: F401 (re-exported)
-
-
-def sha256(path: Path) -> str:
-    """The sha256 of a file, read in blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def fingerprint(sources: Dict) -> Dict:
-    """The format and the sha256 of each file of each split (and of each extra test set, when there is one):
-    what `data` records and `convert` checks."""
-    out = {"format": sources["format"], **{split: {p.name: sha256(p) for p in sources[split]} for split in SPLITS}}
-    extras = sources.get("extra_tests") or {}
-    if extras:
-        out["extra_tests"] = {name: {p.name: sha256(p) for p in paths} for name, paths in extras.items()}
-    return out
+from ..util.errors import run
+from ..util.files import atomic_path, write_text
+from .sources import SPLITS, check_conll_dir, data_sources, fingerprint, resolve_conll_dir, sha256  # noqa: F401
 
 
 def update_fingerprint(

@@ -4,17 +4,15 @@ from typing import Iterable, List, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
-from .errors import check_labels
+from ..util.errors import check_labels
 
 # (start token, end token, label): how the labelling functions, the voters and the corrections speak.
 SpanTuple = Tuple[int, int, str]
 
 # The span group holding gold entities (dev and test; train loses it before anything else sees it).
 GOLD = "gold"
-# The aggregators (skweak's majority voter and HMM); each writes the span group of its name.
-AGGREGATORS = ("majority", "hmm")
-# Span groups that are not labelling functions.
-NON_LF_GROUPS = frozenset((GOLD, *AGGREGATORS))
+# The attr that marks a label model's votes (skweak's aggregators set it too): such a group is no function.
+AGGREGATED = "aggregated"
 # doc.user_data key: the labelling functions that ran on a doc. `annotate` keeps a function's span group only
 # where it found something: an empty group costs as much to write and read as a full one, and 87% of them are
 # empty on CoNLL (most of the I/O of annotate, score and aggregate). A missing group reads as no spans.
@@ -44,14 +42,16 @@ def parse_labels(labels: str, var: str = "labels") -> List[str]:
 
 def lf_names(docs: Iterable[Doc], exclude: Sequence[str] = ()) -> List[str]:
     """Names of the labelling functions of the docs (sorted): those that ran (`FUNCTIONS`) and every span
-    group but gold, the aggregators and `exclude`."""
+    group but gold, a label model's votes (marked `AGGREGATED`) and `exclude`."""
     names: Set[str] = set()
+    votes: Set[str] = set()
     listed: Set[Tuple[str, ...]] = set()
     for doc in docs:
-        names.update(doc.spans.keys())
+        for name, group in doc.spans.items():
+            (votes if group.attrs.get(AGGREGATED) else names).add(name)
         listed.add(tuple(doc.user_data.get(FUNCTIONS, ())))
     names.update(name for names_of_doc in listed for name in names_of_doc)
-    return sorted(names - NON_LF_GROUPS - set(exclude))
+    return sorted(names - votes - {GOLD} - set(exclude))
 
 
 def drop_empty_groups(doc: Doc, functions: Sequence[str]) -> Doc:

@@ -7,7 +7,7 @@ needs without importing (and depending on) the rules.
 from pathlib import Path
 from typing import Dict, List, Tuple, Union
 
-from .errors import UserError
+from ..util.errors import UserError
 
 
 def load_presets(path: Union[str, Path]) -> Dict[str, List[str]]:

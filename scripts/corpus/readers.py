@@ -28,10 +28,10 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 from spacy.tokens import Doc, Span
 
 from ..pipeline.components import HYPHENS, set_hyphens
+from ..util.errors import UserError
 from .conll import CONTROL, iob_to_spans, text_lines
 from .conll import read_columns as conll_columns
 from .docbin import load_docbin
-from .errors import UserError
 from .labels import GOLD, SpanTuple
 
 TAG_RE = re.compile(r"^(O|[BI]-\S+)$")

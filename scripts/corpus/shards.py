@@ -12,9 +12,9 @@ from typing import Callable, Dict, List, Sequence, Tuple
 
 from tqdm import tqdm
 
-from . import timing
+from ..util import timing
+from ..util.parallel import Parallelism, ordered_map
 from .docbin import CorpusWriter, iter_shards, n_shards
-from .parallel import Parallelism, ordered_map
 
 
 @dataclass

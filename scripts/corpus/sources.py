@@ -5,6 +5,7 @@ further held-out test sets, scored only (e.g. CoNLL's test without its tables). 
 runs on every `all`.
 """
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -48,7 +49,7 @@ def check_conll_dir(conll_dir: Path) -> Dict[str, Path]:
 
 def input_files(path: Path, var: str) -> List[Path]:
     """The corpus files of `path`: the file, or a folder's files (all of known formats) in name order."""
-    from .errors import UserError
+    from ..util.errors import UserError
 
     path = Path(path)
     if path.is_dir():
@@ -75,7 +76,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 def extra_tests(spec: str) -> Dict[str, List[Path]]:
     """{name: [files]} of the var `extra_tests` ("NAME=PATH,...", each a file or a folder of corpus files);
     $EXTRA_TESTS, when set, wins, as $CONLL_DIR does. A UserError names what is wrong."""
-    from .errors import UserError
+    from ..util.errors import UserError
 
     env = os.environ.get(EXTRA_ENV_VAR, "").strip()
     spec, where = (env, f"${EXTRA_ENV_VAR}") if env else (spec.strip(), "--vars.extra_tests")
@@ -95,7 +96,7 @@ def extra_tests(spec: str) -> Dict[str, List[Path]]:
 def data_sources(conll_dir: Path, train: str = "", dev: str = "", test: str = "", extra: str = "") -> Dict[str, Any]:
     """{"format": CONLL2003 or FILES, split: [files], "extra_tests": {name: [files]}}: the user's files when a
     var is set (test may be empty), else the CoNLL folder. A UserError names the var that is missing or wrong."""
-    from .errors import UserError
+    from ..util.errors import UserError
 
     extras = extra_tests(extra)
     if not (train or dev or test):
@@ -117,3 +118,22 @@ def data_sources(conll_dir: Path, train: str = "", dev: str = "", test: str = ""
         "test": input_files(Path(test), "test_data") if test else [],
         "extra_tests": extras,
     }
+
+
+def sha256(path: Path) -> str:
+    """The sha256 of a file, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fingerprint(sources: Dict) -> Dict:
+    """The format and the sha256 of each file of each split (and of each extra test set, when there is one):
+    what `data` records and `convert` checks."""
+    out = {"format": sources["format"], **{split: {p.name: sha256(p) for p in sources[split]} for split in SPLITS}}
+    extras = sources.get("extra_tests") or {}
+    if extras:
+        out["extra_tests"] = {name: {p.name: sha256(p) for p in paths} for name, paths in extras.items()}
+    return out

@@ -13,15 +13,15 @@ import srsly
 import typer
 from wasabi import msg
 
-from ..corpus import timing
 from ..corpus.docbin import make_vocab, read_docs
-from ..corpus.errors import check_range, run, setting
-from ..corpus.files import write_json
-from ..corpus.labels import AGGREGATORS, parse_labels
-from ..corpus.parallel import Parallelism
+from ..corpus.labels import parse_labels
 from ..project import var
+from ..util import timing
+from ..util.errors import check_range, run, setting
+from ..util.files import write_json
+from ..util.parallel import Parallelism
+from . import registry
 from .training_corpus import GoldInTrainError, vote_train_and_dev, write_dev
-from .voters import make_aggregator
 
 Arg, Opt = typer.Argument, typer.Option
 
@@ -33,7 +33,9 @@ def main(
     output_dir: Annotated[Path, Arg(help="Where train.spacy goes")],
     scores_path: Annotated[Path, Arg(help="JSON with the aggregated labels' scores on dev")],
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels")] = var("labels"),
-    aggregator: Annotated[str, Opt("--aggregator", "-a", help="majority or hmm")] = var("aggregator"),
+    aggregator: Annotated[str, Opt("--aggregator", "-a", help="The label model (labelmodel/registry.py)")] = var(
+        "aggregator"
+    ),
     seed: Annotated[int, Opt("--seed", help="Seed for sampling empty docs and the HMM's training sample")] = var(
         "seed"
     ),
@@ -43,7 +45,8 @@ def main(
         Opt("--review-dir", help="Also write {train,dev}_aggregated/ here: every function, the aggregate (+ dev gold)"),
     ] = None,
     fit_docs: Annotated[
-        int, Opt("--fit-docs", help="The HMM fits on at most this many train docs (a seeded sample), then labels all")
+        int,
+        Opt("--fit-docs", help="A label model that needs a fit (the HMM) fits on at most this many train docs"),
     ] = var("hmm_fit_docs"),
     n_process: Annotated[int, Opt("--n-process", "-n", help="Worker processes (0: all cores)")] = var("n_process"),
     shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard")] = var("shard_size"),
@@ -60,14 +63,14 @@ def main(
     """Vote over the kept labelling functions and write corpus/train.spacy."""
     timing.start()
     label_list = parse_labels(labels)
-    if aggregator not in AGGREGATORS:
-        raise setting("aggregator", aggregator, f"must be one of {', '.join(AGGREGATORS)}")
+    if aggregator not in registry.names():
+        raise setting("aggregator", aggregator, f"must be one of {', '.join(registry.names())}")
     check_range("hmm_fit_docs", fit_docs, 1)
     selection = srsly.read_json(selection_path)
     kept, weights = selection["kept"], selection.get("weights") or {}
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     reviewed = read_docs(reviewed_path, make_vocab()) if reviewed_path is not None and reviewed_path.exists() else []
-    agg = make_aggregator(aggregator, label_list, weights)
+    agg = registry.make(aggregator, label_list, weights)
     review_train = review_dir / "train_aggregated" if review_dir else None
     try:
         counts, dev, held_out_scores = vote_train_and_dev(
@@ -91,8 +94,8 @@ def main(
     if review_dir:
         with timing.phase("writing"):
             write_dev(dev, review_dir / "dev_aggregated", shard_size)
-    if counts.get("hmm_fit_docs"):
-        msg.text(f"Fitted the HMM on {counts['hmm_fit_docs']} train docs")
+    if counts.get("fit_docs"):
+        msg.text(f"Fitted {aggregator} on {counts['fit_docs']} train docs")
     reviews = {k: counts[k] for k in ("reviewed", "discarded", "ignored_other_splits", "not_in_corpus")}
     n_annotated = counts.get("with_entities", 0)
     write_json(

@@ -1,27 +1,37 @@
-"""skweak's HMM, vectorised: EM over the observations of all docs at once (see `voters`).
+"""skweak's HMM, vectorised: the same model and votes (up to float rounding), EM over all docs at once.
 
-Its own module, so that hmmlearn and scikit-learn (2 s of imports) load only where the HMM runs.
+skweak runs the E-step doc by doc through pandas frames and hmmlearn's model object: about 3 ms per
+CoNLL sentence per EM pass, 40 s to fit on CoNLL train. Here each EM iteration is a few sparse matrix
+products over all tokens plus hmmlearn's compiled forward/backward per doc (`patches`). Its own module,
+so that hmmlearn and scikit-learn (2 s of imports) load only where the HMM runs.
 """
 
 import warnings
-from typing import Dict, Iterable, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import hmmlearn.base
 import numpy as np
 import scipy.sparse as sp
-from hmmlearn import _hmmc
 from hmmlearn.utils import log_normalize
-from spacy.tokens import Doc
 
-from .voters import BatchedVoting, MajorityVoterMixin, Observations, majority_probs
+from ..patches import forward_backward_log, log_xi_sum, skweak_em_mstep, skweak_em_reset, skweak_vote_matrix
+from .base import LabelModel, Observations
+from .majority import MajorityVoterMixin, majority_probs
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
     warnings.simplefilter("ignore", FutureWarning)
     from skweak.generative import HMM
 
 
-class VectorisedHMM(BatchedVoting, HMM):
-    """skweak's HMM (`aggregation.HMM(sequence_labelling=True)`, BIO) with EM over all docs at once."""
+class VectorisedHMM(LabelModel, HMM):
+    """skweak's HMM (`aggregation.HMM(sequence_labelling=True)`, BIO) with EM over all docs at once: a
+    start and transition model over the BIO states, an emission model per function, weights scaled down
+    for functions of the same family (skweak's redundancy factor). Fitted on train's observations."""
+
+    needs_fit = True
+
+    def options(self) -> Dict:
+        return {"redundancy_factor": self.redundancy_factor, "n_iter": 4, "tol": 1e-2}
 
     def to_one_hots(self, obs) -> Dict[str, np.ndarray]:
         """skweak's one-hot matrices, filled with numpy instead of token by token (used when voting)."""
@@ -35,55 +45,50 @@ class VectorisedHMM(BatchedVoting, HMM):
             out[source] = matrix
         return out
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 1000) -> Iterator[Doc]:
+    def pipe(self, docs, batch_size: int = 1000):
         if not hasattr(self, "emit_probs"):
             raise RuntimeError("Model is not yet trained")
         yield from super().pipe(docs, batch_size)
 
-    def _get_sources_to_aggregate(self, doc: Doc) -> List[str]:
+    def sources(self, doc) -> List[str]:
         """The doc's sources; once fitted, only those the HMM has an emission model of: a function that never
         fired on the fitted docs (e.g. on train's tokens) but does on dev has no evidence to weigh."""
-        sources = super()._get_sources_to_aggregate(doc)
+        sources = super().sources(doc)
         fitted = getattr(self, "emit_probs", None)
         return sources if fitted is None else [s for s in sources if s in fitted]
 
-    def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
+    def doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
         """skweak's `get_posteriors` of each doc: forward and backward doc by doc, then hmmlearn's
-        `_compute_posteriors_log` (a row-by-row normalisation) once over all the docs' rows, as in
-        `_accumulate_all`: called per doc, its logsumexp cost more than the forward-backward."""
+        posterior normalisation (`BaseHMM._compute_posteriors_log`: row by row) once over all the docs'
+        rows, as in `_accumulate_all`: called per doc, its logsumexp cost more than the forward-backward."""
         frame = self._frame_log_likelihood(obs, self._voting_mask(obs))
         startprob, transmat = self.hmm.startprob_, self.hmm.transmat_
         fwd, bwd = np.empty_like(frame), np.empty_like(frame)
-        spans = list(zip(obs.starts.tolist(), obs.lengths.tolist()))
-        for start, length in spans:
-            _, fwd[start : start + length] = _hmmc.forward_log(startprob, transmat, frame[start : start + length])
-            bwd[start : start + length] = _hmmc.backward_log(startprob, transmat, frame[start : start + length])
-        posteriors = self.hmm._compute_posteriors_log(fwd, bwd)
-        for start, length in spans:
-            yield posteriors[start : start + length]
-
-    def fit(self, docs: Iterable[Doc], n_iter: int = 4, tol: float = 1e-2):
-        """Baum-Welch as in skweak's `GenerativeModelMixin._fit`: counts from a majority voter, then EM."""
-        return self.fit_observed([(sources, data) for _, sources, data in self._observed(docs)], n_iter, tol)
+        for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
+            rows = slice(start, start + length)
+            _, fwd[rows], bwd[rows] = forward_backward_log(startprob, transmat, frame[rows])
+        log_gamma = fwd + bwd
+        log_normalize(log_gamma, axis=1)
+        with np.errstate(under="ignore"):
+            posteriors = np.exp(log_gamma)
+        return obs.doc_rows(posteriors)
 
     def fit_observed(self, per_doc: List[Tuple[List[str], np.ndarray]], n_iter: int = 4, tol: float = 1e-2):
-        """`fit` from each doc's (sources, observation array), as `observed` gives them."""
+        """Baum-Welch as in skweak's `GenerativeModelMixin._fit`, from each doc's (sources, observation
+        array): counts from a majority voter, then EM."""
         if not per_doc:
             raise RuntimeError("No document found with annotations")
         obs = Observations(per_doc, len(self.observed_labels))
-        self._reset_counts(obs.sources)
+        skweak_em_reset(self, obs.sources)
         corr_inc = {pair: obs.co_occurrence(*pair) for pair in self.corr_counts}
         self._add_mv_counts_all(obs, corr_inc)
-        self._do_mstep_latent()
-        self._do_mstep_emissions()
+        skweak_em_mstep(self)
         monitor = hmmlearn.base.ConvergenceMonitor(tol, n_iter, False)
-        monitor._reset()
         voting = self._voting_mask(obs)
         for _ in range(n_iter):
-            self._reset_counts(obs.sources)
+            skweak_em_reset(self, obs.sources)
             logprob = self._accumulate_all(obs, voting, corr_inc)
-            self._do_mstep_latent()
-            self._do_mstep_emissions()
+            skweak_em_mstep(self)
             monitor.report(logprob)
             if monitor.converged:
                 break
@@ -108,7 +113,7 @@ class VectorisedHMM(BatchedVoting, HMM):
         """(tokens x states): some source votes for the state (skweak sets the others to -inf)."""
         n = obs.n_labels
         per_label = obs.onehot @ sp.vstack([sp.identity(n, format="csr")] * len(obs.sources))
-        return np.asarray(per_label @ self._get_vote_matrix(include_underspec=False)) > 0
+        return np.asarray(per_label @ skweak_vote_matrix(self, include_underspec=False)) > 0
 
     def _frame_log_likelihood(self, obs: Observations, voting: np.ndarray) -> np.ndarray:
         """skweak's `_get_log_likelihood` for all tokens: the sum over sources of log P(observation | state)."""
@@ -140,10 +145,9 @@ class VectorisedHMM(BatchedVoting, HMM):
         for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
             end = start + length
             doc_frame = frame[start:end]
-            doc_logprob, fwd[start:end] = _hmmc.forward_log(startprob, transmat, doc_frame)
-            bwd[start:end] = _hmmc.backward_log(startprob, transmat, doc_frame)
+            doc_logprob, fwd[start:end], bwd[start:end] = forward_backward_log(startprob, transmat, doc_frame)
             if length > 1:
-                trans += np.exp(_hmmc.compute_log_xi_sum(fwd[start:end], transmat, bwd[start:end], doc_frame))
+                trans += np.exp(log_xi_sum(fwd[start:end], transmat, bwd[start:end], doc_frame))
             logprob += doc_logprob
         log_gamma = fwd + bwd
         log_normalize(log_gamma, axis=1)  # row by row, as hmmlearn's _compute_posteriors_log

@@ -21,8 +21,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from spacy.tokens import Doc
 
-from ..corpus.files import markdown_table, write_text
 from ..corpus.labels import GOLD, lf_names
+from ..util.files import markdown_table, write_text
 
 WEIGHTINGS = ("uniform", "precision")
 COLUMNS = [

@@ -10,13 +10,13 @@ from typing import Annotated
 import typer
 from wasabi import msg
 
-from ..corpus import timing
 from ..corpus.docbin import read_docs
-from ..corpus.errors import UserError, check_known_labels, check_range, run, setting
-from ..corpus.files import write_json
 from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, parse_labels
 from ..project import var
+from ..util import timing
+from ..util.errors import UserError, check_known_labels, check_range, run, setting
+from ..util.files import write_json
 from .lf_scores import (
     COLUMNS,
     WEIGHTINGS,

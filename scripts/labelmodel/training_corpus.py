@@ -1,6 +1,7 @@
-"""The training corpus made from the votes: fit the HMM, vote over train and dev, balance, export.
+"""The training corpus made from the votes: fit the label model, vote over train and dev, balance, export.
 
-train: skweak votes (the majority voter, or the HMM fitted on a seeded sample of train) over the
+train: the label model's votes (`registry`: the majority voter, or a model such as the HMM fitted on a
+seeded sample of train) over the
 functions that `score` kept; `doc.ents` is set from the vote, reviews replace their sentences'
 weak labels, and as many empty docs as annotated ones are sampled with the seed. Workers vote the
 shards; this process moves their bytes and keeps one flag per doc, so memory holds a few shards.
@@ -14,38 +15,34 @@ import random
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from spacy.tokens import Doc, DocBin
 from tqdm import tqdm
 
-from ..corpus import timing
 from ..corpus.docbin import (
-    CopiesWithEnts,
+    IDS,
     CorpusWriter,
     corpus_files,
-    docbin_rows,
     docs_from_bytes,
-    docs_to_bytes,
     iter_shards,
     load_docbin,
     make_vocab,
     n_shards,
     shard_from_bytes,
     shard_vocab,
-    with_span_group,
 )
-from ..corpus.errors import UserError
-from ..corpus.files import temp_prefix
 from ..corpus.gold import gold_spans, score_spans
 from ..corpus.labels import GOLD
-from ..corpus.parallel import Parallelism, Runner, ordered_map, runner_or
+from ..patches import CopiesWithEnts, docbin_rows, docs_to_bytes, with_span_group
+from ..util import timing
+from ..util.errors import UserError
+from ..util.files import temp_prefix
+from ..util.parallel import Parallelism, Runner, ordered_map, runner_or
+from . import registry
+from .base import Kept, LabelModel, spans_of, vote
 from .reviews import keep_for_training, reviewed_training_doc, train_reviews
-from .voters import Kept, make_aggregator, spans_of, vote
-
-if TYPE_CHECKING:
-    from .hmm import VectorisedHMM
 
 
 class GoldInTrainError(ValueError):
@@ -55,7 +52,7 @@ class GoldInTrainError(ValueError):
 def fit_sample(docs: Iterable, max_docs: int, seed: int) -> List:
     """At most `max_docs` items, drawn uniformly from the stream with `seed` (reservoir sampling), in order.
 
-    A corpus no bigger than `max_docs` comes back whole, so the HMM fits on all of CoNLL train.
+    A corpus no bigger than `max_docs` comes back whole, so a model fits on all of CoNLL train.
     """
     rng = random.Random(seed)
     sample: List[Tuple[int, object]] = []
@@ -71,25 +68,27 @@ def fit_sample(docs: Iterable, max_docs: int, seed: int) -> List:
 
 @dataclass
 class ObserveJob:
-    """A train shard whose observations the HMM fits on."""
+    """A train shard whose observations a label model fits on: the model's name, the labels, the kept
+    functions and the shard."""
 
+    model: str
     labels: List[str]
     kept: Kept
     data: bytes
 
 
 def observe_shard(job: ObserveJob) -> Tuple[List[Optional[Tuple[List[str], np.ndarray]]], Dict[str, float]]:
-    """Worker side: per doc of a shard, what the kept functions say (VectorisedHMM.observed), for the fit;
+    """Worker side: per doc of a shard, what the kept functions say (`LabelModel.observed`), for the fit;
     and the worker's time per phase."""
     with timing.phase("reading"):
         db = DocBin(store_user_data=True).from_bytes(job.data)
     with timing.phase("fitting"):
-        observed = make_aggregator("hmm", job.labels).observed_shard(db, job.kept)
+        observed = registry.make(job.model, job.labels).observed_shard(db, job.kept)
     return observed, timing.take()
 
 
-def fit_hmm(
-    agg: "VectorisedHMM",
+def fit_label_model(
+    agg: LabelModel,
     train_path: Path,
     kept: Kept,
     max_docs: int,
@@ -97,12 +96,16 @@ def fit_hmm(
     parallel: Parallelism = Parallelism(),
     run: Optional[Runner] = None,
 ) -> int:
-    """Fit the HMM on a seeded sample of at most `max_docs` train docs (`fit_sample`); returns the sample size.
+    """Fit the label model on a seeded sample of at most `max_docs` train docs (`fit_sample`); returns the
+    sample size.
 
     Workers read the shards and send back only the observation arrays, which this process samples
     and fits on: the same sample, and the same fit, as fitting on `fit_sample(docs, ...)`.
     """
-    jobs = (ObserveJob(agg.out_labels_no_prefixes, kept, data) for data in iter_shards(train_path, parallel.shard_size))
+    jobs = (
+        ObserveJob(agg.name, agg.out_labels_no_prefixes, kept, data)
+        for data in iter_shards(train_path, parallel.shard_size)
+    )
     with runner_or(run, parallel) as run:
         sample = fit_sample(_observations(ordered_map(run, observe_shard, jobs)), max_docs, seed)
     observations = [o for o in sample if o is not None]
@@ -166,7 +169,7 @@ def vote_shard(job: VoteJob) -> VoteResult:
         by_text, counts = train_reviews(reviews)
         matched: Set[str] = set()
         # the training docs: words, ids and the vote's entities (a reviewer's instead, where there is one)
-        slim = CopiesWithEnts(db, vocab)
+        slim = CopiesWithEnts(db, vocab, IDS)
         always, has_ents = [], []
         for i, doc in enumerate(voted):
             training = reviewed_training_doc(doc, by_text, counts, matched)
@@ -225,10 +228,10 @@ def export_train(
     reviews = docs_to_bytes(by_text.values())
     matched: Set[str] = set()
     output.parent.mkdir(parents=True, exist_ok=True)
-    agg_bytes, vocab, shard_size = pickle.dumps(agg), make_vocab(), parallel.shard_size
+    agg_bytes, shard_size = pickle.dumps(agg), parallel.shard_size
     jobs = (
         VoteJob(agg_bytes, kept, data, reviews, review_output is not None)
-        for data in iter_shards(train_path, shard_size, vocab)
+        for data in iter_shards(train_path, shard_size)
     )
     always: List[bool] = []
     ents: List[bool] = []
@@ -263,7 +266,7 @@ def export_train(
 
 
 def write_balanced(
-    shards: Sequence[Path], sizes: Sequence[int], mask: Sequence[bool], output: Path, shard_size: int
+    shards: Sequence[Path], sizes: Sequence[int], mask: Sequence[bool], output: Path, shard_size: Optional[int]
 ) -> int:
     """Write the docs of `shards` (`sizes` docs each) that `mask` keeps to `output`; returns how many."""
     vocab = make_vocab()
@@ -300,8 +303,8 @@ class DevJob:
 
 @dataclass
 class DevResult:
-    """Voted dev: its shards with every group (for Argilla) and their sizes, the aggregate's scores on dev
-    and, when it is the HMM, majority voting's scores too."""
+    """Voted dev: its shards with every group (for Argilla) and their sizes, the label model's scores on dev
+    and, under `also`, those of every other model that needs no fit (majority voting), for comparison."""
 
     voted: List[Tuple[bytes, int]]
     scores: Dict
@@ -327,15 +330,16 @@ def vote_dev(job: DevJob) -> DevResult:
         dev += voted
     with timing.phase("scoring"):
         scores = score_spans([spans_of(d, agg.name) for d in dev], gold, job.labels)
-    # the other aggregator on dev too, so both are reported (majority voting needs no fit; the HMM
-    # is only scored when it is the one that ran). It votes over the same kept groups; its own group
-    # replaces nothing that is still needed (dev's scores and shards are made).
+    # the models that need no fit on dev too, so that a fitted model is seen beside them (a fitted model is
+    # only scored when it is the one that ran). They vote over the same kept groups; their own groups
+    # replace nothing that is still needed (dev's scores and shards are made).
     also = {}
-    if agg.name != "majority":
-        with timing.phase("scoring"):
-            majority = make_aggregator("majority", job.labels, agg.initial_weights)
-            voted_majority = vote(majority, dev, job.kept, keep_groups=False)
-            also["majority"] = score_spans([spans_of(d, "majority") for d in voted_majority], gold, job.labels)
+    for name in registry.names():
+        if name != agg.name and not registry.model_class(name).needs_fit:
+            with timing.phase("scoring"):
+                other = registry.make(name, job.labels, agg.initial_weights)
+                voted_other = vote(other, dev, job.kept, keep_groups=False)
+                also[name] = score_spans([spans_of(d, name) for d in voted_other], gold, job.labels)
     return DevResult(voted_shards, scores, also, timing.take())
 
 
@@ -353,15 +357,15 @@ def vote_train_and_dev(
     parallel: Parallelism = Parallelism(),
     held_out: Optional[Path] = None,
 ) -> Tuple[Dict[str, int], DevResult, Dict[str, Dict]]:
-    """The aggregate step's work in one pool: fit the HMM (majority voting has nothing to fit), then vote
+    """The aggregate step's work in one pool: fit the label model (if it `needs_fit`), then vote
     train into `train_output` (`export_train`) while workers vote and score dev and each held-out set of
-    `held_out` on `labels` (`vote_dev`). Returns export_train's counts (plus `hmm_fit_docs`), the voted dev,
+    `held_out` on `labels` (`vote_dev`). Returns export_train's counts (plus `fit_docs`), the voted dev,
     and the held-out scores {name: {"scores", "also"}} (scored only: nothing is chosen on them, and their
     votes are not kept)."""
     dev_shards = list(timing.timed(iter_shards(dev_path, parallel.shard_size), "reading"))
     held_out_sets = held_out_folders(held_out)
     with parallel.runner() as run:
-        n_fit = fit_hmm(agg, train_path, kept, fit_docs, seed, parallel, run=run) if agg.name == "hmm" else 0
+        n_fit = fit_label_model(agg, train_path, kept, fit_docs, seed, parallel, run=run) if agg.needs_fit else 0
         # dev and the held-out sets go to the workers first, so that they are voted and scored while the
         # train shards are
         agg_bytes = pickle.dumps(agg)
@@ -374,7 +378,7 @@ def vote_train_and_dev(
         results = [vote_dev(job) for job in jobs] if futures is None else [f.result() for f in futures]
     for result in results:
         timing.add(result.seconds)
-    counts["hmm_fit_docs"] = n_fit
+    counts["fit_docs"] = n_fit
     held = {p.name: {"scores": r.scores, "also": r.also} for p, r in zip(held_out_sets, results[1:])}
     return counts, results[0], held
 

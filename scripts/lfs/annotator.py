@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from skweak.base import CombinedAnnotator, SpanAnnotator
+from skweak.base import CombinedAnnotator
 from skweak.heuristics import FunctionAnnotator
 from spacy.tokens import Doc, Span
 
@@ -25,32 +25,32 @@ from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
 from ..corpus.labels import SpanTuple
 from ..corpus.presets import load_presets, preset_names
+from ..patches import plain_spans
 from ..pretrained.runs import FUNCTIONS
-from ..project import var
 from . import context, heuristics, sports, tutorial
 from .registry import factory, get, import_code, labelling_function
 
-# built by `build-gazetteers` (generated, so not in assets/)
-DEFAULT_GAZETTEER_DIR: str = var("gazetteers_dir")
-DEFAULT_PRESETS: str = var("presets")
-DEFAULT_CODE: str = var("lf_code")
 CONLL = ("PER", "ORG", "LOC", "MISC")
 
 
 @dataclass(frozen=True)
 class FunctionSettings:
-    """Which labelling functions run: the labels they may emit, the preset (of the presets file), the folder
-    of their lexicons and a user's code. Hashable: a process builds the functions once per settings."""
+    """Which labelling functions run: the labels they may emit, the preset of the presets file, the folder
+    of their lexicons (built by `build-gazetteers`), a user's code (a file or folder, "" for none), and the
+    tokenizer of phrases (spaCy language, hyphens "split" or "keep"). The project's vars are the CLI's
+    defaults. Hashable: a process builds the functions once per settings."""
 
     labels: Tuple[str, ...]
     preset: str
-    gazetteer_dir: str = DEFAULT_GAZETTEER_DIR
-    presets: str = DEFAULT_PRESETS
-    code: str = DEFAULT_CODE
+    gazetteer_dir: str
+    presets: str
+    code: str
+    lang: str
+    hyphens: str
 
     def __post_init__(self):
         object.__setattr__(self, "labels", tuple(self.labels))
-        for name in ("gazetteer_dir", "presets", "code"):
+        for name in ("gazetteer_dir", "presets", "code", "lang", "hyphens"):
             object.__setattr__(self, name, str(getattr(self, name)))
 
     def names(self) -> List[str]:
@@ -65,8 +65,9 @@ class FunctionSettings:
 class Context:
     """What the builders read: the project's labels and the lexicons (loaded once, when first asked for)."""
 
-    def __init__(self, labels: Sequence[str], gazetteer_dir: str = DEFAULT_GAZETTEER_DIR):
+    def __init__(self, labels: Sequence[str], gazetteer_dir: str, lang: str, hyphens: str):
         self.labels, self.gazetteer_dir = list(labels), str(gazetteer_dir)
+        self.lang, self.hyphens = lang, hyphens
         self._teams: Optional[PerDoc] = None
         self._tokenizer: Any = None
 
@@ -105,13 +106,18 @@ class Context:
         return self._teams
 
     def tokenizer(self):
-        """spaCy's tokenizer of raw text (vars lang, hyphens): gazetteer entries and phrases are tokenised as
+        """spaCy's tokenizer of raw text (lang, hyphens): gazetteer entries and phrases are tokenised as
         the corpus is."""
         if self._tokenizer is None:
             from ..corpus.readers import blank_pipeline
 
-            self._tokenizer = blank_pipeline(var("lang"), var("hyphens")).tokenizer
+            self._tokenizer = blank_pipeline(self.lang, self.hyphens).tokenizer
         return self._tokenizer
+
+    def clear(self) -> None:
+        """Forget what was computed per doc (after each chunk: the docs go)."""
+        if self._teams is not None:
+            self._teams.clear()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -293,10 +299,9 @@ class LabellingFunctionError(RuntimeError):
 class LabellingFunctions(CombinedAnnotator):
     """The project's labelling functions; errors name the function and the doc that broke it."""
 
-    def __init__(self, labels: Iterable[str], gazetteer_dir: str = DEFAULT_GAZETTEER_DIR, chunk_size: int = 2000):
+    def __init__(self, labels: Iterable[str], chunk_size: int = 2000):
         super().__init__()
         self.labels = list(labels)
-        self.gazetteer_dir = str(gazetteer_dir)
         self.chunk_size = chunk_size
         self.model_functions: List = []  # batch functions: annotate(list of docs)
         self.doc_functions: List = []  # document-level: annotate(list of docs), run last
@@ -352,8 +357,8 @@ class LabellingFunctions(CombinedAnnotator):
             for func in self.doc_functions:
                 self._run_batch(func, out)
         finally:
-            if self.context is not None and self.context._teams is not None:
-                self.context._teams.clear()
+            if self.context is not None:
+                self.context.clear()
         return out
 
     def _run_all(self, doc: Doc) -> Doc:
@@ -378,8 +383,9 @@ class LabellingFunctions(CombinedAnnotator):
 
     def _run(self, annotator, doc: Doc) -> Doc:
         try:
-            if type(annotator).__call__ is SpanAnnotator.__call__ and not annotator.incompatible_sources:
-                return self._set_spans(doc, annotator.name, annotator.find_spans(doc))
+            found = plain_spans(annotator, doc)  # skweak's __call__ without its empty groups (patches)
+            if found is not None:
+                return self._set_spans(doc, annotator.name, found)
             out = annotator(doc)
         except Exception as e:
             raise LabellingFunctionError(
@@ -431,8 +437,8 @@ def athletes(doc: Doc) -> List:
 def build_annotator(settings: FunctionSettings) -> LabellingFunctions:
     """The labelling functions of a preset for the settings' labels, in the preset's order (see the module
     docstring); a function that emits none of the labels is left out."""
-    ctx = Context(settings.labels, settings.gazetteer_dir)
-    out = LabellingFunctions(settings.labels, settings.gazetteer_dir)
+    ctx = Context(settings.labels, settings.gazetteer_dir, settings.lang, settings.hyphens)
+    out = LabellingFunctions(settings.labels)
     out.context = ctx
     document = []
     for name in settings.names():

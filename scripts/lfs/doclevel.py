@@ -41,7 +41,7 @@ from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
 from ..corpus.labels import SpanTuple
-from ..labelmodel.voters import VectorisedMajorityVoter
+from ..labelmodel.majority import VectorisedMajorityVoter
 from ..pipeline.components import county_team, org_alias, sport, surnames
 from .gazetteers import FastGazetteer, token_strings
 

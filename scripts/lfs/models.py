@@ -11,10 +11,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
-from ..corpus.errors import UserError
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
 from ..pretrained.pipelines import BATCH_SIZE, entities, is_caps_sentence, load
 from ..pretrained.runs import Run
+from ..util.errors import UserError
 from .heuristics import MISC_END, league_or_index
 from .names import is_table_value
 from .sports import relabel_teams

@@ -38,7 +38,7 @@ import catalogue
 from skweak.base import SpanAnnotator
 from skweak.heuristics import FunctionAnnotator
 
-from ..corpus.errors import UserError, check_labels
+from ..util.errors import UserError, check_labels
 
 lfs = catalogue.create("weak_ner", "lfs", entry_points=True)
 

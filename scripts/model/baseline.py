@@ -13,10 +13,10 @@ from typing import Annotated, Dict, Optional
 import typer
 from wasabi import msg
 
-from ..corpus.errors import UserError, run, setting
-from ..corpus.files import write_json
 from ..corpus.labels import ONTONOTES_TO_CONLL, parse_labels
 from ..project import var
+from ..util.errors import UserError, run, setting
+from ..util.files import write_json
 from .scoring import entity_pipes, load_pipeline_or_exit, score_pipeline, standard_corpora
 
 Arg, Opt = typer.Argument, typer.Option

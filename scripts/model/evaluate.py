@@ -8,35 +8,28 @@ before doc_consistency) is scored too, to show what the component adds.
 """
 
 from pathlib import Path
-from typing import Annotated, Dict, List, Sequence
+from typing import Annotated, Dict
 
 import srsly
 import typer
-from spacy.tokens import Doc
 from wasabi import msg
 
-from ..corpus.errors import run
-from ..corpus.files import write_json, write_text
 from ..corpus.labels import parse_labels
 from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
 from ..project import var
-from .scoring import comparison_table, load_pipeline_or_exit, score_pipeline, standard_corpora, summary_table
-from .train import check_finished
+from ..util.errors import run
+from ..util.files import write_json, write_text
+from .scoring import (  # noqa: F401  (evaluate_pipeline: the reference scores with it too)
+    comparison_table,
+    evaluate_pipeline,
+    load_pipeline_or_exit,
+    score_pipeline,
+    standard_corpora,
+    summary_table,
+)
+from .trained import check_finished
 
 REFERENCE = "supervised reference (gold train, not part of the method)"
-
-
-def evaluate_pipeline(nlp, corpora: Dict[str, Sequence[Doc]], labels: List[str]) -> Dict:
-    """Scores per split of the whole pipeline; when it has a `doc_consistency` component, {"ner": the NER
-    alone} too, from the same run."""
-    out: Dict = {}
-    stage = "ner" if "doc_consistency" in nlp.pipe_names else ""
-    for split, refs in corpora.items():
-        scores = score_pipeline(nlp, refs, labels, stage=stage)
-        if stage:
-            out.setdefault("ner", {})[split] = scores["ner"]
-        out[split] = scores["pipeline"]
-    return out
 
 
 Arg, Opt = typer.Argument, typer.Option

@@ -18,12 +18,12 @@ import srsly
 import typer
 from wasabi import msg
 
-from ..corpus.errors import UserError, run, setting
-from ..corpus.files import atomic_path
 from ..corpus.sources import CONLL2003
 from ..pipeline import components
 from ..project import var
-from .train import check_unchanged
+from ..util.errors import UserError, run, setting
+from ..util.files import atomic_path
+from .trained import check_unchanged
 
 CODE = Path(components.__file__)
 SYSTEM = "weakly supervised model"  # its rows in training/metrics.json

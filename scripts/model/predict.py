@@ -26,10 +26,10 @@ from wasabi import msg
 
 from ..corpus.conll import text_lines
 from ..corpus.docbin import load_docbin, make_vocab
-from ..corpus.errors import UserError, check_range, run
-from ..corpus.files import atomic_path
 from ..corpus.readers import CorpusFormatError, jsonl_records, jsonl_text, jsonl_tokens
 from ..pipeline import components  # noqa: F401  (a path's pipeline needs its tokenizer and doc_consistency)
+from ..util.errors import UserError, check_range, run
+from ..util.files import atomic_path
 from .scoring import load_pipeline_or_exit, run_pipeline
 
 INPUTS = (".txt", ".jsonl", ".spacy")

@@ -17,13 +17,12 @@ import typer
 from wasabi import msg
 
 from ..corpus.docbin import CorpusWriter, copy_with_ents, iter_docs, make_vocab
-from ..corpus.errors import UserError, run
-from ..corpus.files import write_json
 from ..corpus.labels import GOLD, parse_labels
 from ..project import var
-from .evaluate import evaluate_pipeline
-from .scoring import load_pipeline_or_exit, standard_corpora
-from .train import check_finished
+from ..util.errors import UserError, run
+from ..util.files import write_json
+from .scoring import evaluate_pipeline, load_pipeline_or_exit, standard_corpora
+from .trained import check_finished
 
 TRAINED = "trained"
 

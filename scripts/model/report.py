@@ -13,8 +13,8 @@ import srsly
 import typer
 from wasabi import msg
 
-from ..corpus.errors import run
-from ..corpus.files import atomic_path, write_text
+from ..util.errors import run
+from ..util.files import atomic_path, write_text
 from .scoring import split_names
 
 

@@ -16,9 +16,9 @@ from tqdm import tqdm
 from wasabi import msg
 
 from ..corpus.docbin import make_vocab, read_docs
-from ..corpus.files import markdown_table
 from ..corpus.gold import score_ents
 from ..corpus.sources import EXTRA_DIR
+from ..util.files import markdown_table
 
 SPLITS = ("dev", "test")
 # Documents per batch when scoring on whole articles: a pipeline's own batch size (en_core_web_md's 256)
@@ -170,3 +170,16 @@ def comparison_table(metrics: Dict, labels: List[str]) -> str:
             row += [f"{scores['per_type'][lab][k]:.3f}" for lab in labels for k in ("p", "r", "f")]
             rows.append(row)
     return markdown_table(header, rows)
+
+
+def evaluate_pipeline(nlp, corpora: Dict[str, Sequence[Doc]], labels: List[str]) -> Dict:
+    """Scores per split of the whole pipeline; when it has a `doc_consistency` component, {"ner": the NER
+    alone} too, from the same run."""
+    out: Dict = {}
+    stage = "ner" if "doc_consistency" in nlp.pipe_names else ""
+    for split, refs in corpora.items():
+        scores = score_pipeline(nlp, refs, labels, stage=stage)
+        if stage:
+            out.setdefault("ner", {})[split] = scores["ner"]
+        out[split] = scores["pipeline"]
+    return out

@@ -10,8 +10,6 @@ Each finished pipeline holds `training_finished.json` with a digest of its files
 every run, a quarter of a no-op `all`), and check the digest before they trust the folder.
 """
 
-import hashlib
-import json
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -19,18 +17,16 @@ from typing import Annotated
 import typer
 from wasabi import msg
 
-from ..corpus.errors import UserError, check_range, run
-from ..corpus.files import remove_leftovers, replace_dir, temp_prefix, write_json
-
-PIPELINES = ("model-best", "model-last")
-FINISHED = "training_finished.json"  # written into each pipeline once spacy train has returned
+from ..util.errors import check_range, run
+from ..util.files import remove_leftovers, replace_dir, temp_prefix, write_json
+from .trained import FINISHED, PIPELINES, check_finished, check_unchanged, finished, pipeline_digest  # noqa: F401
 
 
 def train(config: Path, output: Path, overrides: dict) -> None:
     """spacy train CONFIG into a temp folder, then model-best and model-last into `output`."""
     from spacy.cli.train import train as spacy_train
 
-    from ..corpus.docbin import cache_msgpack_registries
+    from ..patches import cache_msgpack_registries
     from ..pipeline import components  # noqa: F401  (the tokenizer and doc_consistency, as --code would)
 
     # spaCy's corpus readers decode DocBins with srsly's msgpack, which scans every entry point of the
@@ -72,59 +68,15 @@ def with_last_step_evaluated(config: Path, overrides: dict) -> dict:
     return overrides
 
 
-def finished(model: Path) -> bool:
-    """Whether `model` is a pipeline this step finished training (not a checkpoint of a killed run)."""
-    return (Path(model) / FINISHED).is_file()
-
-
-def pipeline_digest(model: Path) -> str:
-    """md5 of the pipeline folder's files (names and bytes, in name order), the marker left out."""
-    digest = hashlib.md5()
-    model = Path(model)
-    for path in sorted(p for p in model.rglob("*") if p.is_file() and p.relative_to(model).as_posix() != FINISHED):
-        digest.update(path.relative_to(model).as_posix().encode("utf8") + b"\0")
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                digest.update(chunk)
-    return digest.hexdigest()
-
-
-def check_unchanged(model: Path) -> None:
-    """Fail with one line if `model` has a marker whose digest its files no longer match (the steps after
-    train depend on the marker: a pipeline edited in place would otherwise be trusted as the one trained)."""
-    marker = Path(model) / FINISHED
-    if not marker.is_file():
-        return
-    try:
-        expected = json.loads(marker.read_text(encoding="utf8")).get("md5")
-    except (ValueError, AttributeError):
-        raise UserError(f"{marker}: not the JSON that `train` writes: run `spacy project run train`") from None
-    if expected is not None and pipeline_digest(model) != expected:  # markers before the digest carry none
-        raise UserError(
-            f"{model} changed after `train` finished it (its files no longer match the md5 in {FINISHED}, which "
-            "the later steps depend on): run `spacy project run train` to train it again"
-        )
-
-
-def check_finished(model: Path, remedy: str = "run `spacy project run train`") -> None:
-    """Fail with one line unless `model` is a pipeline `train` finished and nobody changed since."""
-    if not finished(model):
-        raise UserError(
-            f"{model} is not a pipeline that `train` finished (no {FINISHED}: a killed run, or trained "
-            f"another way): {remedy}"
-        )
-    check_unchanged(model)
-
-
 def main(
     ctx: typer.Context,
     config: Annotated[Path, typer.Argument(help="spaCy config", exists=True, dir_okay=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder of model-best and model-last")],
 ):
     """Train with spaCy; model-best/model-last appear (or change) only once training has finished."""
-    from spacy.cli._util import parse_config_overrides
+    from ..patches import config_overrides
 
-    train(config, output, parse_config_overrides(ctx.args))
+    train(config, output, config_overrides(ctx.args))
     msg.good(f"Trained pipelines: {', '.join(str(output / name) for name in PIPELINES)}")
 
 

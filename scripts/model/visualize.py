@@ -19,14 +19,14 @@ from spacy.tokens import Doc
 from wasabi import msg
 
 from ..corpus.docbin import make_vocab, read_docs
-from ..corpus.errors import UserError, check_range, run
-from ..corpus.files import write_text
 from ..corpus.gold import document_docs
 from ..corpus.labels import parse_labels
 from ..pipeline import components  # noqa: F401  (a path's pipeline needs its tokenizer and doc_consistency)
 from ..project import var
+from ..util.errors import UserError, check_range, run
+from ..util.files import write_text
 from .scoring import keep_labels, load_pipeline_or_exit, run_pipeline
-from .train import check_unchanged
+from .trained import check_unchanged
 
 CharSpan = Tuple[int, int, str]
 WRONG, MISSED = " ✗", " missed"
@@ -167,7 +167,7 @@ def main(
         raise UserError(f"{dev}: no document to show")
     weak_docs, weak_name = None, "weak labels"
     if weak is not None:
-        aggregator = srsly.read_json(scores)["aggregator"] if scores else "hmm"
+        aggregator = srsly.read_json(scores)["aggregator"] if scores else var("aggregator")
         weak_docs = document_docs(read_docs(weak, vocab), label_list, group=aggregator)
         weak_name = f"weak labels ({aggregator})"
         if [d.text for d in weak_docs] != [d.text for d in refs]:

@@ -6,46 +6,18 @@ model functions) rewrites the same bytes and leaves the pipelines skipped, while
 on the presets, reruns.
 """
 
-import json
 from pathlib import Path
-from typing import Annotated, List, Sequence
+from typing import Annotated
 
 import typer
 from wasabi import msg
 
-from ..corpus import timing
-from ..corpus.errors import UserError, run
-from ..corpus.files import write_text
 from ..corpus.presets import load_presets, preset_names
 from ..project import var
-from .runs import FUNCTIONS, Run
-
-
-def preset_runs(names: Sequence[str]) -> List[Run]:
-    """The runs the model functions among `names` read, each once, in order."""
-    return list(dict.fromkeys(FUNCTIONS[n] for n in names if n in FUNCTIONS))
-
-
-def plan_text(runs: Sequence[Run]) -> str:
-    """The plan file's text: the runs in order (no preset name, so that presets with the same runs agree)."""
-    return json.dumps({"runs": [{"package": r.package, "mode": r.mode} for r in runs]}, indent=2) + "\n"
-
-
-def read_plan(path: Path) -> List[Run]:
-    """The runs of a plan file; a UserError names the file and what to do when it is not one."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"--plan {path}: no such file (run `spacy project run pretrained-plan` first)")
-    try:
-        runs = json.loads(path.read_text(encoding="utf8"))["runs"]
-        out = [Run(str(r["package"]), str(r["mode"])) for r in runs]
-    except (ValueError, KeyError, TypeError) as e:
-        raise UserError(
-            f"{path}: not a plan of pretrained runs ({' '.join(str(e).split())[:80]}): rerun"
-            " `spacy project run pretrained-plan`"
-        ) from None
-    return out
-
+from ..util import timing
+from ..util.errors import run
+from ..util.files import write_text
+from .runs import plan_text, preset_runs, read_plan  # noqa: F401
 
 Arg, Opt = typer.Argument, typer.Option
 

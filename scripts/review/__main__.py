@@ -4,16 +4,17 @@ The API key is read from $ARGILLA_API_KEY (default: the local server's), never f
 line: project.lock records every command line.
 """
 
+import os
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from wasabi import msg
 
-from ..corpus.errors import run
 from ..corpus.labels import parse_labels
 from ..project import var
-from .client import DEFAULT_WORKSPACE, resolve_api
+from ..util.errors import run
+from .client import DEFAULT_WORKSPACE, local_api_url, resolve_api
 from .pull import pull
 from .push import push
 
@@ -22,6 +23,11 @@ Opt = typer.Option
 app = typer.Typer(
     add_completion=False, help="Human review of the weak labels in Argilla 2.x: push documents, pull reviews."
 )
+
+
+def default_api_url(api_url: Optional[str]) -> str:
+    """--api-url, else $ARGILLA_API_URL, else the local server's on the var argilla_port."""
+    return api_url or os.environ.get("ARGILLA_API_URL") or local_api_url(var("argilla_port"))
 
 
 @app.command("push")
@@ -49,6 +55,7 @@ def push_cli(
 ):
     """Log docs with every labelling function's spans to Argilla for review.
     The API key is read from $ARGILLA_API_KEY (default: the local server's)."""
+    api_url = default_api_url(api_url)
     corpora = [(dev, 0)]
     if train is not None:
         corpora.append((train, train_sample))
@@ -84,6 +91,7 @@ def pull_cli(
     api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
 ):
     """Merge the submitted and discarded reviews into the reviewed set: a newer answer wins, none is lost."""
+    api_url = default_api_url(api_url)
     result = pull(
         corpora,
         output,

@@ -11,12 +11,11 @@ from typing import Iterator, Optional, Tuple
 
 from ..argilla_server import DEFAULT_HOST
 from ..argilla_server.launcher import CREDENTIALS, DEFAULT_HOME, read_credentials
-from ..project import var
+from ..patches import argilla_sdk_errors
 from .records import ReviewError
 
-DEFAULT_API_URL = f"http://{DEFAULT_HOST}:{var('argilla_port')}"
 DEFAULT_WORKSPACE = "argilla"
-URL_HINT = f"set ARGILLA_API_URL to the server's base URL (e.g. {DEFAULT_API_URL}, no path)"
+URL_HINT = f"set ARGILLA_API_URL to the server's base URL (e.g. http://{DEFAULT_HOST}:6900, no path)"
 KEY_HINT = "the local server's: python -m scripts.argilla_server credentials --export"
 START_HINT = "start it with `spacy project run argilla-serve` (python -m scripts.argilla_server) or set ARGILLA_API_URL"
 
@@ -38,10 +37,18 @@ def is_connection_error(exc: BaseException) -> bool:
     return False
 
 
+def local_api_url(port: int) -> str:
+    """The URL of the local server (`python -m scripts.argilla_server --port PORT`)."""
+    return f"http://{DEFAULT_HOST}:{port}"
+
+
 def resolve_api(api_url: Optional[str] = None, api_key: Optional[str] = None) -> Tuple[str, str]:
-    """The server and key: given, else $ARGILLA_API_URL / $ARGILLA_API_KEY, else the local server's (its key
-    from .argilla/credentials.json, written on its first start). "" for a key that is nowhere to be found."""
-    url = (api_url or os.environ.get("ARGILLA_API_URL") or DEFAULT_API_URL).rstrip("/")
+    """The server and key: given, else $ARGILLA_API_URL / $ARGILLA_API_KEY; the key else the local server's
+    (from .argilla/credentials.json, written on its first start), "" if it is nowhere to be found. The CLI
+    gives the local server's URL (`local_api_url` of the var argilla_port) when none is set."""
+    url = (api_url or os.environ.get("ARGILLA_API_URL") or "").rstrip("/")
+    if not url:
+        raise ReviewError(f"No Argilla server given: {URL_HINT}, or start the local one and pass its URL")
     key = api_key or os.environ.get("ARGILLA_API_KEY")
     if not key:
         creds = read_credentials(DEFAULT_HOME)
@@ -60,7 +67,7 @@ def missing_key(url: str) -> ReviewError:
 def server_errors(api_url: str) -> Iterator[None]:
     """Turn SDK and connection errors into ReviewError with one line of advice."""
     argilla_sdk()
-    from argilla._exceptions import ArgillaCredentialsError, ArgillaError
+    ArgillaCredentialsError, ArgillaError = argilla_sdk_errors()
 
     try:
         yield
@@ -125,16 +132,3 @@ def get_dataset(client, name: str, workspace: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return client.datasets(name=name, workspace=ws)
-
-
-@contextlib.contextmanager
-def quiet_sdk_progress():
-    """The SDK draws a bar per log() call; we draw one for the whole push."""
-    import argilla.records._dataset_records as mod
-
-    original = mod.tqdm
-    mod.tqdm = lambda iterable=None, **kwargs: iterable
-    try:
-        yield
-    finally:
-        mod.tqdm = original

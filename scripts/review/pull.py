@@ -25,10 +25,9 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from ..corpus.docbin import load_docbin, reviewed_text_sha1, sha1_of_text, text_sha1
-from ..corpus.files import atomic_path
-from ..project import var
+from ..util.files import atomic_path
 from .client import DEFAULT_WORKSPACE, connect, get_dataset, resolve_api, server_errors
-from .records import DEFAULT_LABELS, MAIN_QUESTION, ReviewError, read_corpus
+from .records import MAIN_QUESTION, ReviewError, read_corpus
 
 # When several people answered a record: submitted wins over discarded over draft, then the newest.
 STATUS_RANK = {"draft": 0, "discarded": 1, "submitted": 2}
@@ -224,9 +223,10 @@ def server_reviews(
 def pull(
     corpora: Sequence[Path],
     output: Path,
-    dataset_name: str = var("argilla_dataset"),
+    *,
+    dataset_name: str,
+    labels: Sequence[str],
     workspace: str = DEFAULT_WORKSPACE,
-    labels: Sequence[str] = DEFAULT_LABELS,
     replace: bool = False,
     api_url: Optional[str] = None,
     api_key: Optional[str] = None,

@@ -12,12 +12,12 @@ from spacy.tokens import Doc
 from tqdm import tqdm
 from wasabi import msg
 
-from ..corpus.files import write_json
 from ..corpus.labels import GOLD, lf_names
-from ..project import var
-from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, quiet_sdk_progress, resolve_api, server_errors
+from ..patches import quiet_sdk_progress, suggestion_ids
+from ..util.files import write_json
+from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, resolve_api, server_errors
 from .dataset import ensure_dataset
-from .records import DEFAULT_LABELS, doc_to_record, ids_hash, read_corpus, record_id, sample_docs
+from .records import doc_to_record, ids_hash, read_corpus, record_id, sample_docs
 
 LEGACY_ID = re.compile(r"^(train|dev|test)-\d+$")  # record ids before they were the sentence's text hash
 
@@ -66,8 +66,7 @@ def existing_suggestions(dataset) -> Dict[str, Tuple[Any, Dict[str, Any]]]:
     out = {}
     with quiet_sdk_progress():
         for record in dataset.records(with_suggestions=True, with_responses=False):
-            by_question = {s.question_name: s._model.id for s in record.suggestions if s._model.id is not None}
-            out[record.id] = (record._server_id, by_question)
+            out[record.id] = suggestion_ids(record)
     return out
 
 
@@ -107,18 +106,20 @@ def first_of_each_text(docs: Sequence[Doc]) -> List[Doc]:
 def push(
     corpora: Sequence[Tuple[Path, int]],
     manifest: Optional[Path],
-    dataset_name: str = var("argilla_dataset"),
+    *,
+    dataset_name: str,
+    labels: Sequence[str],
+    aggregate: str,
+    seed: int,
     workspace: str = DEFAULT_WORKSPACE,
-    labels: Sequence[str] = DEFAULT_LABELS,
-    aggregate: str = var("aggregator"),
-    seed: int = var("seed"),
     batch_size: int = 256,
     api_url: Optional[str] = None,
     api_key: Optional[str] = None,
     progress: bool = True,
     view: str = "span",
 ) -> Dict[str, Any]:
-    """Log docs to Argilla; corpora = [(path, sample_size or 0 for all)]."""
+    """Log docs to Argilla; corpora = [(path, sample_size or 0 for all)], a sample drawn with `seed`;
+    `aggregate` names the label model's span group (the main suggestion)."""
     docs: List[Doc] = []
     for path, n in corpora:
         docs.extend(sample_docs(read_corpus(path), n, seed))

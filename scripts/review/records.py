@@ -33,16 +33,14 @@ from spacy.util import filter_spans
 
 from ..corpus import docbin
 from ..corpus.docbin import text_sha1
-from ..corpus.errors import UserError
-from ..corpus.labels import GOLD, parse_labels
-from ..project import var
+from ..corpus.labels import GOLD
+from ..util.errors import UserError
 
 MAIN_QUESTION = "entities"
 GOLD_QUESTION = "gold"
 LF_PREFIX = "lf_"
 SUMMARY_FIELD = "functions_fired"
 VIEWS = ("span", "text")
-DEFAULT_LABELS = tuple(parse_labels(var("labels")))
 
 
 class ReviewError(UserError):

@@ -7,7 +7,7 @@ Everything is measured in one run on this machine, each step in a fresh process 
   held-out sets, which annotate and aggregate score), once with the tutorial's settings (target 5 s) and
   once with the project's (target 30 s), the targets judged on all five steps (the pretrained pipelines
   were annotate's until stop 26); then annotate, score and aggregate again with --force, as a changed
-  rule reruns them (the pipelines skipped). Each step also reports its phases (scripts/corpus/timing.py:
+  rule reruns them (the pipelines skipped). Each step also reports its phases (scripts/util/timing.py:
   setup, reading, pipelines, functions, fitting, voting, scoring, writing; process-seconds summed over
   its workers), and its wall-clock time minus theirs is start-up and imports (weasel's included);
 - in memory: the tutorial's functions, LFAnalysis and skweak's MajorityVoter as one plain script with
@@ -40,12 +40,12 @@ from typing import Annotated, Dict, Iterator, List
 import typer
 from wasabi import msg
 
-from ..corpus import timing
 from ..corpus.docbin import CorpusWriter, read_docs, write_docs
-from ..corpus.errors import run
-from ..corpus.files import markdown_table, write_json, write_text
 from ..corpus.sources import SETS
 from ..project import ROOT, var
+from ..util import timing
+from ..util.errors import run
+from ..util.files import markdown_table, write_json, write_text
 from .measure import local_cluster, measure
 
 NOOP_TARGET_S, MEMORY_TARGET_RATIO = 2.0, 1.5
@@ -59,7 +59,7 @@ STEPS = ("pretrained-plan", "pretrained", "annotate", "score", "aggregate")
 # step before them is a one-off that weasel skips while rules change, so it is reported beside them.
 RULE_CHANGE = TARGET_STEPS = ("annotate", "score", "aggregate")
 QUICK = {"max_steps": "200"}
-# The phases a step reports (scripts/corpus/timing.py), in the order of the tables.
+# The phases a step reports (scripts/util/timing.py), in the order of the tables.
 PHASES = ("setup", "reading", "pipelines", "functions", "fitting", "voting", "scoring", "writing")
 
 

@@ -23,11 +23,11 @@ from wasabi import msg
 from ..corpus.articles import document_groups
 from ..corpus.conll import conll_to_dataset, dataset_to_docs
 from ..corpus.docbin import make_vocab
-from ..corpus.errors import UserError, run
 from ..corpus.labels import GOLD
 from ..corpus.readers import HYPHENS, blank_pipeline
 from ..corpus.sources import check_conll_dir, resolve_conll_dir
 from ..lfs.doclevel import merge
+from ..util.errors import UserError, run
 
 # No space before these tokens, none after the opening ones: how news text is written.
 NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "'s", "'S", "n't", "'", "'re", "'ve", "'ll", "'d"}

@@ -28,9 +28,10 @@ with warnings.catch_warnings():
     from skweak.voting import SequentialMajorityVoter  # noqa: E402
 
 from ..corpus.docbin import read_docs  # noqa: E402
-from ..corpus.errors import run  # noqa: E402
 from ..corpus.labels import GOLD, parse_labels  # noqa: E402
 from ..lfs.annotator import FunctionSettings, build_annotator  # noqa: E402
+from ..project import var  # noqa: E402
+from ..util.errors import run  # noqa: E402
 
 IMPORTS_S = time.perf_counter() - _T0
 
@@ -48,7 +49,10 @@ def in_memory_run(corpus_dir: Path, labels: list, preset: str, gazetteers: str) 
     train, dev = timed(
         "reading", lambda: (read_docs(corpus_dir / "train_gold.spacy"), read_docs(corpus_dir / "dev_gold.spacy"))
     )
-    annotator = timed("setup", lambda: build_annotator(FunctionSettings(tuple(labels), preset, gazetteers)))
+    settings = FunctionSettings(
+        tuple(labels), preset, gazetteers, var("presets"), var("lf_code"), var("lang"), var("hyphens")
+    )
+    annotator = timed("setup", lambda: build_annotator(settings))
     dev = timed("annotate dev", lambda: list(annotator.pipe(dev)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)

@@ -28,8 +28,8 @@ from tqdm import tqdm
 from wasabi import msg
 
 from ..corpus.docbin import corpus_files, iter_docs, make_vocab, read_docs, write_docs
-from ..corpus.errors import UserError, run
 from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
+from ..util.errors import UserError, run
 
 TEACHER = "teacher"
 

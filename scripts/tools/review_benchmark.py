@@ -14,11 +14,11 @@ import typer
 from wasabi import msg
 
 from ..argilla_server import launcher as serve
-from ..corpus.errors import run
-from ..corpus.files import write_json
 from ..corpus.labels import parse_labels
 from ..project import var
 from ..review.push import push
+from ..util.errors import run
+from ..util.files import write_json
 
 
 def benchmark_push(

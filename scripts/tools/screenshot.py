@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from wasabi import msg
 
-from ..corpus.errors import UserError, run
+from ..util.errors import UserError, run
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 

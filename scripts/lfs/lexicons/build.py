@@ -24,8 +24,8 @@ from typing import Dict, Iterable, List, Optional
 import typer
 from wasabi import msg
 
-from ...corpus.errors import run
-from ...corpus.files import write_json
+from ...util.errors import run
+from ...util.files import write_json
 
 # Single words that are also everyday English words: as place or demonym entries they fire on
 # ordinary text ("Of" in Turkey, "Bath", "Reading" are real towns; "March" is a region of Austria).

@@ -1,16 +1,22 @@
-"""skweak's HMM and majority voter, vectorised: the same models and outputs (up to float rounding).
+"""The label-model interface: what every label model of `registry` implements, and what they share.
 
-skweak builds a pandas frame and one-hot matrices per doc and counts votes token by token in
-Python; its HMM runs the E-step doc by doc: about 3 ms per CoNLL sentence per EM pass, 40 s to
-fit on CoNLL train. Here the observations of many docs go into one token x source matrix; the
-HMM's EM iteration and both voters are a few sparse matrix products over all tokens, plus
-hmmlearn's compiled forward/backward per doc. Votes are written as skweak's `__call__` writes them.
+A label model turns what the kept labelling functions say about each token into a probability per
+output label (BIO: O, B-X, I-X), and those into spans, written as skweak's aggregators write them.
 
-`make_aggregator` picks one by name; `vote` runs it over the functions that `score` kept.
+- `Observations`: the observations of many docs as one token x function matrix (and its one-hot form);
+- `LabelModel`: `fit_observed` on train's observations (if `needs_fit`), `doc_probs` of any corpus, then
+  `pipe` votes docs (a span group named after the model, with skweak's `probs` attrs) and `observed_shard`
+  reads a shard's observations straight from its bytes, for fits in workers;
+- `vote`, `select_sources`, `spans_of`: voting over the functions that `score` kept.
+
+To add a label model: a module in this package with a `LabelModel` subclass, its line in
+`registry.LABEL_MODELS`, its tests, and its row in docs/label_models.md (`python -m
+scripts.tools.label_models`). skweak's generative models are the pattern (`fit(docs)`, posteriors per
+token); snorkel's `BaseLabeler` is the same idea over an (examples x functions) matrix.
 """
 
 import warnings
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,26 +24,17 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import minibatch
 
+from ..corpus.labels import AGGREGATED, SpanTuple
+from ..patches import skweak_label_index, skweak_sources, skweak_spans_to_array, span_groups_of
+
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
     warnings.simplefilter("ignore", FutureWarning)
-    from skweak import utils as skweak_utils
-    from skweak.voting import MajorityVoterMixin, SequentialMajorityVoter
-
-from ..corpus.docbin import span_groups_of
-from ..corpus.labels import AGGREGATORS, SpanTuple
+    from skweak.utils import token_array_to_probs, token_array_to_spans
 
 # What `score` keeps: function -> the labels it may vote for ([] means every label).
 Kept = Dict[str, List[str]]
-
-
-def __getattr__(name: str):
-    """`VectorisedHMM` from `hmm` when asked for: hmmlearn and scikit-learn (2 s of imports) load only
-    where the HMM is used, not in every step that votes (annotate's document-level functions, majority)."""
-    if name == "VectorisedHMM":
-        from .hmm import VectorisedHMM
-
-        return VectorisedHMM
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Per doc, (its voting sources, skweak's observation array: tokens x sources, label indices), or None
+Observed = Optional[Tuple[List[str], np.ndarray]]
 
 
 class Observations:
@@ -85,67 +82,87 @@ class Observations:
         codes = (self.doc_id[both] * n + self.values[both, ib]) * n + self.values[both, ia]
         return np.bincount(np.unique(codes) % (n * n), minlength=n * n).reshape(n, n).astype(float)
 
-
-def label_votes(obs: Observations, weights: Dict[str, float]) -> np.ndarray:
-    """(tokens x observed labels): the summed weight of the sources that say each label (skweak's
-    weighted bincount, as float32)."""
-    n = obs.n_labels
-    w = np.array([weights.get(s, 1) for s in obs.sources], dtype=float)
-    to_label = sp.csr_matrix(
-        (np.repeat(w, n), (np.arange(len(w) * n), np.tile(np.arange(n), len(w)))), shape=(len(w) * n, n)
-    )
-    return (obs.onehot @ to_label).toarray().astype(np.float32)
+    def doc_rows(self, matrix: np.ndarray) -> Iterator[np.ndarray]:
+        """The rows of each doc in a (tokens x ...) matrix, in order."""
+        for start, length in zip(self.starts.tolist(), self.lengths.tolist()):
+            yield matrix[start : start + length]
 
 
-def majority_probs(voter: MajorityVoterMixin, obs: Observations) -> np.ndarray:
-    """skweak's `MajorityVoterMixin.aggregate` for every token at once (it works row by row)."""
-    votes = label_votes(obs, voter.weights)
-    if voter.observed_labels[0] == "O":
-        votes = voter.normalise_o_labels(votes)
-    out = votes.dot(voter._get_vote_matrix())
-    return out / (np.expand_dims(out.sum(axis=1), axis=1) + 1e-30)
+class LabelModel:
+    """A label model over BIO labels: fitted on train's observations, voting on any corpus.
 
+    Mixed into a skweak sequence aggregator (or built like one: `name`, `out_labels` with their BIO
+    prefixes, `observed_labels`, `out_labels_no_prefixes`, `initial_weights`), whose constructor is
+    `Model(name, labels, initial_weights=...)`. Subclasses implement `doc_probs`, and `fit_observed`
+    when `needs_fit`.
+    """
 
-class BatchedVoting:
-    """`pipe` for skweak sequence aggregators: the spans and attrs of skweak's `__call__`, a batch at a time."""
+    # False: votes need no fit (majority voting); True: `fit_observed` on train's observations first
+    needs_fit: ClassVar[bool] = False
 
     # what the skweak aggregator this is mixed into provides
     name: str
     observed_labels: List[str]
     out_labels: List[str]
+    out_labels_no_prefixes: List[str]
+    initial_weights: Dict[str, float]
     label_groups: Dict
-    _get_sources_to_aggregate: Callable[[Doc], List[str]]
 
-    def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
-        """(tokens x output labels) probabilities of each doc in `obs`."""
+    def __init__(self, name: str, labels: List[str], initial_weights: Optional[Dict[str, float]] = None):
+        """`name`: the registry's, the span group of the votes; `labels` without prefixes; `initial_weights`:
+        function -> weight (default 1), what `score` chose or a user set."""
+        super().__init__(name, labels, initial_weights=initial_weights)  # type: ignore[call-arg]
+        if not hasattr(self, "initial_weights"):  # skweak's majority voter keeps them as `weights` only
+            self.initial_weights = dict(initial_weights or {})
+
+    def options(self) -> Dict[str, Any]:
+        """What configures this model beyond its labels and weights (reports show it)."""
+        return {}
+
+    def fit_observed(self, per_doc: List[Tuple[List[str], np.ndarray]]) -> "LabelModel":
+        """Fit on each doc's (sources, observation array), as `observed` or `observed_shard` give them."""
+        if self.needs_fit:
+            raise NotImplementedError(f"{type(self).__name__} needs a fit_observed")
+        return self
+
+    def doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
+        """(tokens x out_labels) probabilities of each doc in `obs`, in order."""
         raise NotImplementedError
+
+    def fit(self, docs: Iterable[Doc]) -> "LabelModel":
+        """`fit_observed` on the observations of `docs`."""
+        return self.fit_observed([(sources, data) for _, sources, data in self._observed(docs)])
+
+    def sources(self, doc: Any) -> List[str]:
+        """The span groups of `doc` that vote: skweak's choice (non-empty, not an aggregate, weight > 0)."""
+        return skweak_sources(self, doc)
 
     def _observed(self, docs: Iterable[Doc]) -> Iterator[Tuple[int, List[str], np.ndarray]]:
         """(position, sources, skweak's observation array) of each doc with at least one source."""
-        label2idx, prefixes, no_prefix = skweak_utils._index_labels(self.observed_labels, strip_prefixes=False)
+        index = skweak_label_index(self.observed_labels)
         for i, doc in enumerate(docs):
-            sources = self._get_sources_to_aggregate(doc)
+            sources = self.sources(doc)
             if sources and len(doc):
-                yield i, sources, skweak_utils._spans_to_array(doc, sources, label2idx, no_prefix, prefixes)
+                yield i, sources, skweak_spans_to_array(doc, sources, index)
 
-    def observed(self, docs: Sequence[Doc]) -> List[Optional[Tuple[List[str], np.ndarray]]]:
+    def observed(self, docs: Sequence[Doc]) -> List[Observed]:
         """Per doc, (its sources, skweak's observation array), or None where no source has a span."""
         found = {i: (sources, data) for i, sources, data in self._observed(docs)}
         return [found.get(i) for i in range(len(docs))]
 
-    def observed_shard(self, db: DocBin, kept: Kept) -> List[Optional[Tuple[List[str], np.ndarray]]]:
+    def observed_shard(self, db: DocBin, kept: Kept) -> List[Observed]:
         """`observed([select_sources(doc, kept) for doc in db's docs])` read from the shard's serialised span
         groups, without a Doc or a Span: decoding the docs and their groups was most of the HMM fit's pass
-        over train. The sources are the aggregator's own `_get_sources_to_aggregate`; the arrays are
-        skweak's `_spans_to_array`, span by span (tests/test_aggregators.py holds them equal)."""
-        label2idx, prefixes, no_prefix = skweak_utils._index_labels(self.observed_labels, strip_prefixes=False)
+        over train. The sources are the model's own `sources`; the arrays are skweak's `_spans_to_array`,
+        span by span (tests/test_aggregators.py holds them equal)."""
+        label2idx, prefixes, no_prefix = skweak_label_index(self.observed_labels)
         label_of = {get_string_id(label): label for label in no_prefix}
         kept_ids = {
             name: np.array([get_string_id(lab) for lab in labels], dtype=np.uint64)
             for name, labels in kept.items()
             if labels
         }
-        out: List[Optional[Tuple[List[str], np.ndarray]]] = []
+        out: List[Observed] = []
         for tokens, raw in zip(db.tokens, db.span_groups):
             groups = {}
             for name, (attrs, spans) in span_groups_of(raw).items():
@@ -156,7 +173,7 @@ class BatchedVoting:
                     if not mask.all():  # select_sources writes a new group: its attrs are gone
                         spans, attrs = spans[mask], {}
                 groups[name] = _Group(spans, attrs)
-            sources = self._get_sources_to_aggregate(_Groups(groups))  # type: ignore[arg-type]
+            sources = self.sources(_Groups(groups))
             if not sources or not len(tokens):
                 out.append(None)
                 continue
@@ -166,7 +183,7 @@ class BatchedVoting:
                 for hashed, start, end in zip(spans["label"].tolist(), spans["start"].tolist(), spans["end"].tolist()):
                     label = label_of.get(hashed)
                     if label is not None:
-                        _write_span(data, j, start, end, label, label2idx, prefixes)
+                        write_span(data, j, start, end, label, label2idx, prefixes)
             out.append((sources, data))
         return out
 
@@ -179,9 +196,8 @@ class BatchedVoting:
         Every token of a doc with a source is kept: skweak's `filter_observations` only drops tokens
         no source votes on, and a source with a span in the doc says O elsewhere (no label groups here).
         """
-        if self.label_groups:  # underspecified labels: skweak's own path
-            yield from (super(BatchedVoting, self).__call__(doc) for doc in docs)  # type: ignore[misc]
-            return
+        if self.label_groups:
+            raise ValueError(f"{self.name}: underspecified labels (skweak's label groups) are not supported")
         for batch in minibatch(docs, batch_size):
             yield from self._vote_batch(batch)
 
@@ -190,26 +206,31 @@ class BatchedVoting:
         posteriors = {}
         if observed:
             obs = Observations([(sources, data) for _, sources, data in observed], len(self.observed_labels))
-            for (i, _, _), probs in zip(observed, self._doc_probs(obs)):
+            for (i, _, _), probs in zip(observed, self.doc_probs(obs)):
                 posteriors[i] = probs
         sources_of = {i: sources for i, sources, _ in observed}
         for i, doc in enumerate(docs):
             if i not in posteriors:
                 doc.spans[self.name] = []
-                doc.spans[self.name].attrs = {"probs": {}, "aggregated": True, "sources": []}
+                doc.spans[self.name].attrs = {"probs": {}, AGGREGATED: True, "sources": []}
                 yield doc
                 continue
             post = posteriors[i]
-            spans = skweak_utils.token_array_to_spans(post, self.out_labels)
+            spans = self.decode(post)
             doc.spans[self.name] = [Span(doc, start, end, label=label) for (start, end), label in spans.items()]
-            doc.spans[self.name].attrs["probs"] = skweak_utils.token_array_to_probs(post, self.out_labels)
-            doc.spans[self.name].attrs["aggregated"] = True
+            doc.spans[self.name].attrs["probs"] = token_array_to_probs(post, self.out_labels)
+            doc.spans[self.name].attrs[AGGREGATED] = True
             doc.spans[self.name].attrs["sources"] = list(sources_of[i])
             yield doc
 
+    def decode(self, probs: np.ndarray) -> Dict[Tuple[int, int], str]:
+        """The spans {(start, end): label} of a doc's (tokens x out_labels) probabilities: skweak's, the most
+        likely label of each token, an I- after O starting a span."""
+        return token_array_to_spans(probs, self.out_labels)
+
 
 class _Group:
-    """A serialised span group as `_get_sources_to_aggregate` reads it: its length and attrs."""
+    """A serialised span group as `sources` reads it: its length and attrs."""
 
     def __init__(self, spans: np.ndarray, attrs: Dict):
         self.spans, self.attrs = spans, attrs
@@ -219,13 +240,13 @@ class _Group:
 
 
 class _Groups:
-    """A stand-in Doc for `_get_sources_to_aggregate`: `spans` maps each group's name to a `_Group`."""
+    """A stand-in Doc for `sources`: `spans` maps each group's name to a `_Group`."""
 
     def __init__(self, spans: Dict[str, _Group]):
         self.spans = spans
 
 
-def _write_span(data: np.ndarray, j: int, start: int, end: int, label: str, label2idx: Dict, prefixes) -> None:
+def write_span(data: np.ndarray, j: int, start: int, end: int, label: str, label2idx: Dict, prefixes) -> None:
     """One span into column `j` of an observation array, as skweak's `_spans_to_array` writes it."""
     if prefixes is None:
         data[start:end, j] = label2idx[label]
@@ -243,26 +264,6 @@ def _write_span(data: np.ndarray, j: int, start: int, end: int, label: str, labe
         data[end - 1, j] = label2idx["L-%s" % label]
 
 
-class VectorisedMajorityVoter(BatchedVoting, SequentialMajorityVoter):
-    """skweak's SequentialMajorityVoter (`aggregation.MajorityVoter(sequence_labelling=True)`), batched."""
-
-    def _doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
-        probs = majority_probs(self, obs)
-        for start, length in zip(obs.starts.tolist(), obs.lengths.tolist()):
-            yield probs[start : start + length]
-
-
-def make_aggregator(kind: str, labels: List[str], weights: Optional[Dict[str, float]] = None):
-    """skweak's aggregator `kind`; `weights` (function -> weight, default 1) are its initial_weights."""
-    if kind == "majority":  # skweak.aggregation.MajorityVoter(sequence_labelling=True)
-        return VectorisedMajorityVoter(kind, labels, initial_weights=weights or None)
-    if kind == "hmm":  # skweak.aggregation.HMM(sequence_labelling=True) is this class
-        from .hmm import VectorisedHMM
-
-        return VectorisedHMM(kind, labels, initial_weights=weights or None)
-    raise ValueError(f"unknown aggregator {kind!r}: choose one of {', '.join(AGGREGATORS)}")
-
-
 def select_sources(doc: Doc, kept: Kept) -> Doc:
     """Keep only the labelling functions (and their labels) that `score` kept; drop all other groups."""
     for name in list(doc.spans):
@@ -275,17 +276,17 @@ def select_sources(doc: Doc, kept: Kept) -> Doc:
     return doc
 
 
-def vote(agg, docs: Iterable[Doc], kept: Kept, keep_groups: bool = True) -> List[Doc]:
-    """The docs with the aggregate's group (named after the aggregator) added; every other group is kept
-    (all functions, dropped ones included, and gold): what a reviewer sees in Argilla. Only kept
-    functions vote, never gold. With `keep_groups=False` the docs are left with the kept functions'
-    groups and the aggregate's: for workers that write the other groups back as the bytes they read
-    (`docbin.with_span_group`), since saving and restoring them all costs a fifth of the vote."""
+def vote(model: LabelModel, docs: Iterable[Doc], kept: Kept, keep_groups: bool = True) -> List[Doc]:
+    """The docs with the model's group (named after it) added; every other group is kept (all functions,
+    dropped ones included, and gold): what a reviewer sees in Argilla. Only kept functions vote, never
+    gold. With `keep_groups=False` the docs are left with the kept functions' groups and the model's: for
+    workers that write the other groups back as the bytes they read (`patches.with_span_group`), since
+    saving and restoring them all costs a fifth of the vote."""
     docs = list(docs)
     saved = [{name: list(group) for name, group in d.spans.items()} for d in docs] if keep_groups else []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        voted = list(agg.pipe(select_sources(d, kept) for d in docs))
+        voted = list(model.pipe(select_sources(d, kept) for d in docs))
     for doc, groups in zip(voted, saved):
         for name, spans in groups.items():
             doc.spans[name] = spans

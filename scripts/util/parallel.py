@@ -19,7 +19,6 @@ from functools import partial
 from multiprocessing import get_context
 from typing import Callable, ContextManager, Iterable, Iterator, Optional
 
-from ..project import var
 from .errors import check_range
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -36,7 +35,7 @@ class Parallelism:
     `scheduler` when one is set; `shard_size` documents per shard."""
 
     n_process: int = 1
-    shard_size: int = var("shard_size")
+    shard_size: Optional[int] = None  # None: a folder's shards as they are (a single file needs a size)
     scheduler: Optional[str] = None
 
     @classmethod
