@@ -115,7 +115,7 @@ def test_score_settings_are_checked(tmp_path, make_doc, args, expected):
         make_doc("Kia Corp said", spans={"gold": [(0, 2, "ORG")], "lf": [(0, 1, "ORG")]}, index=0),
         make_doc("Acme Corp fell", spans={"gold": [(0, 2, "ORG")], "lf": [(0, 2, "ORG"), (2, 3, "ORG")]}, index=1),
     ]
-    write_docs(tmp_path / "dev", docs)
+    write_docs(tmp_path / "dev", docs, shard_size=1000)
     result = cli("scripts.labelmodel.score", tmp_path / "dev", tmp_path / "training", "--labels", "ORG", *args)
     assert expected in one_line_failure(result)
     assert not (tmp_path / "training").exists()
@@ -261,9 +261,11 @@ def test_a_damaged_reviewed_file_stops_aggregate_with_its_name(tmp_path, make_do
     (tmp_path / "reviewed.spacy").write_bytes(DocBin().to_bytes()[:-5])
     selection = tmp_path / "sel.json"
     selection.write_text(json.dumps({"kept": {"lf": []}, "weights": {}}))
-    write_docs(tmp_path / "train", [make_doc("Kia Corp said", split="train", spans={"lf": [(0, 2, "ORG")]})])
+    write_docs(
+        tmp_path / "train", [make_doc("Kia Corp said", split="train", spans={"lf": [(0, 2, "ORG")]})], shard_size=1000
+    )
     dev = [make_doc("Kia Corp said", spans={"gold": [(0, 2, "ORG")], "lf": [(0, 2, "ORG")]})]
-    write_docs(tmp_path / "dev", dev)
+    write_docs(tmp_path / "dev", dev, shard_size=1000)
     started = time.monotonic()
     args = [tmp_path / "train", tmp_path / "dev", selection, tmp_path / "corpus", tmp_path / "s.json"]
     result = cli("scripts.labelmodel.aggregate", *args, "--reviewed", tmp_path / "reviewed.spacy", "--labels", "ORG")
@@ -277,8 +279,14 @@ def test_aggregate_refuses_a_train_set_no_function_fires_on(tmp_path, make_doc):
     """(Labels the dev gold lacks are refused by annotate and score, before aggregate runs.)"""
     selection = tmp_path / "sel.json"
     selection.write_text(json.dumps({"kept": {"lf": ["ORG"]}, "weights": {}}))
-    write_docs(tmp_path / "train", [make_doc(f"Kia Corp said {i}", split="train", index=i) for i in range(3)])
-    write_docs(tmp_path / "dev", [make_doc("Kia Corp said", spans={"gold": [(0, 2, "ORG")], "lf": [(0, 2, "ORG")]})])
+    write_docs(
+        tmp_path / "train", [make_doc(f"Kia Corp said {i}", split="train", index=i) for i in range(3)], shard_size=1000
+    )
+    write_docs(
+        tmp_path / "dev",
+        [make_doc("Kia Corp said", spans={"gold": [(0, 2, "ORG")], "lf": [(0, 2, "ORG")]})],
+        shard_size=1000,
+    )
     args = [tmp_path / "train", tmp_path / "dev", selection, tmp_path / "corpus", tmp_path / "s.json"]
     line = one_line_failure(cli("scripts.labelmodel.aggregate", *args, "--labels", "ORG", "--aggregator", "hmm"))
     assert "train: no kept labelling function fires on any train sentence for the labels ORG" in line

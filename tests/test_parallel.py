@@ -263,7 +263,7 @@ def test_streamed_export_with_reviews_is_the_in_memory_training_file(tmp_path, m
 def test_annotate_on_dask_equals_one_process(cluster, gazetteers, tmp_path):
     settings = function_settings(LABELS, "full", gazetteers)
     write_docs(tmp_path / "gold.spacy", fixture_docs())
-    annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "serial", False)], settings, Parallelism(1))
+    annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "serial", False)], settings, Parallelism(1, 1000))
     annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "dask", False)], settings, Parallelism(1, 3, cluster))
     serial, on_dask = read_docs(tmp_path / "serial"), read_docs(tmp_path / "dask")
     assert as_tuples(on_dask) == as_tuples(serial)

@@ -108,13 +108,12 @@ class CorpusWriter:
     """
 
     def __init__(self, path: Path, shard_size: Optional[int] = None, sharded: Optional[bool] = None):
-        """`sharded`: a folder of shards (even if the name ends in .spacy); None: by the name. A folder
-        needs `shard_size` (the project's var shard_size, which the steps pass)."""
+        """`sharded`: a folder of shards (even if the name ends in .spacy); None: by the name. A folder cut
+        from single docs (`add`) needs `shard_size` (the project's var shard_size, which the steps pass);
+        whole shards (`add_shard`) keep their size."""
         self.path = Path(path)
         self.sharded = not self.path.name.endswith(".spacy") if sharded is None else sharded
-        if self.sharded and not shard_size:
-            raise ValueError(f"{self.path} is a folder of shards: give its shard_size")
-        self.shard_size = shard_size or 0
+        self.shard_size = shard_size
         self.n_docs = self.n_shards = 0
         self._db = DocBin(store_user_data=True)
         self._last: Optional[Tuple] = None
@@ -126,8 +125,11 @@ class CorpusWriter:
 
     def add(self, doc: Doc) -> None:
         key = article_key(doc)
-        if self.sharded and may_cut(len(self._db), self.shard_size, key, self._last):
-            self._flush()
+        if self.sharded:
+            if not self.shard_size:
+                raise ValueError(f"{self.path} is a folder of shards: give CorpusWriter its shard_size")
+            if may_cut(len(self._db), self.shard_size, key, self._last):
+                self._flush()
         self._last = key
         self._db.add(doc)
         self.n_docs += 1

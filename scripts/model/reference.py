@@ -18,6 +18,7 @@ from wasabi import msg
 
 from ..corpus.docbin import CorpusWriter, copy_with_ents, iter_docs, make_vocab
 from ..corpus.labels import GOLD, parse_labels
+from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
 from ..project import var
 from ..util.errors import UserError, run
 from ..util.files import write_json

@@ -75,6 +75,7 @@ class RunSettings:
     label_min_precision: str = var("label_min_precision")
     weights: str = var("lf_weights")
     n_process: int = 0
+    shard_size: int = var("shard_size")
 
     def annotate(self, py: str, source: Path, target: Path, *extra: str) -> List[str]:
         return [
@@ -273,7 +274,7 @@ def run_scaling(
     rows = []
     for factor in factors:
         corpus, annotated = tmp / f"train_x{factor}", tmp / f"train_x{factor}_annotated"
-        with CorpusWriter(corpus) as out:
+        with CorpusWriter(corpus, run.shard_size) as out:
             for doc in docs if factor == 1 else resample(docs, factor, seed):
                 out.add(doc)
         n_docs = out.n_docs

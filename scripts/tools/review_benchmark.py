@@ -37,6 +37,7 @@ def benchmark_push(
         dataset_name=dataset,
         labels=labels,
         aggregate=aggregate,
+        seed=0,  # the whole corpus (sample size 0): the seed draws nothing
         api_url=api_url,
         api_key=api_key,
         progress=False,
