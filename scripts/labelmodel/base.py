@@ -93,8 +93,8 @@ class LabelModel:
 
     Mixed into a skweak sequence aggregator (or built like one: `name`, `out_labels` with their BIO
     prefixes, `observed_labels`, `out_labels_no_prefixes`, `initial_weights`), whose constructor is
-    `Model(name, labels, initial_weights=...)`. Subclasses implement `doc_probs`, and `fit_observed`
-    when `needs_fit`.
+    `Model(name, labels, initial_weights=...)`. Subclasses implement `doc_probs`, `fit_observed` when
+    `needs_fit`, and may decode spans their own way (`decode_all`).
     """
 
     # False: votes need no fit (majority voting); True: `fit_observed` on train's observations first
@@ -203,11 +203,12 @@ class LabelModel:
 
     def _vote_batch(self, docs: List[Doc]) -> Iterator[Doc]:
         observed = list(self._observed(docs))
-        posteriors = {}
+        posteriors, found = {}, {}
         if observed:
             obs = Observations([(sources, data) for _, sources, data in observed], len(self.observed_labels))
-            for (i, _, _), probs in zip(observed, self.doc_probs(obs)):
-                posteriors[i] = probs
+            probs = list(self.doc_probs(obs))
+            for (i, _, _), doc_probs, doc_spans in zip(observed, probs, self.decode_all(obs, probs)):
+                posteriors[i], found[i] = doc_probs, doc_spans
         sources_of = {i: sources for i, sources, _ in observed}
         for i, doc in enumerate(docs):
             if i not in posteriors:
@@ -215,18 +216,17 @@ class LabelModel:
                 doc.spans[self.name].attrs = {"probs": {}, AGGREGATED: True, "sources": []}
                 yield doc
                 continue
-            post = posteriors[i]
-            spans = self.decode(post)
+            post, spans = posteriors[i], found[i]
             doc.spans[self.name] = [Span(doc, start, end, label=label) for (start, end), label in spans.items()]
             doc.spans[self.name].attrs["probs"] = token_array_to_probs(post, self.out_labels)
             doc.spans[self.name].attrs[AGGREGATED] = True
             doc.spans[self.name].attrs["sources"] = list(sources_of[i])
             yield doc
 
-    def decode(self, probs: np.ndarray) -> Dict[Tuple[int, int], str]:
-        """The spans {(start, end): label} of a doc's (tokens x out_labels) probabilities: skweak's, the most
-        likely label of each token, an I- after O starting a span."""
-        return token_array_to_spans(probs, self.out_labels)
+    def decode_all(self, obs: Observations, probs: Sequence[np.ndarray]) -> List[Dict[Tuple[int, int], str]]:
+        """The spans {(start, end): label} of each doc of `obs` from its (tokens x out_labels) probabilities:
+        skweak's, the most likely label of each token, an I- after O starting a span."""
+        return [token_array_to_spans(doc_probs, self.out_labels) for doc_probs in probs]
 
 
 class _Group:

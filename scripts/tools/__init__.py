@@ -4,7 +4,9 @@
 - `benchmark`: the `benchmark` command (annotate, score, aggregate; a no-op `all`; scaling)
 - `measure`: a command timed from the outside, with the peak memory of it and its workers
 - `review_benchmark`: the `review-benchmark` command (a full push to a fresh local Argilla server)
-- `levers`: issue 15's measured, not adopted levers (missing values, the model as a function), to reproduce them
+- `levers`: measured, not adopted levers (missing values, the model as a function), to reproduce them
+- `label_models`: the `label-models` command: every label model of the registry on dev, fit and vote times
+- `ab`: two checkouts of the project timed step by step, interleaved, in process-seconds
 
 May import any package of the project.
 """
