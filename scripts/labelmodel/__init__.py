@@ -3,7 +3,7 @@
 - `base`: the label-model interface (`LabelModel`: fit on train's observations, probabilities per token
   of any corpus, spans), the observation matrix, voting over the kept functions
 - `registry`: the label models by name, the one list every step reads (`--vars.aggregator`)
-- `majority`, `hmm`: skweak's majority voter and HMM, vectorised
+- one module per label model of the registry (`majority`, `hmm`: skweak's majority voter and HMM, vectorised)
 - `lf_scores`: each function scored on dev (skweak's LFAnalysis), the keep/drop decision, weights
 - `score`: the `score` step
 - `reviews`: human reviews in the training corpus
