@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 LABEL_MODELS: Dict[str, str] = {
     "majority": "majority:VectorisedMajorityVoter",  # skweak's majority voter, vectorised
     "hmm": "hmm:VectorisedHMM",  # skweak's HMM, vectorised
+    "dawid_skene": "dawid_skene:DawidSkene",  # each function's accuracy per label, by EM (Dawid & Skene 1979)
 }
 
 
