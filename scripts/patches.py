@@ -22,7 +22,6 @@ To drop a patch: do what its "drop" line says, delete it here and its test, and 
 checks it names (the `aggregate` outputs and `training/lf_scores.csv` on the full data).
 """
 
-import asyncio
 import contextlib
 import functools
 import sys
@@ -578,6 +577,8 @@ def patch_jobs() -> None:
     Why: an rq worker would run in another process, with its own (empty) copy of the in-memory index.
     Pin: argilla-server 2.8.0 (`argilla_server.jobs.dataset_jobs`). Drop: with `patch_redis`.
     """
+    import asyncio
+
     from argilla_server.jobs import dataset_jobs
 
     job_fn = dataset_jobs.update_dataset_records_status_job
