@@ -45,7 +45,7 @@ def ab_runs(a: Path, b: Path, steps: Sequence[str], runs: int, extra: Sequence[s
         for step in steps:
             order = [("a", a), ("b", b)] if i % 2 == 0 else [("b", b), ("a", a)]
             for side, folder in order:
-                cmd = [sys.executable, "-m", "spacy", "project", "run", step, "--force", *extra]
+                cmd = [sys.executable, "-m", "spacy", "project", "run", step, ".", "--force", *extra]
                 seconds = process_seconds(cmd, folder)
                 out[step][side].append(round(seconds, 3))
                 msg.text(f"round {i + 1}/{runs} {step} {side}: {seconds:.2f} s")
