@@ -63,3 +63,20 @@ def test_a_file_replaces_a_folder_and_back(tmp_path):
     with CorpusWriter(path, 2, sharded=True) as out:
         out.add(docs[0])
     assert path.is_dir() and len(read_docs(path)) == 1
+
+
+def test_a_killed_step_that_init_has_not_reaped_yet_leaves_leftovers_that_are_removed(tmp_path):
+    """A zombie (killed, not yet reaped: in a container, init may be slow to) runs no more: its temp files go."""
+    import subprocess
+    import time
+
+    from scripts.util.files import remove_leftovers
+
+    proc = subprocess.Popen(["sleep", "0"])
+    time.sleep(0.3)  # it has exited; nobody has waited for it: a zombie
+    leftover = tmp_path / f".train.{proc.pid}.abc.tmp"
+    leftover.mkdir()
+    try:
+        assert remove_leftovers(tmp_path) == [leftover] and not leftover.exists()
+    finally:
+        proc.wait()

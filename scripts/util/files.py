@@ -20,13 +20,19 @@ LEFTOVER = re.compile(r"^\..+\.(\d+)\.[^.]+\.(tmp|old)$")
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` runs. A zombie does not: a killed step whose parent died too waits for init to
+    reap it, and init in a container may take its time (its temp files are leftovers all the same)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (macOS): kill(0) is all we know
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def remove_leftovers(folder: Path) -> List[Path]:
