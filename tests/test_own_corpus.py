@@ -56,7 +56,7 @@ def test_custom_labels_end_to_end_then_noop_then_edit(project):
 
     # nothing changed: everything after data is skipped
     out = run_example(root)
-    for step in ("convert", "annotate", "score", "aggregate", "train", "evaluate"):
+    for step in ("convert", "check", "pretrained", "annotate", "score", "aggregate", "train", "evaluate"):
         assert f"Skipping '{step}': nothing changed" in out
 
     # a new function in the user's file, named in the preset: annotate reruns and writes its spans
@@ -67,7 +67,7 @@ def test_custom_labels_end_to_end_then_noop_then_edit(project):
         "            yield tok.i - 2, tok.i - 1, 'DRUG'\n"
     )
     presets = root / "examples" / "drugs" / "presets.yml"
-    presets.write_text(presets.read_text().replace('  - "drug_suffix"\n', '  - "drug_suffix"\n  - "mg_drug"\n'))
+    presets.write_text(presets.read_text().replace('    - "drug_suffix"\n', '    - "drug_suffix"\n    - "mg_drug"\n'))
     out = run_example(root, "annotate")
-    assert "Skipping 'annotate'" not in out and "with 11 labelling functions" in " ".join(out.split())
+    assert "Skipping 'annotate'" not in out and "with 13 labelling functions" in " ".join(out.split())
     assert any(len(d.spans.get("mg_drug", [])) for d in iter_docs(root / "corpus" / "dev_annotated"))

@@ -63,6 +63,9 @@ def test_unknown_preset_and_bad_files(tmp_path):
         function_settings(["ORG"], "ful").names()
     bad = tmp_path / "p.yml"
     bad.write_text("full: md\n")
+    with pytest.raises(UserError, match="preset 'full': a preset is a list of names, or a mapping with `functions:`"):
+        load_presets(bad)
+    bad.write_text("- md\n")
     with pytest.raises(UserError, match="maps each preset name to a list"):
         load_presets(bad)
     with pytest.raises(UserError, match="no such file"):

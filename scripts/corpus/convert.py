@@ -13,13 +13,13 @@ may train them) and counted here: every step that scores reads only the labels.
 
 import contextlib
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import typer
 from wasabi import msg
 
 from ..project import var
-from ..util.errors import UserError, check_range, run
+from ..util.errors import UserError, check_known_labels, check_range, run
 from .docbin import CorpusWriter, make_vocab, read_docs, write_docs
 from .gold import document_docs
 from .labels import GOLD, parse_labels
@@ -27,8 +27,16 @@ from .readers import CorpusReader, ReadStats
 from .sources import CONLL2003, EXTRA_DIR, HELD_OUT_DIR, SETS, SPLITS, data_sources, fingerprint
 
 
-def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, ReadStats]:
-    """The CoNLL 2003 folder through `datasets`, as the built-in example always has."""
+def check_dev_labels(labels: Sequence[str], stats: ReadStats, files: List[Path]) -> None:
+    """Before anything is written, and long before a pipeline runs: every label must occur in dev's gold
+    (a function could not be scored on a label dev never has)."""
+    where = f"the gold of the dev data ({', '.join(str(f) for f in files[:2])}{', ...' if len(files) > 2 else ''})"
+    check_known_labels(labels, stats.gold, where)
+
+
+def convert_conll(files: Dict[str, List[Path]], output_dir: Path, labels: Sequence[str] = ()) -> Dict[str, ReadStats]:
+    """The CoNLL 2003 folder through `datasets`, as the built-in example always has; `labels` are checked
+    against dev's gold before anything is written."""
     from .conll import conll_to_dataset, dataset_to_docs
 
     datasets = {split: conll_to_dataset(paths[0]) for split, paths in files.items()}
@@ -38,13 +46,20 @@ def convert_conll(files: Dict[str, List[Path]], output_dir: Path) -> Dict[str, R
         stats[split] = ReadStats(documents=len(set(dataset["doc_id"])), sentences=len(docs))
         stats[split].gold.update(span.label_ for doc in docs for span in doc.spans[GOLD])
         check_split(files[split], split, stats[split])
+    if labels:
+        check_dev_labels(labels, stats["dev"], files["dev"])
     for split, docs in docs_of.items():
         write_docs(output_dir / f"{split}_gold.spacy", docs)
     return stats
 
 
 def convert_files(
-    files: Dict[str, List[Path]], output_dir: Path, shard_size: int, lang: str = "en", hyphens: str = "split"
+    files: Dict[str, List[Path]],
+    output_dir: Path,
+    shard_size: int,
+    lang: str = "en",
+    hyphens: str = "split",
+    labels: Sequence[str] = (),
 ) -> Dict[str, ReadStats]:
     """A user's files through `readers`, streamed; nothing is written unless every split reads. Train, which
     may be large, is a folder of shards of `shard_size` docs named train_gold.spacy (memory bounded by it)."""
@@ -59,6 +74,8 @@ def convert_files(
             stats[split] = reader.stats
             if files[split] or split != "test":
                 check_split(files[split], split, reader.stats)
+            if split == "dev" and labels:  # inside the writers' block: a failure here writes nothing
+                check_dev_labels(labels, reader.stats, files["dev"])
     return stats
 
 
@@ -162,9 +179,9 @@ def main(
     conll = sources["format"] == CONLL2003
     extra_read = read_extra_tests(sources["extra_tests"], label_list, conll, lang, hyphens)
     if conll:
-        stats = convert_conll(files, output_dir)
+        stats = convert_conll(files, output_dir, label_list)
     else:
-        stats = convert_files(files, output_dir, shard_size, lang, hyphens)
+        stats = convert_files(files, output_dir, shard_size, lang, hyphens, label_list)
     for split in SPLITS:
         out = output_dir / f"{split}_gold.spacy"
         if not files[split]:

@@ -11,6 +11,11 @@ SpanTuple = Tuple[int, int, str]
 
 # The span group holding gold entities (dev and test; train loses it before anything else sees it).
 GOLD = "gold"
+# The label of a negative function's spans ("these tokens are no entity"): lower case, so that it is never one
+# of the project's labels; the label models read such a function's spans as O votes and abstain elsewhere.
+NOT_ENTITY = "not_entity"
+# doc.user_data key: the negative functions among the functions that ran (written only when there are some).
+NEGATIVE = "lf_negative"
 # The attr that marks a label model's votes (skweak's aggregators set it too): such a group is no function.
 AGGREGATED = "aggregated"
 # doc.user_data key: the labelling functions that ran on a doc. `annotate` keeps a function's span group only
@@ -54,11 +59,14 @@ def lf_names(docs: Iterable[Doc], exclude: Sequence[str] = ()) -> List[str]:
     return sorted(names - votes - {GOLD} - set(exclude))
 
 
-def drop_empty_groups(doc: Doc, functions: Sequence[str]) -> Doc:
-    """Record the `functions` that ran on `doc` and remove the span groups where they found nothing."""
+def drop_empty_groups(doc: Doc, functions: Sequence[str], negative: Sequence[str] = ()) -> Doc:
+    """Record the `functions` that ran on `doc` (and which are `negative`, if any) and remove the span groups
+    where they found nothing."""
     for name in functions:
         group = doc.spans.get(name)
         if group is not None and not len(group) and not group.attrs:
             del doc.spans[name]
     doc.user_data[FUNCTIONS] = list(functions)
+    if negative:
+        doc.user_data[NEGATIVE] = list(negative)
     return doc

@@ -68,9 +68,10 @@ def main(
     check_range("hmm_fit_docs", fit_docs, 1)
     selection = srsly.read_json(selection_path)
     kept, weights = selection["kept"], selection.get("weights") or {}
+    negative = [name for name in selection.get("negative") or [] if name in kept]
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     reviewed = read_docs(reviewed_path, make_vocab()) if reviewed_path is not None and reviewed_path.exists() else []
-    agg = registry.make(aggregator, label_list, weights)
+    agg = registry.make(aggregator, label_list, weights, negative)
     review_train = review_dir / "train_aggregated" if review_dir else None
     try:
         counts, dev, held_out_scores = vote_train_and_dev(

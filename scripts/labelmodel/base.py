@@ -9,6 +9,11 @@ output label (BIO: O, B-X, I-X), and those into spans, written as skweak's aggre
   reads a shard's observations straight from its bytes, for fits in workers;
 - `vote`, `select_sources`, `spans_of`: voting over the functions that `score` kept.
 
+A negative function (its spans say "no entity", label NOT_ENTITY) is an O vote on its spans and abstains
+elsewhere (-1 in the observations, where an ordinary function's silence is an O vote): the majority vote
+counts it with its weight; a generative model gives it a fixed emission (`negative_emission`) instead of
+learning one, since it never says anything but O.
+
 To add a label model: a module in this package with a `LabelModel` subclass, its line in
 `registry.LABEL_MODELS`, its tests, and its row in docs/label_models.md (`python -m
 scripts.tools.label_models`). skweak's generative models are the pattern (`fit(docs)`, posteriors per
@@ -16,7 +21,7 @@ token); snorkel's `BaseLabeler` is the same idea over an (examples x functions) 
 """
 
 import warnings
-from typing import Any, ClassVar, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -99,6 +104,8 @@ class LabelModel:
 
     # False: votes need no fit (majority voting); True: `fit_observed` on train's observations first
     needs_fit: ClassVar[bool] = False
+    # the negative functions among the sources (set by `registry.make`)
+    negative: FrozenSet[str] = frozenset()
 
     # what the skweak aggregator this is mixed into provides
     name: str
@@ -143,7 +150,11 @@ class LabelModel:
         for i, doc in enumerate(docs):
             sources = self.sources(doc)
             if sources and len(doc):
-                yield i, sources, skweak_spans_to_array(doc, sources, index)
+                data = skweak_spans_to_array(doc, sources, index)
+                for j, source in enumerate(sources):
+                    if source in self.negative:
+                        abstain_outside(data, j, [(s.start, s.end) for s in doc.spans[source]])
+                yield i, sources, data
 
     def observed(self, docs: Sequence[Doc]) -> List[Observed]:
         """Per doc, (its sources, skweak's observation array), or None where no source has a span."""
@@ -180,7 +191,11 @@ class LabelModel:
             data = np.zeros((len(tokens), len(sources)), dtype=np.int16)
             for j, source in enumerate(sources):
                 spans = groups[source].spans
-                for hashed, start, end in zip(spans["label"].tolist(), spans["start"].tolist(), spans["end"].tolist()):
+                bounds = zip(spans["start"].tolist(), spans["end"].tolist())
+                if source in self.negative:
+                    abstain_outside(data, j, list(bounds))
+                    continue
+                for hashed, (start, end) in zip(spans["label"].tolist(), bounds):
                     label = label_of.get(hashed)
                     if label is not None:
                         write_span(data, j, start, end, label, label2idx, prefixes)
@@ -227,6 +242,39 @@ class LabelModel:
         """The spans {(start, end): label} of each doc of `obs` from its (tokens x out_labels) probabilities:
         skweak's, the most likely label of each token, an I- after O starting a span."""
         return [token_array_to_spans(doc_probs, self.out_labels) for doc_probs in probs]
+
+
+def abstain_outside(data: np.ndarray, j: int, spans: Sequence[Tuple[int, int]]) -> None:
+    """Column `j` of an observation array for a negative function: O (0) on its spans, -1 (abstains) elsewhere."""
+    inside = np.zeros(len(data), dtype=bool)
+    for start, end in spans:
+        inside[start:end] = True
+    data[:, j] = np.where(inside, 0, -1)
+
+
+# The odds a weight of 1 stands for (`lf_scores.function_weights`: precision 0.8 weighs 1)
+WEIGHT_ODDS = 0.8 / 0.2
+
+
+def negative_emission(out_labels: Sequence[str], observed_labels: Sequence[str]) -> np.ndarray:
+    """(states x observed labels): what a negative function says, fixed: O, with likelihood 1 where the state
+    is O and 1/4 where it is an entity, so that with weight w (an exponent, as skweak weighs its HMM's
+    emissions) it shifts the odds of O by 4^w, as a majority vote of weight w would. Its other
+    observations never happen."""
+    matrix = np.full((len(out_labels), len(observed_labels)), 1e-12)
+    o = list(observed_labels).index("O")
+    matrix[:, o] = [1.0 if state == "O" else 1 / WEIGHT_ODDS for state in out_labels]
+    return matrix
+
+
+def with_o_where_unobserved(obs: Observations, voting: np.ndarray) -> np.ndarray:
+    """A voting mask (tokens x states) in which a token that no function observes (only negative functions
+    in its doc, none of them firing there) may be O: nothing says otherwise."""
+    unobserved = (obs.values < 0).all(axis=1)
+    if unobserved.any():
+        voting = voting.copy()
+        voting[unobserved, 0] = True
+    return voting
 
 
 class _Group:

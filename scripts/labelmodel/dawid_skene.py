@@ -17,7 +17,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..patches import skweak_vote_matrix
-from .base import LabelModel, Observations
+from .base import LabelModel, Observations, negative_emission, with_o_where_unobserved
 from .majority import majority_probs
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
@@ -64,6 +64,7 @@ class DawidSkene(LabelModel, SequenceAggregatorMixin):
             raise RuntimeError("No document found with annotations")
         obs = Observations(per_doc, len(self.observed_labels))
         voter = MajorityVoterMixin(initial_weights=self.initial_weights)
+        voter.negative = self.negative
         voter.out_labels, voter.observed_labels, voter.label_groups = self.out_labels, self.observed_labels, {}
         posteriors = majority_probs(voter, obs).astype(np.float64)
         voting = self._voting_mask(obs)
@@ -88,6 +89,8 @@ class DawidSkene(LabelModel, SequenceAggregatorMixin):
         for s, source in enumerate(obs.sources):
             matrix = obs.block(counts, s).T + same + 1e-6
             self.confusion[source] = matrix / matrix.sum(axis=1, keepdims=True)
+            if source in self.negative:  # it only ever says O: a fixed likelihood, not a learnt one
+                self.confusion[source] = negative_emission(self.out_labels, self.observed_labels)
         prior = posteriors.sum(axis=0) + 1.0
         self.prior = prior / prior.sum()
 
@@ -112,7 +115,9 @@ class DawidSkene(LabelModel, SequenceAggregatorMixin):
         said = np.zeros((obs.values.shape[0], n), dtype=bool)
         rows, cols = np.nonzero(obs.values >= 0)
         said[rows, obs.values[rows, cols]] = True
-        return (said.astype(np.float32) @ skweak_vote_matrix(self, include_underspec=False)) > 0
+        return with_o_where_unobserved(
+            obs, (said.astype(np.float32) @ skweak_vote_matrix(self, include_underspec=False)) > 0
+        )
 
     def doc_probs(self, obs: Observations) -> Iterator[np.ndarray]:
         if not self.confusion:

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from hmmlearn.utils import log_normalize
 
 from ..patches import forward_backward_log, log_xi_sum, skweak_em_mstep, skweak_em_reset, skweak_vote_matrix
-from .base import LabelModel, Observations
+from .base import LabelModel, Observations, negative_emission, with_o_where_unobserved
 from .majority import MajorityVoterMixin, majority_probs
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
@@ -82,17 +82,23 @@ class VectorisedHMM(LabelModel, HMM):
         skweak_em_reset(self, obs.sources)
         corr_inc = {pair: obs.co_occurrence(*pair) for pair in self.corr_counts}
         self._add_mv_counts_all(obs, corr_inc)
-        skweak_em_mstep(self)
+        self._m_step()
         monitor = hmmlearn.base.ConvergenceMonitor(tol, n_iter, False)
         voting = self._voting_mask(obs)
         for _ in range(n_iter):
             skweak_em_reset(self, obs.sources)
             logprob = self._accumulate_all(obs, voting, corr_inc)
-            skweak_em_mstep(self)
+            self._m_step()
             monitor.report(logprob)
             if monitor.converged:
                 break
         return self
+
+    def _m_step(self) -> None:
+        """skweak's M-step; a negative function's emission stays fixed (`base.negative_emission`)."""
+        skweak_em_mstep(self)
+        for source in self.negative & set(self.emit_probs):
+            self.emit_probs[source] = negative_emission(self.out_labels, self.observed_labels)
 
     def _add_mv_counts_all(self, obs: Observations, corr_inc: Dict[Tuple[str, str], np.ndarray]):
         """skweak's `_add_mv_counts` over all tokens at once (majority voting is token by token)."""
@@ -101,6 +107,7 @@ class VectorisedHMM(LabelModel, HMM):
             s: self.initial_weights.get(s, 1) * np.exp(-self.redundancy_factor * n_corr[s]) for s in self.emit_counts
         }
         mv = MajorityVoterMixin(initial_weights=weights)
+        mv.negative = self.negative
         mv.out_labels, mv.observed_labels, mv.label_groups = self.out_labels, self.observed_labels, self.label_groups
         agg = majority_probs(mv, obs).astype(np.float64)
         self.start_counts += agg[obs.starts].sum(axis=0)
@@ -113,7 +120,9 @@ class VectorisedHMM(LabelModel, HMM):
         """(tokens x states): some source votes for the state (skweak sets the others to -inf)."""
         n = obs.n_labels
         per_label = obs.onehot @ sp.vstack([sp.identity(n, format="csr")] * len(obs.sources))
-        return np.asarray(per_label @ skweak_vote_matrix(self, include_underspec=False)) > 0
+        return with_o_where_unobserved(
+            obs, np.asarray(per_label @ skweak_vote_matrix(self, include_underspec=False)) > 0
+        )
 
     def _frame_log_likelihood(self, obs: Observations, voting: np.ndarray) -> np.ndarray:
         """skweak's `_get_log_likelihood` for all tokens: the sum over sources of log P(observation | state)."""

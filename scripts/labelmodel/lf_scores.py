@@ -12,6 +12,12 @@ while the other labels keep the stricter default.
 `--weights precision` also gives each kept function a weight for aggregation (skweak's
 `initial_weights`): the log-odds of its dev precision, scaled so that precision 0.8 weighs 1. A
 club in a results table (precision 0.99) then outvotes the two spaCy models that call it a place.
+
+A negative function (its spans say "no entity") is scored where it contradicts the kept functions: of
+the tokens it covers that a kept function labels, the share that gold marks O is its precision; of the
+tokens the kept functions label wrongly (gold O), the share it covers is its recall. A preset's
+weights set by hand (`weights:`) replace the estimate: the function is kept on all its labels at that
+weight, or left out of the vote with 0, and still scored here.
 """
 
 import math
@@ -21,7 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from spacy.tokens import Doc
 
-from ..corpus.labels import GOLD, lf_names
+from ..corpus.labels import GOLD, NEGATIVE, NOT_ENTITY, lf_names
 from ..util.files import markdown_table, write_text
 
 WEIGHTINGS = ("uniform", "precision")
@@ -199,6 +205,95 @@ def selection(
     }
 
 
+def negative_functions(docs: Sequence[Doc]) -> List[str]:
+    """The negative functions that ran on the docs (`annotate` records them), sorted."""
+    return sorted({name for doc in docs for name in doc.user_data.get(NEGATIVE, ())})
+
+
+def score_negative(
+    docs: Sequence[Doc], negative: Sequence[str], kept: Dict[str, List[str]], min_precision: float
+) -> List[Dict]:
+    """One row per negative function, scored on the tokens where it contradicts a kept function (see the
+    module docstring); "no dev evidence" where it contradicts none."""
+    covered = {name: 0 for name in negative}
+    contradicted = {name: 0 for name in negative}
+    right = {name: 0 for name in negative}
+    spans = {name: 0 for name in negative}
+    in_docs = {name: 0 for name in negative}
+    wrong_total, n_tokens = 0, 0
+    for doc in docs:
+        n_tokens += len(doc)
+        gold = [False] * len(doc)  # tokens in a gold entity
+        for span in doc.spans.get(GOLD, []):
+            gold[span.start : span.end] = [True] * len(span)
+        labelled = [False] * len(doc)  # tokens a kept function labels
+        for name, labels in kept.items():
+            if name in covered:
+                continue
+            for span in doc.spans.get(name, []):
+                if not labels or span.label_ in labels:
+                    labelled[span.start : span.end] = [True] * len(span)
+        wrong_total += sum(1 for i in range(len(doc)) if labelled[i] and not gold[i])
+        for name in negative:
+            group = doc.spans.get(name, [])
+            if not len(group):
+                continue
+            spans[name] += len(group)
+            in_docs[name] += 1
+            tokens = {i for span in group for i in range(span.start, span.end)}
+            covered[name] += len(tokens)
+            hits = [i for i in tokens if labelled[i]]
+            contradicted[name] += len(hits)
+            right[name] += sum(1 for i in hits if not gold[i])
+    rows = []
+    for name in negative:
+        if not contradicted[name]:
+            rows.append(_row(name, NOT_ENTITY, spans=spans[name], docs=in_docs[name], status="no dev evidence"))
+            continue
+        p = right[name] / contradicted[name]
+        r = right[name] / wrong_total if wrong_total else 0.0
+        rows.append(
+            _row(
+                name,
+                NOT_ENTITY,
+                precision=p,
+                recall=r,
+                f1=2 * p * r / (p + r) if p + r else 0.0,
+                coverage=covered[name] / n_tokens if n_tokens else 0.0,
+                conflict=contradicted[name] / covered[name] if covered[name] else 0.0,
+                spans=spans[name],
+                docs=in_docs[name],
+                status="kept" if p >= min_precision else "dropped",
+            )
+        )
+    return rows
+
+
+HAND_KEPT, HAND_OUT = "kept (weight by hand)", "left out (weight 0 by hand)"
+
+
+def apply_hand_weights(rows: List[Dict], sel: Dict, hand: Dict[str, float]) -> Dict:
+    """A preset's weights set by hand over `selection`'s: a function with a weight is kept on every label it
+    has at that weight (rows it dropped say so), one with 0 is left out of the vote; its rows stay."""
+    if not hand:
+        return sel
+    for function, weight in hand.items():
+        own = [row for row in rows if row["function"] == function]
+        sel["kept"].pop(function, None)
+        sel["dropped"].pop(function, None)
+        sel["weights"].pop(function, None)
+        if weight > 0:
+            sel["kept"][function] = [row["label"] for row in own if row["label"] and row["label"] != NOT_ENTITY]
+            sel["weights"][function] = float(weight)
+        for row in own:
+            if weight == 0:
+                row["status"] = HAND_OUT
+            elif row["status"] != "kept":
+                row["status"] = HAND_KEPT
+    sel["hand_weights"] = {k: float(v) for k, v in hand.items()}
+    return sel
+
+
 def fmt(value) -> str:
     """A table cell: floats with three decimals, None empty."""
     if value is None:
@@ -212,8 +307,10 @@ def write_scores(
     md_path: Path,
     min_precision: float,
     label_min_precision: Optional[Dict[str, float]] = None,
+    hand: Optional[Dict[str, float]] = None,
 ) -> None:
-    """lf_scores.csv (one row per function and label) and lf_scores.md (the same, sorted, as a table)."""
+    """lf_scores.csv (one row per function and label) and lf_scores.md (the same, sorted, as a table; the
+    weights set by hand marked)."""
     import csv
     import io
 
@@ -224,11 +321,31 @@ def write_scores(
         writer.writerow({k: fmt(v) for k, v in row.items()})
     write_text(csv_path, buf.getvalue())
     ordered = sorted(rows, key=lambda r: (r["label"], -(r["precision"] or -1), r["function"]))
-    table = markdown_table(COLUMNS, [[fmt(r[c]) for c in COLUMNS] for r in ordered])
+    hand = hand or {}
+
+    def cell(row: Dict, column: str) -> str:
+        by_hand = column == "weight" and row["function"] in hand and row["weight"] is not None
+        return fmt(row[column]) + (" (hand)" if by_hand else "")
+
+    table = markdown_table(COLUMNS, [[cell(r, c) for c in COLUMNS] for r in ordered])
     overrides = "".join(f", {lab} under {p}" for lab, p in sorted((label_min_precision or {}).items()))
+    notes = ""
+    if any(r["label"] == NOT_ENTITY for r in rows):
+        notes += (
+            f"Negative functions (label {NOT_ENTITY}) are scored where they contradict a kept function: "
+            "precision is the share of those tokens that gold marks O, recall the share of the kept functions' "
+            "wrong tokens they cover; they vote O there and abstain elsewhere.\n\n"
+        )
+    if hand:
+        notes += (
+            "Weights marked (hand) are the preset's (`weights:`), not estimated on dev; 0 leaves a function out "
+            "of the vote. With the HMM, skweak's redundancy scaling still applies to them: per label, a function "
+            "weighs e^(-0.1 r) times its weight, r the summed share of its votes that the others of its family "
+            "(names equal but for _cased/_uncased, or one a prefix or suffix of the other) repeat.\n\n"
+        )
     write_text(
         md_path,
         f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
         f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation; "
-        f"the others vote with the function's weight.\n\n{table}",
+        f"the others vote with the function's weight.\n\n{notes}{table}",
     )

@@ -5,7 +5,7 @@ the observations of many docs are one sparse token x function matrix and the vot
 """
 
 import warnings
-from typing import Dict, Iterator
+from typing import Dict, FrozenSet, Iterator
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,10 +30,20 @@ def label_votes(obs: Observations, weights: Dict[str, float]) -> np.ndarray:
 
 
 def majority_probs(voter: MajorityVoterMixin, obs: Observations) -> np.ndarray:
-    """skweak's `MajorityVoterMixin.aggregate` for every token at once (it works row by row)."""
-    votes = label_votes(obs, voter.weights)
+    """skweak's `MajorityVoterMixin.aggregate` for every token at once (it works row by row).
+
+    skweak's O score depends on the entity votes alone (3 ** -their weight): an ordinary function's silence
+    never outvotes a label. A negative function's O on its span is a vote: its weight joins O's score,
+    as an entity vote's weight joins its label's (`voter.negative`; none: skweak's vote exactly)."""
+    negative: FrozenSet[str] = getattr(voter, "negative", frozenset()) & frozenset(obs.sources)
+    weights = {**voter.weights, **{s: 0.0 for s in negative}} if negative else voter.weights
+    votes = label_votes(obs, weights)
     if voter.observed_labels[0] == "O":
         votes = voter.normalise_o_labels(votes)
+    if negative:
+        for s in negative:
+            column = obs.sources.index(s)
+            votes[:, 0] += np.where(obs.values[:, column] == 0, voter.weights.get(s, 1), 0).astype(np.float32)
     out = votes.dot(skweak_vote_matrix(voter))
     return out / (np.expand_dims(out.sum(axis=1), axis=1) + 1e-30)
 

@@ -6,7 +6,7 @@ imports (the HMM's hmmlearn and scikit-learn) load only where it runs.
 """
 
 import importlib
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple, Type
 
 if TYPE_CHECKING:
     from .base import LabelModel
@@ -31,7 +31,12 @@ def model_class(name: str) -> Type["LabelModel"]:
     return getattr(importlib.import_module(f"{__package__}.{module}"), cls)
 
 
-def make(name: str, labels: List[str], weights: Optional[Dict[str, float]] = None) -> "LabelModel":
+def make(
+    name: str, labels: List[str], weights: Optional[Dict[str, float]] = None, negative: Iterable[str] = ()
+) -> "LabelModel":
     """A new label model `name` over `labels`; `weights` (function -> weight, default 1) are its
-    initial weights (what `score` chose, or a user set by hand)."""
-    return model_class(name)(name, labels, initial_weights=weights or None)
+    initial weights (what `score` chose, or a user set by hand); `negative`: the negative functions."""
+    model = model_class(name)(name, labels, initial_weights=weights or None)
+    if negative:
+        model.negative = frozenset(negative)
+    return model

@@ -12,7 +12,8 @@ from wasabi import msg
 
 from ..corpus.docbin import read_docs
 from ..corpus.gold import gold_labels
-from ..corpus.labels import GOLD, parse_labels
+from ..corpus.labels import GOLD, lf_names, parse_labels
+from ..corpus.presets import resolve_preset
 from ..project import var
 from ..util import timing
 from ..util.errors import UserError, check_known_labels, check_range, run, setting
@@ -20,10 +21,13 @@ from ..util.files import write_json
 from .lf_scores import (
     COLUMNS,
     WEIGHTINGS,
+    apply_hand_weights,
     fmt,
+    negative_functions,
     parse_label_thresholds,
     parse_no_evidence_weight,
     score_functions,
+    score_negative,
     selection,
     write_scores,
 )
@@ -47,6 +51,10 @@ def main(
     no_evidence_weight: Annotated[
         str, Opt("--no-evidence-weight", help="Weight of functions that never fire on dev: min (of the others) or >= 0")
     ] = var("no_evidence_weight"),
+    preset: Annotated[str, Opt("--preset", help="The preset annotate ran (its `weights:` set by hand)")] = var(
+        "preset"
+    ),
+    presets: Annotated[Path, Opt("--presets", help="YAML file of presets")] = Path(var("presets")),
 ):
     """Score each labelling function on dev and choose the ones aggregation keeps."""
     timing.start()
@@ -73,19 +81,28 @@ def main(
             "from doc.ents or spans, into doc.spans['gold'])"
         )
     check_known_labels(label_list, gold_labels(docs), f"the gold of {dev_path}")
+    hand = resolve_preset(presets, preset).weights
+    negative = negative_functions(docs)
     try:
         with timing.phase("scoring"):
-            rows = score_functions(docs, label_list, min_precision, label_min_precision=per_label)
+            sources = [name for name in lf_names(docs) if name not in negative] if negative else None
+            rows = score_functions(docs, label_list, min_precision, sources, label_min_precision=per_label)
     except ValueError as e:
         msg.fail(str(e), exits=1)
-    if not any(row["status"] == "kept" for row in rows):
+    if not any(row["status"] == "kept" for row in rows) and not any(w > 0 for w in hand.values()):
         raise setting("min_precision", min_precision, "no labelling function reaches it on dev for any label: lower it")
-    sel = selection(rows, min_precision, per_label, weights, unscored_weight)
+    if negative:  # where they contradict what the others keep (weights by hand included)
+        kept = apply_hand_weights(rows, selection(rows, min_precision, per_label), hand)["kept"]
+        with timing.phase("scoring"):
+            rows += score_negative(docs, negative, kept, min_precision)
+    sel = apply_hand_weights(rows, selection(rows, min_precision, per_label, weights, unscored_weight), hand)
+    if negative:
+        sel["negative"] = [name for name in negative if name in sel["kept"]]
     for row in rows:  # the weight aggregation gives the function (1 when uniform), on its kept labels
         if row["status"] != "dropped":
             row["weight"] = float(sel["weights"].get(row["function"], 1.0)) if row["function"] in sel["kept"] else 0.0
     with timing.phase("writing"):
-        write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label)
+        write_scores(rows, output_dir / "lf_scores.csv", output_dir / "lf_scores.md", min_precision, per_label, hand)
         write_json(output_dir / "lf_selection.json", sel)
     msg.table([[fmt(r[c]) for c in COLUMNS] for r in rows], header=COLUMNS, divider=True)
     for function, by_label in sel["dropped"].items():
@@ -98,6 +115,11 @@ def main(
             )
         else:
             msg.warn(f"{function} never fires on dev: no evidence, left out (--vars.no_evidence_weight 0)")
+    if hand:
+        msg.info(
+            f"Weights set by hand in preset {preset!r}: "
+            + ", ".join(f"{f} {w:g}" + (" (left out)" if w == 0 else "") for f, w in hand.items())
+        )
     msg.good(f"Scored {len({r['function'] for r in rows})} labelling functions -> {output_dir}/lf_scores.csv")
     msg.info(timing.summary())
     timing.report()

@@ -75,6 +75,7 @@ class ObserveJob:
     labels: List[str]
     kept: Kept
     data: bytes
+    negative: Tuple[str, ...] = ()
 
 
 def observe_shard(job: ObserveJob) -> Tuple[List[Optional[Tuple[List[str], np.ndarray]]], Dict[str, float]]:
@@ -83,7 +84,7 @@ def observe_shard(job: ObserveJob) -> Tuple[List[Optional[Tuple[List[str], np.nd
     with timing.phase("reading"):
         db = DocBin(store_user_data=True).from_bytes(job.data)
     with timing.phase("fitting"):
-        observed = registry.make(job.model, job.labels).observed_shard(db, job.kept)
+        observed = registry.make(job.model, job.labels, negative=job.negative).observed_shard(db, job.kept)
     return observed, timing.take()
 
 
@@ -103,7 +104,7 @@ def fit_label_model(
     and fits on: the same sample, and the same fit, as fitting on `fit_sample(docs, ...)`.
     """
     jobs = (
-        ObserveJob(agg.name, agg.out_labels_no_prefixes, kept, data)
+        ObserveJob(agg.name, agg.out_labels_no_prefixes, kept, data, tuple(sorted(agg.negative)))
         for data in iter_shards(train_path, parallel.shard_size)
     )
     with runner_or(run, parallel) as run:
@@ -337,7 +338,7 @@ def vote_dev(job: DevJob) -> DevResult:
     for name in registry.names():
         if name != agg.name and not registry.model_class(name).needs_fit:
             with timing.phase("scoring"):
-                other = registry.make(name, job.labels, agg.initial_weights)
+                other = registry.make(name, job.labels, agg.initial_weights, agg.negative)
                 voted_other = vote(other, dev, job.kept, keep_groups=False)
                 also[name] = score_spans([spans_of(d, name) for d in voted_other], gold, job.labels)
     return DevResult(voted_shards, scores, also, timing.take())

@@ -22,14 +22,15 @@ from ..corpus.labels import GOLD, drop_empty_groups, parse_labels
 from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
 from ..patches import docs_to_bytes
-from ..pretrained.pipelines import drop_groups, has_entities
+from ..pretrained.pipelines import drop_groups
+from ..pretrained.runs import PREFIX
 from ..project import var
 from ..util import timing
 from ..util.errors import UserError, check_known_labels, run, setting
 from ..util.files import write_json
 from ..util.parallel import Parallelism
 from .annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
-from .models import ModelFunction
+from .models import ModelFunction, PipelineFunction
 
 _ANNOTATORS: Dict[FunctionSettings, LabellingFunctions] = {}
 
@@ -50,7 +51,8 @@ def annotate_docs(docs: Iterable[Doc], settings: FunctionSettings, drop_gold: bo
     for doc in annotator.pipe(docs):
         if drop_gold and GOLD in doc.spans:
             del doc.spans[GOLD]
-        out.append(drop_empty_groups(drop_groups(doc), annotator.names))
+        negative = [name for name in annotator.names if name in annotator.negative]
+        out.append(drop_empty_groups(drop_groups(doc), annotator.names, negative))
     return out
 
 
@@ -92,9 +94,10 @@ def annotate_corpora(
         if annotator.model_functions and parallel.scheduler is None:
             # before a fork, so that workers share them: the models a shard will run (not the project's
             # pipelines when the `pretrained` step has left their entities on the docs)
-            pretrained = _from_pretrained(corpora[0][0])
+            groups = _pretrained_groups(corpora[0][0])
             for func in annotator.model_functions:
-                if not (pretrained and isinstance(func, ModelFunction)):
+                done = isinstance(func, ModelFunction) and bool(groups)  # truecase's are on capitals only
+                if not (done or (isinstance(func, PipelineFunction) and func.run.group in groups)):
                     func.load()
 
     def job(k: int, data: bytes) -> AnnotateJob:
@@ -104,10 +107,10 @@ def annotate_corpora(
     return [{"fired": 0, **c, "functions": len(annotator.names)} for c in counts]
 
 
-def _from_pretrained(path: Path) -> bool:
-    """Whether the corpus comes from the `pretrained` step (its first doc carries the raw entities)."""
+def _pretrained_groups(path: Path) -> List[str]:
+    """The runs' groups that the `pretrained` step left on the corpus's first doc (none: not from it)."""
     first = next(iter_docs(path), None)
-    return first is not None and has_entities(first)
+    return [name for name in first.spans if name.startswith(PREFIX)] if first is not None else []
 
 
 Arg, Opt = typer.Argument, typer.Option

@@ -23,12 +23,12 @@ from spacy.tokens import Doc, Span
 
 from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
-from ..corpus.labels import SpanTuple
-from ..corpus.presets import load_presets, preset_names
+from ..corpus.labels import NOT_ENTITY, SpanTuple
+from ..corpus.presets import Preset, resolve_preset
 from ..patches import plain_spans
 from ..pretrained.runs import FUNCTIONS
 from . import context, heuristics, sports, tutorial
-from .registry import factory, get, import_code, labelling_function
+from .registry import declare_pipelines, factory, get, import_code, labelling_function
 
 CONLL = ("PER", "ORG", "LOC", "MISC")
 
@@ -53,13 +53,19 @@ class FunctionSettings:
         for name in ("gazetteer_dir", "presets", "code", "lang", "hyphens"):
             object.__setattr__(self, name, str(getattr(self, name)))
 
-    def names(self) -> List[str]:
-        """The preset's function names (the user's code imported first); a UserError for an unknown one."""
+    def chosen(self) -> Preset:
+        """The preset, resolved: the user's code imported and the preset's pipelines declared first; a
+        UserError for an unknown function name."""
         import_code(self.code)
-        names = preset_names(load_presets(self.presets), self.preset, self.presets)
-        for name in names:
+        chosen = resolve_preset(self.presets, self.preset)
+        declare_pipelines(chosen.pipelines, self.presets)
+        for name in chosen.functions:
             get(name)
-        return names
+        return chosen
+
+    def names(self) -> List[str]:
+        """The preset's function names (see `chosen`)."""
+        return self.chosen().functions
 
 
 class Context:
@@ -303,15 +309,26 @@ class LabellingFunctions(CombinedAnnotator):
         super().__init__()
         self.labels = list(labels)
         self.chunk_size = chunk_size
+        self.negative: set = set()  # the functions whose spans say "no entity" (label NOT_ENTITY)
         self.model_functions: List = []  # batch functions: annotate(list of docs)
         self.doc_functions: List = []  # document-level: annotate(list of docs), run last
         self.context: Optional[Context] = None  # its per-doc caches are cleared after each chunk
 
-    def add_document_functions(self, names: Sequence[str], ctx: Context) -> "LabellingFunctions":
-        """The document-level functions `names`, reading the functions built so far by their roles."""
+    def add_document_functions(
+        self,
+        names: Sequence[str],
+        ctx: Context,
+        roles: Optional[Dict[str, List[str]]] = None,
+        custom: Sequence[Tuple[str, Callable]] = (),
+    ) -> "LabellingFunctions":
+        """The built-in document-level functions `names`, reading the functions built so far by their roles
+        (`roles`: a preset's holders of a role, instead of the functions that declare it), and a user's
+        document functions `custom` ((name, function of the merged article))."""
         from .doclevel import DocumentFunctions
 
         def having(role: str) -> List[str]:
+            if roles and role in roles:
+                return [n for n in self.names if n in roles[role]]
             return [n for n in self.names if role in get(n).roles]
 
         enabled = set(names)
@@ -328,6 +345,8 @@ class LabellingFunctions(CombinedAnnotator):
                 company_sources,
                 ctx.lexicon("legal_suffixes")["suffixes"] if company_sources else (),
                 enabled=enabled,
+                custom=custom,
+                negative=[n for n in self.names if n in self.negative],
             )
         )
         return self
@@ -398,7 +417,8 @@ class LabellingFunctions(CombinedAnnotator):
         """What skweak's SpanAnnotator.__call__ and _restrict do for a function that nothing excludes, with a
         span group only where it found one of the labels: most (doc, function) pairs find nothing, and an
         empty group costs more to make and drop than the function does to run."""
-        spans = [span for span in (Span(doc, s, e, label) for s, e, label in found) if span.label_ in self.labels]
+        allowed = (NOT_ENTITY,) if name in self.negative else self.labels
+        spans = [span for span in (Span(doc, s, e, label) for s, e, label in found) if span.label_ in allowed]
         if spans:
             doc.spans[name] = spans
         elif name in doc.spans:
@@ -408,8 +428,9 @@ class LabellingFunctions(CombinedAnnotator):
     def _restrict(self, doc: Doc, name: str) -> None:
         """Only the project's labels go into the corpus (an LF may know more than we train)."""
         group = doc.spans[name]
-        if any(span.label_ not in self.labels for span in group):
-            doc.spans[name] = [s for s in group if s.label_ in self.labels]
+        allowed = (NOT_ENTITY,) if name in self.negative else self.labels
+        if any(span.label_ not in allowed for span in group):
+            doc.spans[name] = [s for s in group if s.label_ in allowed]
 
 
 class PerDoc:
@@ -436,25 +457,32 @@ def athletes(doc: Doc) -> List:
 
 def build_annotator(settings: FunctionSettings) -> LabellingFunctions:
     """The labelling functions of a preset for the settings' labels, in the preset's order (see the module
-    docstring); a function that emits none of the labels is left out."""
+    docstring); a function that emits none of the labels is left out (a negative function never is)."""
     ctx = Context(settings.labels, settings.gazetteer_dir, settings.lang, settings.hyphens)
     out = LabellingFunctions(settings.labels)
     out.context = ctx
-    document = []
-    for name in settings.names():
+    chosen = settings.chosen()
+    document: List[str] = []
+    custom: List[Tuple[str, Callable]] = []
+    for name in chosen.functions:
         declared = get(name)
         if not declared.emits_any(settings.labels):
             continue
-        if declared.kind == "document":
-            document.append(name)
-            continue
+        if declared.negative:
+            out.negative.add(name)
         built = declared.build(ctx)
+        if declared.kind == "document":
+            if built is None:  # the project's, built together
+                document.append(name)
+            else:
+                custom.append((name, built))
+            continue
         if built is None:
             continue
         if declared.kind == "batch":
             out.model_functions.append(built)
         else:
             out.add_annotator(built)
-    if document:
-        out.add_document_functions(document, ctx)
+    if document or custom:
+        out.add_document_functions(document, ctx, chosen.roles, custom)
     return out

@@ -25,13 +25,16 @@ that vote:
 The venue of a baseball fixture ("KANSAS CITY AT DETROIT": LOC in CoNLL) keeps fixture_at's label:
 no document-level function calls it ORG because the same city is a team elsewhere in the article.
 
+A user's document functions (`registry.document_function`) run last, on the merged article with every
+sentence-level function's spans, the vote (`doc.spans["doc_vote"]`) and the built-in functions' spans.
+
 Their spans are mapped back to the sentence Docs; a span across two sentences is dropped.
 """
 
 import bisect
 import warnings
 from collections import defaultdict
-from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from skweak import utils as skweak_utils
 from skweak.doclevel import DocumentHistoryAnnotator, DocumentMajorityAnnotator
@@ -40,12 +43,23 @@ from spacy.attrs import LOWER, ORTH
 from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
-from ..corpus.labels import SpanTuple
+from ..corpus.labels import GOLD, SpanTuple
 from ..labelmodel.majority import VectorisedMajorityVoter
 from ..pipeline.components import county_team, org_alias, sport, surnames
+from ..pretrained.runs import PREFIX
 from .gazetteers import FastGazetteer, token_strings
 
 VOTE = "doc_vote"
+
+
+def copy_groups(merged: Doc, sentences: Sequence[Doc], offsets: Sequence[int], groups: Iterable[str]) -> None:
+    """The span groups `groups` of the sentences onto their article's merged Doc."""
+    for name in groups:
+        merged.spans[name] = [
+            Span(merged, off + s.start, off + s.end, label=s.label_)
+            for sent, off in zip(sentences, offsets)
+            for s in sent.spans.get(name, [])
+        ]
 
 
 def merge(sentences: Sequence[Doc], groups: Iterable[str]) -> Tuple[Doc, List[int]]:
@@ -61,12 +75,7 @@ def merge(sentences: Sequence[Doc], groups: Iterable[str]) -> Tuple[Doc, List[in
         spaces += [True] * len(sent)
         starts += [True] + [False] * (len(sent) - 1)
     merged = Doc(sentences[0].vocab, words=words, spaces=spaces, sent_starts=starts)
-    for name in groups:
-        merged.spans[name] = [
-            Span(merged, off + s.start, off + s.end, label=s.label_)
-            for sent, off in zip(sentences, offsets)
-            for s in sent.spans.get(name, [])
-        ]
+    copy_groups(merged, sentences, offsets, groups)
     return merged, offsets
 
 
@@ -216,9 +225,14 @@ class DocumentFunctions:
         company_sources: Sequence[str] = (),
         legal_suffixes: Iterable[str] = (),
         enabled: Optional[AbstractSet[str]] = None,
+        custom: Sequence[Tuple[str, Callable]] = (),
+        negative: Sequence[str] = (),
     ):
         """`enabled`: the names to run (None: all); doc_propagate, doc_surname and org_alias also need
-        their seeds, surname or company sources."""
+        their seeds, surname or company sources. `custom`: a user's document functions (name, function of
+        the merged article), run last; `negative`: the negative functions (O votes where they fire)."""
+        self.custom = list(custom)
+        self.negative = frozenset(negative)
         on = (lambda name: True) if enabled is None else (lambda name: name in enabled)
         self.sources, self.labels, self.seeds = list(sources), list(labels), list(seeds)
         self.seeds = self.seeds if on("doc_propagate") else []
@@ -243,17 +257,20 @@ class DocumentFunctions:
         names = [a.name for a in self.annotators] + (["doc_propagate"] if self.seeds else [])
         names += ["doc_surname"] if self.surname_sources else []
         names += ["sports_team"] if self.with_sports else []
-        return names + (["county_team"] if self.with_county else []) + (["org_alias"] if self.with_alias else [])
+        names += (["county_team"] if self.with_county else []) + (["org_alias"] if self.with_alias else [])
+        return names + [name for name, _ in self.custom]
 
     @property
     def inputs(self) -> List[str]:
-        """The sentence-level groups the functions read."""
+        """The sentence-level groups the built-in functions read."""
         return list(
             dict.fromkeys(self.sources + self.seeds + self.surname_sources + self.company_sources + ["fixture_at"])
         )
 
     def _voter(self):
-        return VectorisedMajorityVoter(VOTE, self.labels)  # skweak's MajorityVoter, without its per-token loop
+        voter = VectorisedMajorityVoter(VOTE, self.labels)  # skweak's MajorityVoter, without its per-token loop
+        voter.negative = self.negative & set(self.sources)
+        return voter
 
     def article_spans(self, merged: Doc) -> Dict[str, List[SpanTuple]]:
         """The span tuples of every document-level function on a merged article."""
@@ -281,6 +298,16 @@ class DocumentFunctions:
             out = {name: [s for s in spans if s[2] != "ORG" or s[:2] not in at] for name, spans in out.items()}
         return out
 
+    def custom_spans(self, merged: Doc, built_in: Dict[str, List[SpanTuple]]) -> Dict[str, List[SpanTuple]]:
+        """A user's document functions on the merged article, which holds every sentence-level function's
+        spans, the vote and the built-in functions' spans (`built_in`)."""
+        for name, spans in built_in.items():
+            merged.spans[name] = [Span(merged, s, e, label=lab) for s, e, lab in spans]
+        out = {}
+        for name, func in self.custom:
+            out[name] = [(int(s), int(e), str(lab)) for s, e, lab, *_ in func(merged) if 0 <= s < e <= len(merged)]
+        return out
+
     def annotate(self, docs: Sequence[Doc]) -> None:
         """Write each function's span group on every sentence Doc (articles must not be split)."""
         for group in document_groups(docs):
@@ -288,7 +315,13 @@ class DocumentFunctions:
             groups = [s for s in self.inputs if any(s in d.spans for d in sentences)]
             merged, offsets = merge(sentences, groups)
             lengths = [len(s) for s in sentences]
-            for name, spans in self.article_spans(merged).items():
+            found = self.article_spans(merged)
+            if self.custom:  # a user's function reads every function's spans (never gold's), after the vote
+                others = dict.fromkeys(name for d in sentences for name in d.spans)
+                extra = [n for n in others if n not in groups and n != GOLD and not n.startswith(PREFIX)]
+                copy_groups(merged, sentences, offsets, extra)
+                found.update(self.custom_spans(merged, found))
+            for name, spans in found.items():
                 by_sentence = split_back(spans, offsets, lengths)
                 for k, sent in enumerate(sentences):
                     sent.spans[name] = [Span(sent, s, e, label=lab) for s, e, lab in sorted(set(by_sentence[k]))]

@@ -6,13 +6,13 @@ conventions. CoNLL's headlines and sports tables are in capitals ("SOCCER - JAPA
 where models trained on mixed case see nothing: the truecase variant reads such sentences truecased.
 """
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
-from ..pretrained.pipelines import BATCH_SIZE, entities, is_caps_sentence, load
+from ..pretrained.pipelines import BATCH_SIZE, entities, is_caps_sentence, load, load_whole
 from ..pretrained.runs import Run
 from ..util.errors import UserError
 from .heuristics import MISC_END, league_or_index
@@ -189,34 +189,28 @@ class ModelFunction:
 
 class PipelineFunction:
     """Any spaCy pipeline (an installed package or a path) as a labelling function over batches of docs:
-    its entities whose label is in `label_map`, renamed (e.g. {"PRODUCT": "DRUG"}); the rest ignored."""
+    its entities whose label is in `label_map`, renamed (e.g. {"PRODUCT": "DRUG"}); the rest ignored. The
+    entities are the `pretrained` step's where it ran the pipeline (a preset's `pipelines:`), else the
+    pipeline runs here."""
 
     def __init__(self, name: str, model: str, label_map: Dict[str, str], labels: Sequence[str], batch_size: int = 256):
         self.name, self.model, self.batch_size = name, model, batch_size
+        self.run = Run(model, "pipeline")
         self.label_map = {k: v for k, v in label_map.items() if v in labels}
 
     def load(self):
-        if self.model not in _USER_PIPELINES:
-            import spacy
-
-            try:
-                _USER_PIPELINES[self.model] = spacy.load(self.model)
-            except OSError as e:
-                raise UserError(
-                    f"labelling function {self.name!r}: cannot load the spaCy pipeline {self.model!r} "
-                    f"({str(e).split('.')[0]}): install it (pip install ...) or give a path to it"
-                ) from None
-        return _USER_PIPELINES[self.model]
+        try:
+            return load_whole(self.model)
+        except OSError as e:
+            raise UserError(
+                f"labelling function {self.name!r}: cannot load the spaCy pipeline {self.model!r} "
+                f"({str(e).split('.')[0]}): install it (pip install ...) or give a path to it"
+            ) from None
 
     def annotate(self, docs: Sequence[Doc]) -> None:
-        nlp = self.load()
-        inputs = [Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d]) for d in docs]
-        for doc, pred in zip(docs, nlp.pipe(inputs, batch_size=self.batch_size)):
+        if any(self.run.group not in d.spans for d in docs):
+            self.load()  # one line if it is not installed
+        for doc, found in zip(docs, entities(self.run, docs, self.batch_size)):
             doc.spans[self.name] = [
-                Span(doc, e.start, e.end, label=self.label_map[e.label_])
-                for e in pred.ents
-                if e.label_ in self.label_map
+                Span(doc, s, e, label=self.label_map[label]) for s, e, label in found if label in self.label_map
             ]
-
-
-_USER_PIPELINES: Dict[str, Any] = {}

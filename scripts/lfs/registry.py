@@ -12,12 +12,15 @@ Each function is declared once, with its name, the labels it can emit and its ro
 
 `gazetteer` (a word list: JSON, CSV or one entry a line), `patterns` (spaCy Matcher / PhraseMatcher patterns
 in the EntityRuler's JSONL) and `pipeline` (any installed spaCy pipeline, with a label map) declare the other
-kinds in one line each. A file or folder of such code (var `lf_code`, like `spacy train --code`) is imported
-by `annotate` before the functions are built; installed packages can add functions through the entry point
-group `weak_ner_lfs`. Presets are lists of names in a YAML file (var `presets`, configs/presets.yml); a name
-in a list may be another preset (`scripts.corpus.presets`), and an unknown name is an error.
+kinds in one line each; `document_function` declares a function of a whole document. `negative=True` makes a
+function say "these tokens are no entity": its spans are O votes, and it abstains elsewhere. A file or folder
+of such code (var `lf_code`, like `spacy train --code`) is imported by `annotate` before the functions are
+built; installed packages can add functions through the entry point group `weak_ner_lfs`. Presets are lists
+of names in a YAML file (var `presets`, configs/presets.yml: `scripts.corpus.presets`), which may also
+declare pipelines as data (run once by the `pretrained` step), set who holds a role, and fix weights; an
+unknown name is an error.
 
-Roles say what else reads a function's spans:
+Roles say what else reads a function's spans (lfs/README.md has an example of each):
 - `doc_vote`: its votes feed the document-level functions' majority vote (doc_history, doc_majority_*);
 - `doc_seed`: doc_propagate spreads its strings over the whole document (high precision only);
 - `doc_surname`: its multi-word PER spans give the document's surnames (doc_surname);
@@ -38,13 +41,14 @@ import catalogue
 from skweak.base import SpanAnnotator
 from skweak.heuristics import FunctionAnnotator
 
+from ..corpus.labels import NOT_ENTITY
+from ..corpus.presets import ROLES
 from ..util.errors import UserError, check_labels
 
 lfs = catalogue.create("weak_ner", "lfs", entry_points=True)
 
-ROLES = ("doc_vote", "doc_seed", "doc_surname", "doc_company")
 # span: a skweak annotator of one doc; batch: an object with .name and .annotate(docs) (pipelines);
-# document: the document-level functions (scripts.lfs.doclevel), built together after the others
+# document: a function of a whole document, run after the others (scripts.lfs.doclevel)
 KINDS = ("span", "batch", "document")
 
 
@@ -59,9 +63,11 @@ class Declared:
     kind: str
     build: Callable[[Any], Any]
     source: str = ""  # where it was declared (file), for messages
+    negative: bool = False  # its spans say "no entity" (label NOT_ENTITY)
 
     def emits_any(self, labels: Sequence[str]) -> bool:
-        return self.labels is None or bool(set(self.labels) & set(labels))
+        """Whether it has something to say with these labels (a negative function always has)."""
+        return self.negative or self.labels is None or bool(set(self.labels) & set(labels))
 
 
 def _caller() -> str:
@@ -79,16 +85,24 @@ def register(
     build: Callable[[Any], Any],
     roles: Iterable[str] = (),
     kind: str = "span",
+    negative: bool = False,
+    source: str = "",
 ) -> Declared:
-    """Declare a labelling function; a UserError for a bad role, kind or label, or a name declared twice."""
-    roles, where = tuple(roles), _caller()
+    """Declare a labelling function; a UserError for a bad role, kind or label, or a name declared twice.
+    `source`: where it is declared (default: the file that calls)."""
+    roles, where = tuple(roles), source or _caller()
     if kind not in KINDS:
         raise UserError(f"labelling function {name!r} ({where}): kind {kind!r} is not one of {', '.join(KINDS)}")
     bad = [r for r in roles if r not in ROLES]
     if bad:
         raise UserError(f"labelling function {name!r} ({where}): unknown role {bad[0]!r} (roles: {', '.join(ROLES)})")
-    label_tuple = None if labels is None else tuple(check_labels(",".join(labels), f"labels of {name}"))
-    declared = Declared(name, label_tuple, roles, kind, build, where)
+    if negative:
+        label_tuple: Optional[Tuple[str, ...]] = ()
+    elif labels is None:
+        label_tuple = None
+    else:
+        label_tuple = tuple(check_labels(",".join(labels), f"labels of {name}"))
+    declared = Declared(name, label_tuple, roles, kind, build, where, negative)
     old = lfs.get_all().get(name)
     if old is not None and (old.source != where or old.source == ""):
         raise UserError(f"labelling function {name!r} is declared twice: in {old.source} and in {where}")
@@ -96,11 +110,45 @@ def register(
     return declared
 
 
-def labelling_function(name: str, labels: Iterable[str], roles: Iterable[str] = ()) -> Callable:
-    """Decorator: a plain function `fn(doc) -> iterable of (start, end, label)` becomes a labelling function."""
+def labelling_function(
+    name: str, labels: Optional[Iterable[str]] = None, roles: Iterable[str] = (), negative: bool = False
+) -> Callable:
+    """Decorator: a plain function `fn(doc) -> iterable of (start, end, label)` becomes a labelling function.
+    With `negative=True` it yields (start, end) spans of tokens that are no entity (no labels to give)."""
 
     def wrap(func: Callable) -> Callable:
-        register(name, labels, lambda context: FunctionAnnotator(name, func), roles)
+        if not negative and labels is None:
+            raise UserError(f"labelling function {name!r}: give its labels (or negative=True: it says no entity)")
+        find = _as_negative(func) if negative else func
+        register(
+            name, labels, lambda context: FunctionAnnotator(name, find), roles, negative=negative, source=_caller()
+        )
+        return func
+
+    return wrap
+
+
+def _as_negative(func: Callable) -> Callable:
+    """A function's spans, (start, end) or (start, end, anything), as (start, end, NOT_ENTITY)."""
+
+    def find(doc):
+        for span in func(doc):
+            yield span[0], span[1], NOT_ENTITY
+
+    return find
+
+
+def document_function(name: str, labels: Iterable[str]) -> Callable:
+    """Decorator: `fn(doc) -> iterable of (start, end, label)` over a whole document becomes a labelling function.
+
+    `doc` is the article as one Doc (`doc.sents` are its sentences) with every sentence-level function's spans
+    as span groups, the document vote (`doc.spans["doc_vote"]`: the majority vote of the functions holding the
+    role doc_vote) and the built-in document-level functions' spans; its spans are written back to the
+    sentences (one that crosses two sentences is dropped). It runs after all the others.
+    """
+
+    def wrap(func: Callable) -> Callable:
+        register(name, labels, lambda context: func, kind="document", source=_caller())
         return func
 
     return wrap
@@ -152,14 +200,20 @@ def relative(path: Union[str, Path], where: str) -> Path:
 def gazetteer(
     name: str,
     path: Union[str, Path],
-    label: str,
+    label: Optional[str] = None,
     case_sensitive: bool = True,
     roles: Iterable[str] = (),
     additional_checks: bool = False,
+    negative: bool = False,
 ) -> Declared:
     """A skweak gazetteer of the entries of a word list (tokenised as the corpus is), each labelled `label`;
-    `additional_checks` turns on skweak's own filters (a match must look like a proper name)."""
+    `additional_checks` turns on skweak's own filters (a match must look like a proper name). With
+    `negative=True` (and no label) its matches are tokens that are no entity ("Inc", "Borrower")."""
     file = relative(path, _caller())
+    if negative:
+        label = NOT_ENTITY
+    elif not label:
+        raise UserError(f"gazetteer {name!r}: give its label (or negative=True: its entries are no entity)")
 
     def build(context):
         from skweak.gazetteers import GazetteerAnnotator, Trie
@@ -170,12 +224,12 @@ def gazetteer(
             name, {label: trie}, case_sensitive=case_sensitive, additional_checks=additional_checks
         )
 
-    return register(name, [label], build, roles)
+    return register(name, [label], build, roles, negative=negative, source=_caller())
 
 
-def read_patterns(path: Union[str, Path, Sequence[Mapping]]) -> List[Dict]:
+def read_patterns(path: Union[str, Path, Sequence[Mapping]], negative: bool = False) -> List[Dict]:
     """EntityRuler-style patterns: {"label": ..., "pattern": "a phrase" or [token patterns]}, from a JSONL
-    file (one a line), a JSON list, or a list in code."""
+    file (one a line), a JSON list, or a list in code; a negative function's need no label (NOT_ENTITY)."""
     if isinstance(path, (str, Path)):
         path = Path(path)
         text = path.read_text(encoding="utf8")
@@ -191,6 +245,8 @@ def read_patterns(path: Union[str, Path, Sequence[Mapping]]) -> List[Dict]:
                         raise UserError(f"{path}:{lineno}: not JSON ({e.msg}): one pattern object a line") from None
     else:
         items = list(path)
+    if negative:
+        items = [{**item, "label": NOT_ENTITY} if isinstance(item, dict) else item for item in items]
     for k, item in enumerate(items):
         if not (isinstance(item, dict) and isinstance(item.get("label"), str) and "pattern" in item):
             raise UserError(f'{path}: pattern {k + 1} needs a "label" and a "pattern": {json.dumps(item)[:80]}')
@@ -239,19 +295,32 @@ class PatternAnnotator(SpanAnnotator):
 
 
 def patterns(
-    name: str, path: Union[str, Path, Sequence[Mapping]], roles: Iterable[str] = (), attr: str = "ORTH"
+    name: str,
+    path: Union[str, Path, Sequence[Mapping]],
+    roles: Iterable[str] = (),
+    attr: str = "ORTH",
+    negative: bool = False,
 ) -> Declared:
     """Matcher / PhraseMatcher patterns in the EntityRuler's format (a JSONL file, or a list) as one function;
-    `attr="LOWER"` matches phrases in any case."""
-    source = relative(path, _caller()) if isinstance(path, (str, Path)) else path
-    items = read_patterns(source)
+    `attr="LOWER"` matches phrases in any case. With `negative=True` the matches are no entity (the patterns
+    need no label)."""
+    where = _caller()
+    source = relative(path, where) if isinstance(path, (str, Path)) else path
+    items = read_patterns(source, negative)
     labels = sorted({p["label"] for p in items})
-    return register(name, labels, lambda context: PatternAnnotator(name, items, context.tokenizer(), attr), roles)
+    build = lambda context: PatternAnnotator(name, items, context.tokenizer(), attr)  # noqa: E731
+    return register(name, labels, build, roles, negative=negative, source=where)
 
 
 def pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterable[str] = ()) -> Declared:
     """Any installed spaCy pipeline (a package name or a path) as a labelling function: its entities of the
-    labels in `label_map`, renamed (e.g. {"PRODUCT": "DRUG"}); the others are ignored."""
+    labels in `label_map`, renamed (e.g. {"PRODUCT": "DRUG"}); the others are ignored. It runs inside
+    `annotate`, at every rule change: declared in the presets file instead (`pipelines:`), the `pretrained`
+    step runs it once (`declare_pipelines`)."""
+    return _pipeline(name, model, label_map, roles, _caller())
+
+
+def _pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterable[str], source: str) -> Declared:
     from .models import PipelineFunction
 
     label_map = dict(label_map)
@@ -261,7 +330,15 @@ def pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterabl
         lambda context: PipelineFunction(name, model, label_map, context.labels),
         roles,
         kind="batch",
+        source=source,
     )
+
+
+def declare_pipelines(pipelines: Mapping[str, Mapping[str, Any]], source: str) -> None:
+    """Declare the pipelines a preset declares as data ({name: {"model", "labels", "roles"}}, as
+    `scripts.corpus.presets` checked them); their entities come from the `pretrained` step."""
+    for name, spec in pipelines.items():
+        _pipeline(name, str(spec["model"]), dict(spec["labels"]), spec.get("roles") or (), source)
 
 
 # -- names and user code

@@ -3,13 +3,13 @@
 A `Run` is a pipeline package and a mode: "plain" gives the pipeline the gold words as they are;
 "truecase" gives it the words of a sentence in capitals (CoNLL's headlines and sports tables, where
 models trained on mixed case see nothing) title-cased where the tagger judges them proper, the other
-capitalised words lower-cased. Either way the tokens are the gold ones, so the entities' token offsets
-are the gold doc's.
+capitalised words lower-cased; "pipeline" runs a user's whole pipeline (declared in the presets file) on
+the gold words. Either way the tokens are the gold ones, so the entities' token offsets are the gold doc's.
 
 `entities` gives a run's raw entities (the pipeline's own labels) for a list of docs: read from the
 span group `Run.group` that the `pretrained` step left on a doc, computed for the docs without one.
-The step covers the sentences the project's functions read: "plain" the sentences not in capitals,
-"truecase" those in capitals (`covers`).
+The step covers the sentences the functions read: "plain" the sentences not in capitals, "truecase" those
+in capitals, "pipeline" all (`covers`).
 """
 
 from typing import Any, Dict, List, Sequence, Tuple
@@ -23,7 +23,7 @@ from .runs import PREFIX, Run
 BATCH_SIZE = 256
 RawEntity = Tuple[int, int, str]  # token start, end, the pipeline's label
 
-_PIPELINES: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
+_PIPELINES: Dict[Tuple[str, Tuple[str, ...]], Any] = {}  # (name, components kept; () the whole pipeline)
 
 
 def load_model_parts(name: str, keep: Tuple[str, ...] = ("tok2vec", "ner")):
@@ -47,8 +47,20 @@ def load_tagger(name: str):
     return load_model_parts(name, ("tok2vec", "tagger"))
 
 
+def load_whole(name: str):
+    """The whole pipeline `name` (a package or a path), as a user's pipeline function runs it (cached)."""
+    if (name, ()) not in _PIPELINES:
+        import spacy
+
+        _PIPELINES[name, ()] = spacy.load(name)
+    return _PIPELINES[name, ()]
+
+
 def load(run: Run) -> None:
     """Load what `run` needs now (a parent process does, so that forked workers share the models)."""
+    if run.mode == "pipeline":
+        load_whole(run.package)
+        return
     load_ner(run.package)
     if run.mode == "truecase":
         load_tagger(run.package)
@@ -64,8 +76,9 @@ def is_caps_sentence(words: Sequence[str]) -> bool:
 
 
 def covers(mode: str, doc: Doc) -> bool:
-    """Whether the `pretrained` step runs `mode` on `doc`: truecase on sentences in capitals, plain on the others."""
-    return is_caps_sentence([t.text for t in doc]) == (mode == "truecase")
+    """Whether the `pretrained` step runs `mode` on `doc`: truecase on sentences in capitals, plain on the
+    others, a user's whole pipeline on every one."""
+    return mode == "pipeline" or is_caps_sentence([t.text for t in doc]) == (mode == "truecase")
 
 
 PROPER_TAGS = frozenset({"NNP", "NNPS"})
@@ -117,7 +130,7 @@ def compute(run: Run, docs: Sequence[Doc], batch_size: int = BATCH_SIZE) -> List
     """Run the pipeline on `docs` (the words as `run.mode` says) and return each doc's entities."""
     if not docs:
         return []
-    nlp = load_ner(run.package)
+    nlp = load_whole(run.package) if run.mode == "pipeline" else load_ner(run.package)
     words = [[t.text for t in d] for d in docs]
     if run.mode == "truecase":
         proper = proper_words(load_tagger(run.package), words, batch_size)

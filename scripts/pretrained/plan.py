@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from wasabi import msg
 
-from ..corpus.presets import load_presets, preset_names
+from ..corpus.presets import resolve_preset
 from ..project import var
 from ..util import timing
 from ..util.errors import run
@@ -32,7 +32,8 @@ def main(
     """Write the pretrained runs that the preset's model functions read."""
     timing.start()
     with timing.phase("setup"):
-        runs = preset_runs(preset_names(load_presets(presets), preset, str(presets)))
+        chosen = resolve_preset(presets, preset)
+        runs = preset_runs(chosen.functions, chosen.pipelines)
     text = plan_text(runs)
     what = ", ".join(f"{r.package} ({r.mode})" for r in runs) or f"none (preset {preset!r} has no model function)"
     if output.is_file() and output.read_text(encoding="utf8") == text:

@@ -19,7 +19,7 @@ from spacy.tokens import DocBin
 from wasabi import msg
 
 from ..corpus.docbin import docs_from_bytes, shard_vocab
-from ..corpus.presets import load_presets, preset_names
+from ..corpus.presets import resolve_preset
 from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
 from ..patches import docs_to_bytes
@@ -102,7 +102,11 @@ def main(
 ):
     """Run the pretrained pipelines of the preset's model functions on the corpora, once."""
     timing.start()
-    runs = read_plan(plan) if plan else preset_runs(preset_names(load_presets(presets), preset, str(presets)))
+    if plan:
+        runs = read_plan(plan)
+    else:
+        chosen = resolve_preset(presets, preset)
+        runs = preset_runs(chosen.functions, chosen.pipelines)
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     corpora: List[Corpus] = [(input_path, output_path)]
     if dev:
@@ -118,7 +122,11 @@ def main(
     try:
         counts = run_corpora(corpora, runs, parallel)
     except OSError as e:  # a pipeline that is not installed
-        msg.fail(f"cannot load a pretrained pipeline ({e}): run `python -m scripts.tools.setup_model`", exits=1)
+        msg.fail(
+            f"cannot load a pretrained pipeline ({' '.join(str(e).split())[:160]}): run `python -m "
+            "scripts.tools.setup_model` for the project's, install a preset's own (pip) or fix its `model:` path",
+            exits=1,
+        )
     if held_out:  # a set no longer held out leaves nothing stale behind
         held_out[1].mkdir(parents=True, exist_ok=True)
         for old in held_out[1].iterdir():

@@ -1,15 +1,18 @@
 """What the pretrained step runs: a `Run` is a pipeline package and a mode, and `FUNCTIONS` maps each of
-the project's model functions to its run. No spaCy here, so that `pretrained-plan` starts fast."""
+the project's model functions to its run; a user's pipelines declared in the presets file (`pipelines:`)
+are runs of mode "pipeline". No spaCy here, so that `pretrained-plan` starts fast."""
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from ..util.errors import UserError
 
 PREFIX = "pretrained:"  # span groups of raw entities: pretrained:PACKAGE:MODE (annotate drops them)
-MODES = ("plain", "truecase")
+# plain: the NER of a pipeline on the sentences not in capitals; truecase: on those in capitals, truecased;
+# pipeline: the whole pipeline (a user's) on every sentence
+MODES = ("plain", "truecase", "pipeline")
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,16 @@ FUNCTIONS: Dict[str, Run] = {
 }
 
 
-def preset_runs(names: Sequence[str]) -> List[Run]:
-    """The runs the model functions among `names` read, each once, in order."""
-    return list(dict.fromkeys(FUNCTIONS[n] for n in names if n in FUNCTIONS))
+def preset_runs(names: Sequence[str], pipelines: Optional[Mapping[str, Mapping]] = None) -> List[Run]:
+    """The runs the model functions among `names` read, each once, in order: the project's, and the
+    pipelines a preset declares as data ({name: {"model": ...}})."""
+    pipelines = pipelines or {}
+    runs = [
+        FUNCTIONS[n] if n in FUNCTIONS else Run(str(pipelines[n]["model"]), "pipeline")
+        for n in names
+        if n in FUNCTIONS or n in pipelines
+    ]
+    return list(dict.fromkeys(runs))
 
 
 def plan_text(runs: Sequence[Run]) -> str:
