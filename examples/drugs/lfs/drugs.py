@@ -1,9 +1,10 @@
-"""Labelling functions for medicine reviews (labels DRUG and CONDITION): the example of a user's own functions.
+"""Labelling functions for medicine reviews (labels DRUG and CONDITION): the example of a user's own functions,
+a negative one (not_names) and a document function (paired_drug) among them.
 
 `annotate` imports this file when --vars.lf_code points at this folder; examples/drugs/presets.yml names them.
 """
 
-from scripts.lfs.registry import gazetteer, labelling_function, patterns, pipeline
+from scripts.lfs.registry import document_function, gazetteer, labelling_function, patterns
 
 # Word lists: about half of the names in the reviews (the rest is for the other functions and the model).
 gazetteer("drug_list", "drugs.txt", label="DRUG", case_sensitive=False, roles=["doc_vote"])
@@ -12,8 +13,8 @@ gazetteer("condition_list", "conditions.txt", label="CONDITION", case_sensitive=
 # Conditions with a known shape: "type 2 diabetes", acronyms such as GERD or COPD, "... pain".
 patterns("condition_patterns", "patterns.jsonl", attr="LOWER")
 
-# Any installed spaCy pipeline, its labels mapped to ours: en_core_web_md calls some brands PRODUCT.
-pipeline("md_products", "en_core_web_md", {"PRODUCT": "DRUG"})
+# en_core_web_md, which calls some brands PRODUCT, is declared in presets.yml (`pipelines:`): the pretrained
+# step runs it once, so that editing this file does not rerun it.
 
 # Stems of international non-proprietary names (WHO): -pril is an ACE inhibitor, -statin a statin, ...
 STEMS = (
@@ -92,3 +93,22 @@ def for_my_condition(doc):
             end += 1
         if end > tok.i + 1 and doc[tok.i + 1].lower_ not in NOT_CONDITIONS:
             yield tok.i + 1, end, "CONDITION"
+
+
+# Words that are never part of a drug's or a condition's name: where another function's span runs over them
+# ("my hay fever came back"), they vote O.
+gazetteer("not_names", "not_names.txt", case_sensitive=False, negative=True)
+
+
+@document_function("paired_drug", labels=["DRUG"])
+def paired_drug(doc):
+    """ "suggested A when B stopped working", "switched from A to B": where the review's document vote calls
+    one of the two a DRUG, the other one is a DRUG too."""
+    drugs = {s.start for s in doc.spans.get("doc_vote", []) if s.label_ == "DRUG" and len(s) == 1}
+    for tok in doc[1:-1]:
+        before, after = doc[tok.i - 1].lower_, doc[tok.i + 1]
+        if before in ("suggested", "from") and after.lower_ in ("when", "to") and tok.i + 2 < len(doc):
+            first, second = tok.i, tok.i + 2
+            for known, other in ((first, second), (second, first)):
+                if known in drugs and other not in drugs and doc[other].is_alpha and not doc[other].is_stop:
+                    yield other, other + 1, "DRUG"
