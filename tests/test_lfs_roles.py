@@ -271,3 +271,47 @@ def test_user_code_of_the_first_registry_works_unchanged(tmp_path, make_doc):
     out = annotate_docs(docs, settings)
     assert spans_of(out[0], "drug_suffix") == [(5, 6, "DRUG")]
     assert NEGATIVE not in out[0].user_data and "md_products" in out[0].user_data["lf_names"]
+
+
+def test_what_a_new_user_gets_wrong_is_said(tmp_path, make_doc):
+    """A misspelt function that the preset's roles name rightly, a misspelt role holder, broken YAML, a
+    pipeline that is not installed, a label outside the project's, a label a function does not declare."""
+    from scripts.corpus.presets import read_preset_file
+
+    folder = tmp_path / "lfs"
+    folder.mkdir()
+    (folder / "mine.py").write_text(
+        textwrap.dedent(
+            """
+            from scripts.lfs.registry import labelling_function
+
+            @labelling_function("company_subject", labels=["ORG"])
+            def company_subject(doc):
+                yield 0, 1, "ORGG"
+            """
+        )
+    )
+    presets = tmp_path / "p.yml"
+    presets.write_text("p:\n  functions: [company_subjet]\n  roles: {doc_vote: [company_subject]}\n")
+    with pytest.raises(
+        UserError, match=r"preset 'p': unknown labelling function 'company_subjet' \(did you mean company_subject"
+    ):
+        function_settings(["ORG"], "p", presets=str(presets), code=str(folder)).chosen()
+    presets.write_text("p:\n  functions: [company_subject]\n  roles: {doc_vote: [company_subjet]}\n")
+    with pytest.raises(UserError, match=r"names 'company_subjet'.*\(did you mean company_subject\?\)"):
+        function_settings(["ORG"], "p", presets=str(presets), code=str(folder)).chosen()
+    presets.write_text("p:\n  functions: [a]\n   weights: {a: 1}\n")
+    with pytest.raises(UserError, match=r"not YAML \(line 3, column 4: .*block end.*check the indentation there\)"):
+        read_preset_file(presets)
+    presets.write_text(
+        "p:\n  functions: [company_subject, nowhere]\n"
+        "  pipelines: {nowhere: {model: xx_not_installed, labels: {ORG: ORG}}}\n"
+    )
+    with pytest.raises(UserError, match="'xx_not_installed' is no installed spaCy pipeline"):
+        check_functions(function_settings(["ORG"], "p", presets=str(presets), code=str(folder)))
+    presets.write_text("p: [company_subject]\n")
+    settings = function_settings(["ORG"], "p", presets=str(presets), code=str(folder))
+    from scripts.lfs.annotate import get_annotator
+
+    [doc] = annotate_docs([make_doc("Acme rose")], settings)
+    assert "company_subject" not in doc.spans and get_annotator(settings).undeclared == {("company_subject", "ORGG"): 1}

@@ -59,7 +59,7 @@ def read_preset_file(path: Union[str, Path]) -> Dict[str, Any]:
     try:
         data = srsly.read_yaml(path)
     except Exception as e:
-        raise UserError(f"{path}: not YAML ({' '.join(str(e).split())[:100]})") from None
+        raise UserError(f"{path}: not YAML ({yaml_problem(str(e))})") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}: a preset file maps each preset name to a list of function (or preset) names")
     for name, value in data.items():
@@ -100,6 +100,27 @@ def _check_preset(path: Path, name: str, value: Any) -> None:
             raise UserError(
                 f"{where}: `weights: {function}: {weight!r}`: a weight is a number >= 0 (0: not in the vote)"
             )
+
+
+def yaml_problem(text: str) -> str:
+    """A YAML parser's message in a few words, at the line where it found the problem (the last one it names)."""
+    import re
+
+    text = " ".join(text.split())
+    where = re.findall(r"line (\d+), column (\d+)", text)
+    problem = re.sub(r' in "[^"]*", line \d+, column \d+', "", text).replace("Invalid YAML: ", "")
+    if len(problem) > 120:
+        problem = problem[:120].rsplit(" ", 1)[0] + " ..."
+    line = f"line {where[-1][0]}, column {where[-1][1]}: " if where else ""
+    return f"{line}{problem}; check the indentation there"
+
+
+def _close(name: str, options) -> str:
+    """ " (did you mean X?)" for a misspelt name, or ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _others() -> str:
@@ -190,10 +211,12 @@ def resolve_preset(path: Union[str, Path], preset: str) -> Preset:
         if missing:
             raise UserError(
                 f"{path}: preset {preset!r}: `roles: {role}:` names {missing[0]!r}, which is not one of its functions"
+                f"{_close(missing[0], functions)}: the names in `functions:` and `roles:` must match"
             )
     missing = [n for n in out.weights if n not in functions]
     if missing:
         raise UserError(
             f"{path}: preset {preset!r}: `weights:` names {missing[0]!r}, which is not one of its functions"
+            f"{_close(missing[0], functions)}: the names in `functions:` and `weights:` must match"
         )
     return out

@@ -108,13 +108,16 @@ def main(
     for function, by_label in sel["dropped"].items():
         msg.warn(f"Dropped {function}: " + ", ".join(f"{lab} precision {p:.3f}" for lab, p in by_label.items()))
     for function in sel["no_dev_evidence"]:
-        if function in sel["kept"]:
+        what = (
+            "contradicts no kept function on dev" if function in negative else "never fires on dev"
+        ) + ": no evidence, it"
+        if function in hand:
+            msg.warn(f"{function} {what} votes with its weight set by hand, {hand[function]:g}")
+        elif function in sel["kept"]:
             weight = sel["weights"].get(function, 1.0)
-            msg.warn(
-                f"{function} never fires on dev: no evidence, it votes with weight {weight} (--vars.no_evidence_weight)"
-            )
+            msg.warn(f"{function} {what} votes with weight {weight} (--vars.no_evidence_weight)")
         else:
-            msg.warn(f"{function} never fires on dev: no evidence, left out (--vars.no_evidence_weight 0)")
+            msg.warn(f"{function} {what} is left out (--vars.no_evidence_weight 0)")
     if hand:
         msg.info(
             f"Weights set by hand in preset {preset!r}: "

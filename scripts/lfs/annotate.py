@@ -72,11 +72,14 @@ def annotate_shard(job: AnnotateJob) -> ShardResult:
         docs = docs_from_bytes(job.data, shard_vocab())
     with timing.phase("functions"):
         docs = annotate_docs(docs, job.settings, job.drop_gold)
-    names = get_annotator(job.settings).names
+    annotator = get_annotator(job.settings)
+    names = annotator.names
     fired = sum(1 for d in docs if any(n in d.spans for n in names))
+    counts = {"fired": fired, **{f"undeclared\t{n}\t{lab}": k for (n, lab), k in annotator.undeclared.items()}}
+    annotator.undeclared.clear()
     with timing.phase("writing"):
         data = docs_to_bytes(docs)
-    return ShardResult(job.corpus, data, len(docs), {"fired": fired}, timing.take())
+    return ShardResult(job.corpus, data, len(docs), counts, timing.take())
 
 
 # A corpus to annotate: its input, its output, and whether it is train (its gold spans are dropped).
@@ -194,6 +197,17 @@ def main(
         msg.good(
             f"Annotated {counts['docs']} docs with {counts['functions']} labelling functions "
             f"({counts['fired']} with at least one span) -> {out}"
+        )
+    undeclared: Dict[Tuple[str, str], int] = {}
+    for counts in all_counts:
+        for key, n in counts.items():
+            if key.startswith("undeclared\t"):
+                _, name, label = key.split("\t")
+                undeclared[name, label] = undeclared.get((name, label), 0) + n
+    for (name, label), n in sorted(undeclared.items()):
+        msg.warn(
+            f"labelling function {name!r} yielded {n} spans labelled {label!r}, a label it does not declare: they "
+            "are dropped (a typo in the label, or add it to the function's labels)"
         )
     msg.info(f"{seconds:.1f} s on {parallel.describe()} ({timing.summary()})")
     timing.report()

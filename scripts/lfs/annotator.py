@@ -24,9 +24,10 @@ from spacy.tokens import Doc, Span
 from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
 from ..corpus.labels import NOT_ENTITY, SpanTuple
-from ..corpus.presets import Preset, resolve_preset
+from ..corpus.presets import Preset, load_presets, preset_names, read_preset_file, resolve_preset
 from ..patches import plain_spans
 from ..pretrained.runs import FUNCTIONS
+from ..util.errors import UserError
 from . import context, heuristics, sports, tutorial
 from .registry import declare_pipelines, factory, get, import_code, labelling_function
 
@@ -57,11 +58,21 @@ class FunctionSettings:
         """The preset, resolved: the user's code imported and the preset's pipelines declared first; a
         UserError for an unknown function name."""
         import_code(self.code)
-        chosen = resolve_preset(self.presets, self.preset)
-        declare_pipelines(chosen.pipelines, self.presets)
-        for name in chosen.functions:
-            get(name)
-        return chosen
+        data = read_preset_file(self.presets)
+        names = preset_names(load_presets(self.presets), self.preset, self.presets)
+        pipelines = {
+            n: spec
+            for value in data.values()
+            if isinstance(value, dict)
+            for n, spec in (value.get("pipelines") or {}).items()
+        }
+        declare_pipelines({n: spec for n, spec in pipelines.items() if n in names}, self.presets)
+        for name in names:  # an unknown name first: a misspelt one would also fail the roles' and weights' checks
+            try:
+                get(name)
+            except UserError as e:
+                raise UserError(f"{self.presets}: preset {self.preset!r}: {e}") from None
+        return resolve_preset(self.presets, self.preset)
 
     def names(self) -> List[str]:
         """The preset's function names (see `chosen`)."""
@@ -310,6 +321,8 @@ class LabellingFunctions(CombinedAnnotator):
         self.labels = list(labels)
         self.chunk_size = chunk_size
         self.negative: set = set()  # the functions whose spans say "no entity" (label NOT_ENTITY)
+        self.declared: Dict[str, Tuple[str, ...]] = {}  # a function's declared labels, where it has some
+        self.undeclared: Dict[Tuple[str, str], int] = {}  # (function, label): spans of a label it did not declare
         self.model_functions: List = []  # batch functions: annotate(list of docs)
         self.doc_functions: List = []  # document-level: annotate(list of docs), run last
         self.context: Optional[Context] = None  # its per-doc caches are cleared after each chunk
@@ -418,6 +431,9 @@ class LabellingFunctions(CombinedAnnotator):
         span group only where it found one of the labels: most (doc, function) pairs find nothing, and an
         empty group costs more to make and drop than the function does to run."""
         allowed = (NOT_ENTITY,) if name in self.negative else self.labels
+        if name in self.declared:
+            found = list(found)
+            self._count_undeclared(name, found)
         spans = [span for span in (Span(doc, s, e, label) for s, e, label in found) if span.label_ in allowed]
         if spans:
             doc.spans[name] = spans
@@ -429,8 +445,17 @@ class LabellingFunctions(CombinedAnnotator):
         """Only the project's labels go into the corpus (an LF may know more than we train)."""
         group = doc.spans[name]
         allowed = (NOT_ENTITY,) if name in self.negative else self.labels
+        if name in self.declared:
+            self._count_undeclared(name, [(s.start, s.end, s.label_) for s in group])
         if any(span.label_ not in allowed for span in group):
             doc.spans[name] = [s for s in group if s.label_ in allowed]
+
+    def _count_undeclared(self, name: str, found) -> None:
+        """Count the spans whose label the function did not declare (a typo: they are dropped unseen)."""
+        declared = self.declared[name]
+        for _, _, label in found:
+            if label not in declared:
+                self.undeclared[name, label] = self.undeclared.get((name, label), 0) + 1
 
 
 class PerDoc:
@@ -470,6 +495,8 @@ def build_annotator(settings: FunctionSettings) -> LabellingFunctions:
             continue
         if declared.negative:
             out.negative.add(name)
+        elif declared.labels is not None:
+            out.declared[name] = tuple(declared.labels)
         built = declared.build(ctx)
         if declared.kind == "document":
             if built is None:  # the project's, built together

@@ -33,6 +33,21 @@ def role_holders(chosen: Preset, names: List[str], role: str) -> List[str]:
     return [n for n in names if role in get(n).roles]
 
 
+def installed(model: str) -> bool:
+    """Whether spaCy can load `model` (an installed package, or a folder), without loading it."""
+    import spacy
+
+    return spacy.util.is_package(model) or Path(model).is_dir()
+
+
+def relative_path(path: str) -> str:
+    """A path relative to the working folder where it is inside it (the project's), else as it is."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
 def check_functions(settings: FunctionSettings) -> Dict:
     """What `annotate` will run, checked; a UserError for what it would stop on."""
     chosen = settings.chosen()  # imports the code, resolves the preset, knows every name
@@ -44,6 +59,12 @@ def check_functions(settings: FunctionSettings) -> Dict:
             raise UserError(
                 f"labelling function {bad[0]!r} is negative (it says no entity) and holds the role {role}, "
                 f"which spreads or reads its labels: give it only {', '.join(NEGATIVE_ROLES)}"
+            )
+    for name, spec in chosen.pipelines.items():
+        if name in running and not installed(str(spec["model"])):
+            raise UserError(
+                f"{settings.presets}: pipeline {name!r}: {spec['model']!r} is no installed spaCy pipeline nor a "
+                "folder: pip install it, or give its path (`model:`)"
             )
     functions = []
     for name in chosen.functions:
@@ -57,7 +78,7 @@ def check_functions(settings: FunctionSettings) -> Dict:
                 "roles": [r for r in ROLES if role_holders(chosen, [name], r)],
                 "weight_by_hand": chosen.weights.get(name),
                 "runs": name in running,
-                "declared_in": declared.source,
+                "declared_in": relative_path(declared.source),
             }
         )
     return {"preset": chosen.name, "labels": labels, "functions": functions, "pipelines": sorted(chosen.pipelines)}
@@ -87,6 +108,13 @@ def main(
     for label in label_list:
         if label not in emitted:
             msg.warn(f"no function of preset {preset!r} emits {label}: the model cannot learn it from the weak labels")
+    for f in running:
+        outside = [lab for lab in f["labels"] or [] if lab not in label_list]
+        if outside and not f["declared_in"].startswith("scripts"):  # the project's own are restricted on purpose
+            msg.warn(
+                f"{f['name']} emits {', '.join(outside)}, not among the labels {labels}: those spans are dropped "
+                "(a typo in its labels or label map? or add them to --vars.labels)"
+            )
     left_out = [f["name"] for f in result["functions"] if not f["runs"]]
     if left_out:
         msg.info(f"{len(left_out)} functions emit none of the labels {labels} and are left out: {', '.join(left_out)}")
