@@ -128,7 +128,7 @@ def test_deps_cover_every_module_the_command_imports(command):
 def test_user_code_and_presets_are_deps_of_what_imports_them():
     """A user's labelling functions (var lf_code) and the presets file: editing them must rerun the command."""
     users = [c for c in commands() if any('--code "${vars.lf_code}"' in line for line in c["script"])]
-    assert [c["name"] for c in users] == ["check", "annotate"]
+    assert [c["name"] for c in users] == ["check", "annotate", "inspect"]
     for command in users:
         assert {"${vars.lf_code}", "${vars.presets}"} <= set(command["deps"]), command["name"]
     for command in [c for c in commands() if any("${vars.presets}" in line for line in c["script"])]:

@@ -161,6 +161,52 @@ class LabelModel:
         found = {i: (sources, data) for i, sources, data in self._observed(docs)}
         return [found.get(i) for i in range(len(docs))]
 
+    def observed_kept(self, docs: Sequence[Doc], kept: Kept) -> List[Observed]:
+        """`observed([select_sources(doc, kept) for doc in docs])` without changing or copying the docs (their
+        other groups stay): for comparing votes over different kept sets of one corpus (`inspect`)."""
+        label2idx, prefixes, no_prefix = skweak_label_index(self.observed_labels)
+        out: List[Observed] = []
+        for doc in docs:
+            groups: Dict[str, Any] = {}
+            for name in doc.spans:
+                if name not in kept:
+                    continue
+                group = doc.spans[name]
+                labels = kept[name]
+                if labels and any(s.label_ not in labels for s in group):  # select_sources's new group
+                    groups[name] = _Group([s for s in group if s.label_ in labels], {})
+                else:
+                    groups[name] = group
+            sources = self.sources(_Groups(groups))
+            if not sources or not len(doc):
+                out.append(None)
+                continue
+            data = np.zeros((len(doc), len(sources)), dtype=np.int16)
+            for j, source in enumerate(sources):
+                found = groups[source]
+                found = found.spans if isinstance(found, _Group) else found
+                if source in self.negative:
+                    abstain_outside(data, j, [(s.start, s.end) for s in found])
+                    continue
+                for span in found:
+                    if span.label_ in no_prefix:
+                        write_span(data, j, span.start, span.end, span.label_, label2idx, prefixes)
+            out.append((sources, data))
+        return out
+
+    def vote_spans(self, docs: Sequence[Doc], kept: Kept) -> List[List[SpanTuple]]:
+        """The spans the model votes on each doc over the `kept` functions (`vote`'s, without a Doc copy)."""
+        observed = self.observed_kept(docs, kept)
+        present = [(i, o) for i, o in enumerate(observed) if o is not None]
+        out: List[List[SpanTuple]] = [[] for _ in docs]
+        if not present:
+            return out
+        obs = Observations([o for _, o in present], len(self.observed_labels))
+        probs = list(self.doc_probs(obs))
+        for (i, _), found in zip(present, self.decode_all(obs, probs)):
+            out[i] = [(start, end, label) for (start, end), label in found.items()]
+        return out
+
     def observed_shard(self, db: DocBin, kept: Kept) -> List[Observed]:
         """`observed([select_sources(doc, kept) for doc in db's docs])` read from the shard's serialised span
         groups, without a Doc or a Span: decoding the docs and their groups was most of the HMM fit's pass
@@ -280,7 +326,8 @@ def with_o_where_unobserved(obs: Observations, voting: np.ndarray) -> np.ndarray
 class _Group:
     """A serialised span group as `sources` reads it: its length and attrs."""
 
-    def __init__(self, spans: np.ndarray, attrs: Dict):
+    def __init__(self, spans: Any, attrs: Dict):
+        """`spans`: a record array of serialised spans, or a list of Spans."""
         self.spans, self.attrs = spans, attrs
 
     def __len__(self) -> int:

@@ -333,16 +333,20 @@ class LabellingFunctions(CombinedAnnotator):
         ctx: Context,
         roles: Optional[Dict[str, List[str]]] = None,
         custom: Sequence[Tuple[str, Callable]] = (),
+        readable: Optional[Sequence[str]] = None,
     ) -> "LabellingFunctions":
         """The built-in document-level functions `names`, reading the functions built so far by their roles
-        (`roles`: a preset's holders of a role, instead of the functions that declare it), and a user's
-        document functions `custom` ((name, function of the merged article))."""
+        (`roles`: a preset's holders of a role, instead of the functions that declare it; `readable`: the
+        functions they may read, when the docs already carry their spans), and a user's document functions
+        `custom` ((name, function of the merged article))."""
         from .doclevel import DocumentFunctions
+
+        available = list(self.names) if readable is None else list(readable)
 
         def having(role: str) -> List[str]:
             if roles and role in roles:
-                return [n for n in self.names if n in roles[role]]
-            return [n for n in self.names if role in get(n).roles]
+                return [n for n in available if n in roles[role]]
+            return [n for n in available if role in get(n).roles]
 
         enabled = set(names)
         company_sources = having("doc_company") if "org_alias" in enabled else []
@@ -480,16 +484,18 @@ def athletes(doc: Doc) -> List:
     return [(s, e) for s, e, label in sports.name_with_country(doc) if label == "PER"]
 
 
-def build_annotator(settings: FunctionSettings) -> LabellingFunctions:
+def build_annotator(settings: FunctionSettings, only: Optional[Sequence[str]] = None) -> LabellingFunctions:
     """The labelling functions of a preset for the settings' labels, in the preset's order (see the module
-    docstring); a function that emits none of the labels is left out (a negative function never is)."""
+    docstring); a function that emits none of the labels is left out (a negative function never is).
+    `only`: just these declared functions (in the preset or not), their document-level ones reading the
+    preset's functions, whose spans the docs must already carry (`inspect`)."""
     ctx = Context(settings.labels, settings.gazetteer_dir, settings.lang, settings.hyphens)
     out = LabellingFunctions(settings.labels)
     out.context = ctx
     chosen = settings.chosen()
     document: List[str] = []
     custom: List[Tuple[str, Callable]] = []
-    for name in chosen.functions:
+    for name in chosen.functions if only is None else only:
         declared = get(name)
         if not declared.emits_any(settings.labels):
             continue
@@ -511,5 +517,6 @@ def build_annotator(settings: FunctionSettings) -> LabellingFunctions:
         else:
             out.add_annotator(built)
     if document or custom:
-        out.add_document_functions(document, ctx, chosen.roles, custom)
+        readable = None if only is None else [n for n in chosen.functions if n not in only] + list(out.names)
+        out.add_document_functions(document, ctx, chosen.roles, custom, readable)
     return out
