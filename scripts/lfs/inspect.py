@@ -191,8 +191,10 @@ CAPITALISED_RUN = r"(?<![.!?] )\b[A-Z][\w&.'-]*(?: [A-Z][\w&.'-]*)*"
 
 
 def gaps(train: Iterable[Doc], kept: Dict, pattern: str, top: int) -> List[Dict]:
-    """The most frequent matches of `pattern` in train's sentences (not at their start) that no kept function
-    labels anywhere, with a count and an example sentence each."""
+    """The most frequent matches of `pattern` in train's sentences (not at their start, not a stop word such as
+    "I") that no kept function labels anywhere, with a count and an example sentence each."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     regex = re.compile(pattern)
     counts: Counter = Counter()
     examples: Dict[str, str] = {}
@@ -202,7 +204,7 @@ def gaps(train: Iterable[Doc], kept: Dict, pattern: str, top: int) -> List[Dict]
             for span in doc.spans.get(name, []):
                 labelled[span.start_char : span.end_char] = [True] * (span.end_char - span.start_char)
         for m in regex.finditer(doc.text):
-            if m.start() == 0 or any(labelled[m.start() : m.end()]):
+            if m.start() == 0 or m.group().lower() in STOP_WORDS or any(labelled[m.start() : m.end()]):
                 continue
             counts[m.group()] += 1
             examples.setdefault(m.group(), doc.text.strip())
