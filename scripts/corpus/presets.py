@@ -68,7 +68,7 @@ def read_preset_file(path: Union[str, Path]) -> Dict[str, Any]:
 
 
 def _check_preset(path: Path, name: str, value: Any) -> None:
-    """One line for what is wrong with a preset's value (today's list, or the mapping)."""
+    """One line for what is wrong with a preset's value (a list of names, or the mapping)."""
     where = f"{path}: preset {name!r}"
     if isinstance(value, list):
         if not all(isinstance(n, str) for n in value):
