@@ -84,6 +84,12 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     # the project's preset runs its pipelines in the pretrained step; the tutorial's has none to run
     assert "pipelines" in result["steps"]["project"]["steps"]["pretrained"]["phases"]
     assert "pipelines" not in result["steps"]["tutorial"]["steps"]["pretrained"]["phases"]
+    # inspect, timed on a heuristic of each preset in a cold process, against score --force of the same run
+    for name, function in (("project", "org_role"), ("tutorial", "shire_team")):
+        inspected = result["steps"][name]["inspect"]
+        assert inspected["function"] == function and inspected["seconds"] > 0
+        assert inspected["score_seconds"] == result["steps"][name]["rule_change"]["seconds"]["score"]
+        assert inspected["meets_target"] == (inspected["seconds"] <= inspected["score_seconds"])
     memory = result["in_memory"]
     assert set(memory["seconds"]) >= {"imports", "reading", "annotate dev", "score", "annotate + vote train"}
     assert memory["train_docs"] == len(fixture_docs("train")) and memory["train_entities"] > 0
@@ -108,6 +114,7 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
     assert "After a rule change (annotate " in md
     assert "annotate + score + aggregate: **" in md
     assert "## The tutorial in memory" in md
+    assert "`inspect org_role` (a cold process, its page included): **" in md
 
 
 def test_workflow_report_puts_each_rounds_steps_and_model_f_side_by_side():

@@ -58,6 +58,9 @@ STEPS = ("pretrained-plan", "pretrained", "annotate", "score", "aggregate")
 # The issue's targets time these three (what a changed labelling function reruns, too); the pretrained
 # step before them is a one-off that weasel skips while rules change, so it is reported beside them.
 RULE_CHANGE = TARGET_STEPS = ("annotate", "score", "aggregate")
+# The function `inspect` is timed on (the first of these in the preset): a heuristic, cold process, against
+# `score --force` in the same run
+INSPECTED = ("org_role", "shire_team")
 QUICK = {"max_steps": "200"}
 # The phases a step reports (scripts/util/timing.py), in the order of the tables.
 PHASES = ("setup", "reading", "pipelines", "functions", "fitting", "voting", "scoring", "writing")
@@ -182,7 +185,9 @@ def run_steps(project: Path, overrides: Dict[str, str], target: float) -> Dict:
         cmd = [sys.executable, "-m", "spacy", "project", "run", step, str(project), "--force", *args]
         rerun[step] = measure(cmd)["seconds"]
     msg.text(f"after a rule change ({', '.join(RULE_CHANGE)}): {round(sum(rerun.values()), 1)} s")
+    inspected = time_inspect(project, overrides, rerun["score"])
     return {
+        "inspect": inspected,
         "vars": overrides,
         "steps": out,
         "total_seconds": total,
@@ -190,6 +195,42 @@ def run_steps(project: Path, overrides: Dict[str, str], target: float) -> Dict:
         "target_seconds": target,
         "meets_target": measured <= target,
         "rule_change": {"seconds": rerun, "total_seconds": round(sum(rerun.values()), 1)},
+    }
+
+
+def time_inspect(project: Path, overrides: Dict[str, str], score_seconds: float) -> Dict:
+    """`python -m scripts.lfs.inspect` of one heuristic of the preset in a cold process (its HTML page
+    included) on the project's annotated dev, against `score --force`'s seconds in the same run."""
+    from ..corpus.presets import load_presets, preset_names
+
+    presets = project / "configs" / "presets.yml"
+    preset = overrides.get("preset") or var("preset")
+    names = preset_names(load_presets(presets), preset, str(presets))
+    name = next((n for n in INSPECTED if n in names), None)
+    if name is None:
+        return {}
+    cmd = [sys.executable, "-m", "scripts.lfs.inspect", name, "--preset", preset, "--presets", str(presets)]
+    cmd += ["--code", str(project / "lfs"), "--gazetteers", str(project / "corpus" / "gazetteers")]
+    cmd += [
+        "--labels",
+        overrides.get("labels") or var("labels"),
+        "--vote",
+        overrides.get("aggregator") or var("aggregator"),
+    ]
+    cmd += [
+        "--dev",
+        str(project / "corpus" / "dev_aggregated"),
+        "--selection",
+        str(project / "training" / "lf_selection.json"),
+    ]
+    cmd += ["--output", str(project / "training" / "inspect")]
+    seconds = measure(cmd)["seconds"]
+    msg.text(f"inspect {name}: {seconds} s (score --force: {score_seconds} s)")
+    return {
+        "function": name,
+        "seconds": seconds,
+        "score_seconds": score_seconds,
+        "meets_target": seconds <= score_seconds,
     }
 
 
@@ -364,6 +405,13 @@ def report(result: Dict) -> str:
             "Phases are process-seconds summed over the step's workers; start-up + imports is the wall-clock "
             "time before the step's own work (weasel's included).\n"
         )
+        inspected = steps.get("inspect")
+        if inspected:
+            lines.append(
+                f"`inspect {inspected['function']}` (a cold process, its page included): **{inspected['seconds']} s**, "
+                f"against `score --force` {inspected['score_seconds']} s (target: no longer: "
+                f"{'met' if inspected['meets_target'] else 'missed'}).\n"
+            )
     memory = result.get("in_memory")
     if memory:
         lines.append("## The tutorial in memory (one plain skweak script, nothing written)\n")
