@@ -27,7 +27,7 @@ weights too (the including preset's own win). Read here, below the functions the
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from ..util.errors import UserError
 
@@ -153,20 +153,19 @@ def _check_pipeline(where: str, name: str, spec: Any) -> None:
 
 def load_presets(path: Union[str, Path]) -> Dict[str, List[str]]:
     """{preset: [names]} from a YAML file (each preset's own list, included presets not expanded)."""
-    data = read_preset_file(path)
+    return _lists(read_preset_file(path))
+
+
+def _lists(data: Dict[str, Any]) -> Dict[str, List[str]]:
+    """{preset: its own list of names} of a presets file's data (either form)."""
     return {name: list(value if isinstance(value, list) else value["functions"]) for name, value in data.items()}
 
 
 def preset_names(presets: Dict[str, List[str]], preset: str, path: str = "configs/presets.yml") -> List[str]:
     """The function names of a preset, presets named in it expanded in place (order kept, duplicates dropped)."""
-    return [name for name, _ in _expand(presets, preset, path)]
-
-
-def _expand(presets: Dict[str, List[str]], preset: str, path: str) -> List[Tuple[str, Tuple[str, ...]]]:
-    """(function name, the presets it came through) of a preset, in order."""
     if preset not in presets:
         raise UserError(f"--vars.preset {preset!r}: no such preset in {path} (presets: {', '.join(presets)})")
-    out: Dict[str, Tuple[str, ...]] = {}
+    out: List[str] = []
 
     def expand(name: str, seen: Tuple[str, ...]) -> None:
         for item in presets[name]:
@@ -175,19 +174,20 @@ def _expand(presets: Dict[str, List[str]], preset: str, path: str) -> List[Tuple
                     raise UserError(f"{path}: preset {item!r} includes itself")
                 expand(item, seen + (item,))
             elif item not in out:
-                out[item] = seen
+                out.append(item)
 
     expand(preset, (preset,))
-    return list(out.items())
+    return out
 
 
-def resolve_preset(path: Union[str, Path], preset: str) -> Preset:
+def resolve_preset(path: Union[str, Path], preset: str, first: Optional[Callable[[Preset], None]] = None) -> Preset:
     """A preset with its functions, the pipelines it declares, its roles and weights (included presets'
     first, the preset's own last, so that they win); a UserError for a role or weight of a function that
-    is not in the preset."""
+    is not in the preset. `first(preset)` runs before that check (`FunctionSettings.chosen` checks the
+    function names there: a misspelt function is then said as such, not as a role holder missing)."""
     data = read_preset_file(path)
-    names = {name: list(v if isinstance(v, list) else v["functions"]) for name, v in data.items()}
-    expanded = _expand(names, preset, str(path))
+    names = _lists(data)
+    functions = preset_names(names, preset, str(path))
     order: List[str] = []  # the presets whose settings apply, included ones first
 
     def visit(name: str) -> None:
@@ -198,25 +198,27 @@ def resolve_preset(path: Union[str, Path], preset: str) -> Preset:
             order.append(name)
 
     visit(preset)
-    out = Preset(preset, [name for name, _ in expanded])
+    out = Preset(preset, functions)
     for name in order:
         value = data[name]
         if isinstance(value, dict):
             out.pipelines.update({str(k): dict(v) for k, v in (value.get("pipelines") or {}).items()})
             out.roles.update({str(k): list(v) for k, v in (value.get("roles") or {}).items()})
             out.weights.update({str(k): float(v) for k, v in (value.get("weights") or {}).items()})
-    functions = set(out.functions)
+    if first is not None:
+        first(out)
+    known = set(out.functions)
     for role, holders in out.roles.items():
-        missing = [n for n in holders if n not in functions]
+        missing = [n for n in holders if n not in known]
         if missing:
             raise UserError(
                 f"{path}: preset {preset!r}: `roles: {role}:` names {missing[0]!r}, which is not one of its functions"
-                f"{_close(missing[0], functions)}: the names in `functions:` and `roles:` must match"
+                f"{_close(missing[0], known)}: the names in `functions:` and `roles:` must match"
             )
-    missing = [n for n in out.weights if n not in functions]
+    missing = [n for n in out.weights if n not in known]
     if missing:
         raise UserError(
             f"{path}: preset {preset!r}: `weights:` names {missing[0]!r}, which is not one of its functions"
-            f"{_close(missing[0], functions)}: the names in `functions:` and `weights:` must match"
+            f"{_close(missing[0], known)}: the names in `functions:` and `weights:` must match"
         )
     return out

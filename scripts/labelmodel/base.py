@@ -21,7 +21,7 @@ token); snorkel's `BaseLabeler` is the same idea over an (examples x functions) 
 """
 
 import warnings
-from typing import Any, ClassVar, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -181,17 +181,11 @@ class LabelModel:
             if not sources or not len(doc):
                 out.append(None)
                 continue
-            data = np.zeros((len(doc), len(sources)), dtype=np.int16)
-            for j, source in enumerate(sources):
-                found = groups[source]
-                found = found.spans if isinstance(found, _Group) else found
-                if source in self.negative:
-                    abstain_outside(data, j, [(s.start, s.end) for s in found])
-                    continue
-                for span in found:
-                    if span.label_ in no_prefix:
-                        write_span(data, j, span.start, span.end, span.label_, label2idx, prefixes)
-            out.append((sources, data))
+            found = {}
+            for source in sources:
+                group = groups[source].spans if isinstance(groups[source], _Group) else groups[source]
+                found[source] = [(s.start, s.end, s.label_ if s.label_ in no_prefix else None) for s in group]
+            out.append((sources, self._array(len(doc), sources, found, label2idx, prefixes)))
         return out
 
     def vote_spans(self, docs: Sequence[Doc], kept: Kept) -> List[List[SpanTuple]]:
@@ -234,19 +228,28 @@ class LabelModel:
             if not sources or not len(tokens):
                 out.append(None)
                 continue
-            data = np.zeros((len(tokens), len(sources)), dtype=np.int16)
-            for j, source in enumerate(sources):
+            found = {}
+            for source in sources:
                 spans = groups[source].spans
-                bounds = zip(spans["start"].tolist(), spans["end"].tolist())
-                if source in self.negative:
-                    abstain_outside(data, j, list(bounds))
-                    continue
-                for hashed, (start, end) in zip(spans["label"].tolist(), bounds):
-                    label = label_of.get(hashed)
-                    if label is not None:
-                        write_span(data, j, start, end, label, label2idx, prefixes)
-            out.append((sources, data))
+                labels = [label_of.get(hashed) for hashed in spans["label"].tolist()]
+                found[source] = zip(spans["start"].tolist(), spans["end"].tolist(), labels)
+            out.append((sources, self._array(len(tokens), sources, found, label2idx, prefixes)))
         return out
+
+    def _array(
+        self, n_tokens: int, sources: List[str], found: Mapping[str, Iterable], label2idx, prefixes
+    ) -> np.ndarray:
+        """skweak's observation array (tokens x sources) from each source's (start, end, label or None: not one
+        of the model's) spans; a negative source's column as `abstain_outside` makes it."""
+        data = np.zeros((n_tokens, len(sources)), dtype=np.int16)
+        for j, source in enumerate(sources):
+            if source in self.negative:
+                abstain_outside(data, j, [(start, end) for start, end, _ in found[source]])
+                continue
+            for start, end, label in found[source]:
+                if label is not None:
+                    write_span(data, j, start, end, label, label2idx, prefixes)
+        return data
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))

@@ -143,12 +143,13 @@ def function_weights(rows: List[Dict], weighting: str = "uniform") -> Dict[str, 
         if row["status"] == "kept" and row["spans"]:
             correct[row["function"]] = correct.get(row["function"], 0.0) + row["precision"] * row["spans"]
             spans[row["function"]] = spans.get(row["function"], 0) + row["spans"]
-    unit = math.log(0.8 / 0.2)
-    out = {}
-    for function, n in spans.items():
-        p = min(max(correct[function] / n, 0.55), 0.99)  # kept functions are over 0.5; 1.0 would weigh infinitely
-        out[function] = round(math.log(p / (1 - p)) / unit, 4)
-    return out
+    return {function: precision_weight(correct[function] / n) for function, n in spans.items()}
+
+
+def precision_weight(precision: float) -> float:
+    """The weight of a dev precision: its log-odds, scaled so that 0.8 weighs 1."""
+    p = min(max(precision, 0.55), 0.99)  # kept functions are over 0.5; 1.0 would weigh infinitely
+    return round(math.log(p / (1 - p)) / math.log(0.8 / 0.2), 4)
 
 
 def parse_no_evidence_weight(value: str) -> Optional[float]:

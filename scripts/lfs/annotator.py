@@ -24,12 +24,12 @@ from spacy.tokens import Doc, Span
 from ..corpus.articles import article_chunks
 from ..corpus.docbin import doc_ref
 from ..corpus.labels import NOT_ENTITY, SpanTuple
-from ..corpus.presets import Preset, load_presets, preset_names, read_preset_file, resolve_preset
+from ..corpus.presets import Preset, resolve_preset
 from ..patches import plain_spans
 from ..pretrained.runs import FUNCTIONS
 from ..util.errors import UserError
 from . import context, heuristics, sports, tutorial
-from .registry import declare_pipelines, factory, get, import_code, labelling_function
+from .registry import declare_pipelines, factory, get, import_code, labelling_function, role_holders
 
 CONLL = ("PER", "ORG", "LOC", "MISC")
 
@@ -58,21 +58,16 @@ class FunctionSettings:
         """The preset, resolved: the user's code imported and the preset's pipelines declared first; a
         UserError for an unknown function name."""
         import_code(self.code)
-        data = read_preset_file(self.presets)
-        names = preset_names(load_presets(self.presets), self.preset, self.presets)
-        pipelines = {
-            n: spec
-            for value in data.values()
-            if isinstance(value, dict)
-            for n, spec in (value.get("pipelines") or {}).items()
-        }
-        declare_pipelines({n: spec for n, spec in pipelines.items() if n in names}, self.presets)
-        for name in names:  # an unknown name first: a misspelt one would also fail the roles' and weights' checks
-            try:
-                get(name)
-            except UserError as e:
-                raise UserError(f"{self.presets}: preset {self.preset!r}: {e}") from None
-        return resolve_preset(self.presets, self.preset)
+
+        def declare_and_check(chosen: Preset) -> None:
+            declare_pipelines(chosen.pipelines, self.presets)
+            for name in chosen.functions:
+                try:
+                    get(name)
+                except UserError as e:
+                    raise UserError(f"{self.presets}: preset {self.preset!r}: {e}") from None
+
+        return resolve_preset(self.presets, self.preset, first=declare_and_check)
 
     def names(self) -> List[str]:
         """The preset's function names (see `chosen`)."""
@@ -344,9 +339,7 @@ class LabellingFunctions(CombinedAnnotator):
         available = list(self.names) if readable is None else list(readable)
 
         def having(role: str) -> List[str]:
-            if roles and role in roles:
-                return [n for n in available if n in roles[role]]
-            return [n for n in available if role in get(n).roles]
+            return role_holders(available, role, roles)
 
         enabled = set(names)
         company_sources = having("doc_company") if "org_alias" in enabled else []
@@ -435,10 +428,14 @@ class LabellingFunctions(CombinedAnnotator):
         span group only where it found one of the labels: most (doc, function) pairs find nothing, and an
         empty group costs more to make and drop than the function does to run."""
         allowed = (NOT_ENTITY,) if name in self.negative else self.labels
-        if name in self.declared:
-            found = list(found)
-            self._count_undeclared(name, found)
-        spans = [span for span in (Span(doc, s, e, label) for s, e, label in found) if span.label_ in allowed]
+        spans, dropped = [], []
+        for start, end, label in found:
+            if label in allowed:
+                spans.append(Span(doc, start, end, label))
+            else:
+                dropped.append(label)
+        if dropped:
+            self._count_undeclared(name, dropped)
         if spans:
             doc.spans[name] = spans
         elif name in doc.spans:
@@ -449,15 +446,17 @@ class LabellingFunctions(CombinedAnnotator):
         """Only the project's labels go into the corpus (an LF may know more than we train)."""
         group = doc.spans[name]
         allowed = (NOT_ENTITY,) if name in self.negative else self.labels
-        if name in self.declared:
-            self._count_undeclared(name, [(s.start, s.end, s.label_) for s in group])
         if any(span.label_ not in allowed for span in group):
+            self._count_undeclared(name, [s.label_ for s in group if s.label_ not in allowed])
             doc.spans[name] = [s for s in group if s.label_ in allowed]
 
-    def _count_undeclared(self, name: str, found) -> None:
-        """Count the spans whose label the function did not declare (a typo: they are dropped unseen)."""
+    def _count_undeclared(self, name: str, dropped: Iterable[str]) -> None:
+        """Of the labels dropped from a function's spans, count those it did not declare (a typo: unseen
+        otherwise); a declared label outside the project's is dropped on purpose."""
+        if name not in self.declared:
+            return
         declared = self.declared[name]
-        for _, _, label in found:
+        for label in dropped:
             if label not in declared:
                 self.undeclared[name, label] = self.undeclared.get((name, label), 0) + 1
 

@@ -8,29 +8,22 @@ kind, labels, roles and weight set by hand. `convert` has checked the labels aga
 """
 
 from pathlib import Path
-from typing import Annotated, Dict, List
+from typing import Annotated, Dict
 
 import typer
 from wasabi import msg
 
 from ..corpus.labels import parse_labels
-from ..corpus.presets import ROLES, Preset
+from ..corpus.presets import ROLES
 from ..project import var
 from ..util.errors import UserError, run
 from ..util.files import write_json
 from .annotator import FunctionSettings
-from .registry import get
+from .registry import get, role_holders
 
 # The roles whose holders' labels are spread or read as names: a negative function (label not_entity)
 # can only feed the document vote, where it is an O vote.
 NEGATIVE_ROLES = ("doc_vote",)
-
-
-def role_holders(chosen: Preset, names: List[str], role: str) -> List[str]:
-    """The functions of the preset that hold `role`: the preset's list, or those that declare it."""
-    if role in chosen.roles:
-        return [n for n in names if n in chosen.roles[role]]
-    return [n for n in names if role in get(n).roles]
 
 
 def installed(model: str) -> bool:
@@ -54,7 +47,7 @@ def check_functions(settings: FunctionSettings) -> Dict:
     labels = list(settings.labels)
     running = [n for n in chosen.functions if get(n).emits_any(labels)]
     for role in ("doc_seed", "doc_surname", "doc_company"):
-        bad = [n for n in role_holders(chosen, running, role) if get(n).negative]
+        bad = [n for n in role_holders(running, role, chosen.roles) if get(n).negative]
         if bad:
             raise UserError(
                 f"labelling function {bad[0]!r} is negative (it says no entity) and holds the role {role}, "
@@ -75,7 +68,7 @@ def check_functions(settings: FunctionSettings) -> Dict:
                 "kind": declared.kind,
                 "labels": None if declared.labels is None else list(declared.labels),
                 "negative": declared.negative,
-                "roles": [r for r in ROLES if role_holders(chosen, [name], r)],
+                "roles": [r for r in ROLES if role_holders([name], r, chosen.roles)],
                 "weight_by_hand": chosen.weights.get(name),
                 "runs": name in running,
                 "declared_in": relative_path(declared.source),

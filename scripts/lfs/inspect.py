@@ -30,6 +30,8 @@ from wasabi import msg
 from ..corpus.docbin import iter_docs, make_vocab
 from ..corpus.gold import score_spans
 from ..corpus.labels import GOLD, NOT_ENTITY, SpanTuple, parse_labels
+from ..labelmodel.base import spans_of
+from ..labelmodel.lf_scores import precision_weight
 from ..project import var
 from ..util.errors import UserError, run
 from ..util.files import markdown_table, write_json, write_text
@@ -49,10 +51,6 @@ def wilson(successes: int, n: int, z: float = Z95) -> Tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def spans(doc: Doc, group: str) -> List[SpanTuple]:
-    return [(s.start, s.end, s.label_) for s in doc.spans.get(group, [])]
-
-
 def rerun(docs: List[Doc], settings: FunctionSettings, names: Sequence[str]) -> None:
     """The named functions afresh on the docs (their groups replaced), the others' spans kept."""
     functions = build_annotator(settings, only=list(names))
@@ -67,8 +65,8 @@ def rerun(docs: List[Doc], settings: FunctionSettings, names: Sequence[str]) -> 
 def classify(doc: Doc, name: str, labels: Sequence[str]) -> Dict[str, List[Tuple]]:
     """A function's spans of one doc against gold: right, false positive (no gold span of its label over it),
     boundary (a gold span of its label over it, another extent); and the gold spans it misses entirely."""
-    gold = [g for g in spans(doc, GOLD) if g[2] in labels]
-    found = [s for s in spans(doc, name) if s[2] in labels]
+    gold = [g for g in spans_of(doc, GOLD) if g[2] in labels]
+    found = [s for s in spans_of(doc, name) if s[2] in labels]
     out: Dict[str, List[Tuple]] = {"right": [], "fp": [], "boundary": [], "miss": []}
     for s in found:
         same = [g for g in gold if g[2] == s[2] and g[0] < s[1] and s[0] < g[1]]
@@ -88,39 +86,42 @@ def function_table(docs: List[Doc], name: str, labels: Sequence[str], others: Se
     the share of its tokens that other functions label too (overlap) or label otherwise (conflict)."""
     rows = []
     n_tokens = sum(len(d) for d in docs)
-    for label in labels:
-        right = fp = boundary = miss = covered = overlap = conflict = 0
-        for doc in docs:
-            c = classify(doc, name, [label])
-            right, fp, boundary, miss = (
-                right + len(c["right"]),
-                fp + len(c["fp"]),
-                boundary + len(c["boundary"]),
-                miss + len(c["miss"]),
-            )
-            mine = {i for start, end, lab in spans(doc, name) if lab == label for i in range(start, end)}
+    counts: Dict[str, Counter] = {label: Counter() for label in labels}  # per label: right, fp, boundary, miss, ...
+    for doc in docs:
+        found = spans_of(doc, name)
+        theirs: Optional[Dict[int, set]] = None  # the others' labels per token, made where the function fires
+        for label in labels:
+            c, n = classify(doc, name, [label]), counts[label]
+            for kind in ("right", "fp", "boundary", "miss"):
+                n[kind] += len(c[kind])
+            mine = {i for start, end, lab in found if lab == label for i in range(start, end)}
             if not mine:
                 continue
-            covered += len(mine)
-            theirs: Dict[int, set] = defaultdict(set)
-            for other in others:
-                for i, lab in tokens_of(spans(doc, other)).items():
-                    theirs[i].add(lab)
-            overlap += sum(1 for i in mine if theirs.get(i))
-            conflict += sum(1 for i in mine if theirs.get(i, set()) - {label})
-        n = right + fp + boundary
-        if not n and not miss:
+            if theirs is None:
+                theirs = defaultdict(set)
+                for other in others:
+                    for i, lab in tokens_of(spans_of(doc, other)).items():
+                        theirs[i].add(lab)
+            n["covered"] += len(mine)
+            n["overlap"] += sum(1 for i in mine if theirs.get(i))
+            n["conflict"] += sum(1 for i in mine if theirs.get(i, set()) - {label})
+    for label in labels:
+        right, fp, boundary, miss, covered, overlap, conflict = (
+            counts[label][k] for k in ("right", "fp", "boundary", "miss", "covered", "overlap", "conflict")
+        )
+        n_spans = right + fp + boundary
+        if not n_spans and not miss:
             continue
-        low, high = wilson(right, n)
+        low, high = wilson(right, n_spans)
         rows.append(
             {
                 "label": label,
-                "spans": n,
+                "spans": n_spans,
                 "right": right,
                 "false_positives": fp,
                 "boundary_errors": boundary,
                 "misses": miss,
-                "precision": right / n if n else 0.0,
+                "precision": right / n_spans if n_spans else 0.0,
                 "precision_95": [round(low, 3), round(high, 3)],
                 "recall": right / (right + boundary + miss) if right + boundary + miss else 0.0,
                 "coverage": covered / n_tokens if n_tokens else 0.0,
@@ -143,12 +144,14 @@ def error_lists(docs: List[Doc], name: str, labels: Sequence[str], vote: str, to
                 key = (kind, doc[start:end].text, label)
                 found[kind][key[1:]] += 1
                 if key not in example:
-                    near = [g for g in spans(doc, GOLD) if g[0] < end + 3 and start - 3 < g[1]]
+                    near = [g for g in spans_of(doc, GOLD) if g[0] < end + 3 and start - 3 < g[1]]
                     example[key] = {
                         "sentence": doc.text.strip(),
                         "span": [start, end],
                         "gold": [f"{doc[s:e].text} {lab}" for s, e, lab in near],
-                        "vote": [f"{doc[s:e].text} {lab}" for s, e, lab in spans(doc, vote) if s < end and start < e],
+                        "vote": [
+                            f"{doc[s:e].text} {lab}" for s, e, lab in spans_of(doc, vote) if s < end and start < e
+                        ],
                     }
     return {
         kind: [
@@ -159,12 +162,6 @@ def error_lists(docs: List[Doc], name: str, labels: Sequence[str], vote: str, to
     }
 
 
-def estimated_weight(precision: float) -> float:
-    """`score`'s precision weight (lf_scores.function_weights) of a function it has not seen."""
-    p = min(max(precision, 0.55), 0.99)
-    return round(math.log(p / (1 - p)) / math.log(4), 4)
-
-
 def vote_delta(
     docs: List[Doc], selection: Dict, names: Sequence[str], labels: List[str], precision: Dict[str, float]
 ) -> Dict[str, float]:
@@ -173,11 +170,11 @@ def vote_delta(
 
     kept, weights = dict(selection["kept"]), dict(selection.get("weights") or {})
     negative = set(selection.get("negative") or []) | {n for n in names if get(n).negative}
-    gold = [[g for g in spans(d, GOLD) if g[2] in labels] for d in docs]
+    gold = [[g for g in spans_of(d, GOLD) if g[2] in labels] for d in docs]
     with_named = {**kept, **{n: kept.get(n, []) for n in names}}
     for n in names:
         if n not in weights and n not in kept:
-            weights[n] = estimated_weight(precision.get(n, 0.8))
+            weights[n] = precision_weight(precision.get(n, 0.8))  # what `score` would give it
     without = {k: v for k, v in kept.items() if k not in names}
     out = {}
     for key, functions in (("with", with_named), ("without", without)):
@@ -253,9 +250,9 @@ def html_report(docs: List[Doc], names: Sequence[str], labels: Sequence[str], vo
                 continue
             marks = {s: kind for kind in ("fp", "boundary") for s in c[kind]}
             rows = [
-                ("gold", [g for g in spans(doc, GOLD) if g[2] in labels], {g: "miss" for g in c["miss"]}),
-                (name, [s for s in spans(doc, name) if s[2] in labels], marks),
-                (f"vote ({vote})", [s for s in spans(doc, vote) if s[2] in labels], {}),
+                ("gold", [g for g in spans_of(doc, GOLD) if g[2] in labels], {g: "miss" for g in c["miss"]}),
+                (name, [s for s in spans_of(doc, name) if s[2] in labels], marks),
+                (f"vote ({vote})", [s for s in spans_of(doc, vote) if s[2] in labels], {}),
             ]
             sections.append(f"<section><h3>{html.escape(name)}</h3>{render(doc, rows)}</section>")
             shown += 1

@@ -357,6 +357,14 @@ def get(name: str) -> Declared:
     return known[name]
 
 
+def role_holders(names: Sequence[str], role: str, roles: Optional[Mapping[str, Sequence[str]]] = None) -> List[str]:
+    """The functions among `names` that hold `role`: those a preset's `roles:` names for it, else those that
+    declare it."""
+    if roles and role in roles:
+        return [n for n in names if n in roles[role]]
+    return [n for n in names if role in get(n).roles]
+
+
 def code_files(path: Union[str, Path]) -> List[Path]:
     """The .py files of a user's code: the file, or a folder's *.py (name order); none for an empty var."""
     if not str(path):
