@@ -25,7 +25,7 @@ checks it names (the `aggregate` outputs and `training/lf_scores.csv` on the ful
 import contextlib
 import functools
 import sys
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 # The versions every patch below was written against (tests/test_patches.py holds them to the installed
 # ones and to requirements.txt): a new version means rereading the patches that name it.
@@ -131,15 +131,20 @@ def span_groups_of(raw: bytes) -> Dict[str, Tuple[Dict, "np.ndarray"]]:
     return out
 
 
-def groups_without(raw: bytes, name: str) -> Dict[bytes, List[str]]:
-    """A doc's serialised span groups ({group bytes: the names it is stored under}, as `SpanGroups.to_bytes`
-    writes them), without `name`; no group is decoded. (Pin and drop: as `span_groups_of`.)"""
+def group_bytes_of(raw: bytes) -> Dict[bytes, List[str]]:
+    """A doc's serialised span groups as {group bytes: the names it is stored under}, in order, as
+    `SpanGroups.to_bytes` writes them; no group is decoded. (Pin and drop: as `span_groups_of`.)"""
     import srsly
 
     msg = [] if not raw or raw == NO_GROUPS else srsly.msgpack_loads(raw)
     if isinstance(msg, list):  # spaCy's first format: a list of group bytes, each under its own name
         msg = {data: [srsly.msgpack_loads(data)["name"]] for data in msg}
-    groups = {data: [k for k in keys if k != name] for data, keys in msg.items()}
+    return msg
+
+
+def groups_without(raw: bytes, name: str) -> Dict[bytes, List[str]]:
+    """`group_bytes_of` without `name`. (Pin and drop: as `span_groups_of`.)"""
+    groups = {data: [k for k in keys if k != name] for data, keys in group_bytes_of(raw).items()}
     return {data: keys for data, keys in groups.items() if keys}
 
 
@@ -278,6 +283,86 @@ def docs_to_bytes(docs: Iterable["Doc"]) -> bytes:
         for v in np.unique(np.concatenate(morphs)).tolist():
             db.strings.add("" if vocab.strings[v] == empty else vocab.strings[v])
     return db.to_bytes()
+
+
+def span_strings(group: Any) -> Set[str]:
+    """The strings `DocBin.add` keeps for the spans of a group: labels, and KB and span IDs the doc's vocab
+    knows. Pin: spaCy 3.8.18 (`DocBin.add`)."""
+    out: Set[str] = set()
+    strings = group.doc.vocab.strings
+    for span in group:
+        out.add(span.label_)
+        if span.kb_id in strings:
+            out.add(span.kb_id_)
+        if span.id in strings:
+            out.add(span.id_)
+    return out
+
+
+def docbin_strings(db: "DocBin") -> Any:
+    """A StringStore of `db`'s strings: the strings of its hashes. Pin: spaCy 3.8.18 (`DocBin.strings`)."""
+    from spacy.strings import StringStore
+
+    return StringStore(db.strings)
+
+
+def input_span_strings(lookup: Any, raw: bytes, names: Sequence[str]) -> Optional[Set[str]]:
+    """`span_strings` of the groups `names` of one doc (its span_groups bytes `raw`), from their bytes and
+    `lookup` (`docbin_strings`); None if a label's hash is not in it. Pin: as `span_groups_of`."""
+    out: Set[str] = set()
+    for name, (_, spans) in span_groups_of(raw).items():
+        if name not in names:
+            continue
+        for h in set(spans["label"].tolist()):
+            if h not in lookup:
+                return None
+            out.add(lookup[h])
+        for field in ("kb_id", "id"):
+            out.update(lookup[h] for h in set(spans[field].tolist()) if h in lookup)
+    return out
+
+
+def docbin_with_groups(
+    db: "DocBin", span_groups: Sequence[bytes], user_data: Sequence[bytes], spans: Set[str], lookup: Any = None
+) -> Optional[bytes]:
+    """The bytes `docs_to_bytes` gives for the docs of `db` with their span groups and user_data replaced:
+    `span_groups` (each doc's `SpanGroups.to_bytes()`), `user_data` (msgpack), `spans` the strings of the
+    spans they hold (`span_strings`). The tokens stay `db`'s; their strings are looked up in `db.strings`
+    (`lookup`: `docbin_strings(db)`, if made already).
+    None if `db` was not written with `docs_to_bytes`' attrs or lacks a token's string (decode, then).
+
+    Replaces: decoding the docs, putting every group on them and `docs_to_bytes`.
+    Why: annotate's cache reads most functions' groups back as bytes; decoding, restoring and encoding
+    them was most of a rerun after a changed function.
+    Pin: spaCy 3.8.18 (DocBin's fields; the strings `DocBin.add` keeps: `token_string_attrs`, "" for the
+    empty morph).
+    Drop: decode the docs, set their groups and user_data, `docs_to_bytes`.
+    """
+    import numpy as np
+    from spacy.attrs import MORPH
+    from spacy.strings import get_string_id
+    from spacy.tokens import DocBin
+
+    out = DocBin(store_user_data=True)
+    if list(db.attrs) != list(out.attrs) or len(span_groups) != len(db) or len(user_data) != len(db):
+        return None
+    for field in ("tokens", "spaces", "cats", "flags"):
+        setattr(out, field, list(getattr(db, field)))
+    out.span_groups, out.user_data = list(span_groups), list(user_data)
+    strings = set(spans)
+    if len(db):
+        store = lookup if lookup is not None else docbin_strings(db)
+        columns = [db.attrs.index(attr) for attr in token_string_attrs() if attr != MORPH]
+        morph = db.attrs.index(MORPH)
+        found = np.unique(np.concatenate([t[:, columns].ravel() for t in db.tokens])).tolist()
+        empty = get_string_id("_")  # the empty analysis, which DocBin.add keeps as ""
+        morphs = np.unique(np.concatenate([t[:, morph] for t in db.tokens])).tolist()
+        if any(v not in store for v in found) or any(v != empty and v not in store for v in morphs):
+            return None
+        strings.update(store[v] for v in found)
+        strings.update("" if v == empty else store[v] for v in morphs)
+    out.strings = strings
+    return out.to_bytes()
 
 
 class CopiesWithEnts:

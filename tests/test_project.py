@@ -12,6 +12,10 @@ import srsly
 import typer
 from typer.main import get_command
 
+from scripts.lfs.registry import BUILTIN
+from scripts.util import modules
+from scripts.util.modules import module_file, module_name, project_imports
+
 from .conftest import ROOT
 
 SCRIPTS = ROOT / "scripts"
@@ -34,53 +38,14 @@ BOTTOM = {"project", "patches"}
 SERVER_SIDE = {"__init__", "server", "engine", "search"}
 
 
-def module_file(name: str) -> Optional[Path]:
-    """scripts.a.b -> scripts/a/b.py or scripts/a/b/__init__.py (None if neither exists)."""
-    path = ROOT.joinpath(*name.split("."))
-    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def project_imports(path: Path) -> Set[str]:
-    """The project modules a file imports (anywhere in it, function bodies included), as dotted names."""
-    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] == "scripts")
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            elif node.module and node.module.split(".")[0] == "scripts":
-                target = node.module
-            else:
-                continue
-            found.add(target)
-            found.update(f"{target}.{a.name}" for a in node.names if module_file(f"{target}.{a.name}"))
-    return {name for name in found if module_file(name)}
-
-
 def closure(entry: Path) -> Set[Path]:
-    """Every project file that importing `entry` runs: its imports, theirs, and the packages' __init__ files."""
-    todo, seen = [entry], set()
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        name = module_name(path)
-        parents = [module_file(".".join(name.split(".")[:i])) for i in range(1, len(name.split(".")))]
-        todo += [p for p in parents if p is not None]
-        todo += [module_file(n) for n in project_imports(path)]
-    return seen
+    """Every project file that importing `entry` runs (`modules.closure`), with the modules of functions that
+    the registry imports by name when a function is first looked up (`registry.BUILTIN`)."""
+    out = modules.closure(entry)
+    if SCRIPTS / "lfs" / "registry.py" in out:
+        for name in BUILTIN:
+            out |= modules.closure(SCRIPTS / "lfs" / f"{name}.py")
+    return out
 
 
 def is_docstring_only(path: Path) -> bool:
@@ -173,8 +138,13 @@ def test_closure_follows_relative_and_function_level_imports():
     } <= files
     assert not any(f.startswith("scripts/lfs/") for f in files)  # the model needs no labelling function
     files = {str(f.relative_to(ROOT)) for f in closure(SCRIPTS / "lfs" / "annotate.py")}
-    # annotate -> (inside a function) doclevel -> labelmodel.majority: the document-level functions take a vote
+    # annotate -> registry -> (by name) doclevel -> labelmodel.majority: the document-level functions take a vote
     assert {"scripts/lfs/doclevel.py", "scripts/labelmodel/majority.py", "scripts/pipeline/components.py"} <= files
+    # annotator -> (inside a function) corpus.readers: the tokenizer of phrases
+    files = {str(f.relative_to(ROOT)) for f in modules.closure(SCRIPTS / "lfs" / "annotator.py")}
+    assert "scripts/corpus/readers.py" in files
+    # annotator reaches no module of functions by its imports (a function's cache key: scripts.lfs.keys)
+    assert not any(f"scripts/lfs/{name}.py" in files for name in BUILTIN)
 
 
 def test_imports_point_down_the_layers():

@@ -50,10 +50,14 @@ def article_chunks(docs: Iterable[Doc], size: int) -> Iterator[List[Doc]]:
 
 def document_groups(docs: Sequence[Doc]) -> List[List[int]]:
     """Indices of the docs of each article, in order."""
+    return article_groups([article_key(doc) for doc in docs])
+
+
+def article_groups(keys: Sequence[ArticleKey]) -> List[List[int]]:
+    """Indices of each article's sentences, given each sentence's article (`article_key`), in order."""
     groups: List[List[int]] = []
     last: Optional[ArticleKey] = None
-    for i, doc in enumerate(docs):
-        key = article_key(doc)
+    for i, key in enumerate(keys):
         if not groups or starts_article(key, last):
             groups.append([])
         groups[-1].append(i)

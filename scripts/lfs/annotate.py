@@ -10,27 +10,40 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Annotated, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+import srsly
 import typer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin, SpanGroup
 from wasabi import msg
 
+from ..corpus.articles import article_groups, user_data_key
 from ..corpus.docbin import docs_from_bytes, iter_docs, shard_vocab
 from ..corpus.gold import gold_labels
-from ..corpus.labels import GOLD, drop_empty_groups, parse_labels
+from ..corpus.labels import FUNCTIONS, GOLD, NEGATIVE, drop_empty_groups, parse_labels
 from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
-from ..patches import docs_to_bytes
+from ..patches import (
+    NO_GROUPS,
+    docbin_strings,
+    docbin_with_groups,
+    docs_to_bytes,
+    group_bytes_of,
+    input_span_strings,
+    span_strings,
+)
 from ..pretrained.pipelines import drop_groups
 from ..pretrained.runs import PREFIX
 from ..project import var
 from ..util import timing
-from ..util.errors import UserError, check_known_labels, run, setting
+from ..util.errors import UserError, check_known_labels, run, setting, switch
 from ..util.files import write_json
 from ..util.parallel import Parallelism
 from .annotator import FunctionSettings, LabellingFunctionError, LabellingFunctions, build_annotator
-from .models import ModelFunction, PipelineFunction
+from .cache import SpanCache, feeder_digest, shard_key
+from .keys import FunctionKeys
+from .models import ModelFunction
+from .pipelines import PipelineFunction
 
 _ANNOTATORS: Dict[FunctionSettings, LabellingFunctions] = {}
 
@@ -43,43 +56,259 @@ def get_annotator(settings: FunctionSettings) -> LabellingFunctions:
 
 
 def annotate_docs(docs: Iterable[Doc], settings: FunctionSettings, drop_gold: bool = False) -> List[Doc]:
-    """Run every labelling function on `docs` (in place) and return them; `drop_gold` removes gold first
-    thing after (train never keeps it). A function's span group is kept only where it found something
-    (`drop_empty_groups`); the pretrained pipelines' raw entities are dropped."""
+    """Run every labelling function on `docs` (in place) and return them (`finish`)."""
     annotator = get_annotator(settings)
-    out = []
-    for doc in annotator.pipe(docs):
-        if drop_gold and GOLD in doc.spans:
-            del doc.spans[GOLD]
-        negative = [name for name in annotator.names if name in annotator.negative]
-        out.append(drop_empty_groups(drop_groups(doc), annotator.names, negative))
-    return out
+    return [finish(doc, annotator, drop_gold) for doc in annotator.pipe(docs)]
+
+
+def finish(doc: Doc, annotator: LabellingFunctions, drop_gold: bool) -> Doc:
+    """`drop_gold` removes gold (train never keeps it); a function's span group is kept only where it found
+    something (`drop_empty_groups`); the pretrained pipelines' raw entities are dropped."""
+    if drop_gold and GOLD in doc.spans:
+        del doc.spans[GOLD]
+    negative = [name for name in annotator.names if name in annotator.negative]
+    return drop_empty_groups(drop_groups(doc), annotator.names, negative)
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    """Where the cache is and the functions' keys (`scripts.lfs.keys`), for the workers."""
+
+    folder: str
+    keys: Dict[str, str]
+    document: Optional[str]  # the document-level functions' key
+    document_names: Tuple[str, ...]
+    feeders: Tuple[str, ...]  # the functions whose spans they read
+
+
+def group_bytes(doc: Doc, name: str) -> Optional[bytes]:
+    """What an entry keeps of a function's group on a doc: its bytes, b"" for an empty group, None for none."""
+    if name not in doc.spans:
+        return None
+    group = doc.spans[name]
+    return group.to_bytes() if len(group) else b""
+
+
+def restore(docs: Sequence[Doc], groups: Iterable[Sequence[Sequence]]) -> None:
+    """Put cached span groups ((name, `group_bytes`) per doc) back on the docs."""
+    for doc, doc_groups in zip(docs, groups):
+        for name, raw in doc_groups:
+            if raw is not None:
+                doc.spans[name] = SpanGroup(doc).from_bytes(raw) if raw else SpanGroup(doc, name=name)
+
+
+def annotate_cached(data: bytes, settings: FunctionSettings, plan: CachePlan, shard: str, drop_gold: bool):
+    """A shard through the cache: the functions with an entry for it (`shard`: its input's hash) are read back,
+    the others run and are written; the document-level functions run on the articles whose feeders' spans
+    changed; the output is assembled from the groups' bytes (`patches.docbin_with_groups`), and is the
+    shard `annotate_docs` + `docs_to_bytes` write. Returns (bytes, docs, names of what ran, docs with a
+    span), or None where that path cannot write the shard (then nothing of it is counted)."""
+    annotator = get_annotator(settings)
+    store = SpanCache(plan.folder)
+    with timing.phase("reading"):
+        db = DocBin(store_user_data=True).from_bytes(data)
+        n = len(db)
+        user_data = [srsly.msgpack_loads(u) if u else {} for u in db.user_data] if db.user_data else [{}] * n
+        document_names = set(plan.document_names)
+        sentence = [name for name in annotator.names if name not in document_names]
+        found = {name: store.get(shard, plan.keys[name], n) for name in sentence}
+    run = [name for name in sentence if found[name] is None]
+    raw: Dict[str, List[Optional[bytes]]] = {}
+    strings: Set[str] = set()  # of the spans of the groups the output holds
+    for name in sentence:
+        entry = found[name]
+        if entry is not None:
+            raw[name] = entry["docs"]
+            strings.update(entry["strings"])
+    decoded: List[List[Doc]] = []
+
+    def docs() -> List[Doc]:
+        if not decoded:
+            with timing.phase("reading"):
+                decoded.append(list(db.get_docs(shard_vocab())))
+        return decoded[0]
+
+    undeclared = dict(annotator.undeclared)  # this shard's, once it is sure to be written this way
+    annotator.undeclared.clear()
+    if run:
+        todo = docs()
+        with timing.phase("functions"):
+            for _ in annotator.pipe(todo, only=set(run), document=False):
+                pass
+        with timing.phase("writing"):
+            for name in run:
+                raw[name] = [group_bytes(doc, name) for doc in todo]
+                found_strings = set().union(*(span_strings(doc.spans[name]) for doc in todo if name in doc.spans))
+                strings.update(found_strings)
+                own = {lab: k for (f, lab), k in annotator.undeclared.items() if f == name}
+                store.put(shard, plan.keys[name], raw[name], own, strings=sorted(found_strings))
+    for name in sentence:
+        entry = found[name]
+        for label, k in entry["undeclared"].items() if entry is not None else ():
+            undeclared[name, label] = undeclared.get((name, label), 0) + k
+    ran = list(run)
+    document: List[list] = [[] for _ in range(n)]
+    if plan.document is not None:
+        ran += annotate_articles(db, user_data, docs, annotator, store, plan, shard, raw, run, document, strings)
+    with timing.phase("writing"):
+        out = assemble(db, user_data, annotator, sentence, raw, document, strings, drop_gold)
+    if out is None:
+        annotator.undeclared.clear()
+        return None
+    for (name, label), k in annotator.undeclared.items():
+        undeclared[name, label] = undeclared.get((name, label), 0) + k
+    annotator.undeclared.clear()
+    annotator.undeclared.update(undeclared)
+    return out[0], n, ran, out[1]
+
+
+def assemble(
+    db: DocBin,
+    user_data: List[dict],
+    annotator: LabellingFunctions,
+    sentence: Sequence[str],
+    raw: Dict[str, List[Optional[bytes]]],
+    document: List[list],
+    strings: Set[str],
+    drop_gold: bool,
+) -> Optional[Tuple[bytes, int]]:
+    """The shard's bytes, as `finish` + `docs_to_bytes` write the docs, from the groups' bytes: the input's
+    groups that stay, the sentence-level functions' (in the annotator's order), the document-level functions'
+    (as they wrote them), the empty ones left out; and the docs with a span. None: see `docbin_with_groups`."""
+    lookup = docbin_strings(db)
+    negative = [name for name in annotator.names if name in annotator.negative]
+    span_groups, user_data_out, fired = [], [], 0
+    for i in range(len(db)):
+        out_groups: Dict[bytes, List[str]] = {}  # as SpanGroups.to_bytes: each group's bytes, its names
+        for group, keys in group_bytes_of(db.span_groups[i]).items():
+            keys = [k for k in keys if not k.startswith(PREFIX) and not (drop_gold and k == GOLD)]
+            if keys:
+                out_groups[group] = keys
+        if out_groups:  # the input's groups that stay (dev's gold)
+            spans = input_span_strings(lookup, db.span_groups[i], [k for keys in out_groups.values() for k in keys])
+            if spans is None:
+                return None
+            strings.update(spans)
+        ours = [(name, raw[name][i]) for name in sentence] + [(name, group) for name, group in document[i]]
+        ours = [(name, group) for name, group in ours if group]
+        fired += bool(ours)
+        for name, group in ours:
+            out_groups.setdefault(group, []).append(name)
+        span_groups.append(srsly.msgpack_dumps(out_groups) if out_groups else NO_GROUPS)
+        data_i = dict(user_data[i])  # as drop_empty_groups leaves it
+        data_i[FUNCTIONS] = list(annotator.names)
+        if negative:
+            data_i[NEGATIVE] = negative
+        user_data_out.append(srsly.msgpack_dumps(data_i))
+    out = docbin_with_groups(db, span_groups, user_data_out, strings, lookup)
+    return None if out is None else (out, fired)
+
+
+def annotate_articles(
+    db: DocBin,
+    user_data: List[dict],
+    docs: Callable[[], List[Doc]],
+    annotator: LabellingFunctions,
+    store: SpanCache,
+    plan: CachePlan,
+    shard: str,
+    raw: Dict[str, List[Optional[bytes]]],
+    ran_now: Sequence[str],
+    document: List[list],
+    strings: Set[str],
+) -> List[str]:
+    """The document-level functions, through the cache: an article whose feeders found what they found when
+    its entry was written gets its groups back (into `document`, per doc), the others run; the names, if any
+    ran."""
+    assert plan.document is not None
+    articles = article_groups([user_data_key(u) for u in user_data])
+    digests = [feeder_digest([(f, raw[f][i]) for f in plan.feeders] for i in article) for article in articles]
+    with timing.phase("reading"):
+        entry = store.get(shard, plan.document, len(db))
+    before = {} if entry is None else {(a[0], a[1]): a[2:] for a in entry["articles"]}
+    done: List[list] = [[] for _ in articles]  # (digest, undeclared, strings) of each article
+    todo = []
+    for k, article in enumerate(articles):
+        kept = before.get((article[0], article[-1] + 1))
+        if entry is not None and kept is not None and kept[0] == digests[k]:
+            for i in article:
+                document[i] = entry["docs"][i]
+            done[k] = kept
+        else:
+            todo.append(k)
+    if todo:
+        subset = [i for k in todo for i in articles[k]]
+        all_docs = docs()
+        cached = [name for name in plan.feeders if name not in ran_now]  # those that ran are on the docs
+        with timing.phase("reading"):
+            restore([all_docs[i] for i in subset], ([(name, raw[name][i]) for name in cached] for i in subset))
+        annotator.undeclared_by_doc = {}
+        try:
+            with timing.phase("functions"):
+                for _ in annotator.pipe([all_docs[i] for i in subset], only=set(), document=True):
+                    pass
+            by_doc = annotator.undeclared_by_doc
+        finally:
+            annotator.undeclared_by_doc = None
+        names = set(plan.document_names)
+        with timing.phase("writing"):
+            for k in todo:
+                counts: Dict[str, int] = {}
+                found: Set[str] = set()
+                for i in articles[k]:
+                    doc = all_docs[i]
+                    document[i] = [[n, group_bytes(doc, n)] for n in doc.spans if n in names]
+                    found.update(*(span_strings(doc.spans[n]) for n in doc.spans if n in names))
+                    for (name, label), c in by_doc.get(id(doc), {}).items():
+                        counts[f"{name}\t{label}"] = counts.get(f"{name}\t{label}", 0) + c
+                done[k] = [digests[k], counts, sorted(found)]
+            spans = [[a[0], a[-1] + 1, *d] for a, d in zip(articles, done)]
+            store.put(shard, plan.document, document, {}, articles=spans)
+    undeclared, rerun = annotator.undeclared, set(todo)
+    for k, (_, counts, found_strings) in enumerate(done):
+        strings.update(found_strings)
+        if k in rerun:
+            continue  # counted as they ran
+        for key, c in counts.items():
+            name, label = key.split("\t")
+            undeclared[name, label] = undeclared.get((name, label), 0) + c
+    return list(plan.document_names) if todo else []
 
 
 @dataclass
 class AnnotateJob:
-    """A shard for a worker: which corpus it belongs to, its DocBin bytes, the functions, train or not."""
+    """A shard for a worker: which corpus it belongs to, its DocBin bytes, the functions, train or not, and
+    the cache (None: off) with the shard's address in it."""
 
     corpus: int
     data: bytes
     settings: FunctionSettings
     drop_gold: bool
+    cache: Optional[CachePlan] = None
+    shard: str = ""
 
 
 def annotate_shard(job: AnnotateJob) -> ShardResult:
-    """Worker side: decode, annotate and encode one shard."""
-    with timing.phase("reading"):
-        docs = docs_from_bytes(job.data, shard_vocab())
-    with timing.phase("functions"):
-        docs = annotate_docs(docs, job.settings, job.drop_gold)
+    """Worker side: decode, annotate and encode one shard (through the cache if the job has one)."""
     annotator = get_annotator(job.settings)
     names = annotator.names
-    fired = sum(1 for d in docs if any(n in d.spans for n in names))
+    done = None
+    if job.cache is not None:
+        done = annotate_cached(job.data, job.settings, job.cache, job.shard, job.drop_gold)
+    if done is not None:
+        data, n_docs, ran, fired = done
+    else:  # no cache, or a shard its bytes path cannot write (`docbin_with_groups`)
+        with timing.phase("reading"):
+            docs = docs_from_bytes(job.data, shard_vocab())
+        with timing.phase("functions"):
+            docs, ran = annotate_docs(docs, job.settings, job.drop_gold), names
+        fired = sum(1 for d in docs if any(n in d.spans for n in names))
+        with timing.phase("writing"):
+            data, n_docs = docs_to_bytes(docs), len(docs)
     counts = {"fired": fired, **{f"undeclared\t{n}\t{lab}": k for (n, lab), k in annotator.undeclared.items()}}
+    counts.update({f"ran\t{name}": 1 for name in ran})
     annotator.undeclared.clear()
-    with timing.phase("writing"):
-        data = docs_to_bytes(docs)
-    return ShardResult(job.corpus, data, len(docs), counts, timing.take())
+    return ShardResult(job.corpus, data, n_docs, counts, timing.take())
 
 
 # A corpus to annotate: its input, its output, and whether it is train (its gold spans are dropped).
@@ -87,11 +316,16 @@ Corpus = Tuple[Path, Path, bool]
 
 
 def annotate_corpora(
-    corpora: Sequence[Corpus], settings: FunctionSettings, parallel: Parallelism = Parallelism()
+    corpora: Sequence[Corpus],
+    settings: FunctionSettings,
+    parallel: Parallelism = Parallelism(),
+    cache: Optional[Path] = None,
 ) -> List[Dict[str, int]]:
     """Annotate each (input, output, drop_gold) corpus, shard by shard, in one pool (`map_corpora`);
-    counts per corpus. The pretrained pipelines load where a shard needs them (`scripts.pretrained`):
-    not at all when the `pretrained` step has left their entities on every doc."""
+    counts per corpus ("ran\tNAME": the shards a function ran on). The pretrained pipelines load where a
+    shard needs them (`scripts.pretrained`): not at all when the `pretrained` step has left their entities
+    on every doc. `cache`: the folder of the functions' spans per shard (`scripts.lfs.cache`), None: off."""
+    started = time.time()
     with timing.phase("setup"):
         annotator = get_annotator(settings)
         if annotator.model_functions and parallel.scheduler is None:
@@ -102,11 +336,20 @@ def annotate_corpora(
                 done = isinstance(func, ModelFunction) and bool(groups)  # truecase's are on capitals only
                 if not (done or (isinstance(func, PipelineFunction) and func.run.group in groups)):
                     func.load()
+        plan = None
+        if cache is not None:
+            keys = FunctionKeys(settings, annotator)
+            plan = CachePlan(str(cache), keys.keys, keys.document, tuple(keys.document_names), tuple(keys.feeders))
+    shards = set()
 
     def job(k: int, data: bytes) -> AnnotateJob:
-        return AnnotateJob(k, data, settings, corpora[k][2])
+        shard = shard_key(data) if plan is not None else ""
+        shards.add(shard)
+        return AnnotateJob(k, data, settings, corpora[k][2], plan, shard)
 
     counts = map_corpora([(i, o) for i, o, _ in corpora], job, annotate_shard, parallel, "annotate")  # type: ignore[arg-type]
+    if plan is not None:
+        SpanCache(plan.folder).prune({(s, key) for s in shards for key in set(plan.keys.values())}, started)
     return [{"fired": 0, **c, "functions": len(annotator.names)} for c in counts]
 
 
@@ -155,9 +398,16 @@ def main(
         Optional[Tuple[Path, Path]],
         Opt("--held-out", help="Also annotate each NAME.spacy of the folder INPUT into OUTPUT/NAME, keeping gold"),
     ] = None,
+    lf_cache: Annotated[
+        str, Opt("--lf-cache", help="Rerun only the functions whose code, files or settings changed: true or false")
+    ] = var("lf_cache"),
+    cache_dir: Annotated[
+        Path, Opt("--cache-dir", help="The folder of each function's spans per shard (the cache)")
+    ] = Path(var("lf_cache_dir")),
 ):
     """Annotate a corpus with the project's labelling functions (scripts/lfs)."""
     timing.start()
+    cache = cache_dir if switch("lf_cache", lf_cache) else None
     label_list = tuple(parse_labels(labels))
     settings = FunctionSettings(label_list, preset, str(gazetteer_dir), str(presets), code, lang, hyphens)
     names = settings.names()  # an unknown preset or function name stops here, before any work
@@ -184,7 +434,7 @@ def main(
             f"none of the {len(names)} functions of preset {preset!r} emits these labels",
         )
     try:
-        all_counts = annotate_corpora(corpora, settings, parallel)
+        all_counts = annotate_corpora(corpora, settings, parallel, cache)
     except (LabellingFunctionError, FileNotFoundError, ConnectionError) as e:  # FileNotFoundError: a gazetteer
         msg.fail(str(e), exits=1)
     if held_out:  # a set no longer held out (an extra test removed) leaves no stale votes behind
@@ -208,6 +458,14 @@ def main(
         msg.warn(
             f"labelling function {name!r} yielded {n} spans labelled {label!r}, a label it does not declare: they "
             "are dropped (a typo in the label, or add it to the function's labels)"
+        )
+    if cache is not None:
+        ran = [n for n in built if any(c.get(f"ran\t{n}") for c in all_counts)]
+        shown = ", ".join(ran[:8]) + (f" and {len(ran) - 8} more" if len(ran) > 8 else "")
+        msg.info(
+            f"{len(ran)} of {len(built)} functions ran"
+            + (f" ({shown})" if ran else "")
+            + f"; the others' spans came from the cache ({cache_dir}; --vars.lf_cache false turns it off)"
         )
     msg.info(f"{seconds:.1f} s on {parallel.describe()} ({timing.summary()})")
     timing.report()

@@ -5,13 +5,16 @@ Each takes a spaCy Doc (one sentence) and yields (start, end, label) token spans
 nationalities (`exclude`, lower-cased) hold roles and teams without being organisations.
 """
 
+from functools import partial
 from typing import Dict, Iterator, List, Sequence, Tuple
 
+from skweak.heuristics import FunctionAnnotator
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
 from .heuristics import MISC_END
 from .names import MONTHS_DAYS, is_name_word, run_after, run_before, strip_function_words, token_strings
+from .registry import factory
 
 # --- Organisations named by their context -------------------------------------------------------------
 # News agencies and broadcasters that a wire service cites (general knowledge, not read off the data).
@@ -243,3 +246,28 @@ def place_nickname(doc: Doc, places: frozenset = frozenset()) -> Iterator[SpanTu
             i = j
         else:
             i = end
+
+
+# The functions, each excluding the places and nationalities of the lexicons (`Context`). (name, function, roles,
+# the lower-cased strings it excludes)
+FUNCTIONS = [
+    ("news_agency", news_agency, ("doc_vote", "doc_seed"), lambda c: c.place_words()),
+    ("org_role", org_role, ("doc_vote",), lambda c: c.place_words()),
+    ("team_cue", team_cue, ("doc_vote",), lambda c: c.place_words()),
+    ("acronym_in_parens", acronym_in_parens, ("doc_vote", "doc_seed"), lambda c: c.place_words()),
+    ("company_cue", company_cue, ("doc_vote",), lambda c: c.place_words() | c.places("cities")),
+    ("business_descriptor", business_descriptor, ("doc_vote",), lambda c: c.place_words() | c.places("cities")),
+]
+
+
+def _excluding(name, func, exclude):
+    return lambda c: FunctionAnnotator(name, partial(func, exclude=exclude(c)))
+
+
+for _name, _func, _roles, _exclude in FUNCTIONS:
+    factory(_name, ["ORG"], _roles)(_excluding(_name, _func, _exclude))
+factory("place_nickname", ["ORG"], ("doc_vote",))(
+    lambda c: FunctionAnnotator(
+        "place_nickname", partial(place_nickname, places=c.places("cities") | (c.places("places") - c.countries()))
+    )
+)

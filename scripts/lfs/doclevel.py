@@ -48,6 +48,7 @@ from ..labelmodel.majority import VectorisedMajorityVoter
 from ..pipeline.components import county_team, org_alias, sport, surnames
 from ..pretrained.runs import PREFIX
 from .gazetteers import FastGazetteer, token_strings
+from .registry import Together, factory, role_holders
 
 VOTE = "doc_vote"
 
@@ -325,3 +326,57 @@ class DocumentFunctions:
                 by_sentence = split_back(spans, offsets, lengths)
                 for k, sent in enumerate(sentences):
                     sent.spans[name] = [Span(sent, s, e, label=lab) for s, e, lab in sorted(set(by_sentence[k]))]
+
+
+def add_document_functions(
+    out,
+    names: Sequence[str],
+    ctx,
+    roles: Optional[Dict[str, List[str]]] = None,
+    custom: Sequence[Tuple[str, Callable]] = (),
+    readable: Optional[Sequence[str]] = None,
+) -> None:
+    """Add to `out` (a LabellingFunctions) the built-in document-level functions `names`, reading the
+    functions built so far by their roles (`roles`: a preset's holders of a role, instead of the functions
+    that declare it; `readable`: the functions they may read, when the docs already carry their spans), and
+    a user's document functions `custom` ((name, function of the merged article))."""
+    available = list(out.names) if readable is None else list(readable)
+
+    def having(role: str) -> List[str]:
+        return role_holders(available, role, roles)
+
+    enabled = set(names)
+    company_sources = having("doc_company") if "org_alias" in enabled else []
+    with_sports = "sports_team" in enabled and "ORG" in out.labels
+    out.doc_functions.append(
+        DocumentFunctions(
+            having("doc_vote"),
+            out.labels,
+            ctx.places("cities") if with_sports else frozenset(),
+            ctx.places("places") if with_sports else frozenset(),
+            having("doc_seed") if "doc_propagate" in enabled else [],
+            having("doc_surname") if "doc_surname" in enabled else [],
+            company_sources,
+            ctx.lexicon("legal_suffixes")["suffixes"] if company_sources else (),
+            enabled=enabled,
+            custom=custom,
+            negative=[n for n in out.names if n in out.negative],
+        )
+    )
+
+
+# The document-level functions, built together over whole articles: document history and majority (cased,
+# uncased) over the vote of the doc_vote functions; doc_seed strings spread over the article; surnames; cities
+# in sports articles and counties in cricket articles as clubs; short company names.
+DOCUMENT_FUNCTIONS: Dict[str, Optional[Tuple[str, ...]]] = {
+    "doc_history": ("PER", "ORG"),
+    "doc_majority_cased": None,  # any label: the vote of whatever functions have the doc_vote role
+    "doc_majority_uncased": None,
+    "doc_propagate": None,
+    "doc_surname": ("PER",),
+    "sports_team": ("ORG",),
+    "county_team": ("ORG",),
+    "org_alias": ("ORG",),
+}
+for _d_name, _d_labels in DOCUMENT_FUNCTIONS.items():
+    factory(_d_name, _d_labels, kind="document")(lambda ctx: Together(add_document_functions))

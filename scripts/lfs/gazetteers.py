@@ -6,36 +6,23 @@ not matched alone (too many surnames are words: Young, White, Bush); `full_name`
 known first name followed by a capitalised word.
 """
 
-from functools import lru_cache
-from pathlib import Path
-from typing import AbstractSet, Dict, Iterator, List, Sequence, Set
+from functools import partial
+from typing import AbstractSet, Dict, Iterator, List, Sequence
 
-import srsly
 from skweak import utils as skweak_utils
 from skweak.gazetteers import GazetteerAnnotator, Trie
+from skweak.heuristics import FunctionAnnotator
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
+from .lexicons.read import GazetteerMissing, countries, legal_suffixes, load_lexicon, place_words, places_of  # noqa: F401
 from .names import FUNCTION_WORDS, is_name_word, per_doc, token_strings
+from .registry import factory
+from .sports import team_positions_of
 
 # The files the build-gazetteers step writes, and the lexicons used as gazetteers (the others feed heuristics).
 TRIE_LEXICONS = ("places", "cities", "nationalities")
 FILES = TRIE_LEXICONS + ("person_names", "legal_suffixes")
-
-
-class GazetteerMissing(FileNotFoundError):
-    pass
-
-
-@lru_cache(maxsize=None)
-def load_lexicon(folder: str, name: str) -> Dict:
-    path = Path(folder) / f"{name}.json"
-    if not path.exists():
-        raise GazetteerMissing(
-            f"{path} does not exist: build the gazetteers with `spacy project run build-gazetteers` "
-            f"(python -m scripts.lfs.lexicons.build {folder})"
-        )
-    return srsly.read_json(path)
 
 
 def tries(data: Dict, labels: Sequence[str]) -> Dict[str, Trie]:
@@ -124,33 +111,6 @@ def gazetteer_annotators(folder: str, name: str, labels: Sequence[str], teams=No
     ]
 
 
-def places_of(folder: str, name: str) -> frozenset:
-    """The LOC entries of a lexicon ("places", "cities"), lower-cased strings."""
-    return frozenset(" ".join(e).lower() for e in load_lexicon(folder, name)["entries"].get("LOC", []))
-
-
-def legal_suffixes(folder: str) -> frozenset:
-    """The company legal forms, lower-cased ("ag", "spa", "plc")."""
-    return frozenset(s.lower() for s in load_lexicon(folder, "legal_suffixes")["suffixes"])
-
-
-def countries(folder: str) -> frozenset:
-    """Lower-cased countries and continents (places.json "countries"; all places for an older file)."""
-    data = load_lexicon(folder, "places")
-    return frozenset(" ".join(e).lower() for e in data.get("countries", data["entries"]["LOC"]))
-
-
-def place_words(folder: str) -> frozenset:
-    """Lower-cased countries, US states and nationalities: names that hold roles and teams without
-    being organisations ("Russian President", "club Germany"). Cities are not in it: a club is often
-    named after its city ("Norwich striker Keith O'Neill")."""
-    out: Set[str] = set()
-    for name in ("places", "nationalities"):
-        for entries in load_lexicon(folder, name)["entries"].values():
-            out.update(" ".join(e).lower() for e in entries)
-    return frozenset(out)
-
-
 def full_name(doc: Doc, first_names: frozenset) -> Iterator[SpanTuple]:
     """A known first name and one or two more capitalised words: "Franz Fischler", "Bill Clinton" -> PER.
 
@@ -171,3 +131,30 @@ def full_name(doc: Doc, first_names: frozenset) -> Iterator[SpanTuple]:
             i = max(j, i + 1)
         else:
             i += 1
+
+
+# The gazetteer functions: places, cities and nationalities (cased and uncased skweak tries), abstaining on the
+# clubs of sports structures; first names + capitalised words. (name, labels, roles of the cased, of the uncased)
+GAZETTEERS = [
+    ("places", ("LOC",), ("doc_vote",), ()),
+    ("cities", ("LOC",), (), ()),
+    ("nationalities", ("MISC",), ("doc_vote", "doc_seed"), ()),
+]
+
+
+def _gazetteer(lexicon: str, cased: bool):
+    def build(ctx):
+        found = gazetteer_annotators(ctx.gazetteer_dir, lexicon, ctx.labels, team_positions_of(ctx))
+        return found[0 if cased else 1] if found else None
+
+    return build
+
+
+for _lexicon, _labels, _cased_roles, _uncased_roles in GAZETTEERS:
+    factory(f"{_lexicon}_cased", _labels, _cased_roles)(_gazetteer(_lexicon, True))
+    factory(f"{_lexicon}_uncased", _labels, _uncased_roles)(_gazetteer(_lexicon, False))
+
+
+@factory("full_name", ["PER"], ("doc_vote", "doc_seed", "doc_surname"))
+def _full_name(ctx):
+    return FunctionAnnotator("full_name", partial(full_name, first_names=ctx.first_names()))

@@ -7,12 +7,15 @@ Sports structures are in `sports`, organisations named by their context in `cont
 """
 
 import re
+from functools import partial
 from typing import Dict, Iterator, List, Sequence, Tuple
 
+from skweak.heuristics import FunctionAnnotator
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
 from .names import is_name_word, name_runs, strip_function_words, token_strings
+from .registry import factory, labelling_function
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -217,3 +220,19 @@ def legal_suffix(doc: Doc, suffixes: Sequence[str]) -> Iterator[SpanTuple]:
         start = strip_function_words(doc, start, end)
         if end - start >= 2 and doc[end - 1].text.rstrip(".").lower() in lower and not doc[start:end].text.isupper():
             yield start, end, "ORG"
+
+
+# News-wire structure: datelines, bylines, titles before names, organisation and event keywords, legal forms.
+labelling_function("dateline", ["LOC"], ("doc_vote", "doc_seed"))(dateline)
+labelling_function("newsroom_byline", ["ORG"], ("doc_vote", "doc_seed"))(newsroom_byline)
+labelling_function("person_title", ["PER"], ("doc_vote", "doc_seed", "doc_surname"))(person_title)
+labelling_function("org_keyword", ["ORG"], ("doc_vote",))(org_keyword)
+labelling_function("club_keyword", ["ORG"], ("doc_vote", "doc_seed"))(club_keyword)
+labelling_function("misc_keyword", ["MISC"], ("doc_seed",))(misc_keyword)
+labelling_function("league_or_index", ["MISC"], ("doc_vote", "doc_seed"))(league_or_index)
+
+
+@factory("legal_suffix", ["ORG"], ("doc_vote", "doc_seed", "doc_company"))
+def _legal_suffix(ctx):
+    suffixes = ctx.lexicon("legal_suffixes")["suffixes"]
+    return FunctionAnnotator("legal_suffix", partial(legal_suffix, suffixes=suffixes))

@@ -6,18 +6,18 @@ conventions. CoNLL's headlines and sports tables are in capitals ("SOCCER - JAPA
 where models trained on mixed case see nothing: the truecase variant reads such sentences truecased.
 """
 
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, Span
 
 from ..corpus.articles import document_groups
 from ..corpus.labels import ONTONOTES_TO_CONLL, SpanTuple
-from ..pretrained.pipelines import BATCH_SIZE, entities, is_caps_sentence, load, load_whole
-from ..pretrained.runs import Run
-from ..util.errors import UserError
+from ..pretrained.pipelines import BATCH_SIZE, entities, is_caps_sentence, load
+from ..pretrained.runs import FUNCTIONS, Run
 from .heuristics import MISC_END, league_or_index
 from .names import is_table_value
-from .sports import relabel_teams
+from .registry import factory
+from .sports import name_with_country, relabel_teams, team_positions_of
 
 # Determiners that OntoNotes sometimes puts inside an entity ("the United States") and CoNLL never does.
 LEADING_DROP = frozenset({"the", "The", "THE", "a", "an"})
@@ -187,30 +187,41 @@ class ModelFunction:
         return doc
 
 
-class PipelineFunction:
-    """Any spaCy pipeline (an installed package or a path) as a labelling function over batches of docs:
-    its entities whose label is in `label_map`, renamed (e.g. {"PRODUCT": "DRUG"}); the rest ignored. The
-    entities are the `pretrained` step's where it ran the pipeline (a preset's `pipelines:`), else the
-    pipeline runs here."""
+# The OntoNotes pipelines: en_core_web_md (as is, and truecased on sentences in capitals) and en_core_web_sm,
+# labels mapped to CoNLL; a place or person where a sports table, score line or fixture names a club becomes
+# ORG, an ORG that is a country becomes LOC (national teams are LOC in CoNLL), an ORG where a results list
+# names an athlete or that is the surname of the model's own PER in the article becomes PER. Plain model
+# functions skip the sentences in capitals, which md_truecase covers.
+CONLL = ("PER", "ORG", "LOC", "MISC")
+MODELS = [  # (name, roles); what each runs is scripts.pretrained.runs.FUNCTIONS[name]
+    ("md", ("doc_vote", "doc_surname")),
+    ("md_truecase", ("doc_vote",)),
+    ("sm", ("doc_vote", "doc_surname")),
+]
+SKIP_CAPS = True
 
-    def __init__(self, name: str, model: str, label_map: Dict[str, str], labels: Sequence[str], batch_size: int = 256):
-        self.name, self.model, self.batch_size = name, model, batch_size
-        self.run = Run(model, "pipeline")
-        self.label_map = {k: v for k, v in label_map.items() if v in labels}
 
-    def load(self):
-        try:
-            return load_whole(self.model)
-        except OSError as e:
-            raise UserError(
-                f"labelling function {self.name!r}: cannot load the spaCy pipeline {self.model!r} "
-                f"({str(e).split('.')[0]}): install it (pip install ...) or give a path to it"
-            ) from None
+def athletes(doc: Doc) -> List:
+    """Persons of sports.name_with_country ("Claus Hirsbro ( Denmark )"), as (start, end)."""
+    return [(s, e) for s, e, label in name_with_country(doc) if label == "PER"]
 
-    def annotate(self, docs: Sequence[Doc]) -> None:
-        if any(self.run.group not in d.spans for d in docs):
-            self.load()  # one line if it is not installed
-        for doc, found in zip(docs, entities(self.run, docs, self.batch_size)):
-            doc.spans[self.name] = [
-                Span(doc, s, e, label=self.label_map[label]) for s, e, label in found if label in self.label_map
-            ]
+
+def _model_function(name: str) -> Callable:
+    def build(ctx):
+        run = FUNCTIONS[name]
+        return ModelFunction(
+            name,
+            run.package,
+            ctx.labels,
+            run.mode,
+            skip_caps=SKIP_CAPS,
+            teams=team_positions_of(ctx),
+            countries=ctx.countries(),
+            persons=athletes,
+        )
+
+    return build
+
+
+for _name, _roles in MODELS:
+    factory(_name, CONLL, _roles, kind="batch", packages=(FUNCTIONS[_name].package,))(_model_function(_name))

@@ -29,13 +29,14 @@ Roles say what else reads a function's spans (lfs/README.md has an example of ea
 
 import csv
 import difflib
+import importlib
 import importlib.util
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import catalogue
 from skweak.base import SpanAnnotator
@@ -64,10 +65,20 @@ class Declared:
     build: Callable[[Any], Any]
     source: str = ""  # where it was declared (file), for messages
     negative: bool = False  # its spans say "no entity" (label NOT_ENTITY)
+    files: Tuple[str, ...] = ()  # the files it reads (a word list, patterns): part of its cache key
+    packages: Tuple[str, ...] = ()  # the spaCy pipelines it may run (a package or a path): their versions too
+    data: str = ""  # what defines it besides its code (a pipeline's label map, as JSON): part of its cache key
 
     def emits_any(self, labels: Sequence[str]) -> bool:
         """Whether it has something to say with these labels (a negative function always has)."""
         return self.negative or self.labels is None or bool(set(self.labels) & set(labels))
+
+
+class Together(NamedTuple):
+    """What the build of a built-in document-level function gives: they are built together, by
+    `add(functions, names, context, roles, custom, readable)` (scripts.lfs.doclevel)."""
+
+    add: Callable[..., None]
 
 
 def _caller() -> str:
@@ -87,9 +98,13 @@ def register(
     kind: str = "span",
     negative: bool = False,
     source: str = "",
+    files: Iterable[Union[str, Path]] = (),
+    packages: Iterable[str] = (),
+    data: str = "",
 ) -> Declared:
     """Declare a labelling function; a UserError for a bad role, kind or label, or a name declared twice.
-    `source`: where it is declared (default: the file that calls)."""
+    `source`: where it is declared (default: the file that calls); `files` and `packages`: what it reads
+    besides code (`Declared`)."""
     roles, where = tuple(roles), source or _caller()
     if kind not in KINDS:
         raise UserError(f"labelling function {name!r} ({where}): kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -102,7 +117,7 @@ def register(
         label_tuple = None
     else:
         label_tuple = tuple(check_labels(",".join(labels), f"labels of {name}"))
-    declared = Declared(name, label_tuple, roles, kind, build, where, negative)
+    declared = Declared(name, label_tuple, roles, kind, build, where, negative, tuple(map(str, files)), tuple(packages))
     old = lfs.get_all().get(name)
     if old is not None and (old.source != where or old.source == ""):
         raise UserError(f"labelling function {name!r} is declared twice: in {old.source} and in {where}")
@@ -154,12 +169,19 @@ def document_function(name: str, labels: Iterable[str]) -> Callable:
     return wrap
 
 
-def factory(name: str, labels: Optional[Iterable[str]], roles: Iterable[str] = (), kind: str = "span") -> Callable:
+def factory(
+    name: str,
+    labels: Optional[Iterable[str]],
+    roles: Iterable[str] = (),
+    kind: str = "span",
+    files: Iterable[Union[str, Path]] = (),
+    packages: Iterable[str] = (),
+) -> Callable:
     """Decorator: `build(context) -> annotator` (or None) becomes a labelling function; the context gives the
-    project's labels and lexicons (scripts.lfs.annotator.Context)."""
+    project's labels and lexicons (scripts.lfs.annotator.Context). `files`, `packages`: as `register`'s."""
 
     def wrap(build: Callable) -> Callable:
-        register(name, labels, build, roles, kind)
+        register(name, labels, build, roles, kind, files=files, packages=packages)
         return build
 
     return wrap
@@ -224,7 +246,7 @@ def gazetteer(
             name, {label: trie}, case_sensitive=case_sensitive, additional_checks=additional_checks
         )
 
-    return register(name, [label], build, roles, negative=negative, source=_caller())
+    return register(name, [label], build, roles, negative=negative, source=_caller(), files=[file])
 
 
 def read_patterns(path: Union[str, Path, Sequence[Mapping]], negative: bool = False) -> List[Dict]:
@@ -309,7 +331,8 @@ def patterns(
     items = read_patterns(source, negative)
     labels = sorted({p["label"] for p in items})
     build = lambda context: PatternAnnotator(name, items, context.tokenizer(), attr)  # noqa: E731
-    return register(name, labels, build, roles, negative=negative, source=where)
+    files = [source] if isinstance(source, Path) else []
+    return register(name, labels, build, roles, negative=negative, source=where, files=files)
 
 
 def pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterable[str] = ()) -> Declared:
@@ -321,7 +344,7 @@ def pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterabl
 
 
 def _pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterable[str], source: str) -> Declared:
-    from .models import PipelineFunction
+    from .pipelines import PipelineFunction
 
     label_map = dict(label_map)
     return register(
@@ -331,6 +354,8 @@ def _pipeline(name: str, model: str, label_map: Mapping[str, str], roles: Iterab
         roles,
         kind="batch",
         source=source,
+        packages=[model],
+        data=json.dumps(label_map, sort_keys=True),
     )
 
 
@@ -344,8 +369,21 @@ def declare_pipelines(pipelines: Mapping[str, Mapping[str, Any]], source: str) -
 # -- names and user code
 
 
+# The modules that declare the project's own functions, each its own as a user's file does. Imported by name
+# when a function is first looked up: no module imports another's functions just to declare them, so that a
+# function's cache key holds only the modules its own imports reach (scripts.lfs.keys).
+BUILTIN = ("tutorial", "models", "gazetteers", "heuristics", "sports", "context", "doclevel")
+
+
+def load_builtin() -> None:
+    """Declare the project's functions (the modules of `BUILTIN`, once per process)."""
+    for module in BUILTIN:
+        importlib.import_module(f"{__package__}.{module}")
+
+
 def get(name: str) -> Declared:
     """A declared function by name; a UserError with the closest names for an unknown one."""
+    load_builtin()
     known = lfs.get_all()
     if name not in known:
         close = difflib.get_close_matches(name, list(known), n=3)

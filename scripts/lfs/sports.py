@@ -4,12 +4,15 @@ end, label) token spans; `team_positions` tells the model and gazetteer function
 """
 
 import re
+from functools import partial
 from typing import Iterator, List, Sequence, Tuple
 
+from skweak.heuristics import FunctionAnnotator
 from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
 from .names import is_name_word, is_number, is_table_value, strip_function_words, token_strings
+from .registry import factory, labelling_function
 
 
 def _paren_end(doc: Doc, i: int) -> int:
@@ -137,3 +140,25 @@ def relabel_teams(
         team = next(((ts, te) for ts, te in teams if ts < e and s < te), None)
         out.append((*team, "ORG") if team and label in labels else (s, e, label))
     return list(dict.fromkeys(out))
+
+
+def team_positions_of(ctx):
+    """`team_positions` with the lexicons' first names and countries, computed once per doc of a chunk (the
+    model and gazetteer functions all read it); None without ORG."""
+    if "ORG" not in ctx.labels:
+        return None
+    return ctx.per_doc(
+        "team_positions", lambda: partial(team_positions, first_names=ctx.first_names(), countries=ctx.countries())
+    )
+
+
+# The sports functions: tables, score lines, fixtures, athletes with their country.
+factory("sports_table_row", ["ORG"], ("doc_vote", "doc_seed"))(
+    lambda c: FunctionAnnotator("sports_table_row", partial(sports_table_row, first_names=c.first_names()))
+)
+factory("fixture", ["ORG"], ("doc_vote", "doc_seed"))(
+    lambda c: FunctionAnnotator("fixture", partial(fixture, countries=c.places("places")))
+)
+labelling_function("fixture_at", ["ORG", "LOC"], ("doc_vote",))(fixture_at)
+labelling_function("sports_score_line", ["ORG"], ("doc_vote", "doc_seed"))(sports_score_line)
+labelling_function("name_with_country", ["PER", "LOC"], ("doc_vote", "doc_seed", "doc_surname"))(name_with_country)

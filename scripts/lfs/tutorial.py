@@ -11,6 +11,7 @@ Kept faithful to the tutorial, with its bugs fixed (each fix is tested in tests/
 """
 
 import re
+from functools import partial
 from typing import Iterator
 
 from spacy.attrs import ORTH
@@ -19,6 +20,7 @@ from spacy.tokens import Doc
 
 from ..corpus.labels import SpanTuple
 from .names import token_strings
+from .registry import labelling_function
 
 # Keywords that start (resp. end) a capitalised ORG name, as in the tutorial.
 TITLE_START = ["Federal", "National", "New", "United", "First", "U.N."]
@@ -99,3 +101,14 @@ def shire_team(doc: Doc) -> Iterator[SpanTuple]:
         span = doc.char_span(*match.span(), alignment_mode="strict")
         if span is not None:
             yield span.start, span.end, "ORG"
+
+
+# The tutorial's 23 ORG functions: sports tables, keyword-anchored titles, -shire teams (shire_team is also in
+# the full preset: one function in both).
+labelling_function("sports_results", ["ORG"])(sports_results)
+labelling_function("sports_match", ["ORG"])(sports_match)
+for _keyword in TITLE_START:
+    labelling_function(f"{_keyword} (start)", ["ORG"])(partial(title_detector, keyword=_keyword, reverse=False))
+for _keyword in TITLE_END:
+    labelling_function(f"{_keyword} (end)", ["ORG"])(partial(title_detector, keyword=_keyword, reverse=True))
+labelling_function("shire_team", ["ORG"], ("doc_vote", "doc_seed"))(shire_team)

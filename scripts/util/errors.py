@@ -41,6 +41,16 @@ def setting(name: str, value, problem: str) -> UserError:
     return UserError(f"--vars.{name} {value!r}: {problem}")
 
 
+def switch(name: str, value) -> bool:
+    """A var that turns something on or off: true/false (as YAML and weasel write them), yes/no, on/off, 1/0."""
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise setting(name, value, "give true or false")
+
+
 LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
 
 
