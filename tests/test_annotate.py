@@ -79,11 +79,11 @@ def test_a_function_failing_in_a_worker_names_itself_and_the_doc(tmp_path, monke
     import pytest
     from skweak.heuristics import FunctionAnnotator
 
-    from scripts.lfs import annotate
+    from scripts.lfs import annotator
     from scripts.lfs.annotator import LabellingFunctionError, LabellingFunctions
 
     broken = LabellingFunctions(["ORG"]).add_annotators(FunctionAnnotator("broken_lf", _broken))
-    monkeypatch.setitem(annotate._ANNOTATORS, TUTORIAL, broken)
+    monkeypatch.setitem(annotator._ANNOTATORS, TUTORIAL, broken)
     write_docs(tmp_path / "gold.spacy", fixture_docs())
     with pytest.raises(LabellingFunctionError) as e:
         annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "out", False)], TUTORIAL, Parallelism(2, 3))

@@ -40,6 +40,18 @@ def test_it_learns_which_function_to_trust(make_doc):
     assert all(spans_of(d, "dawid_skene") == [(0, 2, "ORG"), (3, 5, "PER")] for d in voted)
 
 
+@pytest.mark.parametrize("name", ["dawid_skene", "hmm"])
+def test_what_a_generative_model_learnt_of_each_function_is_its_precision_per_label(make_doc, name):
+    """`reliability`: the model's own precision of each function, for the labels it says: `good` is right,
+    `noisy` calls the company a person (so its PER is mostly wrong); majority learns nothing."""
+    docs = corpus(make_doc)
+    learnt = registry.make(name, LABELS).fit(docs).reliability()
+    assert set(learnt["good"]) == {"ORG", "PER"} and set(learnt["noisy"]) == {"PER"}  # what each says
+    assert min(learnt["good"].values()) > 0.9 and learnt["noisy"]["PER"] < 0.5
+    assert learnt["spotty"]["PER"] > 0.9
+    assert registry.make("majority", LABELS).reliability() == {}
+
+
 def test_the_posteriors_are_probabilities_and_the_weights_count(make_doc):
     docs = corpus(make_doc)
     kept = {"good": [], "noisy": []}

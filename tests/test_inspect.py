@@ -140,11 +140,16 @@ def test_inspect_a_new_function_and_one_of_the_preset(tmp_path, make_doc, browse
         "--train",
         tmp_path / "train.spacy",
     ]
-    result = cli("scripts.lfs.inspect", "smith_person", *common, "--gaps")
+    # what a fitted HMM learnt of it, as aggregate writes it, beside the dev figures
+    fitted = {"aggregator": "hmm", "reliability": {"smith_person": {"PER": 0.7}}}
+    (tmp_path / "hmm.json").write_text(json.dumps(fitted))
+    result = cli("scripts.lfs.inspect", "smith_person", *common, "--gaps", "--scores", tmp_path / "hmm.json")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "| hmm P |" in result.stdout and "| 0.700 |" in result.stdout
     report = json.loads((tmp_path / "out" / "smith_person.json").read_text())
     [row] = report["functions"]["smith_person"]["labels"]
     assert (row["label"], row["spans"], row["right"], row["false_positives"]) == ("PER", 9, 8, 1)
+    assert row["learnt_precision"] == 0.7
     fps = report["functions"]["smith_person"]["fp"]
     assert [(e["text"], e["count"]) for e in fps] == [("Smith", 1)] and report["functions"]["smith_person"][
         "miss"
@@ -186,3 +191,53 @@ def test_an_unknown_function_is_one_line(tmp_path, make_doc):
         and "unknown labelling function 'smith_persn' (did you mean smith_person?)" in result.stdout
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_the_document_level_functions_run_again_where_the_inspected_function_feeds_them(tmp_path):
+    """With a new function that feeds the document vote, the document-level spans are those of an annotate
+    with it in the preset; without it, those of one without it (where it found nothing: as they were)."""
+    from scripts.corpus.conll import conll_to_dataset, dataset_to_docs
+    from scripts.lfs.annotate import annotate_docs
+
+    from .conftest import FIXTURE_CONLL, function_settings
+
+    code = tmp_path / "lfs"
+    code.mkdir()
+    (code / "mine.py").write_text(
+        textwrap.dedent(
+            """
+        from scripts.lfs.registry import labelling_function
+
+        @labelling_function("corp_org", labels=["ORG"], roles=["doc_vote", "doc_seed"])
+        def corp_org(doc):
+            for tok in doc[1:]:
+                if tok.text == "Corp":
+                    yield tok.i - 1, tok.i + 1, "ORG"
+        """
+        )
+    )
+    document = ["doc_majority_cased", "doc_history", "doc_propagate"]
+    base = ["shire_team", "Federal (start)", *document]
+    (tmp_path / "p.yml").write_text(json.dumps({"base": base, "more": ["corp_org", *base]}))
+    labels = ["PER", "ORG", "LOC", "MISC"]
+
+    def settings(preset):
+        return function_settings(labels, preset, str(tmp_path), str(tmp_path / "p.yml"), str(code))
+
+    def dev():
+        return list(dataset_to_docs(conll_to_dataset(FIXTURE_CONLL / "dev.txt"), "dev"))
+
+    def groups(docs):
+        return [{n: spans_of(d, n) for n in document if n in d.spans} for d in docs]
+
+    without = annotate_docs(dev(), settings("base"))
+    expected = annotate_docs(dev(), settings("more"))
+    docs = [d.copy() for d in without]
+    before = {"corp_org": [[] for _ in docs]}
+    inspect.rerun(docs, settings("base"), ["corp_org"])
+    assert any("corp_org" in d.spans for d in docs)
+    with_docs, without_docs, ran = inspect.document_states(docs, settings("base"), ["corp_org"], before)
+    assert sorted(ran) == sorted(document)
+    assert groups(with_docs) == groups(expected) != groups(without)
+    assert groups(without_docs) == groups(without)
+    assert all("corp_org" not in d.spans for d in without_docs) and any("corp_org" in d.spans for d in with_docs)

@@ -311,7 +311,7 @@ def test_what_a_new_user_gets_wrong_is_said(tmp_path, make_doc):
         check_functions(function_settings(["ORG"], "p", presets=str(presets), code=str(folder)))
     presets.write_text("p: [company_subject]\n")
     settings = function_settings(["ORG"], "p", presets=str(presets), code=str(folder))
-    from scripts.lfs.annotate import get_annotator
+    from scripts.lfs.annotator import get_annotator
 
     [doc] = annotate_docs([make_doc("Acme rose")], settings)
     assert "company_subject" not in doc.spans and get_annotator(settings).undeclared == {("company_subject", "ORGG"): 1}

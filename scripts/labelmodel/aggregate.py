@@ -111,6 +111,8 @@ def main(
             "train_docs": counts["docs"],
             "train_docs_with_entities": n_annotated,
             "reviews": reviews,
+            # what a generative label model learnt of each function (`LabelModel.reliability`)
+            "reliability": agg.reliability(),
         },
     )
     msg.good(

@@ -87,6 +87,12 @@ class Observations:
         codes = (self.doc_id[both] * n + self.values[both, ib]) * n + self.values[both, ia]
         return np.bincount(np.unique(codes) % (n * n), minlength=n * n).reshape(n, n).astype(float)
 
+    def said(self) -> Dict[str, set]:
+        """The labels (indices in `observed_labels`, O aside) each source says somewhere."""
+        return {
+            s: set(np.unique(self.values[:, i][self.values[:, i] > 0]).tolist()) for i, s in enumerate(self.sources)
+        }
+
     def doc_rows(self, matrix: np.ndarray) -> Iterator[np.ndarray]:
         """The rows of each doc in a (tokens x ...) matrix, in order."""
         for start, length in zip(self.starts.tolist(), self.lengths.tolist()):
@@ -124,6 +130,11 @@ class LabelModel:
 
     def options(self) -> Dict[str, Any]:
         """What configures this model beyond its labels and weights (reports show it)."""
+        return {}
+
+    def reliability(self) -> Dict[str, Dict[str, float]]:
+        """What a fitted model learnt of each function: per label it emits, the probability that a token it
+        labels so is of that label (the model's own precision of it); none for a model that learns nothing."""
         return {}
 
     def fit_observed(self, per_doc: List[Tuple[List[str], np.ndarray]]) -> "LabelModel":
@@ -394,3 +405,29 @@ def vote(model: LabelModel, docs: Iterable[Doc], kept: Kept, keep_groups: bool =
 def spans_of(doc: Doc, group: str) -> List[SpanTuple]:
     """The (start, end, label) spans of a span group ([] if the doc has none)."""
     return [(s.start, s.end, s.label_) for s in doc.spans.get(group, [])]
+
+
+def learnt_precision(
+    emissions: Dict[str, np.ndarray],
+    prior: np.ndarray,
+    out_labels: Sequence[str],
+    observed_labels: Sequence[str],
+    said: Dict[str, set],
+) -> Dict[str, Dict[str, float]]:
+    """`LabelModel.reliability` from each function's (states x observed labels) emission or confusion matrix and
+    the states' prior: P(state of L | it says L) = sum over L's B/I states of prior x P(it says L), normalised
+    over every state; for the labels it said in the fitted docs (`Observations.said`: the others have only
+    the smoothing's mass)."""
+    labels = sorted({lab[2:] for lab in out_labels if lab != "O"})
+    out: Dict[str, Dict[str, float]] = {}
+    for source, matrix in emissions.items():
+        found = {}
+        for label in labels:
+            says = [k for k, lab in enumerate(observed_labels) if lab != "O" and lab[2:] == label]
+            if not set(says) & said.get(source, set()):
+                continue
+            states = [k for k, lab in enumerate(out_labels) if lab != "O" and lab[2:] == label]
+            joint = prior * matrix[:, says].sum(axis=1)
+            found[label] = round(float(joint[states].sum() / joint.sum()), 3)
+        out[source] = found
+    return out

@@ -17,7 +17,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..patches import skweak_vote_matrix
-from .base import LabelModel, Observations, negative_emission, with_o_where_unobserved
+from .base import LabelModel, Observations, learnt_precision, negative_emission, with_o_where_unobserved
 from .majority import majority_probs
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
@@ -50,6 +50,7 @@ class DawidSkene(LabelModel, SequenceAggregatorMixin):
         self.n_iter, self.tol, self.concentration = n_iter, tol, concentration
         self.confusion: Dict[str, np.ndarray] = {}  # function -> (states x observed labels)
         self.prior = np.full(len(self.out_labels), 1 / len(self.out_labels))
+        self.said: Dict[str, set] = {}  # the labels each function said in the fitted docs
 
     def options(self) -> Dict:
         return {"n_iter": self.n_iter, "tol": self.tol, "concentration": self.concentration}
@@ -59,10 +60,15 @@ class DawidSkene(LabelModel, SequenceAggregatorMixin):
         sources = super().sources(doc)
         return [s for s in sources if s in self.confusion] if self.confusion else sources
 
+    def reliability(self) -> Dict[str, Dict[str, float]]:
+        """Each function's learnt precision per label (`base.learnt_precision`) from its confusion matrix."""
+        return learnt_precision(self.confusion, self.prior, self.out_labels, self.observed_labels, self.said)
+
     def fit_observed(self, per_doc: List[Tuple[List[str], np.ndarray]]) -> "DawidSkene":
         if not per_doc:
             raise RuntimeError("No document found with annotations")
         obs = Observations(per_doc, len(self.observed_labels))
+        self.said = obs.said()
         voter = MajorityVoterMixin(initial_weights=self.initial_weights)
         voter.negative = self.negative
         voter.out_labels, voter.observed_labels, voter.label_groups = self.out_labels, self.observed_labels, {}

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from hmmlearn.utils import log_normalize
 
 from ..patches import forward_backward_log, log_xi_sum, skweak_em_mstep, skweak_em_reset, skweak_vote_matrix
-from .base import LabelModel, Observations, negative_emission, with_o_where_unobserved
+from .base import LabelModel, Observations, learnt_precision, negative_emission, with_o_where_unobserved
 from .majority import MajorityVoterMixin, majority_probs
 
 with warnings.catch_warnings():  # skweak's own imports warn about pandas/scipy deprecations
@@ -79,6 +79,7 @@ class VectorisedHMM(LabelModel, HMM):
         if not per_doc:
             raise RuntimeError("No document found with annotations")
         obs = Observations(per_doc, len(self.observed_labels))
+        self.said = obs.said()
         skweak_em_reset(self, obs.sources)
         corr_inc = {pair: obs.co_occurrence(*pair) for pair in self.corr_counts}
         self._add_mv_counts_all(obs, corr_inc)
@@ -93,6 +94,16 @@ class VectorisedHMM(LabelModel, HMM):
             if monitor.converged:
                 break
         return self
+
+    def reliability(self) -> Dict[str, Dict[str, float]]:
+        """Each function's learnt precision per label (`base.learnt_precision`), the states' prior being the
+        transition model's stationary distribution."""
+        if not hasattr(self, "emit_probs") or not hasattr(self, "said"):
+            return {}
+        prior = np.full(len(self.out_labels), 1 / len(self.out_labels))
+        for _ in range(200):  # power iteration: a few states
+            prior = prior @ self.hmm.transmat_
+        return learnt_precision(self.emit_probs, prior, self.out_labels, self.observed_labels, self.said)
 
     def _m_step(self) -> None:
         """skweak's M-step; a negative function's emission stays fixed (`base.negative_emission`)."""

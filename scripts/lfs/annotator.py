@@ -306,3 +306,13 @@ def build_annotator(settings: FunctionSettings, only: Optional[Sequence[str]] = 
             together = Together(importlib.import_module(f"{__package__}.doclevel").add_document_functions)
         together.add(out, document, ctx, chosen.roles, custom, readable)
     return out
+
+
+_ANNOTATORS: Dict[FunctionSettings, LabellingFunctions] = {}
+
+
+def get_annotator(settings: FunctionSettings) -> LabellingFunctions:
+    """The labelling functions, built once per process (workers reuse them from shard to shard)."""
+    if settings not in _ANNOTATORS:
+        _ANNOTATORS[settings] = build_annotator(settings)
+    return _ANNOTATORS[settings]

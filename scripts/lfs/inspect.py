@@ -20,25 +20,38 @@ import math
 import re
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import typer
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin, SpanGroup
 from wasabi import msg
 
-from ..corpus.docbin import iter_docs, make_vocab
+from ..corpus.articles import document_groups
+from ..corpus.docbin import iter_docs, iter_shards, make_vocab
 from ..corpus.gold import score_spans
 from ..corpus.labels import GOLD, NOT_ENTITY, SpanTuple, parse_labels
 from ..labelmodel.base import spans_of
 from ..labelmodel.lf_scores import precision_weight
 from ..project import var
-from ..util.errors import UserError, run
+from ..util.errors import UserError, run, switch
 from ..util.files import markdown_table, write_json, write_text
-from .annotator import FunctionSettings, build_annotator
+from .annotator import FunctionSettings, build_annotator, get_annotator
+from .cache import SpanCache, shard_key
+from .keys import FunctionKeys
 from .registry import get
 
 Z95 = 1.96
+
+
+@dataclass(frozen=True)
+class CacheSource:
+    """Where annotate's cache is, and the dev input it keyed its shards by (read `shard_size` docs at a time)."""
+
+    folder: Path
+    dev_input: Path
+    shard_size: int
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> Tuple[float, float]:
@@ -51,8 +64,45 @@ def wilson(successes: int, n: int, z: float = Z95) -> Tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def from_cache(docs: List[Doc], settings: FunctionSettings, names: Sequence[str], cache: CacheSource) -> List[str]:
+    """The named sentence-level functions whose spans annotate's cache holds for every shard of dev (at their
+    current key): their groups put back on the docs as annotate writes them; the names read back."""
+    if not cache.folder.is_dir() or not cache.dev_input.exists():
+        return []
+    annotator = get_annotator(settings)
+    keys = FunctionKeys(settings, annotator)
+    document = set(keys.document_names)
+    store = SpanCache(cache.folder)
+    shards = []
+    for data in iter_shards(cache.dev_input, cache.shard_size):
+        shards.append((shard_key(data), len(DocBin().from_bytes(data))))
+    if sum(n for _, n in shards) != len(docs):
+        return []  # dev changed since annotate: run them all
+    out = []
+    for name in names:
+        if name in document or get(name).kind != "span":
+            continue
+        key, entries = keys.key_of(name), []
+        for shard, n in shards:
+            entry = store.get(shard, key, n)
+            if entry is None:
+                break
+            entries.append(entry["docs"])
+        else:
+            raw = [group for docs_groups in entries for group in docs_groups]
+            for doc, group in zip(docs, raw):
+                if name in doc.spans:
+                    del doc.spans[name]
+                if group:
+                    doc.spans[name] = SpanGroup(doc).from_bytes(group)
+            out.append(name)
+    return out
+
+
 def rerun(docs: List[Doc], settings: FunctionSettings, names: Sequence[str]) -> None:
     """The named functions afresh on the docs (their groups replaced), the others' spans kept."""
+    if not names:
+        return
     functions = build_annotator(settings, only=list(names))
     for name in names:
         for doc in docs:
@@ -162,10 +212,57 @@ def error_lists(docs: List[Doc], name: str, labels: Sequence[str], vote: str, to
     }
 
 
+def document_states(
+    docs: List[Doc], settings: FunctionSettings, names: Sequence[str], before: Dict[str, List]
+) -> Tuple[List[Doc], List[Doc], List[str]]:
+    """The dev docs as the vote sees them with the named functions and without them: the document-level
+    functions of the preset run again on the articles where a named function feeds them and its spans
+    changed (`before`: each named function's spans per doc as annotate left them), or where it has spans
+    (without it: on copies). The docs unchanged if none feeds them; the document-level functions that ran."""
+    annotator = get_annotator(settings)
+    document = [n for f in annotator.doc_functions for n in f.names]
+    feeding = [n for n in names if n not in document and get(n).roles or n in annotator.negative]
+    if not document or not feeding:
+        return docs, docs, []
+    articles = document_groups(docs)
+    changed, fired = [], []
+    for article in articles:
+        now = [[spans_of(docs[i], n) if n in docs[i].spans else [] for n in feeding] for i in article]
+        if any(any(spans) for spans in now):
+            fired.append(article)
+        if now != [[before[n][i] for n in feeding] for i in article]:
+            changed.append(article)
+
+    def run_document_functions(functions, subset: List[Doc]) -> None:
+        for doc in functions.pipe(subset, only=set(), document=True):
+            for name in document:  # as annotate leaves them: a group only where they found something
+                if name in doc.spans and not len(doc.spans[name]):
+                    del doc.spans[name]
+
+    run_document_functions(
+        build_annotator(settings, only=[*feeding, *document]), [docs[i] for article in changed for i in article]
+    )
+    without = list(docs)
+    for article in fired:
+        for i in article:
+            without[i] = docs[i].copy()
+            for name in feeding:
+                if name in without[i].spans:
+                    del without[i].spans[name]
+    run_document_functions(build_annotator(settings, only=document), [without[i] for a in fired for i in a])
+    return docs, without, document
+
+
 def vote_delta(
-    docs: List[Doc], selection: Dict, names: Sequence[str], labels: List[str], precision: Dict[str, float]
+    docs: List[Doc],
+    selection: Dict,
+    names: Sequence[str],
+    labels: List[str],
+    precision: Dict[str, float],
+    without_docs: Optional[List[Doc]] = None,
 ) -> Dict[str, float]:
-    """Dev F of the majority vote over `score`'s kept functions, with the named ones and without them."""
+    """Dev F of the majority vote over `score`'s kept functions, with the named ones and without them
+    (`without_docs`: the docs without them, where the document-level functions ran again)."""
     from ..labelmodel import registry
 
     kept, weights = dict(selection["kept"]), dict(selection.get("weights") or {})
@@ -177,9 +274,9 @@ def vote_delta(
             weights[n] = precision_weight(precision.get(n, 0.8))  # what `score` would give it
     without = {k: v for k, v in kept.items() if k not in names}
     out = {}
-    for key, functions in (("with", with_named), ("without", without)):
+    for key, functions, state in (("with", with_named, docs), ("without", without, without_docs or docs)):
         model = registry.make("majority", labels, weights, [n for n in negative if n in functions])
-        out[key] = score_spans(model.vote_spans(docs, functions), gold, labels)["f"]
+        out[key] = score_spans(model.vote_spans(state, functions), gold, labels)["f"]
     out["delta"] = out["with"] - out["without"]
     return out
 
@@ -290,6 +387,9 @@ def main(
         "training/lf_selection.json"
     ),
     vote: Annotated[str, Opt("--vote", help="The vote's span group in --dev (the aggregator)")] = var("aggregator"),
+    scores_path: Annotated[
+        Path, Opt("--scores", help="aggregate's scores: what a fitted label model learnt of each function")
+    ] = Path("training/aggregate_scores.json"),
     output: Annotated[Path, Opt("--output", "-o", help="Folder of the HTML page and JSON")] = Path("training/inspect"),
     top: Annotated[int, Opt("--top", help="Rows of each list")] = 10,
     with_gaps: Annotated[
@@ -297,9 +397,18 @@ def main(
     ] = False,
     train: Annotated[Path, Opt("--train", help="Annotated train, for --gaps")] = Path("corpus/train_annotated"),
     pattern: Annotated[str, Opt("--pattern", help="--gaps: a regex for what looks like an entity")] = CAPITALISED_RUN,
+    lf_cache: Annotated[
+        str, Opt("--lf-cache", help="Read unchanged functions' spans from annotate's cache: true or false")
+    ] = var("lf_cache"),
+    cache_dir: Annotated[Path, Opt("--cache-dir", help="annotate's cache")] = Path(var("lf_cache_dir")),
+    dev_input: Annotated[
+        Path, Opt("--dev-input", help="annotate's dev input (the shards the cache is keyed by)")
+    ] = Path("corpus/dev_pretrained"),
+    shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard, as annotate's")] = var("shard_size"),
 ):
     """See what labelling functions get right and wrong on dev, with the spans, and where rules are missing."""
     begin = time.perf_counter()
+    cache_on = switch("lf_cache", lf_cache)
     label_list = parse_labels(labels)
     settings = FunctionSettings(tuple(label_list), preset, str(gazetteer_dir), str(presets), code, lang, hyphens)
     chosen = settings.chosen()
@@ -315,26 +424,37 @@ def main(
     docs = list(iter_docs(dev, make_vocab()))
     if not any(GOLD in d.spans for d in docs):
         raise UserError(f"{dev} has no gold spans: inspect reads the annotated dev set")
-    rerun(docs, settings, names)
+    before = {n: [spans_of(d, n) if n in d.spans else [] for d in docs] for n in names}
+    cached = from_cache(docs, settings, names, CacheSource(cache_dir, dev_input, shard_size)) if cache_on else []
+    rerun(docs, settings, [n for n in names if n not in cached])
+    if cached:
+        msg.info(f"From annotate's cache (unchanged since): {', '.join(cached)}")
     selection = json.loads(selection_path.read_text()) if selection_path.exists() else {"kept": {}}
     others = [n for n in chosen.functions if n not in names]
     report: Dict = {"dev": str(dev), "functions": {}}
+    fitted = json.loads(scores_path.read_text()) if scores_path.exists() else {}
+    learnt: Dict[str, Dict[str, float]] = fitted.get("reliability") or {}
+    model = fitted.get("aggregator", "label model") if learnt else "label model"
     precision: Dict[str, float] = {}
     for name in names:
         emits = [NOT_ENTITY] if get(name).negative else [lab for lab in label_list if get(name).emits_any([lab])]
         rows = function_table(docs, name, emits, others)
+        for row in rows:  # what the fitted label model learnt of it, beside what dev says
+            row["learnt_precision"] = learnt.get(name, {}).get(row["label"])
         lists = error_lists(docs, name, emits, vote, top)
         total = sum(r["spans"] for r in rows)
         precision[name] = sum(r["right"] for r in rows) / total if total else 0.0
         report["functions"][name] = {"labels": rows, **lists}
         msg.divider(name)
-        header = ["label", "spans", "P", "P 95%", "R", "coverage", "overlap", "conflict", "FP", "boundary", "missed"]
+        header = ["label", "spans", "P", "P 95%", f"{model} P", "R", "coverage", "overlap", "conflict", "FP"]
+        header += ["boundary", "missed"]
         table = [
             [
                 r["label"],
                 r["spans"],
                 f"{r['precision']:.3f}",
                 f"{r['precision_95'][0]:.2f}-{r['precision_95'][1]:.2f}",
+                "-" if r["learnt_precision"] is None else f"{r['learnt_precision']:.3f}",
                 f"{r['recall']:.3f}",
                 f"{r['coverage']:.3f}",
                 f"{r['overlap']:.2f}",
@@ -353,11 +473,13 @@ def main(
                     gold = ", ".join(e["gold"]) or "-"
                     print(f"  {e['count']:>4}  {e['text']!r} {e['label']}  |  {e['sentence'][:110]}  | gold: {gold}")
     if selection["kept"]:
-        delta = vote_delta(docs, selection, names, label_list, precision)
-        report["vote"] = delta
+        with_docs, without_docs, document = document_states(docs, settings, names, before)
+        delta = vote_delta(with_docs, selection, names, label_list, precision, without_docs)
+        report["vote"] = {**delta, "document_level_rerun": document}
+        again = ", the document-level functions they feed run again on dev" if document else ""
         msg.info(
             f"Majority vote on dev: F {delta['with']:.3f} with {', '.join(names)}, {delta['without']:.3f} without "
-            f"({delta['delta']:+.3f}); the HMM's needs `spacy project run aggregate`"
+            f"({delta['delta']:+.3f}{again}); the HMM's needs `spacy project run aggregate`"
         )
     if with_gaps:
         report["gaps"] = gaps(iter_docs(train, make_vocab()), selection["kept"], pattern, top)

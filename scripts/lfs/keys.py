@@ -149,6 +149,10 @@ class FunctionKeys:
         h.files(data_files(folder) if folder else [])
         h.add(json.dumps([[p, package_version(p)] for p in declared.packages]))
 
+    def key_of(self, name: str) -> str:
+        """A sentence-level function's key, in the preset or not (`inspect` of a new function)."""
+        return self.keys.get(name) or self._function_key(get(name))
+
     def _function_key(self, declared: Declared) -> str:
         h = Hasher(self.base)
         self._declaration(declared, h)
