@@ -101,3 +101,25 @@ def cli(module: str, *args, cwd=ROOT, env=None, timeout=300):
 
 def spans_of(doc, group):
     return [(s.start, s.end, s.label_) for s in doc.spans[group]]
+
+
+@pytest.fixture
+def fresh_registry():
+    """A test's own functions leave the registry, and their modules sys.modules, as they were before it (the
+    project's own functions declared first: their modules declare them once per process)."""
+    import sys
+
+    import catalogue
+
+    from scripts.lfs.registry import load_builtin
+
+    load_builtin()
+    ours = lambda: {k: v for k, v in catalogue.REGISTRY.items() if k[:2] == ("weak_ner", "lfs")}  # noqa: E731
+    before, modules = ours(), set(sys.modules)
+    yield
+    for key in ours():
+        catalogue.REGISTRY.pop(key)
+    catalogue.REGISTRY.update(before)
+    for name in set(sys.modules) - modules:
+        if name.startswith("weak_ner_user_lfs."):
+            del sys.modules[name]

@@ -24,6 +24,7 @@ from scripts.util.parallel import Parallelism
 
 from .conftest import FIXTURE_CONLL, ROOT, cli, copy_project, function_settings
 
+pytestmark = pytest.mark.usefixtures("fresh_registry")
 LABELS = "PER,ORG,LOC,MISC"
 DOCUMENT = ["doc_majority_cased", "doc_history"]
 ALPHA = """from scripts.lfs.registry import labelling_function

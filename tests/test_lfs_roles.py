@@ -25,17 +25,7 @@ from .conftest import ROOT, cli, function_settings, one_line_failure
 LABELS = ["PER", "ORG", "LOC"]
 
 
-@pytest.fixture(autouse=True)
-def restore_registry():
-    """Each test declares its own functions: the registry is put back as it was."""
-    import catalogue
-
-    ours = lambda: {k: v for k, v in catalogue.REGISTRY.items() if k[:2] == ("weak_ner", "lfs")}  # noqa: E731
-    before = ours()
-    yield
-    for key in ours():
-        catalogue.REGISTRY.pop(key)
-    catalogue.REGISTRY.update(before)
+pytestmark = pytest.mark.usefixtures("fresh_registry")
 
 
 def blocks(text, language):

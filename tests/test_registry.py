@@ -17,22 +17,7 @@ from .conftest import cli, one_line_failure, spans_of
 PRESETS = ROOT / "configs" / "presets.yml"
 
 
-@pytest.fixture(autouse=True)
-def clean_registry():
-    """Each test declares its own functions: the registry and the imported user modules as they were before."""
-    import sys
-
-    import catalogue
-
-    ours = lambda: {k: v for k, v in catalogue.REGISTRY.items() if k[:2] == ("weak_ner", "lfs")}  # noqa: E731
-    before, modules = ours(), set(sys.modules)
-    yield
-    for key in ours():
-        catalogue.REGISTRY.pop(key)
-    catalogue.REGISTRY.update(before)
-    for name in set(sys.modules) - modules:
-        if name.startswith("weak_ner_user_lfs."):
-            del sys.modules[name]
+pytestmark = pytest.mark.usefixtures("fresh_registry")
 
 
 def test_presets_file_holds_the_tutorial_and_full():
