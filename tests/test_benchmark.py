@@ -74,6 +74,7 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
         cache = run["cache"]
         assert cache["edited_seconds"] == run["rule_change"]["seconds"]["annotate"] and cache["uncached_seconds"] > 0
         assert cache["meets_target"] == (cache["edited_seconds"] <= 0.5 * cache["uncached_seconds"])
+        assert 0 < cache["functions_rerun"] <= cache["functions"]
         for m in run["steps"].values():
             # start-up is part of the step (equal once rounded, for a step with next to no work of its own)
             assert m["peak_pss_mb"] > 20 and 0 < m["start-up + imports"] <= m["seconds"]
@@ -81,6 +82,9 @@ def test_benchmark_measures_steps_phases_and_every_mode_and_size(tmp_path):
         assert {"setup", "reading", "functions", "writing"} <= set(run["steps"]["annotate"]["phases"])
         assert {"reading", "scoring"} <= set(run["steps"]["score"]["phases"])
         assert {"reading", "voting", "writing"} <= set(run["steps"]["aggregate"]["phases"])
+    # the tutorial's functions are all in tutorial.py; context.py holds a few of the project's preset
+    tutorial, project = (result["steps"][name]["cache"] for name in ("tutorial", "project"))
+    assert tutorial["functions_rerun"] == tutorial["functions"] and project["functions_rerun"] < project["functions"]
     assert result["steps"]["tutorial"]["vars"]["preset"] == "tutorial"
     assert result["steps"]["project"]["vars"]["labels"] == "ORG,PER"
     assert "fitting" in result["steps"]["project"]["steps"]["aggregate"]["phases"]  # the HMM

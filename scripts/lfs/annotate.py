@@ -21,9 +21,7 @@ from ..corpus.gold import gold_labels
 from ..corpus.labels import GOLD, drop_empty_groups, parse_labels
 from ..corpus.shards import ShardResult, map_corpora
 from ..corpus.sources import SETS
-from ..patches import (
-    docs_to_bytes,
-)
+from ..patches import docs_to_bytes
 from ..pretrained.pipelines import drop_groups
 from ..pretrained.runs import PREFIX
 from ..project import var
@@ -117,7 +115,9 @@ def annotate_corpora(
         plan = None
         if cache is not None:
             keys = FunctionKeys(settings, annotator)
-            plan = CachePlan(str(cache), keys.keys, keys.document, tuple(keys.document_names), tuple(keys.feeders))
+            # an absolute folder: Dask workers may run elsewhere (where it is missing, its entries are too)
+            folder = str(Path(cache).resolve())
+            plan = CachePlan(folder, keys.keys, keys.document, tuple(keys.document_names), tuple(keys.feeders))
     shards = set()
 
     def job(k: int, data: bytes) -> AnnotateJob:

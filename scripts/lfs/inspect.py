@@ -67,11 +67,10 @@ def wilson(successes: int, n: int, z: float = Z95) -> Tuple[float, float]:
 def from_cache(docs: List[Doc], settings: FunctionSettings, names: Sequence[str], cache: CacheSource) -> List[str]:
     """The named sentence-level functions whose spans annotate's cache holds for every shard of dev (at their
     current key): their groups put back on the docs as annotate writes them; the names read back."""
-    if not cache.folder.is_dir() or not cache.dev_input.exists():
+    names = [name for name in names if get(name).kind == "span"]  # batch: pipelines; document: built together
+    if not names or not cache.folder.is_dir() or not cache.dev_input.exists():
         return []
-    annotator = get_annotator(settings)
-    keys = FunctionKeys(settings, annotator)
-    document = set(keys.document_names)
+    keys = FunctionKeys(settings, names=names).keys
     store = SpanCache(cache.folder)
     shards = []
     for data in iter_shards(cache.dev_input, cache.shard_size):
@@ -80,9 +79,7 @@ def from_cache(docs: List[Doc], settings: FunctionSettings, names: Sequence[str]
         return []  # dev changed since annotate: run them all
     out = []
     for name in names:
-        if name in document or get(name).kind != "span":
-            continue
-        key, entries = keys.key_of(name), []
+        key, entries = keys[name], []
         for shard, n in shards:
             entry = store.get(shard, key, n)
             if entry is None:

@@ -25,7 +25,7 @@ import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..util.modules import ROOT, cached_closure
 from .annotator import FunctionSettings, LabellingFunctions
@@ -116,9 +116,15 @@ def function_folder(source: str) -> Optional[Path]:
 
 class FunctionKeys:
     """The keys of the functions an annotator runs: `keys[name]` per function, one `document` key for the
-    document-level functions (None without any)."""
+    document-level functions (None without any). Without an annotator, the keys of the sentence-level
+    functions `names` only (`inspect`)."""
 
-    def __init__(self, settings: FunctionSettings, annotator: LabellingFunctions):
+    def __init__(
+        self,
+        settings: FunctionSettings,
+        annotator: Optional[LabellingFunctions] = None,
+        names: Sequence[str] = (),
+    ):
         self.settings = settings
         versions = [f"{lib}={package_version(lib)}" for lib in LIBRARIES]
         base = Hasher(FORMAT, sys.version.split()[0], *versions)
@@ -129,11 +135,15 @@ class FunctionKeys:
             base.add(sources(entry))
         self.base = base.hexdigest()
         self.keys: Dict[str, str] = {}
+        self.document: Optional[str] = None
+        if annotator is None:
+            self.document_names, self.feeders = [], []
+            self.keys = {name: self._function_key(get(name)) for name in names}
+            return
         self.document_names = [n for f in annotator.doc_functions for n in f.names]
         for name in annotator.names:
             if name not in self.document_names:
                 self.keys[name] = self._function_key(get(name))
-        self.document: Optional[str] = None
         self.feeders = feeders(annotator)
         if self.document_names:
             self.document = self._document_key(annotator)
@@ -148,10 +158,6 @@ class FunctionKeys:
         folder = function_folder(declared.source)
         h.files(data_files(folder) if folder else [])
         h.add(json.dumps([[p, package_version(p)] for p in declared.packages]))
-
-    def key_of(self, name: str) -> str:
-        """A sentence-level function's key, in the preset or not (`inspect` of a new function)."""
-        return self.keys.get(name) or self._function_key(get(name))
 
     def _function_key(self, declared: Declared) -> str:
         h = Hasher(self.base)

@@ -118,7 +118,7 @@ def register(
     else:
         label_tuple = tuple(check_labels(",".join(labels), f"labels of {name}"))
     declared = Declared(name, label_tuple, roles, kind, build, where, negative, tuple(map(str, files)), tuple(packages))
-    old = lfs.get_all().get(name)
+    old = catalogue.REGISTRY.get((*lfs.namespace, name))
     if old is not None and (old.source != where or old.source == ""):
         raise UserError(f"labelling function {name!r} is declared twice: in {old.source} and in {where}")
     lfs.register(name, func=declared)
@@ -381,9 +381,21 @@ def load_builtin() -> None:
         importlib.import_module(f"{__package__}.{module}")
 
 
+_FROM_PACKAGES: List[Dict[str, Any]] = []  # the entry points' functions, loaded once
+
+
 def get(name: str) -> Declared:
-    """A declared function by name; a UserError with the closest names for an unknown one."""
+    """A declared function by name; a UserError with the closest names for an unknown one. (A lookup in
+    catalogue's registry: `lfs.get_all()` copies every registry of every library, and looks entry points
+    up again, at each call.)"""
     load_builtin()
+    found = catalogue.REGISTRY.get((*lfs.namespace, name))
+    if found is not None:
+        return found
+    if not _FROM_PACKAGES:
+        _FROM_PACKAGES.append(lfs.get_entry_points())
+    if name in _FROM_PACKAGES[0]:
+        return _FROM_PACKAGES[0][name]
     known = lfs.get_all()
     if name not in known:
         close = difflib.get_close_matches(name, list(known), n=3)

@@ -44,6 +44,7 @@ from wasabi import msg
 
 from ..corpus.docbin import CorpusWriter, read_docs, write_docs
 from ..corpus.sources import SETS
+from ..lfs.cache import LAST_RUN
 from ..project import ROOT, var
 from ..util import timing
 from ..util.errors import run
@@ -198,10 +199,13 @@ def run_steps(project: Path, overrides: Dict[str, str], target: float) -> Dict:
         f"annotate --force without the cache: {uncached} s"
     )
     inspected = time_inspect(project, overrides, score)
+    last = json.loads((project / var("lf_cache_dir") / LAST_RUN).read_text(encoding="utf8"))
     return {
         "inspect": inspected,
         "cache": {
             "module": module,
+            "functions_rerun": len(last["ran"]),
+            "functions": len(last["ran"]) + len(last["from_cache"]),
             "edited_seconds": rerun["annotate"],
             "uncached_seconds": uncached,
             "ratio": round(rerun["annotate"] / uncached, 2),
@@ -432,7 +436,8 @@ def report(result: Dict) -> str:
         change, cache = steps.get("rule_change"), steps.get("cache")
         rerun = (
             f" After an edit of {cache['module']} ({', '.join(f'{k} {v} s' for k, v in change['seconds'].items())}; "
-            f"the pipelines skipped): **{change['total_seconds']} s**. annotate after that edit, its cache on: "
+            f"the pipelines skipped): **{change['total_seconds']} s**. annotate after that edit, its cache on "
+            f"({cache['functions_rerun']} of {cache['functions']} functions rerun): "
             f"**{cache['edited_seconds']} s**, against {cache['uncached_seconds']} s for `annotate --force "
             f"--vars.lf_cache false` ({cache['ratio']:.2f}; target: at most half: "
             f"{'met' if cache['meets_target'] else 'missed'})."
