@@ -12,6 +12,7 @@ from scripts.labelmodel import registry
 from scripts.labelmodel import score as score_step
 from scripts.labelmodel.base import spans_of, vote
 from scripts.lfs import inspect
+from scripts.util.stats import wilson
 from tests.browser_helpers import browser  # noqa: F401  (fixture)
 
 from .conftest import cli
@@ -37,11 +38,11 @@ def test_a_function_s_errors_are_sorted_into_false_positives_boundaries_and_miss
 
 
 def test_few_spans_give_a_wide_interval():
-    low, high = inspect.wilson(3, 3)
+    low, high = wilson(3, 3)
     assert low < 0.45 and high == pytest.approx(1.0)
-    low, high = inspect.wilson(300, 300)
+    low, high = wilson(300, 300)
     assert low > 0.98
-    assert inspect.wilson(0, 0) == (0.0, 1.0)
+    assert wilson(0, 0) == (0.0, 1.0)
 
 
 def test_the_vote_without_copies_is_the_vote(make_doc):

@@ -196,10 +196,70 @@ def test_span_scores_are_spacys_ner_scores(vocab):
         pred.append(sorted(guess))
     expected = score_ents([copy_with_ents(d, p) for d, p in zip(docs, pred)], gold_docs(docs, labels), labels)
     found = score_spans(pred, gold_spans(docs, labels), labels)
+    interval = {k: expected.pop(k) for k in ("f_95", "interval_over")}
     assert found == expected
+    assert interval["f_95"][0] < expected["f"] < interval["f_95"][1]
     assert 0 < found["p"] < 1 and 0 < found["r"] < 1
     empty = [Doc(vocab, words=["a", "b"]) for _ in range(3)]
     for d in empty:
         d.spans[GOLD] = []
     nothing = score_ents([copy_with_ents(d, []) for d in empty], gold_docs(empty, labels), labels)
+    assert nothing.pop("interval_over") == "3 sentences" and nothing.pop("f_95") == [0.0, 0.0]
     assert score_spans([[]] * 3, gold_spans(empty, labels), labels) == nothing
+
+
+def test_per_sentence_counts_add_up_to_spacys_scores(vocab):
+    """`ner_counts` (what the bootstrap resamples) sums to the P and R of spaCy's scorer, sentences set or not."""
+    from spacy.tokens import Doc, Span
+    from spacy.training import Example
+
+    from scripts.corpus.gold import ner_counts, score_ents
+
+    def doc(ents, starts=None):
+        d = Doc(vocab, words=[f"w{i}" for i in range(12)], sent_starts=starts)
+        d.ents = [Span(d, s, e, label=lab) for s, e, lab in ents]
+        return d
+
+    starts = [True] + [False] * 5 + [True] + [False] * 5
+    gold = [doc([(0, 2, "ORG"), (7, 8, "PER")], starts), doc([(3, 4, "LOC")])]
+    pred = [doc([(0, 2, "ORG"), (7, 9, "PER"), (10, 11, "LOC")]), doc([])]
+    rows = [ner_counts(Example(p, g)) for p, g in zip(pred, gold)]
+    assert rows[0] == [(1, 0, 0), (0, 2, 1)] and rows[1] == [(0, 0, 1)]  # two sentences, then one
+    tp, fp, fn = (sum(r[k] for doc_rows in rows for r in doc_rows) for k in range(3))
+    scores = score_ents(pred, gold, ["ORG", "PER", "LOC"])
+    assert (scores["p"], scores["r"]) == (tp / (tp + fp), tp / (tp + fn))
+
+
+def test_the_bootstrap_interval_of_a_known_case():
+    """Half the documents right, half wrong: F is the share of right ones in the resample, whose 95% interval
+    is about .5 +- 1.96 * sqrt(.25 / n); under MIN_DOCUMENTS documents the sentences are resampled."""
+    import math
+
+    from scripts.corpus.gold import MIN_DOCUMENTS, with_interval
+
+    n = 40
+    docs = [[(1, 0, 0)] if i % 2 else [(0, 1, 1)] for i in range(n)]
+    out = with_interval({"f": 0.5}, docs)
+    half = 1.96 * math.sqrt(0.25 / n)
+    assert out["interval_over"] == f"{n} documents"
+    assert abs(out["f_95"][0] - (0.5 - half)) < 0.04 and abs(out["f_95"][1] - (0.5 + half)) < 0.04
+    assert with_interval({"f": 1.0}, [[(1, 0, 0)]] * n)["f_95"] == [1.0, 1.0]
+    few = [[(1, 0, 0), (0, 1, 1), (1, 0, 0)]] * (MIN_DOCUMENTS - 1)
+    assert with_interval({"f": 0.8}, few)["interval_over"] == f"{3 * (MIN_DOCUMENTS - 1)} sentences"
+
+
+def test_few_tokens_give_a_wide_precision_interval_and_the_table_says_it_holds_the_threshold(tmp_path, dev_docs):
+    """good_lf is right on its 6 tokens: precision 1, but its Wilson interval reaches under .7, so its keep
+    could go the other way; bad_lf (2 of 6 tokens right) is dropped under .8 with an interval below it."""
+    from scripts.labelmodel.lf_scores import uncertain, write_scores
+    from scripts.util.stats import wilson
+
+    rows = by_function(score_functions(dev_docs, ["ORG"], min_precision=0.7))
+    assert rows["good_lf"]["precision_95"] == wilson(6, 6) and wilson(6, 6)[0] < 0.7
+    assert uncertain(rows["good_lf"]) and not uncertain(rows["silent_lf"])
+    bad = by_function(score_functions(dev_docs, ["ORG"], min_precision=0.8))["bad_lf"]
+    assert bad["precision_95"] == wilson(2, 6) and wilson(2, 6)[1] < 0.8 and not uncertain(bad)
+    write_scores(list(rows.values()), tmp_path / "s.csv", tmp_path / "s.md", 0.7)
+    md = (tmp_path / "s.md").read_text()
+    assert "| good_lf | ORG | 1.000 | 0.61-1.00 |" in md and "kept (95% holds 0.7)" in md
+    assert "precision 95%" not in (tmp_path / "s.csv").read_text()  # the CSV keeps its columns

@@ -124,7 +124,11 @@ def main(
             f"{counts['not_in_corpus']} train reviews in {reviewed_path} are of sentences no longer in {train_path} "
             "(edited or deleted upstream): kept in the file, not applied"
         )
-    msg.info(f"Aggregated labels on dev: P {dev.scores['p']:.3f} R {dev.scores['r']:.3f} F {dev.scores['f']:.3f}")
+    low, high = dev.scores["f_95"]
+    msg.info(
+        f"Aggregated labels on dev: P {dev.scores['p']:.3f} R {dev.scores['r']:.3f} F {dev.scores['f']:.3f} "
+        f"(95%: {low:.3f}-{high:.3f}, resampling {dev.scores['interval_over']})"
+    )
     for name, result in held_out_scores.items():
         msg.info(f"Aggregated labels on {name} (scored only): F {result['scores']['f']:.3f}")
     msg.info(timing.summary())

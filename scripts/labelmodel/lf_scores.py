@@ -29,6 +29,7 @@ from spacy.tokens import Doc
 
 from ..corpus.labels import GOLD, NEGATIVE, NOT_ENTITY, lf_names
 from ..util.files import markdown_table, write_text
+from ..util.stats import wilson
 
 WEIGHTINGS = ("uniform", "precision")
 COLUMNS = [
@@ -96,9 +97,14 @@ def score_functions(
                 by_label.setdefault(span.label_, []).append(doc)
         if not by_label:
             rows.append(_row(source, "", status="no dev evidence"))
+        tokens: Dict[str, int] = {}
+        for doc in docs:
+            for span in doc.spans.get(source, []):
+                tokens[span.label_] = tokens.get(span.label_, 0) + len(span)
         for label in (lab for lab in labels if lab in by_label):
             sc = scores.get(source, {}).get(label, {})
             p, r, f = (float(sc.get(k, 0.0)) for k in ("precision", "recall", "f1"))
+            low, high = wilson(round(p * tokens[label]), tokens[label])  # token-level, as the precision
             rows.append(
                 _row(
                     source,
@@ -112,9 +118,18 @@ def score_functions(
                     spans=len(by_label[label]),
                     docs=len({id(d) for d in by_label[label]}),
                     status="kept" if p >= thresholds[label] else "dropped",
+                    precision_95=(low, high),
+                    threshold=thresholds[label],
                 )
             )
     return rows
+
+
+def uncertain(row: Dict) -> bool:
+    """Whether the 95% interval of the row's precision holds its threshold: the keep/drop decision could go
+    the other way with other dev data."""
+    interval, threshold = row.get("precision_95"), row.get("threshold")
+    return bool(interval and threshold is not None and interval[0] < threshold <= interval[1])
 
 
 def _row(function: str, label: str, **values) -> Dict:
@@ -316,7 +331,7 @@ def write_scores(
     import io
 
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: fmt(v) for k, v in row.items()})
@@ -325,10 +340,16 @@ def write_scores(
     hand = hand or {}
 
     def cell(row: Dict, column: str) -> str:
+        if column == "precision 95%":
+            interval = row.get("precision_95")
+            return f"{interval[0]:.2f}-{interval[1]:.2f}" if interval else ""
+        if column == "status" and uncertain(row):
+            return f"{row['status']} (95% holds {row['threshold']:g})"
         by_hand = column == "weight" and row["function"] in hand and row["weight"] is not None
         return fmt(row[column]) + (" (hand)" if by_hand else "")
 
-    table = markdown_table(COLUMNS, [[cell(r, c) for c in COLUMNS] for r in ordered])
+    columns = COLUMNS[:3] + ["precision 95%"] + COLUMNS[3:]
+    table = markdown_table(columns, [[cell(r, c) for c in columns] for r in ordered])
     overrides = "".join(f", {lab} under {p}" for lab, p in sorted((label_min_precision or {}).items()))
     notes = ""
     if any(r["label"] == NOT_ENTITY for r in rows):
@@ -348,5 +369,7 @@ def write_scores(
         md_path,
         f"# Labelling functions on dev (token level, skweak LFAnalysis)\n\n"
         f"Pairs under min_precision={min_precision}{overrides} are dropped from aggregation; "
-        f"the others vote with the function's weight.\n\n{notes}{table}",
+        f"the others vote with the function's weight. Precision is per token; its 95% interval (Wilson's, "
+        "over the tokens the function labels) is wide where it labels few; a status says where the interval "
+        f"holds the threshold, so that other dev data could have decided otherwise.\n\n{notes}{table}",
     )

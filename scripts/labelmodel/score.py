@@ -29,6 +29,7 @@ from .lf_scores import (
     score_functions,
     score_negative,
     selection,
+    uncertain,
     write_scores,
 )
 
@@ -118,6 +119,17 @@ def main(
             msg.warn(f"{function} {what} votes with weight {weight} (--vars.no_evidence_weight)")
         else:
             msg.warn(f"{function} {what} is left out (--vars.no_evidence_weight 0)")
+    close = [r for r in rows if uncertain(r)]
+    if close:
+        msg.warn(
+            "Kept or dropped on a precision whose 95% interval holds the threshold (other dev data could decide "
+            "otherwise; more dev gold settles it): "
+            + ", ".join(
+                f"{r['function']} {r['label']} {r['status']} ({r['precision']:.3f}, 95% "
+                f"{r['precision_95'][0]:.2f}-{r['precision_95'][1]:.2f})"
+                for r in close
+            )
+        )
     if hand:
         msg.info(
             f"Weights set by hand in preset {preset!r}: "

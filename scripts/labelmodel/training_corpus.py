@@ -33,7 +33,7 @@ from ..corpus.docbin import (
     shard_from_bytes,
     shard_vocab,
 )
-from ..corpus.gold import gold_spans, score_spans
+from ..corpus.gold import gold_spans, score_spans, span_counts, with_interval
 from ..corpus.labels import GOLD
 from ..patches import CopiesWithEnts, docbin_rows, docs_to_bytes, with_span_group
 from ..util import timing
@@ -330,7 +330,8 @@ def vote_dev(job: DevJob) -> DevResult:
                 voted_shards.append((with_span_group(db, voted, agg.name), len(voted)))
         dev += voted
     with timing.phase("scoring"):
-        scores = score_spans([spans_of(d, agg.name) for d in dev], gold, job.labels)
+        predicted = [spans_of(d, agg.name) for d in dev]
+        scores = with_interval(score_spans(predicted, gold, job.labels), span_counts(predicted, gold, dev))
     # the models that need no fit on dev too, so that a fitted model is seen beside them (a fitted model is
     # only scored when it is the one that ran). They vote over the same kept groups; their own groups
     # replace nothing that is still needed (dev's scores and shards are made).
@@ -340,7 +341,8 @@ def vote_dev(job: DevJob) -> DevResult:
             with timing.phase("scoring"):
                 other = registry.make(name, job.labels, agg.initial_weights, agg.negative)
                 voted_other = vote(other, dev, job.kept, keep_groups=False)
-                also[name] = score_spans([spans_of(d, name) for d in voted_other], gold, job.labels)
+                predicted = [spans_of(d, name) for d in voted_other]
+                also[name] = with_interval(score_spans(predicted, gold, job.labels), span_counts(predicted, gold, dev))
     return DevResult(voted_shards, scores, also, timing.take())
 
 

@@ -16,7 +16,6 @@ function, the vote; errors marked) goes to training/inspect/.
 
 import html
 import json
-import math
 import re
 import time
 from collections import Counter, defaultdict
@@ -37,12 +36,11 @@ from ..labelmodel.lf_scores import precision_weight
 from ..project import var
 from ..util.errors import UserError, run, switch
 from ..util.files import markdown_table, write_json, write_text
+from ..util.stats import wilson
 from .annotator import FunctionSettings, build_annotator, get_annotator
 from .cache import SpanCache, shard_key
 from .keys import FunctionKeys
 from .registry import get
-
-Z95 = 1.96
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,6 @@ class CacheSource:
     folder: Path
     dev_input: Path
     shard_size: int
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> Tuple[float, float]:
-    """The 95% Wilson score interval of a proportion (0, 1 for n = 0)."""
-    if not n:
-        return 0.0, 1.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def from_cache(docs: List[Doc], settings: FunctionSettings, names: Sequence[str], cache: CacheSource) -> List[str]:

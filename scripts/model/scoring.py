@@ -154,10 +154,14 @@ def summary_table(metrics: Dict, labels: List[str]) -> str:
         for split in splits:
             s = metrics[split].get(system)
             per = " / ".join(f"{s['per_type'][lab]['f']:.3f}" for lab in labels) if s and len(labels) > 1 else ""
-            row.append(f"**{s['f']:.3f}**" + (f" ({per})" if per else "") if s else "")
+            interval = f" [{s['f_95'][0]:.3f}-{s['f_95'][1]:.3f}]" if s and "f_95" in s else ""
+            row.append(f"**{s['f']:.3f}**{interval}" + (f" ({per})" if per else "") if s else "")
         rows.append(row)
-    what = f"F (per label: {' / '.join(labels)})" if len(labels) > 1 else "F"
-    return markdown_table(["system"] + [f"{split} {what}" for split in splits], rows)
+    over = sorted({s["interval_over"] for split in splits for s in metrics[split].values() if "interval_over" in s})
+    f = "F [95%]" if over else "F"
+    what = f"{f} (per label: {' / '.join(labels)})" if len(labels) > 1 else f
+    table = markdown_table(["system"] + [f"{split} {what}" for split in splits], rows)
+    return table + (f"\n\n[95%]: bootstrap intervals of F, resampling {', '.join(over)}." if over else "")
 
 
 def comparison_table(metrics: Dict, labels: List[str]) -> str:
