@@ -154,6 +154,9 @@ def check_split(paths: List[Path], split: str, stats: ReadStats) -> None:
         )
 
 
+TRAIN_GOLD_COUNT = "train_gold_count.json"
+
+
 def main(
     conll_dir: Path = typer.Argument(..., help="Folder with train.txt, dev.txt, test.txt ($CONLL_DIR wins)"),
     fingerprint_path: Path = typer.Argument(..., help="JSON written by the data step (sha256 per file)"),
@@ -203,6 +206,10 @@ def main(
     n_train = sum(stats["train"].gold.values())
     if n_train:
         msg.info(f"train: its {n_train} gold entities never reach training (annotate drops them)")
+    from ..util.files import write_json
+
+    # what later steps may know of train's gold without reading it: whether a supervised reference can train
+    write_json(output_dir / TRAIN_GOLD_COUNT, {"train_gold_entities": n_train})
 
 
 if __name__ == "__main__":

@@ -61,6 +61,13 @@ def main(
     pipes = entity_pipes(nlp)
     if not pipes:
         raise setting("baseline_model", model, f"no pipe of it sets entities (its pipes: {', '.join(nlp.pipe_names)})")
+    # the labels it can give at all: its NER's labels, mapped (a row for a corpus it cannot apply to is left out)
+    known = {lab for name in pipes for lab in getattr(nlp.get_pipe(name), "labels", ())}
+    covers = [lab for lab in label_list if lab in {(mapping or {}).get(k, k if mapping is None else "") for k in known}]
+    if not covers:
+        msg.warn(f"{model} gives none of the labels {', '.join(label_list)} (--vars.baseline_label_map): no baseline")
+        write_json(output, {"model": model, "labels": label_list, "label_map": label_map, "covers": []})
+        return
     scores = {}
     for split, refs in standard_corpora(corpus_dir).items():
         with nlp.select_pipes(enable=pipes):
@@ -68,7 +75,7 @@ def main(
         msg.info(
             f"{model} on {split}: P {scores[split]['p']:.3f} R {scores[split]['r']:.3f} F {scores[split]['f']:.3f}"
         )
-    write_json(output, {"model": model, "labels": label_list, "label_map": label_map, **scores})
+    write_json(output, {"model": model, "labels": label_list, "label_map": label_map, "covers": covers, **scores})
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ scripts/pipeline/components.py` prints and the installed package delivers. The N
 before doc_consistency) is scored too, to show what the component adds.
 """
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Dict
 
@@ -19,6 +20,7 @@ from ..pipeline import components  # noqa: F401  (the trained pipeline's tokeniz
 from ..project import var
 from ..util.errors import run
 from ..util.files import write_json, write_text
+from .diagnostics import diagnose, markdown
 from .scoring import (  # noqa: F401  (evaluate_pipeline: the reference scores with it too)
     comparison_table,
     evaluate_pipeline,
@@ -45,14 +47,23 @@ def main(
     reference: Annotated[
         Path, Opt("--reference", help="JSON from the `reference` workflow (the model trained on gold train)")
     ] = Path("training/reference.json"),
+    selection: Annotated[
+        Path, Opt("--selection", help="score's lf_selection.json: the labels the kept functions emit")
+    ] = Path("training/lf_selection.json"),
+    train_gold: Annotated[
+        Path, Opt("--train-gold", help="convert's count of train's gold entities (whether a reference can train)")
+    ] = Path("corpus/train_gold_count.json"),
 ):
     """Score the trained model on dev and test and compare it with the baseline and its training labels."""
     label_list = parse_labels(labels)
     check_finished(model_path)
     nlp = load_pipeline_or_exit(str(model_path))
-    scores = evaluate_pipeline(nlp, standard_corpora(corpus_dir), label_list)
+    corpora = standard_corpora(corpus_dir)
+    scores = evaluate_pipeline(nlp, corpora, label_list)
     ner_only = scores.pop("ner", {})
     base = srsly.read_json(baseline_path)
+    if base.get("model") and not base.get("covers", label_list):  # it gives none of the labels: no row
+        base = {"model": None}
     agg = srsly.read_json(aggregate_path)
     ref = srsly.read_json(reference) if reference.is_file() else {}
     metrics: Dict = {"labels": label_list, "splits": list(scores)}
@@ -70,23 +81,61 @@ def main(
         metrics[split]["weakly supervised model"] = scores[split]
         if split in ref.get("scores", {}):
             metrics[split][REFERENCE] = ref["scores"][split]
+    dev = corpora.get("dev", [])
+    kept = srsly.read_json(selection)["kept"] if selection.is_file() else None
+    found = diagnose(
+        label_list,
+        dict(Counter(e.label_ for d in dev for e in d.ents)),
+        len(dev),
+        None if kept is None else {lab for labs in kept.values() for lab in labs},
+        scores.get("dev"),
+        agg.get("dev"),
+        base.get("dev") if base.get("model") else None,
+        best_at_last(model_path),
+    )
+    metrics["diagnostics"] = found
     write_json(output_dir / "metrics.json", metrics)
     table = summary_table(metrics, label_list) + "\n\n## Per label\n\n" + comparison_table(metrics, label_list)
-    note = (
-        "Models (baseline, weakly supervised, reference) run on the text of whole documents, as `spacy evaluate` "
-        "and a user's `nlp.pipe` do; the weak labels are the votes on the corpus's own tokens. "
-        + (
+    if ref.get("scores"):
+        reference_note = (
             f"The {REFERENCE} is the same config trained on the gold labels of train ({ref.get('steps')} steps): "
             "how far weak supervision is from full supervision, not a result of the method."
-            if ref.get("scores")
-            else "The supervised reference (the same config trained on gold train) is not trained: "
+        )
+    elif has_gold(train_gold):
+        reference_note = (
+            "The supervised reference (the same config trained on gold train) is not trained: "
             "`spacy project run reference`."
         )
-        + "\n\n"
-    )
-    write_text(output_dir / "metrics.md", f"# Entity-level scores (spaCy scorer)\n\n{note}{table}")
+    else:  # train has no gold: there is no reference to train
+        reference_note = ""
+    note = (
+        "Models (baseline, weakly supervised, reference) run on the text of whole documents, as `spacy evaluate` "
+        f"and a user's `nlp.pipe` do; the weak labels are the votes on the corpus's own tokens. {reference_note}"
+    ).strip() + "\n\n"
+    write_text(output_dir / "metrics.md", f"# Entity-level scores (spaCy scorer)\n\n{note}{table}\n\n{markdown(found)}")
     print(table)
+    if found:
+        msg.divider("What the figures say")
+        for d in found:
+            msg.warn(d["message"])
     msg.good(f"Wrote {output_dir / 'metrics.json'} and {output_dir / 'metrics.md'}")
+
+
+def best_at_last(model_best: Path) -> bool:
+    """Whether training's best dev score is its last evaluation's: model-best's score is model-last's."""
+    import json
+
+    metas = [model_best / "meta.json", model_best.parent / "model-last" / "meta.json"]
+    if not all(m.is_file() for m in metas):
+        return False
+    best, last = (json.loads(m.read_text(encoding="utf8")).get("performance", {}).get("ents_f") for m in metas)
+    return best is not None and best == last
+
+
+def has_gold(count_path: Path) -> bool:
+    """Whether train has gold entities, from convert's count (train's gold itself is read by no step of the
+    method)."""
+    return count_path.is_file() and srsly.read_json(count_path).get("train_gold_entities", 0) > 0
 
 
 if __name__ == "__main__":
