@@ -88,6 +88,7 @@ def test_a_function_failing_in_a_worker_names_itself_and_the_doc(tmp_path, monke
     with pytest.raises(LabellingFunctionError) as e:
         annotate_corpora([(tmp_path / "gold.spacy", tmp_path / "out", False)], TUTORIAL, Parallelism(2, 3))
     assert "'broken_lf'" in str(e.value) and "ZeroDivisionError" in str(e.value)
+    assert "test_annotate.py:" in str(e.value)  # the line of the function's own code that raised
     assert "train sentence 5 " in str(e.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gold.spacy"]  # no half-written output
 

@@ -58,6 +58,25 @@ def test_the_vote_without_copies_is_the_vote(make_doc):
     assert spans_of(docs[0], "b") == [(0, 1, "PER"), (3, 4, "ORG")]  # untouched
 
 
+def score_and_aggregate(tmp_path, out, presets):
+    """`score` then `aggregate` (majority votes) of tmp_path's train and dev, into `out`."""
+    score_step.main(
+        tmp_path / "dev.spacy",
+        out,
+        labels="ORG,PER",
+        min_precision=0.0,
+        label_min_precision="",
+        weights="precision",
+        no_evidence_weight="min",
+        preset="p",
+        presets=tmp_path / presets,
+    )
+    paths = [tmp_path / "train.spacy", tmp_path / "dev.spacy", out / "lf_selection.json", out / "c"]
+    aggregate_step.main(
+        *paths, out / "agg.json", labels="ORG,PER", aggregator="majority", seed=1, review_dir=out / "c", n_process=1
+    )
+
+
 def project_files(tmp_path, make_doc):
     """An annotated train and dev, scored and aggregated with majority votes; a user's code with a function
     that no preset names."""
@@ -70,27 +89,7 @@ def project_files(tmp_path, make_doc):
 
     write_docs(tmp_path / "train.spacy", [sentence(i, "train") for i in range(12)])
     write_docs(tmp_path / "dev.spacy", [sentence(i, "dev") for i in range(9)])
-    score_step.main(
-        tmp_path / "dev.spacy",
-        tmp_path,
-        labels="ORG,PER",
-        min_precision=0.0,
-        label_min_precision="",
-        weights="precision",
-        no_evidence_weight="min",
-        preset="p",
-        presets=tmp_path / "p.yml",
-    )
-    paths = [tmp_path / "train.spacy", tmp_path / "dev.spacy", tmp_path / "lf_selection.json", tmp_path / "c"]
-    aggregate_step.main(
-        *paths,
-        tmp_path / "agg.json",
-        labels="ORG,PER",
-        aggregator="majority",
-        seed=1,
-        review_dir=tmp_path / "c",
-        n_process=1,
-    )
+    score_and_aggregate(tmp_path, tmp_path, "p.yml")
     code = tmp_path / "lfs"
     code.mkdir()
     (code / "mine.py").write_text(
@@ -242,3 +241,31 @@ def test_the_document_level_functions_run_again_where_the_inspected_function_fee
     assert groups(with_docs) == groups(expected) != groups(without)
     assert groups(without_docs) == groups(without)
     assert all("corp_org" not in d.spans for d in without_docs) and any("corp_org" in d.spans for d in with_docs)
+
+
+def test_the_vote_with_a_new_function_is_what_score_and_aggregate_then_give(tmp_path, make_doc):
+    """A function no preset names yet votes in inspect's figure as `score` would let it (its token-level
+    precision, its weight): adding it to the preset, then score and aggregate, gives the same dev F."""
+    from spacy.tokens import Span
+
+    from scripts.corpus.docbin import read_docs
+
+    (tmp_path / "p.yml").write_text("p: [a, b]\n")
+    code = project_files(tmp_path, make_doc)
+    args = ["--presets", tmp_path / "p.yml", "--preset", "p", "--code", code, "--labels", "ORG,PER"]
+    args += ["--dev", tmp_path / "c" / "dev_aggregated", "--selection", tmp_path / "lf_selection.json"]
+    result = cli("scripts.lfs.inspect", "smith_person", *args, "--vote", "majority", "--output", tmp_path / "out")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "score (per token, as training/lf_scores.md): PER 0.889 kept" in result.stdout
+    vote = json.loads((tmp_path / "out" / "smith_person.json").read_text())["vote"]
+    # as a user then does: the function in the preset, annotate (its spans on the docs), score, aggregate
+    for name in ("train", "dev"):
+        docs = read_docs(tmp_path / f"{name}.spacy")
+        for doc in docs:
+            doc.spans["smith_person"] = [Span(doc, 3, 4, label="PER")]
+        write_docs(tmp_path / f"{name}.spacy", docs)
+    (tmp_path / "p2.yml").write_text("p: [a, b, smith_person]\n")
+    (tmp_path / "after").mkdir()
+    score_and_aggregate(tmp_path, tmp_path / "after", "p2.yml")
+    after = json.loads((tmp_path / "after" / "agg.json").read_text())["dev"]["f"]
+    assert vote["with"] == pytest.approx(after) and vote["with"] > vote["without"]

@@ -235,6 +235,28 @@ def test_check_stops_on_what_annotate_would_stop_on(tmp_path):
     assert (
         "unknown labelling function 'no_form' (did you mean no_forms?)" in line and not (tmp_path / "f.json").exists()
     )
+    # a package name spaCy would prefix: said by check, before any training
+    presets.write_text("good: [no_forms]\n")
+    args = ["--preset", "good", "--presets", presets, "--code", folder, "--labels", "ORG"]
+    line = one_line_failure(cli("scripts.lfs.check", tmp_path / "f.json", *args, "--package-name", "my_ner"))
+    assert "--vars.package_name 'my_ner': spaCy names a package after its language: use en_my_ner" in line
+
+
+def test_check_warns_of_a_users_function_that_emits_none_of_the_labels(tmp_path):
+    folder = tmp_path / "lfs"
+    folder.mkdir()
+    (folder / "mine.py").write_text(
+        "from scripts.lfs.registry import labelling_function\n\n\n"
+        '@labelling_function("pan_word", labels=["UTENSIL"])\n'
+        "def pan_word(doc):\n    return []\n"
+    )
+    (tmp_path / "p.yml").write_text("mine: [pan_word, shire_team]\n")
+    args = ["--preset", "mine", "--presets", tmp_path / "p.yml", "--code", folder, "--labels", "ORG"]
+    result = cli("scripts.lfs.check", tmp_path / "f.json", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())  # wasabi wraps long lines
+    assert "pan_word" in out and "emits none of the labels ORG (its labels: UTENSIL)" in out
+    assert "a typo in its labels?" in out
 
 
 def test_convert_checks_the_labels_before_writing_anything(tmp_path):

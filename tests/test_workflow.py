@@ -97,6 +97,10 @@ def test_all_then_noop_then_edit(project):
         "weakly supervised model, NER alone",
         "weakly supervised model",
     }
+    # what the figures call for: the fixture's dev has few entities of every label
+    assert "few_entities" in {d["check"] for d in metrics["diagnostics"]}
+    assert "## What the figures say" in (root / "training" / "report.md").read_text()
+    assert "What the figures say" in out and "MISC entit" in out
     assert (root / "training" / "model-best" / "doc_consistency" / "lexicons.json").is_file()
     assert metrics["dev"]["weak labels (hmm)"]["f"] > 0.5  # the fixture's entities are found by the functions
     assert "| function |" in (root / "training" / "lf_scores.md").read_text()

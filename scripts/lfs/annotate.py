@@ -243,10 +243,16 @@ def main(
     if cache is not None:
         ran = [n for n in built if any(c.get(f"ran\t{n}") for c in all_counts)]
         shown = ", ".join(ran[:8]) + (f" and {len(ran) - 8} more" if len(ran) > 8 else "")
+        if len(ran) == len(built):
+            cached = "none came from the cache"
+        elif not ran:
+            cached = "every one's spans came from the cache"
+        else:
+            cached = "the others' spans came from the cache"
         msg.info(
             f"{len(ran)} of {len(built)} functions ran"
-            + (f" ({shown})" if ran else "")
-            + f"; the others' spans came from the cache ({cache_dir}; --vars.lf_cache false turns it off)"
+            + (f" ({shown})" if ran and len(ran) < len(built) else "")
+            + f"; {cached} ({cache_dir}; --vars.lf_cache false turns it off)"
         )
     msg.info(f"{seconds:.1f} s on {parallel.describe()} ({timing.summary()})")
     timing.report()

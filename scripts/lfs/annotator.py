@@ -186,7 +186,7 @@ class LabellingFunctions(CombinedAnnotator):
             where = f"a batch of {len(docs)} docs starting at {doc_ref(first)}" if first is not None else "no docs"
             raise LabellingFunctionError(
                 f"labelling function {getattr(func, 'name', type(func).__name__)!r} raised "
-                f"{type(e).__name__}: {e} on {where}"
+                f"{type(e).__name__}: {e}{where_raised(e)} on {where}"
             ) from e
         names = [func.name] if hasattr(func, "name") else func.names
         for doc in docs:
@@ -201,7 +201,8 @@ class LabellingFunctions(CombinedAnnotator):
             out = annotator(doc)
         except Exception as e:
             raise LabellingFunctionError(
-                f"labelling function {annotator.name!r} raised {type(e).__name__}: {e} on {doc_ref(doc)}"
+                f"labelling function {annotator.name!r} raised {type(e).__name__}: {e}{where_raised(e)} on "
+                f"{doc_ref(doc)}"
             ) from e
         self._restrict(out, annotator.name)
         return out
@@ -246,6 +247,20 @@ class LabellingFunctions(CombinedAnnotator):
                 if self.undeclared_by_doc is not None:
                     counts = self.undeclared_by_doc.setdefault(id(doc), {})
                     counts[name, label] = counts.get((name, label), 0) + 1
+
+
+def where_raised(error: BaseException) -> str:
+    """ " (at FILE:LINE)": the last frame of the traceback outside the project's runner and the libraries
+    (the labelling function's own code), or "" if there is none."""
+    import traceback
+
+    runner = {__file__, importlib.import_module(f"{__package__}.registry").__file__}
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if f.filename not in runner and "site-packages" not in f.filename and not f.filename.startswith("<")
+    ]
+    return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
 
 
 class PerDoc:

@@ -16,7 +16,7 @@ from wasabi import msg
 from ..corpus.labels import parse_labels
 from ..corpus.presets import ROLES
 from ..project import var
-from ..util.errors import UserError, run
+from ..util.errors import UserError, check_package_name, run
 from ..util.files import write_json
 from .annotator import FunctionSettings
 from .registry import get, role_holders
@@ -91,8 +91,12 @@ def main(
     gazetteer_dir: Annotated[Path, Opt("--gazetteers", help="Folder of the lexicons")] = Path(var("gazetteers_dir")),
     lang: Annotated[str, Opt("--lang", help="spaCy language of the tokenizer of phrases")] = var("lang"),
     hyphens: Annotated[str, Opt("--hyphens", help="Phrases: split words at hyphens (spaCy) or keep")] = var("hyphens"),
+    package_name: Annotated[
+        str, Opt("--package-name", help="The package `package` will build (checked here, before any training)")
+    ] = var("package_name"),
 ):
     """Check the preset's labelling functions (names, roles, weights, pipelines) before any pipeline runs."""
+    check_package_name(package_name, lang)
     label_list = tuple(parse_labels(labels))
     settings = FunctionSettings(label_list, preset, str(gazetteer_dir), str(presets), code, lang, hyphens)
     result = check_functions(settings)
@@ -108,9 +112,20 @@ def main(
                 f"{f['name']} emits {', '.join(outside)}, not among the labels {labels}: those spans are dropped "
                 "(a typo in its labels or label map? or add them to --vars.labels)"
             )
-    left_out = [f["name"] for f in result["functions"] if not f["runs"]]
-    if left_out:
-        msg.info(f"{len(left_out)} functions emit none of the labels {labels} and are left out: {', '.join(left_out)}")
+    left_out = [f for f in result["functions"] if not f["runs"]]
+    ours = [f["name"] for f in left_out if f["declared_in"].startswith("scripts")]
+    if ours:  # the project's own, for labels this project does not train
+        n = len(ours)
+        msg.info(
+            f"{n} function{'s' if n > 1 else ''} emit{'' if n > 1 else 's'} none of the labels {labels} and "
+            f"{'are' if n > 1 else 'is'} left out: {', '.join(ours)}"
+        )
+    for f in left_out:
+        if not f["declared_in"].startswith("scripts"):
+            msg.warn(
+                f"{f['name']} ({f['declared_in']}) emits none of the labels {labels} (its labels: "
+                f"{', '.join(f['labels'] or [])}): it is left out (a typo in its labels? or add them to --vars.labels)"
+            )
     write_json(output, result)
     negative = sum(1 for f in running if f["negative"])
     by_hand = sum(1 for f in running if f["weight_by_hand"] is not None)

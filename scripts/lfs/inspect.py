@@ -32,12 +32,11 @@ from ..corpus.docbin import iter_docs, iter_shards, make_vocab
 from ..corpus.gold import score_spans
 from ..corpus.labels import GOLD, NOT_ENTITY, SpanTuple, parse_labels
 from ..labelmodel.base import spans_of
-from ..labelmodel.lf_scores import precision_weight
 from ..project import var
 from ..util.errors import UserError, run, switch
 from ..util.files import markdown_table, write_json, write_text
 from ..util.stats import wilson
-from .annotator import FunctionSettings, build_annotator, get_annotator
+from .annotator import FunctionSettings, LabellingFunctionError, build_annotator, get_annotator
 from .cache import SpanCache, shard_key
 from .keys import FunctionKeys
 from .registry import get
@@ -238,25 +237,61 @@ def document_states(
     return docs, without, document
 
 
+def as_score_would(docs: List[Doc], selection: Dict, names: Sequence[str], labels: List[str]) -> Dict[str, Dict]:
+    """What `score` decides for each named function, with its thresholds and weighting: the labels it keeps,
+    its weight and token-level precision per label. A function of the selection as it stands; one `score`
+    has not seen (new, or dropped, or changed) scored here the same way (skweak's LFAnalysis, per token)."""
+    from ..labelmodel.lf_scores import function_weights, score_functions
+
+    out = {}
+    for name in names:
+        if get(name).negative:
+            continue  # a negative function is scored where it contradicts the kept ones: `score` only
+        rows = score_functions(
+            docs,
+            labels,
+            selection.get("min_precision", 0.0),
+            sources=[name],
+            label_min_precision=selection.get("label_min_precision") or {},
+        )
+        kept = [r["label"] for r in rows if r["status"] == "kept"]
+        weight = function_weights(rows, selection.get("weighting", "uniform")).get(name, 1.0)
+        out[name] = {
+            "kept": kept,
+            "weight": weight,
+            "precision": {r["label"]: r["precision"] for r in rows if r["label"]},
+            "thresholds": {r["label"]: r["threshold"] for r in rows if r["label"]},
+            "fires": any(r["label"] for r in rows),
+        }
+    return out
+
+
 def vote_delta(
     docs: List[Doc],
     selection: Dict,
     names: Sequence[str],
     labels: List[str],
-    precision: Dict[str, float],
+    decided: Dict[str, Dict],
     without_docs: Optional[List[Doc]] = None,
 ) -> Dict[str, float]:
     """Dev F of the majority vote over `score`'s kept functions, with the named ones and without them
-    (`without_docs`: the docs without them, where the document-level functions ran again)."""
+    (`without_docs`: the docs without them, where the document-level functions ran again). A named function
+    votes as `score` would let it (`as_score_would`: its kept labels, its weight)."""
     from ..labelmodel import registry
 
     kept, weights = dict(selection["kept"]), dict(selection.get("weights") or {})
     negative = set(selection.get("negative") or []) | {n for n in names if get(n).negative}
     gold = [[g for g in spans_of(d, GOLD) if g[2] in labels] for d in docs]
-    with_named = {**kept, **{n: kept.get(n, []) for n in names}}
+    with_named = dict(kept)
     for n in names:
-        if n not in weights and n not in kept:
-            weights[n] = precision_weight(precision.get(n, 0.8))  # what `score` would give it
+        if n in decided and decided[n]["fires"]:
+            if decided[n]["kept"]:
+                with_named[n] = decided[n]["kept"]
+                weights[n] = decided[n]["weight"]
+            else:  # `score` would drop it on every label: it does not vote
+                with_named.pop(n, None)
+        elif n not in kept:
+            with_named[n] = []
     without = {k: v for k, v in kept.items() if k not in names}
     out = {}
     for key, functions, state in (("with", with_named, docs), ("without", without, without_docs or docs)):
@@ -400,7 +435,11 @@ def main(
     # names as arguments, or as one string of them (the project command passes its var quoted)
     names = [n for item in names or [] for n in re.split(r"[\s,]+", item) if n] or list(chosen.functions)
     for name in names:
-        get(name)  # an unknown name: one line with the closest ones
+        if not get(name).emits_any(label_list):  # an unknown name: one line with the closest ones
+            raise UserError(
+                f"{name} emits none of the labels {','.join(label_list)} (its labels: "
+                f"{', '.join(get(name).labels or [])}): a typo in its labels, or add them to --vars.labels"
+            )
     dev = dev or next((p for p in (Path("corpus/dev_aggregated"), Path("corpus/dev_annotated")) if p.exists()), None)
     if dev is None or not dev.exists():
         raise UserError(
@@ -411,27 +450,28 @@ def main(
         raise UserError(f"{dev} has no gold spans: inspect reads the annotated dev set")
     before = {n: [spans_of(d, n) if n in d.spans else [] for d in docs] for n in names}
     cached = from_cache(docs, settings, names, CacheSource(cache_dir, dev_input, shard_size)) if cache_on else []
-    rerun(docs, settings, [n for n in names if n not in cached])
+    try:
+        rerun(docs, settings, [n for n in names if n not in cached])
+    except LabellingFunctionError as err:
+        raise UserError(str(err)) from None
     if cached:
         msg.info(f"From annotate's cache (unchanged since): {', '.join(cached)}")
     selection = json.loads(selection_path.read_text()) if selection_path.exists() else {"kept": {}}
+    decided = as_score_would(docs, selection, names, label_list) if selection["kept"] else {}
     others = [n for n in chosen.functions if n not in names]
     report: Dict = {"dev": str(dev), "functions": {}}
     fitted = json.loads(scores_path.read_text()) if scores_path.exists() else {}
     learnt: Dict[str, Dict[str, float]] = fitted.get("reliability") or {}
     model = fitted.get("aggregator", "label model") if learnt else "label model"
-    precision: Dict[str, float] = {}
     for name in names:
         emits = [NOT_ENTITY] if get(name).negative else [lab for lab in label_list if get(name).emits_any([lab])]
         rows = function_table(docs, name, emits, others)
         for row in rows:  # what the fitted label model learnt of it, beside what dev says
             row["learnt_precision"] = learnt.get(name, {}).get(row["label"])
         lists = error_lists(docs, name, emits, vote, top)
-        total = sum(r["spans"] for r in rows)
-        precision[name] = sum(r["right"] for r in rows) / total if total else 0.0
         report["functions"][name] = {"labels": rows, **lists}
         msg.divider(name)
-        header = ["label", "spans", "P", "P 95%", f"{model} P", "R", "coverage", "overlap", "conflict", "FP"]
+        header = ["label", "spans", "span P", "P 95%", f"{model} P", "R", "coverage", "overlap", "conflict", "FP"]
         header += ["boundary", "missed"]
         table = [
             [
@@ -451,20 +491,35 @@ def main(
             for r in rows
         ]
         print(markdown_table(header, table))
+        if name in decided and decided[name]["fires"]:
+            d = decided[name]
+            verdicts = ", ".join(
+                f"{lab} {p:.3f} {'kept' if lab in d['kept'] else 'dropped'} (threshold {d['thresholds'][lab]:g})"
+                for lab, p in d["precision"].items()
+            )
+            print(f"score (per token, as training/lf_scores.md): {verdicts}; weight {d['weight']:g}")
+        totals = {k: sum(r[f] for r in rows) for k, f in (("fp", "false_positives"), ("boundary", "boundary_errors"))}
+        totals["miss"] = sum(r["misses"] for r in rows)
         for kind, title in (("fp", "False positives"), ("boundary", "Right label, wrong extent"), ("miss", "Missed")):
             if lists[kind]:
-                print(f"{title}:")
+                distinct = len({(e["text"], e["label"]) for e in lists[kind]})
+                more = f" (the {distinct} most frequent of {totals[kind]}; --top N for more)" if distinct == top else ""
+                print(f"{title}{more}:")
                 for e in lists[kind]:
                     gold = ", ".join(e["gold"]) or "-"
                     print(f"  {e['count']:>4}  {e['text']!r} {e['label']}  |  {e['sentence'][:110]}  | gold: {gold}")
     if selection["kept"]:
-        with_docs, without_docs, document = document_states(docs, settings, names, before)
-        delta = vote_delta(with_docs, selection, names, label_list, precision, without_docs)
+        try:
+            with_docs, without_docs, document = document_states(docs, settings, names, before)
+        except LabellingFunctionError as e:
+            raise UserError(str(e)) from None
+        delta = vote_delta(with_docs, selection, names, label_list, decided, without_docs)
         report["vote"] = {**delta, "document_level_rerun": document}
         again = ", the document-level functions they feed run again on dev" if document else ""
         msg.info(
             f"Majority vote on dev: F {delta['with']:.3f} with {', '.join(names)}, {delta['without']:.3f} without "
-            f"({delta['delta']:+.3f}{again}); the HMM's needs `spacy project run aggregate`"
+            f"({delta['delta']:+.3f}{again}, each as `score` would weigh it)"
+            + ("" if vote == "majority" else f"; the {vote}'s vote: `spacy project run score aggregate`")
         )
     if with_gaps:
         report["gaps"] = gaps(iter_docs(train, make_vocab()), selection["kept"], pattern, top)

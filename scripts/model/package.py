@@ -21,7 +21,7 @@ from wasabi import msg
 from ..corpus.sources import CONLL2003
 from ..pipeline import components
 from ..project import var
-from ..util.errors import UserError, run, setting
+from ..util.errors import UserError, check_package_name, run
 from ..util.files import atomic_path
 from .trained import check_unchanged
 
@@ -89,8 +89,7 @@ def module_name(meta: Dict) -> str:
 def package_meta(base: Dict, name: str, version: str, description: str, license: str, extra: Dict) -> Dict:
     """The model's meta.json (`base`) with the package's name, version, description, license, sources and
     scores."""
-    if not name.isidentifier() or name != name.lower():
-        raise setting("package_name", name, "must be a lower-case Python module name, e.g. en_weak_ner")
+    check_package_name(name, base["lang"])
     meta = dict(base)
     short = name[len(meta["lang"]) + 1 :] if name.startswith(meta["lang"] + "_") else name
     meta.update({"name": short, "version": version, "description": description, "license": license})

@@ -51,6 +51,15 @@ def switch(name: str, value) -> bool:
     raise setting(name, value, "give true or false")
 
 
+def check_package_name(name: str, lang: str) -> None:
+    """The var package_name: a lower-case Python module name that starts with the language (spaCy names a
+    package LANG_NAME; `spacy.load` takes that name)."""
+    if not name.isidentifier() or name != name.lower():
+        raise setting("package_name", name, f"must be a lower-case Python module name, e.g. {lang}_weak_ner")
+    if not name.startswith(f"{lang}_"):
+        raise setting("package_name", name, f"spaCy names a package after its language: use {lang}_{name}")
+
+
 LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
 
 
