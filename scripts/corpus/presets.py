@@ -26,6 +26,7 @@ weights too (the including preset's own win). Read here, below the functions the
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
@@ -51,13 +52,14 @@ class Preset:
 
 def read_preset_file(path: Union[str, Path]) -> Dict[str, Any]:
     """The presets file as YAML ({preset: a list, or a mapping}); a UserError names the file and what is wrong."""
-    import srsly
+    import copy
 
     path = Path(path)
     if not path.is_file():
         raise UserError(f"--vars.presets {str(path)!r}: no such file (the presets are in configs/presets.yml)")
+    stat = path.stat()
     try:
-        data = srsly.read_yaml(path)
+        data = copy.deepcopy(_parsed(path.resolve(), stat.st_mtime_ns, stat.st_size))
     except Exception as e:
         raise UserError(f"{path}: not YAML ({yaml_problem(str(e))})") from None
     if not isinstance(data, dict):
@@ -65,6 +67,15 @@ def read_preset_file(path: Union[str, Path]) -> Dict[str, Any]:
     for name, value in data.items():
         _check_preset(path, str(name), value)
     return {str(k): v for k, v in data.items()}
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: Path, mtime_ns: int, size: int) -> Any:
+    """The YAML of a file, parsed once per version of it (a command resolves its preset several times; ruamel
+    took 50 ms a time). Callers copy it before they change it."""
+    import srsly
+
+    return srsly.read_yaml(path)
 
 
 def _check_preset(path: Path, name: str, value: Any) -> None:

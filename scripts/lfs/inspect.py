@@ -237,16 +237,21 @@ def document_states(
     return docs, without, document
 
 
-def as_score_would(docs: List[Doc], selection: Dict, names: Sequence[str], labels: List[str]) -> Dict[str, Dict]:
+def as_score_would(
+    docs: List[Doc], selection: Dict, names: Sequence[str], labels: List[str], known: Dict[str, Dict]
+) -> Dict[str, Dict]:
     """What `score` decides for each named function, with its thresholds and weighting: the labels it keeps,
-    its weight and token-level precision per label. A function of the selection as it stands; one `score`
-    has not seen (new, or dropped, or changed) scored here the same way (skweak's LFAnalysis, per token)."""
+    its weight and token-level precision per label. `known`: those `score` decided as they are
+    (`decided_by_score`); the others (new, or changed) scored here the same way (skweak's LFAnalysis, per token)."""
     from ..labelmodel.lf_scores import function_weights, score_functions
 
     out = {}
     for name in names:
         if get(name).negative:
             continue  # a negative function is scored where it contradicts the kept ones: `score` only
+        if name in known:  # unchanged since annotate, scored by `score` since: its decision as it stands
+            out[name] = known[name]
+            continue
         rows = score_functions(
             docs,
             labels,
@@ -262,6 +267,31 @@ def as_score_would(docs: List[Doc], selection: Dict, names: Sequence[str], label
             "precision": {r["label"]: r["precision"] for r in rows if r["label"]},
             "thresholds": {r["label"]: r["threshold"] for r in rows if r["label"]},
             "fires": any(r["label"] for r in rows),
+        }
+    return out
+
+
+def decided_by_score(selection: Dict, scores_csv: Path, names: Sequence[str]) -> Dict[str, Dict]:
+    """`as_score_would`'s view of the functions `score` scored as they are (`names`: unchanged since annotate,
+    from its cache), from its selection and lf_scores.csv; none when those are older than the selection's rows."""
+    import csv
+
+    if not scores_csv.is_file():
+        return {}
+    with open(scores_csv, encoding="utf8") as f:
+        rows = [r for r in csv.DictReader(f) if r["function"] in names and r["label"] and r["precision"]]
+    thresholds = selection.get("label_min_precision") or {}
+    out = {}
+    for name in names:
+        own = {r["label"]: float(r["precision"]) for r in rows if r["function"] == name}
+        if not own or name not in selection["kept"] and name not in selection.get("dropped", {}):
+            continue
+        out[name] = {
+            "kept": [lab for lab in own if lab in (selection["kept"].get(name) or own)],
+            "weight": float((selection.get("weights") or {}).get(name, 1.0)),
+            "precision": own,
+            "thresholds": {lab: thresholds.get(lab, selection.get("min_precision", 0.0)) for lab in own},
+            "fires": True,
         }
     return out
 
@@ -293,10 +323,27 @@ def vote_delta(
         elif n not in kept:
             with_named[n] = []
     without = {k: v for k, v in kept.items() if k not in names}
-    out = {}
-    for key, functions, state in (("with", with_named, docs), ("without", without, without_docs or docs)):
+    without_docs = without_docs or docs
+
+    def voted(functions: Dict[str, List[str]], state: List[Doc]) -> List[List[SpanTuple]]:
         model = registry.make("majority", labels, weights, [n for n in negative if n in functions])
-        out[key] = score_spans(model.vote_spans(state, functions), gold, labels)["f"]
+        return model.vote_spans(state, functions)
+
+    with_spans = voted(with_named, docs)
+    # a function without a span in a doc is out of that doc's vote (`base.Observations`): the two votes differ
+    # only where a named one has spans, or where the document-level functions ran again without them
+    differ = [
+        i
+        for i, doc in enumerate(docs)
+        if without_docs[i] is not doc or any(n in doc.spans and len(doc.spans[n]) for n in names)
+    ]
+    without_spans = list(with_spans)
+    for i, spans in zip(differ, voted(without, [without_docs[i] for i in differ])):
+        without_spans[i] = spans
+    out = {
+        "with": score_spans(with_spans, gold, labels)["f"],
+        "without": score_spans(without_spans, gold, labels)["f"],
+    }
     out["delta"] = out["with"] - out["without"]
     return out
 
@@ -457,7 +504,8 @@ def main(
     if cached:
         msg.info(f"From annotate's cache (unchanged since): {', '.join(cached)}")
     selection = json.loads(selection_path.read_text()) if selection_path.exists() else {"kept": {}}
-    decided = as_score_would(docs, selection, names, label_list) if selection["kept"] else {}
+    known = decided_by_score(selection, selection_path.parent / "lf_scores.csv", cached)
+    decided = as_score_would(docs, selection, names, label_list, known) if selection["kept"] else {}
     others = [n for n in chosen.functions if n not in names]
     report: Dict = {"dev": str(dev), "functions": {}}
     fitted = json.loads(scores_path.read_text()) if scores_path.exists() else {}
