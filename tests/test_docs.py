@@ -39,3 +39,23 @@ def test_generated_section_matches_project_yml(tmp_path):
     assert section((ROOT / "README.md").read_text()) == section(generated), (
         "README is out of date: run `spacy project document --output README.md`"
     )
+
+
+def test_no_tracked_file_speaks_of_how_the_project_is_worked_on():
+    """The project speaks of the software: no "stop N" or "issue N" in any tracked file (commit messages may)."""
+    import re
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    pattern = re.compile(r"\b(stops? [0-9]+|issue [0-9]+)\b", re.IGNORECASE)
+    found = []
+    for name in files:
+        path = ROOT / name
+        if not path.is_file() or path.suffix in (".png", ".spacy", ".whl", ".gz"):
+            continue
+        try:
+            text = path.read_text(encoding="utf8")
+        except UnicodeDecodeError:
+            continue
+        found += [f"{name}:{k}" for k, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    assert not found, found

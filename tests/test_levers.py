@@ -1,4 +1,5 @@
-"""The levers of issue 15 kept for their figures: missing values where nobody knows, the model as a function."""
+"""The levers measured and not adopted, kept for their figures: missing values where nobody knows, the model as a
+function."""
 
 import numpy as np
 import spacy
@@ -60,7 +61,7 @@ def test_model_variants_change_only_their_keys_and_build(tmp_path):
         cfg = load_config(tmp_path / "v.cfg", interpolate=True)
         assert cfg["training"] == {**base["training"], "eval_frequency": 200} and cfg["corpora"] == base["corpora"]
         embed, encode = (cfg["components"]["tok2vec"]["model"][k] for k in ("embed", "encode"))
-        # every variant was measured on stop 22's tok2vec (width 256, depth 8)
+        # every variant was measured on the wider tok2vec (width 256, depth 8) of b9f25c1
         assert (encode["width"], encode["depth"]) == (256, 8) != (base_encode["width"], base_encode["depth"])
         assert {k: v for k, v in encode.items() if k not in ("width", "depth")} == {
             k: v for k, v in base_encode.items() if k not in ("width", "depth")

@@ -1,4 +1,4 @@
-"""Issue 15's levers that were measured and not adopted, kept so that their figures can be reproduced
+"""The levers of the model that were measured and not adopted, kept so that their figures can be reproduced
 (docs/experiments.md, "Beyond the weak labels"). Run after `spacy project run all`, then train on the output
 with the overrides of `train` (`python -m scripts.model.train configs/config.cfg --output training/lever
 --paths.train OUT ...`) and compare spacy train's dev F step by step with the default's.
@@ -109,9 +109,9 @@ def teacher_cmd(
     msg.good(f"{annotated} with the span group {TEACHER!r} of {model} -> {output}")
 
 
-# The model variants measured against configs/config.cfg: `wide` is stop 22's config (tok2vec width 256,
-# depth 8, spaCy's accuracy preset), replaced at stop 23 by the smaller one for speed; `narrow` is the config
-# before stop 22 (the lever "a stronger CPU model" widened its NER and hash rows), `chars` was measured on it.
+# The model variants measured against configs/config.cfg: `wide` is the config of b9f25c1 (tok2vec width 256,
+# depth 8, spaCy's accuracy preset), replaced at 8db7aef by the smaller one for speed; `narrow` is the config
+# before b9f25c1 (the lever "a stronger CPU model" widened its NER and hash rows), `chars` was measured on it.
 def _wide(cfg: dict) -> None:
     cfg["components"]["tok2vec"]["model"]["encode"].update(width=256, depth=8)
     cfg["nlp"]["batch_size"] = 1000
@@ -137,8 +137,8 @@ def _chars(cfg: dict) -> None:
 
 
 VARIANTS = {
-    "wide": (_wide, "stop 22's config (tok2vec width 256, depth 8, 1000 documents per batch, dev every 200 steps)"),
-    "narrow": (_narrow, "the config until stop 22 (NER hidden width 64, spaCy's generated hash rows)"),
+    "wide": (_wide, "the config of b9f25c1 (tok2vec width 256, depth 8, 1000 documents per batch, dev every 200 steps)"),
+    "narrow": (_narrow, "the config before b9f25c1 (NER hidden width 64, spaCy's generated hash rows)"),
     "chars": (_chars, "the narrow config with spaCy's CharacterEmbed.v2 (8 characters of each word, and the vectors)"),
 }
 
