@@ -137,7 +137,7 @@ def _chars(cfg: dict) -> None:
 
 
 VARIANTS = {
-    "wide": (_wide, "the config of b9f25c1 (tok2vec width 256, depth 8, 1000 documents per batch, dev every 200 steps)"),
+    "wide": (_wide, "b9f25c1's config (tok2vec width 256, depth 8, 1000 documents per batch, dev every 200 steps)"),
     "narrow": (_narrow, "the config before b9f25c1 (NER hidden width 64, spaCy's generated hash rows)"),
     "chars": (_chars, "the narrow config with spaCy's CharacterEmbed.v2 (8 characters of each word, and the vectors)"),
 }
