@@ -21,7 +21,8 @@ def diagnose(
 ) -> List[Dict[str, str]]:
     """The diagnostics that apply ({"check", "message"}). `dev_entities`: gold entities per label on dev;
     `emitted`: the labels some kept function emits (None: unknown); `model`, `weak`, `baseline`: dev scores
-    of the trained model, its training labels and the zero-shot baseline (None where there is none);
+    of the trained model, its training labels and the zero-shot baseline (None where there is none); the model
+    is below one of them when its 95% interval is (`clearly_below`);
     `best_at_last`: the best dev score came at training's last evaluation."""
     out = []
 
@@ -50,13 +51,13 @@ def diagnose(
                 f"no kept labelling function emits {label}: the model cannot learn it (write a function for it, "
                 f"or lower its threshold: --vars.label_min_precision {label}:0.5)",
             )
-    if model and weak and model["f"] < weak["f"]:
+    if model and weak and clearly_below(model, weak["f"]):
         say(
             "below_labels",
             f"the model (dev F {model['f']:.3f}) is below its own training labels ({weak['f']:.3f}): train longer "
             "(--vars.max_steps), give it more train text, or look at the functions (`spacy project run inspect`)",
         )
-    if model and baseline and model["f"] < baseline["f"]:
+    if model and baseline and clearly_below(model, baseline["f"]):
         say(
             "below_baseline",
             f"the model (dev F {model['f']:.3f}) is below the zero-shot baseline it learnt beside "
@@ -69,6 +70,14 @@ def diagnose(
             "--vars.max_steps)",
         )
     return out
+
+
+def clearly_below(scores: Dict, other: float) -> bool:
+    """The system's F is below `other` by more than chance on dev: its whole 95% interval is (without an
+    interval, by more than .01)."""
+    if "f_95" in scores:
+        return scores["f_95"][1] < other
+    return scores["f"] < other - 0.01
 
 
 def markdown(diagnostics: List[Dict[str, str]]) -> str:
