@@ -243,13 +243,30 @@ def test_a_killed_annotate_process_leaves_only_whole_entries(user_project):
     assert files == reference
 
 
-def test_keys_change_for_exactly_what_depends_on_the_edited_file(monkeypatch):
+def minimal_lexicons(tmp_path: Path) -> Path:
+    """The lexicons the full preset's functions read, a few entries each (build-gazetteers needs its data
+    packages and a minute)."""
+    folder = tmp_path / "gazetteers"
+    folder.mkdir(exist_ok=True)
+    for name, data in {
+        "places": {"entries": {"LOC": [["France"]]}, "countries": [["France"]]},
+        "cities": {"entries": {"LOC": [["Paris"]]}},
+        "nationalities": {"entries": {"MISC": [["French"]]}},
+        "person_names": {"first_names": ["Ann"]},
+        "legal_suffixes": {"suffixes": ["Inc"]},
+    }.items():
+        (folder / f"{name}.json").write_text(json.dumps(data))
+    return folder
+
+
+def test_keys_change_for_exactly_what_depends_on_the_edited_file(monkeypatch, tmp_path):
     """A changed scripts/lfs/context.py changes the keys of its functions only; a changed names.py (a helper
     that every module of functions imports) changes them all; the document-level key holds no other
     function's key (what feeds it is checked article by article)."""
     from scripts.lfs import keys
 
-    settings = function_settings(["PER", "ORG", "LOC", "MISC"], "full")
+    lexicons = minimal_lexicons(tmp_path)
+    settings = function_settings(["PER", "ORG", "LOC", "MISC"], "full", str(lexicons))
     annotator = get_annotator(settings)
     before = FunctionKeys(settings, annotator).keys
     real = keys.file_digest

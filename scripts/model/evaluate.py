@@ -122,7 +122,8 @@ def main(
 
 
 def best_at_last(model_best: Path) -> bool:
-    """Whether training's best dev score is its last evaluation's: model-best's score is model-last's."""
+    """Whether training's best dev score is its last evaluation's: model-best's score is model-last's. (Not a
+    dep: model-last changes only with model-best, whose marker is one; a pulled project may lack it.)"""
     import json
 
     metas = [model_best / "meta.json", model_best.parent / "model-last" / "meta.json"]
