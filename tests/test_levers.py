@@ -85,7 +85,7 @@ def test_model_variants_change_only_their_keys_and_build(tmp_path):
 
 
 def test_a_run_that_does_not_end_on_an_evaluation_interval_still_evaluates_its_last_step():
-    from scripts.model.train import with_last_step_evaluated
+    from scripts.model.training import with_last_step_evaluated
     from scripts.project import ROOT
 
     config = ROOT / "configs" / "config.cfg"

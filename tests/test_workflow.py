@@ -178,6 +178,19 @@ ENTS = "import json, sys, spacy; nlp = spacy.load(sys.argv[1]); texts = json.loa
 ENTS += "print(json.dumps([[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]))"
 
 
+def test_seeds_trains_once_per_seed_and_reports_the_spread_on_dev(project):
+    root, data = project
+    run(root, "all", conll_dir=data)
+    _, out = run(root, "seeds", "--vars.seeds", "1,2", conll_dir=data)
+    result = json.loads((root / "training" / "seeds" / "seeds.json").read_text())
+    assert set(result["seeds"]) == {"1", "2"} and result["n"] == 2 and result["sd"] >= 0
+    fs = [s["f"] for s in result["seeds"].values()]
+    assert result["min"] == round(min(fs), 4) and result["max"] == round(max(fs), 4)
+    assert "standard deviation" in (root / "training" / "seeds" / "seeds.md").read_text()
+    assert not list((root / "training" / "seeds").glob("*.tmp"))  # the models are not kept
+    assert "test" not in json.dumps(result)  # dev only
+
+
 def test_spacy_evaluate_reproduces_the_test_figure(project):
     """What evaluate reports is what spaCy's own `spacy evaluate` gives on the standard test corpus."""
     root, _ = project
