@@ -42,9 +42,9 @@ def test_custom_labels_end_to_end_then_noop_then_edit(project):
     assert "dev: 130 sentences, 60 documents, 198 gold entities (CONDITION 70, DRUG 128)" in " ".join(out.split())
     metrics = json.loads((root / "training" / "metrics.json").read_text())
     assert metrics["labels"] == ["DRUG", "CONDITION"]
-    assert {"dev", "test"} <= set(metrics)
+    assert "dev" in metrics and "test" not in metrics  # test is the final workflow's
     assert metrics["dev"]["weak labels (hmm)"]["per_type"]["DRUG"]["f"] > 0.5  # 10 steps teach the model little
-    assert set(metrics["test"]["weakly supervised model"]["per_type"]) == {"DRUG", "CONDITION"}
+    assert set(metrics["dev"]["weakly supervised model"]["per_type"]) == {"DRUG", "CONDITION"}
     assert "baseline (en_core_web_md)" in metrics["dev"]  # its PRODUCT mapped to DRUG
     scores = (root / "training" / "lf_scores.csv").read_text()
     for name in ("drug_list", "condition_patterns", "drug_suffix", "for_my_condition", "md_products"):

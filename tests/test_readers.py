@@ -202,7 +202,9 @@ def user_corpus(tmp_path):
 
 def fingerprint_files(tmp_path, train, dev):
     """What `data` does for --vars.train_data/dev_data (no CoNLL folder)."""
-    update_fingerprint(tmp_path / "no-conll", tmp_path / "fp.json", str(train), str(dev))
+    update_fingerprint(
+        tmp_path / "no-conll", tmp_path / "fp.json", str(train), str(dev), held_out_output=tmp_path / "held.json"
+    )
 
 
 def convert_cli(tmp_path, train, dev, *options):
@@ -229,9 +231,27 @@ def test_convert_user_files_without_test(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     text = " ".join(result.stdout.split())
     assert "1 gold entities of labels outside --labels are ignored (ORG 1)" in text
-    assert "test_gold.spacy is empty" in text
+    assert "test:" not in text and "test_gold" not in text  # the method's convert: train and dev only
     train_texts = [d.text for d in read_docs(out / "train_gold.spacy")]
     assert train_texts == ["Took Aspirin today.", "It helped.", "Advil is fine."]
+    assert not (out / "test_gold.spacy").exists()
+    # the final workflow's: no test_data, an empty test
+    held = cli(
+        "scripts.corpus.convert",
+        tmp_path / "no-conll",
+        tmp_path / "held.json",
+        out,
+        "--held-out",
+        "--train-data",
+        train,
+        "--dev-data",
+        dev,
+        "--labels",
+        "DRUG",
+        env={"CONLL_DIR": ""},
+    )
+    assert held.returncode == 0, held.stdout + held.stderr
+    assert "test_gold.spacy is empty" in " ".join(held.stdout.split())
     assert read_docs(out / "test_gold.spacy") == []
     assert (out / "train_gold.spacy").is_dir()  # train streams into shards
     assert [gold(d) for d in read_docs(out / "dev_gold.spacy")] == [[("Advil", "DRUG"), ("Pfizer", "ORG")]]

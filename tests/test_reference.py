@@ -12,8 +12,8 @@ from scripts.corpus.docbin import read_docs, write_docs
 from scripts.corpus.fingerprint import NOT_RUN, ensure_reference, update_fingerprint
 from scripts.corpus.sources import EXTRA_DIR, HELD_OUT_DIR, data_sources, extra_tests
 from scripts.model import scoring
-from scripts.model.evaluate import REFERENCE
 from scripts.model.reference import reference_corpus
+from scripts.model.scoring import REFERENCE
 from scripts.util.errors import UserError
 
 from .conftest import FIXTURE_CONLL, ROOT, cli, one_line_failure
@@ -53,15 +53,20 @@ def test_bad_extra_tests_name_the_var(spec, problem, monkeypatch):
 def test_fingerprint_records_extra_tests_only_when_there_are_some(tmp_path, monkeypatch):
     monkeypatch.delenv("EXTRA_TESTS", raising=False)
     monkeypatch.delenv("CONLL_DIR", raising=False)
-    out = tmp_path / "fp.json"
-    update_fingerprint(FIXTURE_CONLL, out)
-    assert "extra_tests" not in json.loads(out.read_text())  # old fingerprints stay valid
+    out, held = tmp_path / "fp.json", tmp_path / "held.json"
+    update_fingerprint(FIXTURE_CONLL, out, held_out_output=held)
+    assert "extra_tests" not in json.loads(held.read_text()) and "test" in json.loads(held.read_text())
+    assert set(json.loads(out.read_text())) == {"format", "train", "dev"}  # the method's: no held-out set
+    method = out.read_text()
     extra = tmp_path / "nt.txt"
     extra.write_text(TEST.read_text())
-    assert update_fingerprint(FIXTURE_CONLL, out, extra=f"nt={extra}") is True
-    assert list(json.loads(out.read_text())["extra_tests"]["nt"]) == ["nt.txt"]
+    # an extra set, or an edit of one, changes the held-out fingerprint only: the method reruns nothing
+    assert update_fingerprint(FIXTURE_CONLL, out, extra=f"nt={extra}", held_out_output=held) is False
+    assert list(json.loads(held.read_text())["extra_tests"]["nt"]) == ["nt.txt"]
     extra.write_text(TEST.read_text() + "\nKia NNP I-NP I-ORG\n")
-    assert update_fingerprint(FIXTURE_CONLL, out, extra=f"nt={extra}") is True  # an edit reruns convert
+    before = held.read_text()
+    assert update_fingerprint(FIXTURE_CONLL, out, extra=f"nt={extra}", held_out_output=held) is False
+    assert held.read_text() != before and out.read_text() == method
 
 
 def test_extra_tests_are_documents_with_gold_ents(tmp_path, monkeypatch):
@@ -100,12 +105,20 @@ def test_an_extra_test_without_gold_stops_convert_before_anything_is_written(tmp
     blank = tmp_path / "blank.txt"
     blank.write_text("-DOCSTART- -X- -X- O\n\nNothing NN I-NP O\nhere NN I-NP O\n")
     out = tmp_path / "corpus"
-    fp = out / "fp.json"
-    update_fingerprint(FIXTURE_CONLL, fp, extra=f"blank={blank}")
-    result = cli("scripts.corpus.convert", str(FIXTURE_CONLL), str(fp), str(out), "--extra-tests", f"blank={blank}")
+    fp, held = out / "fp.json", out / "held.json"
+    update_fingerprint(FIXTURE_CONLL, fp, extra=f"blank={blank}", held_out_output=held)
+    result = cli(
+        "scripts.corpus.convert",
+        str(FIXTURE_CONLL),
+        str(held),
+        str(out),
+        "--held-out",
+        "--extra-tests",
+        f"blank={blank}",
+    )
     line = one_line_failure(result)
     assert str(blank) in line and "no gold entity" in line and "extra test blank" in line
-    assert sorted(p.name for p in out.iterdir()) == ["fp.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["fp.json", "held.json"]
 
 
 def test_reference_corpus_has_every_sentence_with_its_gold(tmp_path, make_doc):

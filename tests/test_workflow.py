@@ -78,10 +78,12 @@ def test_all_then_noop_then_edit(project):
     root, data = project
     # 1. the whole workflow, data folder from $CONLL_DIR (the var points nowhere)
     _, out = run(root, "all", "--vars.conll_dir", "missing", conll_dir=data)
-    for name in ("train_gold", "dev_gold", "test_gold", "train", "dev", "test"):
+    for name in ("train_gold", "dev_gold", "train", "dev"):
         assert (root / "corpus" / f"{name}.spacy").is_file(), name
-    for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated", "held_out_annotated/test"):
+    for name in ("train_annotated", "dev_annotated", "train_aggregated", "dev_aggregated"):
         assert (root / "corpus" / name / "00000.spacy").is_file(), name
+    # the held-out sets are the final workflow's: `all` converts, annotates and scores none of them
+    assert not (root / "corpus" / "test.spacy").exists() and not (root / "corpus" / "held_out_annotated").exists()
     metrics = json.loads((root / "training" / "metrics.json").read_text())
     assert set(metrics["dev"]) == {
         "baseline (en_core_web_md)",
@@ -90,13 +92,9 @@ def test_all_then_noop_then_edit(project):
         "weakly supervised model, NER alone",
         "weakly supervised model",
     }
-    assert set(metrics["test"]) == {  # the votes on test: scored only (annotate and aggregate's held-out sets)
-        "baseline (en_core_web_md)",
-        "weak labels (majority)",
-        "weak labels (hmm)",
-        "weakly supervised model, NER alone",
-        "weakly supervised model",
-    }
+    assert metrics["splits"] == ["dev"] and "test" not in metrics  # nothing `all` writes has a test figure
+    assert "test F" not in (root / "training" / "metrics.md").read_text()
+    assert "held_out" not in json.loads((root / "training" / "aggregate_scores.json").read_text())
     # what the figures call for: the fixture's dev has few entities of every label
     assert "few_entities" in {d["check"] for d in metrics["diagnostics"]}
     assert "## What the figures say" in (root / "training" / "report.md").read_text()
@@ -191,16 +189,39 @@ def test_seeds_trains_once_per_seed_and_reports_the_spread_on_dev(project):
     assert "test" not in json.dumps(result)  # dev only
 
 
+def test_final_scores_the_held_out_sets_and_logs_each_look(project):
+    """`final` scores every system on test; each run adds one line to the log; `all` after it reruns nothing."""
+    root, data = project
+    run(root, "all", conll_dir=data)
+    _, out = run(root, "final", conll_dir=data)
+    final = json.loads((root / "training" / "final.json").read_text())
+    assert final["splits"] == ["test"] and set(final["test"]) == {
+        "baseline (en_core_web_md)",
+        "weak labels (majority)",
+        "weak labels (hmm)",
+        "weakly supervised model, NER alone",
+        "weakly supervised model",
+    }
+    log = root / "training" / "final_log.md"
+    looks = len(log.read_text().splitlines())
+    run(root, "final", conll_dir=data)
+    assert len(log.read_text().splitlines()) == looks + 1  # one line per look
+    _, out = run(root, "all", conll_dir=data)
+    assert "Skipping 'annotate': nothing changed" in out and "Skipping 'evaluate': nothing changed" in out
+
+
 def test_spacy_evaluate_reproduces_the_test_figure(project):
-    """What evaluate reports is what spaCy's own `spacy evaluate` gives on the standard test corpus."""
-    root, _ = project
+    """What final reports is what spaCy's own `spacy evaluate` gives on the standard test corpus."""
+    root, data = project
+    if not (root / "training" / "final.json").exists():
+        run(root, "final", conll_dir=data)
     out = root / "training" / "spacy_evaluate.json"
     cmd = [sys.executable, "-m", "spacy", "evaluate", "training/model-best", "corpus/test.spacy"]
     cmd += ["--code", "scripts/pipeline/components.py", "--output", str(out)]
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-    metrics = json.loads((root / "training" / "metrics.json").read_text())
-    assert json.loads(out.read_text())["ents_f"] == pytest.approx(metrics["test"]["weakly supervised model"]["f"])
+    final = json.loads((root / "training" / "final.json").read_text())
+    assert json.loads(out.read_text())["ents_f"] == pytest.approx(final["test"]["weakly supervised model"]["f"])
 
 
 def test_package_installs_and_loads_by_name_in_a_fresh_venv(project, tmp_path):
@@ -255,7 +276,8 @@ def test_package_installs_and_loads_by_name_in_a_fresh_venv(project, tmp_path):
         ).stdout
     )
     metrics = json.loads((root / "training" / "metrics.json").read_text())
-    assert meta["performance"]["test_ents_f"] == round(metrics["test"]["weakly supervised model"]["f"], 4)
+    assert meta["performance"]["ents_f"] == round(metrics["dev"]["weakly supervised model"]["f"], 4)
+    assert "test_ents_f" not in meta["performance"]  # `all` builds it: no held-out figure
     assert meta["license"] and meta["description"] and "CoNLL 2003" in meta["sources"][0]["name"]
 
 
@@ -285,7 +307,7 @@ def test_push_then_pull_in_a_fresh_clone_gets_everything(project, tmp_path):
         pull = [sys.executable, "-m", "spacy", "project", "pull", "default", str(fresh)]
         proc = subprocess.run(pull, capture_output=True, text=True)
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-        for path in ("corpus/reviewed.spacy", "corpus/train.spacy", "corpus/test.spacy", "training/model-best"):
+        for path in ("corpus/reviewed.spacy", "corpus/train.spacy", "corpus/dev.spacy", "training/model-best"):
             assert (fresh / path).exists(), path
         _, out = run(fresh, "all", conll_dir=data, overrides=False)
         for step in STEPS:
@@ -317,9 +339,9 @@ def test_malformed_conll_names_file_and_line(tmp_path, project):
 
 
 def test_reference_and_an_extra_test_set_are_rows_of_their_own(project):
-    """The reference workflow trains the same config on gold train, apart from `all`; with an extra test set,
-    evaluate then scores every system on it and shows the reference as its own row on every corpus."""
-    from scripts.model.evaluate import REFERENCE
+    """The reference workflow trains the same config on gold train, apart from `all`; an extra test set reruns
+    nothing of `all`; `final` scores every system on it and shows the reference as its own row."""
+    from scripts.model.scoring import REFERENCE
 
     root, data = project
     extra = ["--vars.extra_tests", f"nt={data / 'test.txt'}"]
@@ -328,23 +350,25 @@ def test_reference_and_an_extra_test_set_are_rows_of_their_own(project):
     _, out = run(root, "reference", *extra, conll_dir=data)
     assert "Running command: 'reference-train'" in out or "reference-train" in out
     ref = json.loads((root / "training" / "reference.json").read_text())
-    assert ref["status"] == "trained" and ref["splits"] == ["dev", "test", "nt"]
+    assert ref["status"] == "trained" and ref["splits"] == ["dev"]
     assert (root / "training" / "reference" / "model-best" / "meta.json").is_file()
     _, out = run(root, "all", *extra, conll_dir=data)
-    for step in ("score", "train"):  # the weak model's inputs are untouched
+    for step in ("convert", "annotate", "score", "train"):  # an extra held-out set reruns nothing of the method
         assert f"Skipping '{step}': nothing changed" in out, step
+    assert "Skipping 'evaluate'" not in out  # it shows the reference now
+    metrics = json.loads((root / "training" / "metrics.json").read_text())
+    assert metrics["splits"] == ["dev"] and metrics["dev"][REFERENCE] == ref["scores"]["dev"]
+    assert f"| {REFERENCE} |" in (root / "training" / "report.md").read_text()
+    run(root, "final", *extra, conll_dir=data)
     held_out = root / "corpus" / "held_out_annotated"
     assert sorted(p.name for p in held_out.iterdir() if p.is_dir()) == ["nt", "test"]
     assert json.loads((held_out / "sets.json").read_text()) == {"sets": ["nt", "test"]}
-    assert "Skipping 'evaluate'" not in out  # it shows the reference now
-    metrics = json.loads((root / "training" / "metrics.json").read_text())
-    assert metrics["splits"] == ["dev", "test", "nt"]
-    for split in metrics["splits"]:
-        assert metrics[split][REFERENCE] == ref["scores"][split]
-        assert "weakly supervised model" in metrics[split] and "baseline (en_core_web_md)" in metrics[split]
+    final = json.loads((root / "training" / "final.json").read_text())
+    assert final["splits"] == ["test", "nt"]
+    for split in final["splits"]:
+        assert REFERENCE in final[split] and "baseline (en_core_web_md)" in final[split]
     # the extra set is the fixture's test split under another name: the same scores, the votes' too
-    for system in ("weakly supervised model", "weak labels (hmm)", "weak labels (majority)"):
-        assert metrics["nt"][system] == metrics["test"][system], system
-    table = (root / "training" / "metrics.md").read_text()
-    assert "| system | dev F" in table and "nt F" in table and f"| {REFERENCE} |" in table
-    assert f"| {REFERENCE} |" in (root / "training" / "report.md").read_text()
+    for system in ("weakly supervised model", "weak labels (hmm)", "weak labels (majority)", REFERENCE):
+        assert final["nt"][system] == final["test"][system], system
+    table = (root / "training" / "final.md").read_text()
+    assert "nt F" in table and f"| {REFERENCE} |" in table

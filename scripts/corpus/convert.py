@@ -6,8 +6,10 @@ dev set, `evaluate`, `spacy evaluate` and `spacy debug data`.
 The files must be the ones `data` fingerprinted (a changed file stops the step), and a malformed line
 stops it with `file:line`. Every split is read and checked before any is written. The CoNLL 2003 folder
 goes through a `datasets.Dataset` (`conll.conll_to_dataset`); a user's files (vars `train_data`,
-`dev_data`, `test_data`) through `readers`, streamed. Without test_data, test_gold.spacy is empty and the
-test rows are left out of the figures. Gold labels outside `labels` are kept in the file (another run
+`dev_data`, `test_data`) through `readers`, streamed. Train and dev are converted for the method; test and
+the extra test sets only with `--held-out`, by the `final` workflow (a changed held-out set reruns nothing of
+the method). Without test_data, test_gold.spacy is empty and the test rows are left out of the figures.
+Gold labels outside `labels` are kept in the file (another run
 may train them) and counted here: every step that scores reads only the labels.
 """
 
@@ -24,7 +26,18 @@ from .docbin import CorpusWriter, make_vocab, read_docs, write_docs
 from .gold import document_docs
 from .labels import GOLD, parse_labels
 from .readers import CorpusReader, ReadStats
-from .sources import CONLL2003, EXTRA_DIR, HELD_OUT_DIR, SETS, SPLITS, data_sources, fingerprint
+from .sources import (
+    CONLL2003,
+    EXTRA_DIR,
+    HELD_OUT,
+    HELD_OUT_DIR,
+    METHOD,
+    PART_SPLITS,
+    SETS,
+    SPLITS,
+    data_sources,
+    fingerprint,
+)
 
 
 def check_dev_labels(labels: Sequence[str], stats: ReadStats, files: List[Path]) -> None:
@@ -46,7 +59,7 @@ def convert_conll(files: Dict[str, List[Path]], output_dir: Path, labels: Sequen
         stats[split] = ReadStats(documents=len(set(dataset["doc_id"])), sentences=len(docs))
         stats[split].gold.update(span.label_ for doc in docs for span in doc.spans[GOLD])
         check_split(files[split], split, stats[split])
-    if labels:
+    if labels and "dev" in stats:
         check_dev_labels(labels, stats["dev"], files["dev"])
     for split, docs in docs_of.items():
         write_docs(output_dir / f"{split}_gold.spacy", docs)
@@ -65,7 +78,7 @@ def convert_files(
     may be large, is a folder of shards of `shard_size` docs named train_gold.spacy (memory bounded by it)."""
     stats = {}
     with contextlib.ExitStack() as stack:
-        for split in SPLITS:
+        for split in (s for s in SPLITS if s in files):
             path = output_dir / f"{split}_gold.spacy"
             out = stack.enter_context(CorpusWriter(path, shard_size, sharded=split == "train"))
             reader = CorpusReader(split, lang, hyphens)
@@ -131,11 +144,11 @@ def write_extra_tests(read: Dict[str, List], output_dir: Path, labels: List[str]
     return out
 
 
-def write_standard(output_dir: Path, labels: List[str]) -> Dict[str, int]:
+def write_standard(output_dir: Path, labels: List[str], splits: Sequence[str] = EVAL_SPLITS) -> Dict[str, int]:
     """dev.spacy and test.spacy (documents, gold of `labels` in doc.ents) from the sentence files; the number
     of documents of each."""
     out = {}
-    for split in EVAL_SPLITS:
+    for split in splits:
         docs = document_docs(read_docs(output_dir / f"{split}_gold.spacy", make_vocab()), labels)
         write_docs(output_dir / f"{split}.spacy", docs)
         out[split] = len(docs)
@@ -169,40 +182,38 @@ def main(
     lang: str = typer.Option(var("lang"), "--lang", help="spaCy language of the tokenizer for raw text"),
     hyphens: str = typer.Option(var("hyphens"), "--hyphens", help="Raw text: split words at hyphens (spaCy) or keep"),
     shard_size: int = typer.Option(var("shard_size"), "--shard-size", help="Documents per shard of your train corpus"),
+    held_out: bool = typer.Option(
+        False, "--held-out", help="Convert the held-out sets (test, extra tests; `final`), not train and dev"
+    ),
 ):
-    """Convert the corpus into DocBins with gold spans (`doc.spans['gold']`)."""
+    """Convert the corpus into DocBins with gold spans (`doc.spans['gold']`): train and dev (the method's), or
+    with --held-out test and the extra test sets (the `final` step's)."""
     import srsly
 
     label_list = parse_labels(labels)
     check_range("shard_size", shard_size, 1)
     sources = data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)
-    if fingerprint(sources) != srsly.read_json(fingerprint_path):
+    part = HELD_OUT if held_out else METHOD
+    if fingerprint(sources, part) != srsly.read_json(fingerprint_path):
         raise UserError("the corpus changed since `data` fingerprinted it: run `spacy project run data` first")
-    files = {split: sources[split] for split in SPLITS}
+    files = {split: sources[split] for split in PART_SPLITS[part]}
     conll = sources["format"] == CONLL2003
-    extra_read = read_extra_tests(sources["extra_tests"], label_list, conll, lang, hyphens)
+    if held_out:
+        convert_held_out(files, sources, output_dir, label_list, conll, lang, hyphens, shard_size)
+        return
     if conll:
         stats = convert_conll(files, output_dir, label_list)
     else:
         stats = convert_files(files, output_dir, shard_size, lang, hyphens, label_list)
-    for split in SPLITS:
+    for split in files:
         out = output_dir / f"{split}_gold.spacy"
-        if not files[split]:
-            msg.info(f"{split}: no {split}_data, {out} is empty (no test figures)")
-            continue
         msg.good(f"{split}: {stats[split].describe()} -> {out}")
         other = {lab: k for lab, k in stats[split].gold.items() if lab not in label_list}
         if other and split != "train":
             ignored = ", ".join(f"{lab} {k}" for lab, k in sorted(other.items()))
             msg.info(f"{split}: {sum(other.values())} gold entities of labels outside --labels are ignored ({ignored})")
-    extra_docs = write_extra_tests(extra_read, output_dir, label_list)
-    for split, n_docs in write_standard(output_dir, label_list).items():
-        if n_docs:
-            msg.good(
-                f"{split}: {n_docs} documents, gold {', '.join(label_list)} in doc.ents -> {output_dir / split}.spacy"
-            )
-    for name, n_docs in extra_docs.items():
-        msg.good(f"extra test {name}: {n_docs} documents -> {output_dir / EXTRA_DIR / name}.spacy (scored only)")
+    for split, n_docs in write_standard(output_dir, label_list, ("dev",)).items():
+        msg.good(f"{split}: {n_docs} documents, gold {', '.join(label_list)} in doc.ents -> {output_dir / split}.spacy")
     n_train = sum(stats["train"].gold.values())
     if n_train:
         msg.info(f"train: its {n_train} gold entities never reach training (annotate drops them)")
@@ -210,6 +221,35 @@ def main(
 
     # what later steps may know of train's gold without reading it: whether a supervised reference can train
     write_json(output_dir / TRAIN_GOLD_COUNT, {"train_gold_entities": n_train})
+
+
+def convert_held_out(
+    files: Dict[str, List[Path]],
+    sources: Dict,
+    output_dir: Path,
+    labels: List[str],
+    conll: bool,
+    lang: str,
+    hyphens: str,
+    shard_size: int,
+) -> None:
+    """test_gold.spacy and test.spacy (empty without test_data), the extra test sets (extra_tests/) and all of
+    them as sentences (held_out/): what `final` scores. It says how many documents, never how many entities:
+    the figures are the final step's."""
+    extra_read = read_extra_tests(sources["extra_tests"], labels, conll, lang, hyphens)
+    if not files["test"]:
+        write_docs(output_dir / "test_gold.spacy", [])
+        msg.info(f"test: no test_data, {output_dir / 'test_gold.spacy'} is empty (no test figures)")
+    elif conll:
+        convert_conll(files, output_dir, labels)
+    else:
+        convert_files(files, output_dir, shard_size, lang, hyphens, labels)
+    extra_docs = write_extra_tests(extra_read, output_dir, labels)
+    for split, n_docs in write_standard(output_dir, labels, ("test",)).items():
+        if n_docs:
+            msg.good(f"{split}: {n_docs} documents -> {output_dir / split}.spacy (held out: `final` scores it)")
+    for name, n_docs in extra_docs.items():
+        msg.good(f"extra test {name}: {n_docs} documents -> {output_dir / EXTRA_DIR / name}.spacy (held out)")
 
 
 if __name__ == "__main__":

@@ -19,20 +19,39 @@ from wasabi import msg
 
 from ..util.errors import run
 from ..util.files import atomic_path, write_text
-from .sources import SPLITS, check_conll_dir, data_sources, fingerprint, resolve_conll_dir, sha256  # noqa: F401
+from .sources import (  # noqa: F401
+    HELD_OUT,
+    METHOD,
+    SPLITS,
+    check_conll_dir,
+    data_sources,
+    fingerprint,
+    resolve_conll_dir,
+    sha256,
+)
 
 
 def update_fingerprint(
-    conll_dir: Path, output: Path, train: str = "", dev: str = "", test: str = "", extra: str = ""
+    conll_dir: Path,
+    output: Path,
+    train: str = "",
+    dev: str = "",
+    test: str = "",
+    extra: str = "",
+    held_out_output: Optional[Path] = None,
 ) -> bool:
-    """Write the fingerprint of the corpus (the *_data files, else the CoNLL folder, and the extra test sets)
-    to `output`; return whether it changed."""
-    return write_fingerprint(data_sources(conll_dir, train, dev, test, extra), output)
+    """Write the fingerprint of the corpus's method part (train and dev: the *_data files, else the CoNLL folder)
+    to `output`, and of its held-out part (test, the extra test sets) to `held_out_output`; return whether
+    the method's changed."""
+    sources = data_sources(conll_dir, train, dev, test, extra)
+    if held_out_output is not None:
+        write_fingerprint(sources, held_out_output, HELD_OUT)
+    return write_fingerprint(sources, output)
 
 
-def write_fingerprint(sources: Dict, output: Path) -> bool:
-    """Write the fingerprint of `sources` to `output` unless it is already there; return whether it changed."""
-    new = json.dumps(fingerprint(sources), indent=2, sort_keys=True) + "\n"
+def write_fingerprint(sources: Dict, output: Path, part: str = METHOD) -> bool:
+    """Write the fingerprint of `sources`' `part` to `output` unless it is already there; whether it changed."""
+    new = json.dumps(fingerprint(sources, part), indent=2, sort_keys=True) + "\n"
     old = output.read_text(encoding="utf8") if output.exists() else None
     if new == old:
         return False
@@ -72,10 +91,15 @@ def main(
     extra_tests: str = typer.Option("", "--extra-tests", help="Held-out test sets NAME=PATH,... ($EXTRA_TESTS wins)"),
     reviewed: Optional[Path] = typer.Option(None, "--reviewed", help="Reviewed set to create empty if missing"),
     reference: Optional[Path] = typer.Option(None, "--reference", help="Reference scores to create as 'not run'"),
+    held_out_output: Optional[Path] = typer.Option(
+        None, "--held-out-output", help="Fingerprint JSON of the held-out sets (test, extra tests), for `final`"
+    ),
 ):
     """Check the corpus files and record the sha256 of each."""
     sources = data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)
     changed = write_fingerprint(sources, output)
+    if held_out_output is not None and write_fingerprint(sources, held_out_output, HELD_OUT):
+        msg.info(f"The held-out sets (scored by `spacy project run final` only) -> {held_out_output}")
     where = (
         f"the CoNLL data in {resolve_conll_dir(conll_dir)}"
         if not (train_data or dev_data or test_data)

@@ -129,11 +129,17 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(sources: Dict) -> Dict:
-    """The format and the sha256 of each file of each split (and of each extra test set, when there is one):
-    what `data` records and `convert` checks."""
-    out = {"format": sources["format"], **{split: {p.name: sha256(p) for p in sources[split]} for split in SPLITS}}
+# The two parts of a corpus: what the method reads (train, dev) and what only the `final` step reads (test, the
+# extra test sets). Each has its fingerprint, so that a changed held-out set reruns nothing of the method.
+METHOD, HELD_OUT = "method", "held_out"
+PART_SPLITS = {METHOD: ("train", "dev"), HELD_OUT: ("test",)}
+
+
+def fingerprint(sources: Dict, part: str = METHOD) -> Dict:
+    """The format and the sha256 of each file of each split of `part` (and, for the held-out part, of each extra
+    test set, when there is one): what `data` records and `convert` checks."""
+    out = {"format": sources["format"], **{s: {p.name: sha256(p) for p in sources[s]} for s in PART_SPLITS[part]}}
     extras = sources.get("extra_tests") or {}
-    if extras:
+    if part == HELD_OUT and extras:
         out["extra_tests"] = {name: {p.name: sha256(p) for p in paths} for name, paths in extras.items()}
     return out

@@ -386,6 +386,33 @@ def vote_train_and_dev(
     return counts, results[0], held
 
 
+def score_held_out(
+    agg,
+    kept: Kept,
+    labels: List[str],
+    train_path: Path,
+    held_out: Path,
+    seed: int,
+    fit_docs: int,
+    parallel: Parallelism = Parallelism(),
+) -> Dict[str, Dict]:
+    """The weak labels of each held-out set of `held_out` scored (`final`): the label model fitted on train as
+    `aggregate` fits it (the same seeded sample: the same model), then each set voted and scored; nothing kept.
+    {name: {"scores", "also"}}."""
+    with parallel.runner() as run:
+        if agg.needs_fit:
+            fit_label_model(agg, train_path, kept, fit_docs, seed, parallel, run=run)
+        agg_bytes = pickle.dumps(agg)
+        jobs = [
+            DevJob(agg_bytes, kept, list(timing.timed(iter_shards(p, parallel.shard_size), "reading")), labels, False)
+            for p in held_out_folders(held_out)
+        ]
+        results = [vote_dev(job) for job in jobs]
+    for result in results:
+        timing.add(result.seconds)
+    return {p.name: {"scores": r.scores, "also": r.also} for p, r in zip(held_out_folders(held_out), results)}
+
+
 def held_out_folders(folder: Optional[Path]) -> List[Path]:
     """The annotated held-out sets of `folder` (a folder per set: test, the extra test sets), by name."""
     if folder is None or not Path(folder).is_dir():

@@ -104,7 +104,7 @@ def annotate_corpora(
     started = time.time()
     with timing.phase("setup"):
         annotator = get_annotator(settings)
-        if annotator.model_functions and parallel.scheduler is None:
+        if annotator.model_functions and parallel.scheduler is None and corpora:
             # before a fork, so that workers share them: the models a shard will run (not the project's
             # pipelines when the `pretrained` step has left their entities on the docs)
             groups = _pretrained_groups(corpora[0][0])
@@ -145,11 +145,12 @@ Arg, Opt = typer.Argument, typer.Option
 
 def main(
     input_path: Annotated[
-        Path, Arg(help="Input corpus (from convert): a .spacy file or a folder of shards", exists=True)
-    ],
+        Optional[Path],
+        Arg(help="Input corpus (from convert): a .spacy file or a folder of shards (none: --held-out only)"),
+    ] = None,
     output_path: Annotated[
-        Path, Arg(help="Output: a folder of .spacy shards (or one .spacy file), a group per function")
-    ],
+        Optional[Path], Arg(help="Output: a folder of .spacy shards (or one .spacy file), a group per function")
+    ] = None,
     labels: Annotated[str, Opt("--labels", "-l", help="Comma-separated labels to annotate")] = var("labels"),
     n_process: Annotated[int, Opt("--n-process", "-n", help="Worker processes (0: all cores)")] = var("n_process"),
     shard_size: Annotated[int, Opt("--shard-size", help="Documents per shard")] = var("shard_size"),
@@ -194,7 +195,9 @@ def main(
     names = settings.names()  # an unknown preset or function name stops here, before any work
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
     start = time.perf_counter()
-    corpora: List[Corpus] = [(input_path, output_path, drop_gold)]
+    if input_path is not None and not input_path.exists():
+        raise UserError(f"{input_path} does not exist: run `spacy project run pretrained` first")
+    corpora: List[Corpus] = [(input_path, output_path, drop_gold)] if input_path and output_path else []
     if dev:
         if not dev[0].exists():
             raise UserError(f"--dev input {dev[0]} does not exist: run `spacy project run convert` first")

@@ -22,6 +22,7 @@ from ..util.errors import run
 from ..util.files import write_json, write_text
 from .diagnostics import diagnose, markdown
 from .scoring import (  # noqa: F401  (evaluate_pipeline: the reference scores with it too)
+    REFERENCE,
     comparison_table,
     evaluate_pipeline,
     load_pipeline_or_exit,
@@ -30,9 +31,6 @@ from .scoring import (  # noqa: F401  (evaluate_pipeline: the reference scores w
     summary_table,
 )
 from .trained import check_finished
-
-REFERENCE = "supervised reference (gold train, not part of the method)"
-
 
 Arg, Opt = typer.Argument, typer.Option
 

@@ -4,7 +4,7 @@ The package holds the pipeline (with its vectors and doc_consistency's word list
 scripts/pipeline/components.py, which imports spaCy and srsly only: after `pip install` of the archive,
 `spacy.load(NAME)` works from any folder, with nothing of the project, skweak or Argilla installed. Its
 meta says what it was made from (the corpus, the vectors, the labelling functions that score kept) and how
-well it does on dev and test as `evaluate` measured it (whole documents through `nlp.pipe`).
+well it does on dev as `evaluate` measured it (whole documents through `nlp.pipe`).
 """
 
 import shutil

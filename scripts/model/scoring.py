@@ -1,6 +1,6 @@
 """Pipelines scored as a user runs them: `nlp.pipe` over the text of whole documents, entity by entity.
 
-The references are convert's standard corpora (dev.spacy, test.spacy: one Doc per document, gold in
+The references are convert's standard corpora (dev.spacy; test.spacy for `final`: one Doc per document, gold in
 `doc.ents`). Each document's text goes through the pipeline's own tokenizer and every component, and
 spaCy's NER scorer aligns the predicted tokens with the gold ones: what `spacy evaluate MODEL
 corpus/test.spacy` reports, and what the packaged model gives a user.
@@ -17,7 +17,9 @@ from wasabi import msg
 
 from ..corpus.docbin import make_vocab, read_docs
 from ..corpus.gold import score_ents
+from ..corpus.labels import ONTONOTES_TO_CONLL
 from ..corpus.sources import EXTRA_DIR
+from ..util.errors import UserError
 from ..util.files import markdown_table
 
 SPLITS = ("dev", "test")
@@ -55,13 +57,14 @@ def load_pipeline_or_exit(name: str):
         msg.fail(f"Can't load the spaCy pipeline {name!r} ({str(e).splitlines()[0]}). {hint}", exits=1)
 
 
-def standard_corpora(corpus_dir: Path) -> Dict[str, List[Doc]]:
-    """dev.spacy and test.spacy of the corpus folder (test left out when empty: no test_data), then the extra
-    test sets of extra_tests/ by name (e.g. non_tabular): every corpus a system is scored on, in table order."""
+def standard_corpora(corpus_dir: Path, held_out: bool = False) -> Dict[str, List[Doc]]:
+    """The method's dev.spacy; with `held_out` (the `final` step only) test.spacy instead (left out when empty:
+    no test_data), then the extra test sets of extra_tests/ by name (e.g. non_tabular), in table order."""
     vocab = make_vocab()
-    corpora = {s: read_docs(corpus_dir / f"{s}.spacy", vocab) for s in SPLITS}
+    splits = ("test",) if held_out else ("dev",)
+    corpora = {s: read_docs(corpus_dir / f"{s}.spacy", vocab) for s in splits if (corpus_dir / f"{s}.spacy").exists()}
     extra = Path(corpus_dir) / EXTRA_DIR
-    for file in sorted(extra.glob("*.spacy")) if extra.is_dir() else []:
+    for file in sorted(extra.glob("*.spacy")) if held_out and extra.is_dir() else []:
         corpora[file.stem] = read_docs(file, vocab)
     return {s: docs for s, docs in corpora.items() if docs}
 
@@ -142,6 +145,46 @@ def score_pipeline(
             staged = [nlp.get_pipe(name)(d) for d in staged]
     out["pipeline"] = score_ents([keep_labels(d, labels, label_map) for d in staged], refs, labels)
     return out
+
+
+def parse_label_map(text: str) -> Optional[Dict[str, str]]:
+    """ "ontonotes" -> OntoNotes to CoNLL; "" -> None (labels as they are); "A:B,C:D" -> {"A": "B", "C": "D"}."""
+    text = text.strip()
+    if text == "ontonotes":
+        return dict(ONTONOTES_TO_CONLL)
+    if not text:
+        return None
+    out = {}
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        source, sep, target = (x.strip() for x in item.partition(":"))
+        if not sep or not source or not target:
+            raise UserError(f"{item!r} is not FROM:TO (e.g. PRODUCT:DRUG)")
+        out[source] = target
+    return out
+
+
+# The supervised reference's row: the same config trained on gold train (`reference`), beside the method's systems.
+REFERENCE = "supervised reference (gold train, not part of the method)"
+
+
+def score_baseline(
+    model: str, mapping: Optional[Dict[str, str]], corpora: Dict[str, Sequence[Doc]], labels: List[str]
+) -> Tuple[List[str], Dict[str, Dict]]:
+    """A pretrained pipeline zero-shot on `corpora`, its labels mapped (`baseline.parse_label_map`): the labels it
+    can give at all (its NER's labels, mapped) and its scores per corpus (none where it gives no label)."""
+    from ..util.errors import setting
+
+    nlp = load_pipeline_or_exit(model)
+    pipes = entity_pipes(nlp)
+    if not pipes:
+        raise setting("baseline_model", model, f"no pipe of it sets entities (its pipes: {', '.join(nlp.pipe_names)})")
+    known = {lab for name in pipes for lab in getattr(nlp.get_pipe(name), "labels", ())}
+    covers = [lab for lab in labels if lab in {(mapping or {}).get(k, k if mapping is None else "") for k in known}]
+    scores = {}
+    for split, refs in corpora.items() if covers else []:
+        with nlp.select_pipes(enable=pipes):
+            scores[split] = score_pipeline(nlp, refs, labels, mapping)["pipeline"]
+    return covers, scores
 
 
 def summary_table(metrics: Dict, labels: List[str]) -> str:

@@ -77,9 +77,12 @@ Arg, Opt = typer.Argument, typer.Option
 
 def main(
     input_path: Annotated[
-        Path, Arg(help="Input corpus (from convert): a .spacy file or a folder of shards", exists=True)
-    ],
-    output_path: Annotated[Path, Arg(help="Output: a folder of .spacy shards, the runs' entities as span groups")],
+        Optional[Path],
+        Arg(help="Input corpus (from convert): a .spacy file or a folder of shards (none: --held-out only)"),
+    ] = None,
+    output_path: Annotated[
+        Optional[Path], Arg(help="Output: a folder of .spacy shards, the runs' entities as span groups")
+    ] = None,
     preset: Annotated[str, Opt("--preset", help="Labelling functions: a preset of --presets")] = var("preset"),
     presets: Annotated[Path, Opt("--presets", help="YAML file of presets (lists of function names)")] = Path(
         var("presets")
@@ -108,7 +111,9 @@ def main(
         chosen = resolve_preset(presets, preset)
         runs = preset_runs(chosen.functions, chosen.pipelines)
     parallel = Parallelism.from_options(n_process, shard_size, scheduler)
-    corpora: List[Corpus] = [(input_path, output_path)]
+    if input_path is not None and not input_path.exists():
+        raise UserError(f"{input_path} does not exist: run `spacy project run convert` first")
+    corpora: List[Corpus] = [(input_path, output_path)] if input_path is not None and output_path is not None else []
     if dev:
         if not dev[0].exists():
             raise UserError(f"--dev input {dev[0]} does not exist: run `spacy project run convert` first")
