@@ -99,7 +99,9 @@ def main(
     sources = data_sources(conll_dir, train_data, dev_data, test_data, extra_tests)
     changed = write_fingerprint(sources, output)
     if held_out_output is not None and write_fingerprint(sources, held_out_output, HELD_OUT):
-        msg.info(f"The held-out sets (scored by `spacy project run final` only) -> {held_out_output}")
+        extras = list(sources["extra_tests"])
+        sets = "test" + (f" and the extra test sets {', '.join(extras)}" if extras else "")
+        msg.info(f"The held-out sets ({sets}; scored by `spacy project run final` only) -> {held_out_output}")
     where = (
         f"the CoNLL data in {resolve_conll_dir(conll_dir)}"
         if not (train_data or dev_data or test_data)
@@ -108,8 +110,6 @@ def main(
             + (f", test_data {test_data}" if test_data else "")
         )
     )
-    extras = list(sources["extra_tests"])
-    where += f" and the extra test sets {', '.join(extras)}" if extras else ""
     msg.good(f"Fingerprinted {where} -> {output}" if changed else f"{where[0].upper()}{where[1:]}: unchanged")
     if reviewed is not None and ensure_reviewed(reviewed):
         msg.info(f"No reviews pulled yet: created an empty {reviewed}")
