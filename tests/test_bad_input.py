@@ -26,14 +26,14 @@ def data_dir(tmp_path, **replace):
     shutil.copytree(FIXTURE_CONLL, folder)
     for split, data in replace.items():
         (folder / f"{split}.txt").write_bytes(data)
-    update_fingerprint(folder, tmp_path / "fingerprint.json")
+    update_fingerprint(folder, tmp_path / "fingerprint.json", held_out_output=tmp_path / "held.json")
     return folder
 
 
-def convert(tmp_path, folder):
-    return cli(
-        "scripts.corpus.convert", folder, tmp_path / "fingerprint.json", tmp_path / "corpus", env={"CONLL_DIR": ""}
-    )
+def convert(tmp_path, folder, held_out=False):
+    """`convert` as the method runs it (train, dev), or as the final workflow does (test: `held_out`)."""
+    fingerprint, more = (tmp_path / "held.json", ["--held-out"]) if held_out else (tmp_path / "fingerprint.json", [])
+    return cli("scripts.corpus.convert", folder, fingerprint, tmp_path / "corpus", *more, env={"CONLL_DIR": ""})
 
 
 GOOD = (FIXTURE_CONLL / "train.txt").read_bytes()
@@ -53,7 +53,7 @@ GOOD = (FIXTURE_CONLL / "train.txt").read_bytes()
     ids=["latin1", "nul", "empty", "docstart-only", "dev-without-entities", "bom-inside"],
 )
 def test_convert_refuses_bad_files_in_one_line_and_writes_nothing(tmp_path, split, data, expected):
-    result = convert(tmp_path, data_dir(tmp_path, **{split: data}))
+    result = convert(tmp_path, data_dir(tmp_path, **{split: data}), held_out=split == "test")
     line = one_line_failure(result)
     assert expected in line, line
     assert not (tmp_path / "corpus").exists()  # every split is checked before any is written

@@ -102,3 +102,21 @@ def test_a_run_that_does_not_end_on_an_evaluation_interval_still_evaluates_its_l
         assert with_last_step_evaluated(config, overrides) == {**overrides, "training.eval_frequency": frequency}
     # none between 100 and 200 divides 301 (7 x 43): the interval stays
     assert with_last_step_evaluated(config, {"training.max_steps": 301}) == {"training.max_steps": 301}
+
+
+def test_patience_is_counted_in_evaluations_at_the_runs_own_interval():
+    """`patience` evaluations without a better dev score: in steps, that many eval_frequency intervals."""
+    import pytest
+
+    from scripts.model.training import with_last_step_evaluated, with_patience
+    from scripts.project import ROOT
+    from scripts.util.errors import UserError
+
+    config = ROOT / "configs" / "config.cfg"
+    assert with_patience(config, {}, 3) == {"training.patience": 600}  # every 200 steps
+    short = with_last_step_evaluated(config, {"training.max_steps": 150})  # evaluated every 150
+    assert with_patience(config, short, 2)["training.patience"] == 300
+    assert with_patience(config, {"training.patience": 50}, 3) == {"training.patience": 50}  # spaCy's own wins
+    assert with_patience(config, {}, None) == {} and with_patience(config, {}, 0) == {"training.patience": 0}
+    with pytest.raises(UserError, match="patience"):
+        with_patience(config, {}, -1)

@@ -9,7 +9,7 @@ The models are scored as `evaluate` scores model-best (whole documents through `
 import statistics
 import tempfile
 from pathlib import Path
-from typing import Annotated, Dict, List
+from typing import Annotated, Dict, List, Optional
 
 import typer
 from wasabi import msg
@@ -65,6 +65,9 @@ def main(
     output: Annotated[Path, typer.Argument(help="Folder of seeds.json and seeds.md")],
     seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds, two or more")] = var("seeds"),
     labels: Annotated[str, typer.Option("--labels", "-l", help="Comma-separated labels")] = var("labels"),
+    patience: Annotated[
+        Optional[int], typer.Option("--patience", help="As train's: evaluations without a better dev score")
+    ] = None,
 ):
     """Train the config once per seed (the options after it are spaCy's overrides, as `train`'s), score each
     model on dev, and report the spread."""
@@ -81,7 +84,7 @@ def main(
     for seed in seed_list:
         msg.divider(f"seed {seed}")
         with tempfile.TemporaryDirectory(dir=output, suffix=".tmp") as tmp:
-            train(config, Path(tmp), {**overrides, "system.seed": seed})
+            train(config, Path(tmp), {**overrides, "system.seed": seed}, patience)
             nlp = load_pipeline_or_exit(str(Path(tmp) / "model-best"))
             scores = evaluate_pipeline(nlp, {"dev": dev_docs}, label_list)["dev"]
         per_seed[seed] = {"f": scores["f"], "p": scores["p"], "r": scores["r"], "f_95": scores["f_95"]}

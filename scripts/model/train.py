@@ -11,7 +11,7 @@ every run, a quarter of a no-op `all`), and check the digest before they trust t
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from wasabi import msg
@@ -25,11 +25,15 @@ def main(
     ctx: typer.Context,
     config: Annotated[Path, typer.Argument(help="spaCy config", exists=True, dir_okay=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder of model-best and model-last")],
+    patience: Annotated[
+        Optional[int],
+        typer.Option("--patience", help="Stop after this many evaluations without a better dev score (0: never)"),
+    ] = None,
 ):
     """Train with spaCy; model-best/model-last appear (or change) only once training has finished."""
     from ..patches import config_overrides
 
-    train(config, output, config_overrides(ctx.args))
+    train(config, output, config_overrides(ctx.args), patience)
     msg.good(f"Trained pipelines: {', '.join(str(output / name) for name in PIPELINES)}")
 
 

@@ -3,6 +3,7 @@
 
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 from wasabi import msg
 
@@ -11,8 +12,9 @@ from ..util.files import remove_leftovers, replace_dir, temp_prefix, write_json
 from .trained import FINISHED, PIPELINES, pipeline_digest
 
 
-def train(config: Path, output: Path, overrides: dict) -> None:
-    """spacy train CONFIG into a temp folder, then model-best and model-last into `output`."""
+def train(config: Path, output: Path, overrides: dict, patience: Optional[int] = None) -> None:
+    """spacy train CONFIG into a temp folder, then model-best and model-last into `output`; `patience`: stop
+    after that many evaluations without a better dev score (`with_patience`), max_steps being the ceiling."""
     from spacy.cli.train import train as spacy_train
 
     from ..patches import cache_msgpack_registries
@@ -25,6 +27,7 @@ def train(config: Path, output: Path, overrides: dict) -> None:
     if "training.max_steps" in overrides:
         check_range("max_steps", overrides["training.max_steps"], 1)
     overrides = with_last_step_evaluated(config, overrides)
+    overrides = with_patience(config, overrides, patience)
     output.mkdir(parents=True, exist_ok=True)
     remove_leftovers(output)
     with tempfile.TemporaryDirectory(dir=output, prefix=temp_prefix(Path("train")), suffix=".tmp") as tmp:
@@ -55,3 +58,17 @@ def with_last_step_evaluated(config: Path, overrides: dict) -> dict:
             return {**overrides, "training.eval_frequency": f}
     msg.warn(f"max_steps {steps}: the last {steps % frequency} steps are not evaluated (eval_frequency {frequency})")
     return overrides
+
+
+def with_patience(config: Path, overrides: dict, evaluations: Optional[int]) -> dict:
+    """`overrides`, with spaCy's training.patience (in steps) set to `evaluations` evaluations without a better
+    dev score, at the eval_frequency of the run: patience counted in evaluations does not depend on the
+    corpus's size as steps do. None, or a training.patience given as an override, leaves it as it is; 0
+    never stops early."""
+    from spacy.util import load_config
+
+    if evaluations is None or "training.patience" in overrides:
+        return overrides
+    check_range("patience", evaluations, 0)
+    frequency = load_config(config, overrides=overrides, interpolate=False)["training"]["eval_frequency"]
+    return {**overrides, "training.patience": evaluations * frequency}
