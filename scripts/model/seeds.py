@@ -67,7 +67,7 @@ def main(
     labels: Annotated[str, typer.Option("--labels", "-l", help="Comma-separated labels")] = var("labels"),
     patience: Annotated[
         Optional[int], typer.Option("--patience", help="As train's: evaluations without a better dev score")
-    ] = None,
+    ] = var("patience"),
 ):
     """Train the config once per seed (the options after it are spaCy's overrides, as `train`'s), score each
     model on dev, and report the spread."""

@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 import typer
 from wasabi import msg
 
+from ..project import var
 from ..util.errors import run
 from .trained import FINISHED, PIPELINES, check_finished, check_unchanged, finished, pipeline_digest  # noqa: F401
 from .training import train
@@ -28,7 +29,7 @@ def main(
     patience: Annotated[
         Optional[int],
         typer.Option("--patience", help="Stop after this many evaluations without a better dev score (0: never)"),
-    ] = None,
+    ] = var("patience"),
 ):
     """Train with spaCy; model-best/model-last appear (or change) only once training has finished."""
     from ..patches import config_overrides
