@@ -326,3 +326,23 @@ def test_inspect_reads_unchanged_functions_back_from_the_cache(user_project):
     ]
     # another shard size: other shards, no entry for them
     assert from_cache(docs, settings, USER, CacheSource(tmp / "cache", tmp / "dev.spacy", 5)) == []
+
+
+def test_groups_read_back_in_a_process_that_never_met_their_labels():
+    """A group's bytes hold its labels' hashes: read back into a fresh vocab (a process where no function ran
+    and the shard's input lacks the label), they need the entry's strings, which `restore` adds first."""
+    from spacy.tokens import Doc, Span
+    from spacy.vocab import Vocab
+
+    from scripts.lfs.cache import group_bytes, restore
+
+    first = Doc(Vocab(), words=["Acme", "rose"])
+    first.spans["f"] = [Span(first, 0, 1, label="UNSEEN_LABEL")]
+    raw = group_bytes(first, "f")
+    fresh = Doc(Vocab(), words=["Acme", "rose"])
+    restore([fresh], [[("f", raw)]])
+    with pytest.raises(KeyError):
+        _ = fresh.spans["f"][0].label_
+    again = Doc(Vocab(), words=["Acme", "rose"])
+    restore([again], [[("f", raw)]], {"UNSEEN_LABEL"})
+    assert [(s.start, s.end, s.label_) for s in again.spans["f"]] == [(0, 1, "UNSEEN_LABEL")]

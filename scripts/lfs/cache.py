@@ -161,8 +161,13 @@ def group_bytes(doc: Doc, name: str) -> Optional[bytes]:
     return group.to_bytes() if len(group) else b""
 
 
-def restore(docs: Sequence[Doc], groups: Iterable[Sequence[Sequence]]) -> None:
-    """Put cached span groups ((name, `group_bytes`) per doc) back on the docs."""
+def restore(docs: Sequence[Doc], groups: Iterable[Sequence[Sequence]], strings: Iterable[str] = ()) -> None:
+    """Put cached span groups ((name, `group_bytes`) per doc) back on the docs. `strings`: those of their spans
+    (the entries'), added to the docs' vocab first: a group's bytes hold its labels' hashes, and a process that
+    has not met a label (no function ran here; the shard's input lacks it) could not read them back."""
+    for vocab in {id(d.vocab): d.vocab for d in docs}.values():
+        for string in strings:
+            vocab.strings.add(string)
     for doc, doc_groups in zip(docs, groups):
         for name, raw in doc_groups:
             if raw is not None:
@@ -313,7 +318,7 @@ def annotate_articles(
         all_docs = docs()
         cached = [name for name in plan.feeders if name not in ran_now]  # those that ran are on the docs
         with timing.phase("reading"):
-            restore([all_docs[i] for i in subset], ([(name, raw[name][i]) for name in cached] for i in subset))
+            restore([all_docs[i] for i in subset], ([(name, raw[name][i]) for name in cached] for i in subset), strings)
         annotator.undeclared_by_doc = {}
         try:
             with timing.phase("functions"):

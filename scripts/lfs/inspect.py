@@ -66,14 +66,17 @@ def from_cache(docs: List[Doc], settings: FunctionSettings, names: Sequence[str]
         return []  # dev changed since annotate: run them all
     out = []
     for name in names:
-        key, entries = keys[name], []
+        key, entries, strings = keys[name], [], set()
         for shard, n in shards:
             entry = store.get(shard, key, n)
             if entry is None:
                 break
             entries.append(entry["docs"])
+            strings.update(entry["strings"])
         else:
             raw = [group for docs_groups in entries for group in docs_groups]
+            for string in strings:  # the labels' strings, which the groups' bytes hold as hashes
+                docs[0].vocab.strings.add(string)
             for doc, group in zip(docs, raw):
                 if name in doc.spans:
                     del doc.spans[name]
