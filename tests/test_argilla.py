@@ -1,6 +1,6 @@
 """Push to and pull from a real local Argilla server (no mocks).
 
-The server is started once per session by tests/argilla_helpers.py.
+The server is started once per test run by tests/argilla_helpers.py.
 """
 
 import json

@@ -77,6 +77,14 @@ def score_and_aggregate(tmp_path, out, presets):
     )
 
 
+def inspect_args(tmp_path, code):
+    """inspect's options for the fixture of `project_files`: its preset, code, labels, dev and selection."""
+    return [
+        *("--presets", tmp_path / "p.yml", "--preset", "p", "--code", code, "--labels", "ORG,PER"),
+        *("--dev", tmp_path / "c" / "dev_aggregated", "--selection", tmp_path / "lf_selection.json"),
+    ]
+
+
 def project_files(tmp_path, make_doc):
     """An annotated train and dev, scored and aggregated with majority votes; a user's code with a function
     that no preset names."""
@@ -121,18 +129,7 @@ def test_inspect_a_new_function_and_one_of_the_preset(tmp_path, make_doc, browse
     (tmp_path / "p.yml").write_text("p: [a, b]\n")
     code = project_files(tmp_path, make_doc)
     common = [
-        "--presets",
-        tmp_path / "p.yml",
-        "--preset",
-        "p",
-        "--code",
-        code,
-        "--labels",
-        "ORG,PER",
-        "--dev",
-        tmp_path / "c" / "dev_aggregated",
-        "--selection",
-        tmp_path / "lf_selection.json",
+        *inspect_args(tmp_path, code),
         "--vote",
         "majority",
         "--output",
@@ -252,9 +249,8 @@ def test_the_vote_with_a_new_function_is_what_score_and_aggregate_then_give(tmp_
 
     (tmp_path / "p.yml").write_text("p: [a, b]\n")
     code = project_files(tmp_path, make_doc)
-    args = ["--presets", tmp_path / "p.yml", "--preset", "p", "--code", code, "--labels", "ORG,PER"]
-    args += ["--dev", tmp_path / "c" / "dev_aggregated", "--selection", tmp_path / "lf_selection.json"]
-    result = cli("scripts.lfs.inspect", "smith_person", *args, "--vote", "majority", "--output", tmp_path / "out")
+    args = [*inspect_args(tmp_path, code), "--vote", "majority", "--output", tmp_path / "out"]
+    result = cli("scripts.lfs.inspect", "smith_person", *args)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "score (per token, as training/lf_scores.md): PER 0.889 kept" in result.stdout
     vote = json.loads((tmp_path / "out" / "smith_person.json").read_text())["vote"]

@@ -26,6 +26,7 @@ from ..corpus.labels import NOT_ENTITY, SpanTuple
 from ..corpus.presets import Preset, resolve_preset
 from ..patches import plain_spans
 from ..util.errors import UserError
+from . import registry
 from .lexicons import read as lexicons
 from .registry import Together, declare_pipelines, get, import_code
 
@@ -254,7 +255,7 @@ def where_raised(error: BaseException) -> str:
     (the labelling function's own code), or "" if there is none."""
     import traceback
 
-    runner = {__file__, importlib.import_module(f"{__package__}.registry").__file__}
+    runner = {__file__, registry.__file__}
     frames = [
         f
         for f in traceback.extract_tb(error.__traceback__)

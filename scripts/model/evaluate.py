@@ -122,12 +122,10 @@ def main(
 def best_at_last(model_best: Path) -> bool:
     """Whether training's best dev score is its last evaluation's: model-best's score is model-last's. (Not a
     dep: model-last changes only with model-best, whose marker is one; a pulled project may lack it.)"""
-    import json
-
     metas = [model_best / "meta.json", model_best.parent / "model-last" / "meta.json"]
     if not all(m.is_file() for m in metas):
         return False
-    best, last = (json.loads(m.read_text(encoding="utf8")).get("performance", {}).get("ents_f") for m in metas)
+    best, last = (srsly.read_json(m).get("performance", {}).get("ents_f") for m in metas)
     return best is not None and best == last
 
 

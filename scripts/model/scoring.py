@@ -19,7 +19,7 @@ from ..corpus.docbin import make_vocab, read_docs
 from ..corpus.gold import score_ents
 from ..corpus.labels import ONTONOTES_TO_CONLL
 from ..corpus.sources import EXTRA_DIR
-from ..util.errors import UserError
+from ..util.errors import UserError, setting
 from ..util.files import markdown_table
 
 SPLITS = ("dev", "test")
@@ -172,8 +172,6 @@ def score_baseline(
 ) -> Tuple[List[str], Dict[str, Dict]]:
     """A pretrained pipeline zero-shot on `corpora`, its labels mapped (`baseline.parse_label_map`): the labels it
     can give at all (its NER's labels, mapped) and its scores per corpus (none where it gives no label)."""
-    from ..util.errors import setting
-
     nlp = load_pipeline_or_exit(model)
     pipes = entity_pipes(nlp)
     if not pipes:
