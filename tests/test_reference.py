@@ -184,8 +184,9 @@ def test_reference_trains_the_same_config_as_train_and_stays_out_of_all():
     assert (train_out, ref_out) == ("corpus/train.spacy", "corpus/reference_train.spacy")
     assert "reference" not in project["workflows"]["all"]
     # gold train is read by the reference (and by pretrained, which runs pipelines on its words and passes it
-    # on to annotate, which drops the gold), by nothing else that trains
+    # on to annotate, which drops the gold), by nothing else that trains; dev-push and dev-pull read its words
+    # for labelling from scratch (tests/test_dev_labelling.py: no gold is pushed)
     readers = {name for name, c in commands.items() if "corpus/train_gold.spacy" in c.get("deps", [])}
-    assert readers == {"pretrained", "reference-train", "benchmark"}
+    assert readers == {"pretrained", "reference-train", "benchmark", "dev-push", "dev-pull"}
     assert {name for name, c in commands.items() if "corpus/train_pretrained" in c.get("deps", [])} == {"annotate"}
     assert "training/reference.json" in commands["evaluate"]["deps"]

@@ -15,13 +15,14 @@ may train them) and counted here: every step that scores reads only the labels.
 
 import contextlib
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import typer
 from wasabi import msg
 
 from ..project import var
 from ..util.errors import UserError, check_known_labels, check_range, run
+from .dev_from_train import DevFromTrain, read_labelled
 from .docbin import CorpusWriter, make_vocab, read_docs, write_docs
 from .gold import document_docs
 from .labels import GOLD, parse_labels
@@ -47,9 +48,14 @@ def check_dev_labels(labels: Sequence[str], stats: ReadStats, files: List[Path])
     check_known_labels(labels, stats.gold, where)
 
 
-def convert_conll(files: Dict[str, List[Path]], output_dir: Path, labels: Sequence[str] = ()) -> Dict[str, ReadStats]:
+def convert_conll(
+    files: Dict[str, List[Path]],
+    output_dir: Path,
+    labels: Sequence[str] = (),
+    from_train: Optional[DevFromTrain] = None,
+) -> Dict[str, ReadStats]:
     """The CoNLL 2003 folder through `datasets`, as the built-in example always has; `labels` are checked
-    against dev's gold before anything is written."""
+    against dev's gold before anything is written. `from_train` moves its labelled documents to dev."""
     from .conll import conll_to_dataset, dataset_to_docs
 
     datasets = {split: conll_to_dataset(paths[0]) for split, paths in files.items()}
@@ -59,6 +65,14 @@ def convert_conll(files: Dict[str, List[Path]], output_dir: Path, labels: Sequen
         stats[split] = ReadStats(documents=len(set(dataset["doc_id"])), sentences=len(docs))
         stats[split].gold.update(span.label_ for doc in docs for span in doc.spans[GOLD])
         check_split(files[split], split, stats[split])
+    if from_train is not None and "train" in docs_of and "dev" in docs_of:
+        docs_of["train"] = list(from_train.train(docs_of["train"]))
+        stats["train"] = ReadStats(documents=len({d.user_data["doc_id"] for d in docs_of["train"]}))
+        stats["train"].sentences = len(docs_of["train"])
+        stats["train"].gold.update(span.label_ for doc in docs_of["train"] for span in doc.spans[GOLD])
+        last = docs_of["dev"][-1].user_data
+        docs_of["dev"].extend(from_train.dev_sentences(last["index"], last["doc_id"]))
+        add_moved(stats["dev"], from_train)
     if labels and "dev" in stats:
         check_dev_labels(labels, stats["dev"], files["dev"])
     for split, docs in docs_of.items():
@@ -73,17 +87,28 @@ def convert_files(
     lang: str = "en",
     hyphens: str = "split",
     labels: Sequence[str] = (),
+    from_train: Optional[DevFromTrain] = None,
 ) -> Dict[str, ReadStats]:
     """A user's files through `readers`, streamed; nothing is written unless every split reads. Train, which
-    may be large, is a folder of shards of `shard_size` docs named train_gold.spacy (memory bounded by it)."""
+    may be large, is a folder of shards of `shard_size` docs named train_gold.spacy (memory bounded by it).
+    `from_train` moves its labelled documents to dev (train is read first)."""
     stats = {}
     with contextlib.ExitStack() as stack:
         for split in (s for s in SPLITS if s in files):
             path = output_dir / f"{split}_gold.spacy"
             out = stack.enter_context(CorpusWriter(path, shard_size, sharded=split == "train"))
             reader = CorpusReader(split, lang, hyphens)
-            for doc in reader.read(files[split]):
+            docs = reader.read(files[split])
+            if from_train is not None and split == "train":
+                docs = from_train.train(docs)
+            last = None
+            for doc in docs:
                 out.add(doc)
+                last = doc.user_data
+            if from_train is not None and split == "dev" and last is not None:
+                for doc in from_train.dev_sentences(last.get("index", 0), last.get("doc_id", 0)):
+                    out.add(doc)
+                add_moved(reader.stats, from_train)
             stats[split] = reader.stats
             if files[split] or split != "test":
                 check_split(files[split], split, reader.stats)
@@ -93,6 +118,13 @@ def convert_files(
 
 
 EVAL_SPLITS = ("dev", "test")
+
+
+def add_moved(stats: ReadStats, from_train: DevFromTrain) -> None:
+    """Count the documents moved from train into dev's statistics."""
+    stats.documents += len([d for d in from_train.moved if d])
+    stats.sentences += sum(len(d) for d in from_train.moved)
+    stats.gold.update(from_train.gold)
 
 
 def extra_test_docs(name: str, files: List[Path], conll: bool, lang: str = "en", hyphens: str = "split") -> List:
@@ -185,6 +217,9 @@ def main(
     held_out: bool = typer.Option(
         False, "--held-out", help="Convert the held-out sets (test, extra tests; `final`), not train and dev"
     ),
+    dev_from_train: Optional[Path] = typer.Option(
+        None, "--dev-from-train", help="Train documents labelled from scratch (dev-pull): they move to dev"
+    ),
 ):
     """Convert the corpus into DocBins with gold spans (`doc.spans['gold']`): train and dev (the method's), or
     with --held-out test and the extra test sets (the `final` step's)."""
@@ -201,10 +236,13 @@ def main(
     if held_out:
         convert_held_out(files, sources, output_dir, label_list, conll, lang, hyphens, shard_size)
         return
+    from_train = DevFromTrain(read_labelled(dev_from_train), label_list) if dev_from_train is not None else None
     if conll:
-        stats = convert_conll(files, output_dir, label_list)
+        stats = convert_conll(files, output_dir, label_list, from_train)
     else:
-        stats = convert_files(files, output_dir, shard_size, lang, hyphens, label_list)
+        stats = convert_files(files, output_dir, shard_size, lang, hyphens, label_list, from_train)
+    if from_train is not None and (from_train.moved or from_train.partial):
+        msg.info(from_train.describe())
     for split in files:
         out = output_dir / f"{split}_gold.spacy"
         msg.good(f"{split}: {stats[split].describe()} -> {out}")

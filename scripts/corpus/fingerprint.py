@@ -6,8 +6,9 @@ anywhere, so this cheap step runs every time (no_skip) and rewrites its output o
 when a file's sha256 changed: an unchanged folder leaves `convert` and everything after it skipped.
 It also creates an empty reviewed set (corpus/reviewed.spacy) until `pull` brings real reviews, since
 `aggregate` depends on that file, and the supervised reference's scores as "not run" (training/reference.json)
-until the `reference` workflow trains it, since `evaluate` shows them. Standard library only (and typer), to
-keep a no-op `spacy project run all` fast.
+until the `reference` workflow trains it, since `evaluate` shows them, and an empty set of train documents
+labelled as dev (corpus/dev_from_train.spacy, `convert` reads it) until `dev-pull` brings some. Standard
+library only (and typer), to keep a no-op `spacy project run all` fast.
 """
 
 import json
@@ -91,6 +92,9 @@ def main(
     extra_tests: str = typer.Option("", "--extra-tests", help="Held-out test sets NAME=PATH,... ($EXTRA_TESTS wins)"),
     reviewed: Optional[Path] = typer.Option(None, "--reviewed", help="Reviewed set to create empty if missing"),
     reference: Optional[Path] = typer.Option(None, "--reference", help="Reference scores to create as 'not run'"),
+    dev_from_train: Optional[Path] = typer.Option(
+        None, "--dev-from-train", help="Train documents labelled as dev (dev-pull) to create empty if missing"
+    ),
     held_out_output: Optional[Path] = typer.Option(
         None, "--held-out-output", help="Fingerprint JSON of the held-out sets (test, extra tests), for `final`"
     ),
@@ -113,6 +117,8 @@ def main(
     msg.good(f"Fingerprinted {where} -> {output}" if changed else f"{where[0].upper()}{where[1:]}: unchanged")
     if reviewed is not None and ensure_reviewed(reviewed):
         msg.info(f"No reviews pulled yet: created an empty {reviewed}")
+    if dev_from_train is not None and ensure_reviewed(dev_from_train):
+        msg.info(f"No train document labelled as dev yet (dev-push, dev-pull): created an empty {dev_from_train}")
     if reference is not None and ensure_reference(reference):
         msg.info(f"No supervised reference trained yet (`spacy project run reference`): created {reference}")
 

@@ -5,7 +5,10 @@
 - `dataset`: the dataset's settings, created once and checked on every push
 - `push`: log records, remove the suggestions of functions that stopped firing
 - `pull`: submitted and discarded reviews merged into the reviewed set, each attached to its sentence's text
-- `__main__`: `python -m scripts.review push|pull`, the `review-push` and `review-pull` steps
+- `dev`: train documents pushed without suggestions to be labelled from scratch, pulled back as dev
+  (`corpus/dev_from_train.spacy`, whose contract is in `scripts.corpus.dev_from_train`)
+- `__main__`: `python -m scripts.review push|pull|push-dev|pull-dev`, the `review-push`, `review-pull`,
+  `dev-push` and `dev-pull` steps
 
 Imports `scripts.corpus`, `scripts.util`, and `scripts.argilla_server` for the local server's address and key.
 

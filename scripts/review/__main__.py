@@ -15,13 +15,15 @@ from ..corpus.labels import parse_labels
 from ..project import var
 from ..util.errors import run
 from .client import DEFAULT_WORKSPACE, local_api_url, resolve_api
+from .dev import pull_dev, push_dev
 from .pull import pull
 from .push import push
 
 Arg = typer.Argument
 Opt = typer.Option
 app = typer.Typer(
-    add_completion=False, help="Human review of the weak labels in Argilla 2.x: push documents, pull reviews."
+    add_completion=False,
+    help="Human review in Argilla 2.x: push documents, pull reviews; label train documents from scratch as dev.",
 )
 
 
@@ -121,6 +123,70 @@ def pull_cli(
         msg.info(f"The previous reviewed set ({c['before']} reviews) is backed up in {result.backup}")
     msg.good(
         f"{output}: {c['written']} reviews ({c.get('new', 0)} new, {c.get('updated', 0)} changed, {c['before']} before)"
+    )
+
+
+@app.command("push-dev")
+def push_dev_cli(
+    train: Path = Arg(..., help="The converted train corpus to sample documents from (corpus/train_gold.spacy)"),
+    labelled: Path = Opt(..., "--labelled", help="The documents labelled so far (corpus/dev_from_train.spacy)"),
+    manifest: Path = Opt(..., "--manifest", "-m", help="JSON manifest written after a successful push"),
+    documents: int = Opt(var("dev_label_documents"), "--documents", "-n", help="Documents to label, in all"),
+    seed: int = Opt(var("seed"), "--seed", help="Seed of the sample's order"),
+    labels: str = Opt(var("labels"), "--labels", "-l", help="Comma-separated labels"),
+    dataset: str = Opt(var("argilla_dev_dataset"), "--dataset", "-d", help="Argilla dataset name"),
+    workspace: str = Opt(DEFAULT_WORKSPACE, "--workspace", "-w", help="Argilla workspace"),
+    api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
+):
+    """Push a seeded sample of train's documents, without suggestions, to be labelled from scratch as dev."""
+    api_url = default_api_url(api_url)
+    info = push_dev(
+        train,
+        labelled,
+        manifest,
+        documents_total=documents,
+        seed=seed,
+        dataset_name=dataset,
+        labels=parse_labels(labels),
+        workspace=workspace,
+        api_url=api_url,
+    )
+    url, _ = resolve_api(api_url)
+    msg.good(
+        f"Logged {info['records']} sentences of {info['documents']} train documents to '{dataset}' "
+        f"({info['documents_labelled']} labelled before)",
+        f"Label them at {url}, then `spacy project run dev-pull` · manifest {manifest}",
+    )
+
+
+@app.command("pull-dev")
+def pull_dev_cli(
+    train: Path = Arg(..., help="The converted train corpus (gives each answer its sentence's words)"),
+    output: Path = Opt(..., "--output", "-o", help="The labelled set to merge into (corpus/dev_from_train.spacy)"),
+    labels: str = Opt(var("labels"), "--labels", "-l", help="Comma-separated labels"),
+    dataset: str = Opt(var("argilla_dev_dataset"), "--dataset", "-d", help="Argilla dataset name"),
+    workspace: str = Opt(DEFAULT_WORKSPACE, "--workspace", "-w", help="Argilla workspace"),
+    api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
+):
+    """Merge the answers of the dev labelling into the labelled set: a newer answer wins, none is lost;
+    `convert` then moves each fully answered document from train to dev."""
+    c = pull_dev(
+        train,
+        output,
+        dataset_name=dataset,
+        labels=parse_labels(labels),
+        workspace=workspace,
+        api_url=default_api_url(api_url),
+    )
+    msg.text(
+        f"On the server: submitted {c.get('submitted', 0)} · discarded {c.get('discarded', 0)} · "
+        f"draft {c.get('draft', 0)} (ignored) · pending {c.get('pending', 0)}"
+    )
+    if c.get("spans_dropped"):
+        msg.warn(f"{c['spans_dropped']} labelled spans had another label or overlapped and were dropped")
+    msg.good(
+        f"{output}: {c['written']} sentences ({c.get('new', 0)} new, {c.get('updated', 0)} changed, {c['before']} "
+        f"before); {c['complete']} documents complete (convert moves them to dev), {c['partial']} partly labelled"
     )
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, DocBin
 from spacy.util import filter_spans
@@ -86,6 +86,7 @@ def review_of(record: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         "spans": spans if response["status"] == "submitted" else [],
         "user_id": str(response.get("user_id")),
         "updated_at": response.get("updated_at") or "",
+        "metadata": metadata,
     }
 
 
@@ -149,11 +150,13 @@ def parse_time(value: Optional[str]) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def merge_reviews(previous: Sequence[Doc], pulled: Sequence[Doc], counts: Counter) -> List[Doc]:
-    """One review per (split, text): the newer of the previous and the pulled one; none is dropped."""
-    merged: Dict[Key, Doc] = {review_key(d): d for d in previous}
+def merge_reviews(
+    previous: Sequence[Doc], pulled: Sequence[Doc], counts: Counter, key_of: Callable[[Doc], Tuple] = review_key
+) -> List[Doc]:
+    """One review per key (split and text): the newer of the previous and the pulled one; none is dropped."""
+    merged: Dict[Tuple, Doc] = {key_of(d): d for d in previous}
     for doc in pulled:
-        key = review_key(doc)
+        key = key_of(doc)
         old = merged.get(key)
         if old is None:
             counts["new"] += 1
@@ -163,7 +166,7 @@ def merge_reviews(previous: Sequence[Doc], pulled: Sequence[Doc], counts: Counte
             counts["older_than_before"] += 1  # e.g. another server with an older answer: the previous one stays
             continue
         merged[key] = doc
-    counts["kept_from_before"] = len(merged.keys() - {review_key(d) for d in pulled})
+    counts["kept_from_before"] = len(merged.keys() - {key_of(d) for d in pulled})
     return sorted(merged.values(), key=lambda d: (str(d.user_data.get("split")), d.user_data.get("index") or 0))
 
 
@@ -251,10 +254,16 @@ def pull(
     out = merge_reviews([] if replace else previous, pulled, counts)
     counts["not_in_corpus"] = sum(1 for d in out if review_key(d) not in by_text)
     counts["before"], counts["written"] = len(previous), len(out)
-    data = DocBin(store_user_data=True, docs=out).to_bytes()
-    saved = None
-    if not (Path(output).exists() and Path(output).read_bytes() == data):
-        saved = backup(output) if previous else None
-        with atomic_path(Path(output)) as tmp:
-            tmp.write_bytes(data)
-    return PullResult(dict(counts), saved)
+    return PullResult(dict(counts), save_reviews(output, out, bool(previous)))
+
+
+def save_reviews(output: Path, docs: Sequence[Doc], had_reviews: bool) -> Optional[Path]:
+    """Write the reviews atomically, the previous file backed up first when it held any and changes;
+    returns the backup."""
+    data = DocBin(store_user_data=True, docs=docs).to_bytes()
+    if Path(output).exists() and Path(output).read_bytes() == data:
+        return None
+    saved = backup(output) if had_reviews else None
+    with atomic_path(Path(output)) as tmp:
+        tmp.write_bytes(data)
+    return saved
