@@ -123,3 +123,43 @@ def test_component_initialize_and_serialise(tmp_path):
     again = loaded.get_pipe("doc_consistency")
     assert again.labels == ["ORG"] and again.legal_suffixes == component.legal_suffixes
     assert again.not_companies == component.not_companies
+
+
+def test_only_the_trained_labels_come_out(tmp_path):
+    """A NER fine-tuned from a pretrained pipeline keeps its source's labels (PERSON, DATE, ...): the pipeline
+    outputs only the labels of its training examples, and a corrected label stays among them."""
+    from spacy.training import Example
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PERSON", "pattern": "Anna"}, {"label": "ORG", "pattern": "Kia"}])
+    component = nlp.add_pipe("doc_consistency")
+    train = nlp.make_doc("Kia hired Anna")
+    example = Example.from_dict(train, {"entities": [(0, 3, "ORG"), (10, 14, "PER")]})
+    component.initialize(lambda: [example], nlp=nlp)
+    assert component.output_labels == ["ORG", "PER"] and component.labels == ["ORG", "PER"]
+    assert [(e.text, e.label_) for e in nlp("Kia hired Anna").ents] == [("Kia", "ORG")]
+    nlp.to_disk(tmp_path / "model")
+    assert [(e.text, e.label_) for e in spacy.load(tmp_path / "model")("Anna left Kia").ents] == [("Kia", "ORG")]
+    # a pipeline saved before the output labels were kept lets every label through
+    legacy = spacy.blank("en")
+    legacy.add_pipe("entity_ruler").add_patterns([{"label": "PERSON", "pattern": "Anna"}])
+    legacy.add_pipe("doc_consistency")
+    assert [e.label_ for e in legacy("Anna").ents] == ["PERSON"]
+
+
+def test_the_training_config_is_checked_before_any_training(tmp_path):
+    import pytest
+
+    from scripts.util.errors import UserError, check_training_config
+
+    root = Path(__file__).resolve().parents[1]
+    finetune, scratch = str(root / "configs" / "finetune.cfg"), str(root / "configs" / "config.cfg")
+    check_training_config(finetune, "en_core_web_md", "en_core_web_md")
+    check_training_config(scratch, "", "en_core_web_md")  # nothing sourced: no source needed
+    with pytest.raises(UserError, match="train_config .*no such file"):
+        check_training_config(str(tmp_path / "none.cfg"), "en_core_web_md", "en_core_web_md")
+    with pytest.raises(UserError, match="must be the vectors' pipeline"):
+        check_training_config(finetune, "en_core_web_sm", "en_core_web_md")
+    with pytest.raises(UserError, match="not installed"):
+        check_training_config(finetune, "en_no_such_pipeline", "en_no_such_pipeline")

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -224,6 +225,19 @@ def test_spacy_evaluate_reproduces_the_test_figure(project):
     assert json.loads(out.read_text())["ents_f"] == pytest.approx(final["test"]["weakly supervised model"]["f"])
 
 
+def test_the_spacy_commands_of_the_docs_run_as_printed(project):
+    """docs/model.md's `spacy evaluate` (on dev) and `spacy debug data` lines, as printed, in the fixture project."""
+    from .test_docs import code_lines
+
+    root, _ = project
+    printed = code_lines(["docs/model.md"])
+    lines = [line for _, line in printed if re.match(r"python -m spacy (evaluate|debug data)", line)]
+    assert len(lines) == 2
+    for line in lines:
+        proc = subprocess.run(shlex.split(line), cwd=root, capture_output=True, text=True)
+        assert proc.returncode == 0, (line, (proc.stdout + proc.stderr)[-3000:])
+
+
 def test_package_installs_and_loads_by_name_in_a_fresh_venv(project, tmp_path):
     """pip install of the wheel into a new venv (spaCy from the index, pinned by requirements.txt), then
     spacy.load(NAME) from another folder: the same entities as the project's model-best, skweak absent."""
@@ -279,6 +293,29 @@ def test_package_installs_and_loads_by_name_in_a_fresh_venv(project, tmp_path):
     assert meta["performance"]["ents_f"] == round(metrics["dev"]["weakly supervised model"]["f"], 4)
     assert "test_ents_f" not in meta["performance"]  # `all` builds it: no held-out figure
     assert meta["license"] and meta["description"] and "CoNLL 2003" in meta["sources"][0]["name"]
+    # fine-tuned from en_core_web_md: its NER still holds OntoNotes' labels, the pipeline outputs only the project's
+    assert {lab for doc in packaged for _, _, lab in doc} <= {"ORG", "PER", "LOC", "MISC"}
+    assert "PERSON" in meta["labels"]["ner"] and "PERSON" in meta["labels_note"]
+    assert any("en_core_web_md" in s["name"] and "OntoNotes" in s["name"] for s in meta["sources"])
+
+
+def test_the_train_config_var_switches_to_the_from_scratch_config(project, tmp_path):
+    """--vars.train_config configs/config.cfg trains a tok2vec of its own (the default fine-tunes en_core_web_md's
+    NER, which has none beside it); its output too holds only the project's labels."""
+    import spacy
+
+    from scripts.pipeline import components  # noqa: F401
+
+    root, data = project
+    fine_tuned = spacy.load(root / "training" / "model-best")
+    assert fine_tuned.pipe_names == ["ner", "doc_consistency"]
+    (tmp_path / "scratch").mkdir()
+    other = copy_project(tmp_path / "scratch")
+    shutil.copytree(root / "corpus", other / "corpus")
+    run(other, "train", "--vars.train_config", "configs/config.cfg", conll_dir=data)
+    scratch = spacy.load(other / "training" / "model-best")
+    assert scratch.pipe_names == ["tok2vec", "ner", "doc_consistency"]
+    assert set(scratch.get_pipe("ner").labels) <= {"ORG", "PER", "LOC", "MISC"}
 
 
 def test_push_then_pull_in_a_fresh_clone_gets_everything(project, tmp_path):

@@ -7,7 +7,8 @@ when a file's sha256 changed: an unchanged folder leaves `convert` and everythin
 It also creates an empty reviewed set (corpus/reviewed.spacy) until `pull` brings real reviews, since
 `aggregate` depends on that file, and the supervised reference's scores as "not run" (training/reference.json)
 until the `reference` workflow trains it, since `evaluate` shows them, and an empty set of train documents
-labelled as dev (corpus/dev_from_train.spacy, `convert` reads it) until `dev-pull` brings some. Standard
+labelled as dev (corpus/dev_from_train.spacy, `convert` reads it) until `dev-pull` brings some, and the
+installed version of the training config's source pipeline (corpus/source_model.json, a dep of `train`). Standard
 library only (and typer), to keep a no-op `spacy project run all` fast.
 """
 
@@ -71,6 +72,22 @@ def ensure_reviewed(path: Path) -> bool:
     return True
 
 
+def write_source_model(name: str, output: Path) -> bool:
+    """Record the installed version of the pipeline the training config starts from (var source_model), so
+    that `train` depends on it: an upgraded pipeline retrains. Rewritten only on change; whether it changed."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version(name) if name else ""
+    except metadata.PackageNotFoundError:
+        version = "not installed"
+    new = json.dumps({"name": name, "version": version}, indent=2) + "\n"
+    if output.exists() and output.read_text(encoding="utf8") == new:
+        return False
+    write_text(output, new)
+    return True
+
+
 NOT_RUN = "not run"
 
 
@@ -94,6 +111,14 @@ def main(
     reference: Optional[Path] = typer.Option(None, "--reference", help="Reference scores to create as 'not run'"),
     dev_from_train: Optional[Path] = typer.Option(
         None, "--dev-from-train", help="Train documents labelled as dev (dev-pull) to create empty if missing"
+    ),
+    source_model: str = typer.Option(
+        # read when the option is left out, not at import: this step runs on every `all`, and stays light
+        default_factory=lambda: __import__("scripts.project", fromlist=["var"]).var("source_model"),
+        help="The pipeline the training config starts from",
+    ),
+    source_output: Optional[Path] = typer.Option(
+        None, "--source-output", help="JSON of the source pipeline's name and installed version (a dep of train)"
     ),
     held_out_output: Optional[Path] = typer.Option(
         None, "--held-out-output", help="Fingerprint JSON of the held-out sets (test, extra tests), for `final`"
@@ -119,6 +144,8 @@ def main(
         msg.info(f"No reviews pulled yet: created an empty {reviewed}")
     if dev_from_train is not None and ensure_reviewed(dev_from_train):
         msg.info(f"No train document labelled as dev yet (dev-push, dev-pull): created an empty {dev_from_train}")
+    if source_output is not None and write_source_model(source_model, source_output):
+        msg.info(f"The training config's source pipeline: {source_model or 'none'} -> {source_output}")
     if reference is not None and ensure_reference(reference):
         msg.info(f"No supervised reference trained yet (`spacy project run reference`): created {reference}")
 

@@ -16,7 +16,7 @@ from wasabi import msg
 from ..corpus.labels import parse_labels
 from ..corpus.presets import ROLES
 from ..project import var
-from ..util.errors import UserError, check_package_name, run
+from ..util.errors import UserError, check_package_name, check_training_config, run
 from ..util.files import write_json
 from .annotator import FunctionSettings
 from .registry import get, role_holders
@@ -94,9 +94,16 @@ def main(
     package_name: Annotated[
         str, Opt("--package-name", help="The package `package` will build (checked here, before any training)")
     ] = var("package_name"),
+    train_config: Annotated[str, Opt("--train-config", help="The training config (checked here)")] = var(
+        "train_config"
+    ),
+    source_model: Annotated[str, Opt("--source-model", help="The pipeline it fine-tunes")] = var("source_model"),
+    vectors_model: Annotated[str, Opt("--vectors-model", help="The vectors' pipeline")] = var("vectors_model"),
 ):
-    """Check the preset's labelling functions (names, roles, weights, pipelines) before any pipeline runs."""
+    """Check the preset's labelling functions (names, roles, weights, pipelines) before any pipeline runs, and
+    the package name and training config before any training."""
     check_package_name(package_name, lang)
+    check_training_config(train_config, source_model, vectors_model)
     label_list = tuple(parse_labels(labels))
     settings = FunctionSettings(label_list, preset, str(gazetteer_dir), str(presets), code, lang, hyphens)
     result = check_functions(settings)

@@ -80,6 +80,36 @@ def sources(fingerprint: Dict, selection: Dict, vectors: str, base_meta: Dict) -
     return out
 
 
+def source_notes(model: Path, base_meta: Dict, source: str) -> Dict:
+    """When the NER was fine-tuned from a pretrained pipeline: that pipeline as a source (with what it was
+    trained on), and a note that the NER still holds its labels, which doc_consistency never outputs."""
+    ner_labels = base_meta.get("labels", {}).get("ner", [])
+    lexicons = model / "doc_consistency" / "lexicons.json"
+    output = srsly.read_json(lexicons).get("output_labels") if lexicons.is_file() else None
+    extra = sorted(set(ner_labels) - set(output or ner_labels))
+    if not extra:
+        return {}
+    import spacy
+
+    try:
+        source_meta = spacy.util.get_model_meta(spacy.util.get_package_path(source)) if source else {}
+    except (ImportError, OSError, ValueError):
+        source_meta = {}
+    trained_on = ", ".join(s.get("name", "?") for s in source_meta.get("sources", [])[:1]) or "see its meta"
+    return {
+        "source": {
+            "name": f"NER fine-tuned from {source} {source_meta.get('version', '')} (trained on {trained_on}; "
+            f"licence {source_meta.get('license', '?')})".replace("  ", " "),
+            "url": "https://spacy.io/models/en",
+            "license": source_meta.get("license", ""),
+        },
+        "labels_note": (
+            f"The NER keeps the {len(extra)} labels of {source} it was fine-tuned from ({', '.join(extra)}) "
+            f"besides its own; the pipeline outputs only {', '.join(output or [])} (doc_consistency drops the rest)."
+        ),
+    }
+
+
 def module_name(meta: Dict) -> str:
     """What `spacy.load` takes: spaCy's meta name has no language prefix (the package of "weak_ner" is
     en_weak_ner)."""
@@ -149,14 +179,21 @@ def main(
     description: Annotated[str, Opt("--description")] = var("package_description"),
     license: Annotated[str, Opt("--license")] = var("package_license"),
     vectors: Annotated[str, Opt("--vectors", help="The vectors' pipeline (for the sources)")] = var("vectors_model"),
+    source: Annotated[str, Opt("--source", help="The pipeline whose NER was fine-tuned (for the sources)")] = var(
+        "source_model"
+    ),
 ):
     """Build an installable package of the trained pipeline: pip install it, then spacy.load(NAME)."""
     check_unchanged(model)
     base = srsly.read_json(model / "meta.json")
+    notes = source_notes(model, base, source)
     extra = {
-        "sources": sources(srsly.read_json(fingerprint), srsly.read_json(selection), vectors, base),
+        "sources": sources(srsly.read_json(fingerprint), srsly.read_json(selection), vectors, base)
+        + ([notes["source"]] if notes else []),
         "performance": performance(srsly.read_json(metrics)),
     }
+    if notes:
+        extra["labels_note"] = notes["labels_note"]
     meta = package_meta(base, name, version, description, license, extra)
     archive = build_package(model, output_dir, meta)
     size = archive.stat().st_size / 1e6

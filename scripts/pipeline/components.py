@@ -13,7 +13,9 @@ commands load it with `--code scripts/pipeline/components.py` (`spacy evaluate t
   The component applies three document-level rules to the NER's own entities of the whole document: the
   short name of a company found with its legal form is ORG, the lone surname of a person found in full is
   PER, and in a cricket article the first-class counties are ORG. It is not trained and reads no gold; its
-  word lists are set at `initialize` and saved with the pipeline.
+  word lists are set at `initialize` and saved with the pipeline. It also keeps only the entities of the
+  labels the pipeline was trained on: a NER fine-tuned from a pretrained pipeline still holds its source's
+  labels (OntoNotes' 18 for en_core_web_md), which the pipeline must never output.
 """
 
 import re
@@ -270,35 +272,45 @@ class DocConsistency:
         self.name, self.labels = name, list(labels)
         self.legal_suffixes: frozenset = frozenset()
         self.not_companies: frozenset = frozenset()
+        self.output_labels: Optional[List[str]] = None  # None: every label passes (pipelines saved before)
 
     def initialize(self, get_examples=None, nlp: Optional[Language] = None, lexicons: Optional[str] = None):
-        """Keep only the labels the pipeline's NER predicts (an ORG-only model gets no PER surnames);
-        `lexicons`: a JSON file {"legal_suffixes": company legal forms, "not_companies": places that are no
-        company's short name} (build-gazetteers' doc_consistency.json), saved with the pipeline."""
-        if nlp is not None and "ner" in nlp.pipe_names:
-            ner_labels = getattr(nlp.get_pipe("ner"), "labels", ())
-            self.labels = [lab for lab in self.labels if lab in ner_labels]
+        """The output labels: those of the training examples' entities (else the NER's); the labels it may
+        correct to among them (an ORG-only model gets no PER surnames); `lexicons`: a JSON file
+        {"legal_suffixes": company legal forms, "not_companies": places that are no company's short name}
+        (build-gazetteers' doc_consistency.json), saved with the pipeline."""
+        trained: Set[str] = set()
+        if get_examples is not None:
+            for eg in get_examples():
+                trained.update(e.label_ for e in eg.reference.ents)
+        if not trained and nlp is not None and "ner" in nlp.pipe_names:
+            trained = set(getattr(nlp.get_pipe("ner"), "labels", ()))
+        if trained:
+            self.output_labels = sorted(trained)
+            self.labels = [lab for lab in self.labels if lab in trained]
         if lexicons:
             data = srsly.read_json(lexicons)
             self.legal_suffixes = frozenset(s.lower() for s in data["legal_suffixes"])
             self.not_companies = frozenset(s.lower() for s in data["not_companies"])
 
     def __call__(self, doc: Doc) -> Doc:
-        ents = consistent_entities(
-            doc, [(e.start, e.end, e.label_) for e in doc.ents], self.labels, self.legal_suffixes, self.not_companies
-        )
+        keep = self.output_labels
+        ner = [(e.start, e.end, e.label_) for e in doc.ents if keep is None or e.label_ in keep]
+        ents = consistent_entities(doc, ner, self.labels, self.legal_suffixes, self.not_companies)
         doc.ents = [Span(doc, s, e, label=lab) for s, e, lab in ents]
         return doc
 
     def to_disk(self, path, exclude=tuple()) -> None:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        data = {"labels": self.labels, "legal_suffixes": sorted(self.legal_suffixes)}
-        srsly.write_json(path / "lexicons.json", {**data, "not_companies": sorted(self.not_companies)})
+        data = {"labels": self.labels, "output_labels": self.output_labels}
+        data |= {"legal_suffixes": sorted(self.legal_suffixes), "not_companies": sorted(self.not_companies)}
+        srsly.write_json(path / "lexicons.json", data)
 
     def from_disk(self, path, exclude=tuple()) -> "DocConsistency":
         data: Dict = srsly.read_json(Path(path) / "lexicons.json")
         self.labels = list(data["labels"])
+        self.output_labels = data.get("output_labels")
         self.legal_suffixes = frozenset(data["legal_suffixes"])
         self.not_companies = frozenset(data["not_companies"])
         return self

@@ -5,6 +5,7 @@ line in red and exits 1, with no traceback; anything else is a bug and keeps its
 """
 
 import re
+from pathlib import Path
 from typing import Callable, Iterable, List, NoReturn, Optional, Sequence
 
 
@@ -58,6 +59,27 @@ def check_package_name(name: str, lang: str) -> None:
         raise setting("package_name", name, f"must be a lower-case Python module name, e.g. {lang}_weak_ner")
     if not name.startswith(f"{lang}_"):
         raise setting("package_name", name, f"spaCy names a package after its language: use {lang}_{name}")
+
+
+def check_training_config(config: str, source: str, vectors: str) -> None:
+    """The vars train_config, source_model and vectors_model, before any training: the config exists, and a
+    config that sources a component (`source = ${paths.source}`) names an installed pipeline that is also the
+    vectors' (the sourced NER's features were learnt on its vectors)."""
+    import importlib.util
+
+    path = Path(config)
+    if not path.is_file():
+        raise setting("train_config", config, "no such file: configs/finetune.cfg or configs/config.cfg")
+    if "${paths.source}" not in path.read_text(encoding="utf8"):
+        return
+    if not source:
+        raise setting("source_model", source, f"{config} fine-tunes a pipeline's NER: name it (e.g. {vectors})")
+    if source != vectors:
+        raise setting(
+            "source_model", source, f"must be the vectors' pipeline, vectors_model {vectors!r} (its NER uses them)"
+        )
+    if importlib.util.find_spec(source) is None:
+        raise setting("source_model", source, "not installed: python -m scripts.tools.setup_model, or pip install it")
 
 
 LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
