@@ -26,8 +26,8 @@ DATASET = "dev-labelling"
 def run(root, server, *args):
     env = {**os.environ, **server.env(), "CONLL_DIR": str(root / "conll")}
     env.pop("EXTRA_TESTS", None)
-    cmd = [sys.executable, "-m", "spacy", "project", "run", args[0], str(root), *args[1:]]
-    cmd += ["--vars.argilla_dev_dataset", DATASET, "--vars.dev_label_documents", "2"]
+    cmd = [sys.executable, "-m", "spacy", "project", "run", args[0], str(root)]
+    cmd += ["--vars.argilla_dev_dataset", DATASET, "--vars.dev_label_documents", "2", *args[1:]]  # later vars win
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return proc.stdout
@@ -110,7 +110,7 @@ def test_a_labelled_document_leaves_train_for_dev(project, argilla_server):  # n
 
 
 def test_the_review_dataset_is_refused_for_dev_labelling(argilla_server, tmp_path):  # noqa: F811
-    from scripts.review.dev import push_dev
+    from scripts.review.dev import pull_dev, push_dev
     from scripts.review.push import push
     from scripts.review.records import ReviewError
     from tests.argilla_helpers import REVIEW_LABELS, environ, write_corpus
@@ -129,3 +129,66 @@ def test_the_review_dataset_is_refused_for_dev_labelling(argilla_server, tmp_pat
                 dataset_name="with-suggestions",
                 labels=REVIEW_LABELS,
             )
+        out = tmp_path / "labelled.spacy"
+        with pytest.raises(ReviewError, match="not a dev labelling dataset"):
+            pull_dev(train, out, dataset_name="with-suggestions", labels=REVIEW_LABELS)
+        push_dev(train, out, None, documents_total=1, seed=1, dataset_name="dev-labels", labels=REVIEW_LABELS)
+        with pytest.raises(ReviewError, match=r"has labels .*\(nothing was written\)"):
+            pull_dev(train, out, dataset_name="dev-labels", labels=["ORG"])
+        assert not out.exists()
+
+
+def test_pulling_again_after_the_move_keeps_the_labelled_words(tmp_path, argilla_server):  # noqa: F811
+    """Raw text: "Lima." is two tokens in train, one when a record's text is split on spaces. Once convert
+    moved the document out of train, a second dev-pull must keep the words it pulled first (the gold stays
+    "Lima", not "Lima.")."""
+    import argilla as rg
+
+    copy_project(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.txt").write_text(
+        "Peter Novak flew to Lima. He met Anna Berg in Lima.\nAnna Berg joined Kia Corp in Oslo.\nRain fell.\n"
+    )
+    (data / "dev.jsonl").write_text(
+        json.dumps(
+            {
+                "text": "Kia hired Anna in Oslo.",
+                "spans": [
+                    {"start": 0, "end": 3, "label": "ORG"},
+                    {"start": 10, "end": 14, "label": "PER"},
+                    {"start": 18, "end": 22, "label": "LOC"},
+                ],
+            }
+        )
+        + "\n"
+    )
+    own = ["--vars.train_data", str(data / "train.txt"), "--vars.dev_data", str(data / "dev.jsonl")]
+    own += ["--vars.argilla_dev_dataset", "dev-raw", "--vars.labels", "ORG,PER,LOC", "--vars.dev_label_documents", "1"]
+    run(tmp_path, argilla_server, "data", *own)
+    run(tmp_path, argilla_server, "convert", *own)
+    run(tmp_path, argilla_server, "dev-push", *own)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        client = rg.Argilla(api_url=argilla_server.url, api_key=argilla_server.api_key)
+        dataset = client.datasets(name="dev-raw", workspace="argilla")
+        records = list(dataset.records())
+        for record in records:
+            text = record.fields["text"]
+            spans = [
+                {"start": text.index(w), "end": text.index(w) + len(w), "label": lab}
+                for w, lab in (("Lima", "LOC"), ("Oslo", "LOC"))
+                if w in text
+            ]
+            record.responses.add(rg.Response("entities", spans, user_id=client.me.id, status="submitted"))
+        dataset.records.log(records)
+    run(tmp_path, argilla_server, "dev-pull", *own)
+    run(tmp_path, argilla_server, "convert", *own)
+    labelled = (tmp_path / "corpus" / "dev_from_train.spacy").read_bytes()
+    out = run(tmp_path, argilla_server, "dev-pull", *own)
+    assert "0 changed" in out.replace("\n", " ")
+    assert (tmp_path / "corpus" / "dev_from_train.spacy").read_bytes() == labelled
+    run(tmp_path, argilla_server, "convert", *own)
+    dev = read_docs(tmp_path / "corpus" / "dev_gold.spacy")
+    golds = {span.text for doc in dev for span in doc.spans[GOLD]}
+    assert golds & {"Lima", "Oslo"} and not golds & {"Lima.", "Oslo."}

@@ -105,13 +105,19 @@ def convert_files(
             for doc in docs:
                 out.add(doc)
                 last = doc.user_data
+            if from_train is not None and split == "train":  # what left train is not counted as train
+                reader.stats.documents -= len(from_train.moved)
+                reader.stats.sentences -= from_train.removed_sentences
+                reader.stats.gold.subtract(from_train.removed_gold)
+                reader.stats.gold = +reader.stats.gold
             if from_train is not None and split == "dev" and last is not None:
                 for doc in from_train.dev_sentences(last.get("index", 0), last.get("doc_id", 0)):
                     out.add(doc)
                 add_moved(reader.stats, from_train)
             stats[split] = reader.stats
             if files[split] or split != "test":
-                check_split(files[split], split, reader.stats)
+                moved = len(from_train.moved) if from_train is not None and split == "train" else 0
+                check_split(files[split], split, reader.stats, moved)
             if split == "dev" and labels:  # inside the writers' block: a failure here writes nothing
                 check_dev_labels(labels, reader.stats, files["dev"])
     return stats
@@ -187,9 +193,15 @@ def write_standard(output_dir: Path, labels: List[str], splits: Sequence[str] = 
     return out
 
 
-def check_split(paths: List[Path], split: str, stats: ReadStats) -> None:
-    """A split with no sentence cannot train or score; dev and test without one entity cannot score."""
+def check_split(paths: List[Path], split: str, stats: ReadStats, moved: int = 0) -> None:
+    """A split with no sentence cannot train or score; dev and test without one entity cannot score. `moved`:
+    train documents that became dev (dev_from_train)."""
     where = ", ".join(map(str, paths))
+    if stats.sentences == 0 and moved:
+        raise UserError(
+            f"{where}: all {moved} train documents were labelled as dev (corpus/dev_from_train.spacy): nothing is "
+            "left to train on; add train text, or label fewer documents (--vars.dev_label_documents)"
+        )
     if stats.sentences == 0:
         raise UserError(f"{where}: no sentence (empty, or only -DOCSTART- lines): the {split} split needs text")
     if split != "train" and not stats.gold:

@@ -99,6 +99,8 @@ class DevFromTrain:
     moved: List[List[Doc]] = field(default_factory=list)
     partial: int = 0
     gold: Counter = field(default_factory=Counter)
+    removed_sentences: int = 0  # train's sentences of the moved documents (discarded ones too)
+    removed_gold: Counter = field(default_factory=Counter)  # train's own gold of them (CoNLL), never used
 
     def train(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         """Train's sentences without the documents whose every sentence has an answer."""
@@ -108,6 +110,8 @@ class DevFromTrain:
                 yield from sentences
             elif complete(sentences, answers):
                 self.moved.append(self.dev_document(sentences, answers))
+                self.removed_sentences += len(sentences)
+                self.removed_gold.update(span.label_ for doc in sentences for span in doc.spans.get(GOLD, []))
             else:
                 self.partial += 1
                 yield from sentences

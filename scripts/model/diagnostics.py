@@ -33,8 +33,8 @@ def diagnose(
         say(
             "few_documents",
             f"dev is {dev_documents} document{'s' if dev_documents != 1 else ''}: every figure chosen on it is "
-            "a thin basis (the intervals resample its sentences); label more dev documents "
-            "(`spacy project run review-push`, then review them in Argilla)",
+            "a thin basis (the intervals resample its sentences); label more dev documents: `spacy project run "
+            "dev-push` sends train documents to label from scratch in Argilla, `dev-pull` moves them to dev",
         )
     for label in labels:
         n = dev_entities.get(label, 0)

@@ -27,9 +27,9 @@ app = typer.Typer(
 )
 
 
-def default_api_url(api_url: Optional[str]) -> str:
-    """--api-url, else $ARGILLA_API_URL, else the local server's on the var argilla_port."""
-    return api_url or os.environ.get("ARGILLA_API_URL") or local_api_url(var("argilla_port"))
+def default_api_url(api_url: Optional[str], port: int) -> str:
+    """--api-url, else $ARGILLA_API_URL, else the local server's on --port (the var argilla_port)."""
+    return api_url or os.environ.get("ARGILLA_API_URL") or local_api_url(port)
 
 
 @app.command("push")
@@ -54,10 +54,13 @@ def push_cli(
         help="span: a highlighted copy of the sentence per function; text: one line per function (compact)",
     ),
     api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
+    port: int = Opt(
+        var("argilla_port"), "--port", help="The local server's port (without --api-url or $ARGILLA_API_URL)"
+    ),
 ):
     """Log docs with every labelling function's spans to Argilla for review.
     The API key is read from $ARGILLA_API_KEY (default: the local server's)."""
-    api_url = default_api_url(api_url)
+    api_url = default_api_url(api_url, port)
     corpora = [(dev, 0)]
     if train is not None:
         corpora.append((train, train_sample))
@@ -91,9 +94,12 @@ def pull_cli(
         False, "--replace", help="Write only the server's reviews, even fewer than before (the old file is backed up)"
     ),
     api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
+    port: int = Opt(
+        var("argilla_port"), "--port", help="The local server's port (without --api-url or $ARGILLA_API_URL)"
+    ),
 ):
     """Merge the submitted and discarded reviews into the reviewed set: a newer answer wins, none is lost."""
-    api_url = default_api_url(api_url)
+    api_url = default_api_url(api_url, port)
     result = pull(
         corpora,
         output,
@@ -137,9 +143,12 @@ def push_dev_cli(
     dataset: str = Opt(var("argilla_dev_dataset"), "--dataset", "-d", help="Argilla dataset name"),
     workspace: str = Opt(DEFAULT_WORKSPACE, "--workspace", "-w", help="Argilla workspace"),
     api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
+    port: int = Opt(
+        var("argilla_port"), "--port", help="The local server's port (without --api-url or $ARGILLA_API_URL)"
+    ),
 ):
     """Push a seeded sample of train's documents, without suggestions, to be labelled from scratch as dev."""
-    api_url = default_api_url(api_url)
+    api_url = default_api_url(api_url, port)
     info = push_dev(
         train,
         labelled,
@@ -155,7 +164,7 @@ def push_dev_cli(
     msg.good(
         f"Logged {info['records']} sentences of {info['documents']} train documents to '{dataset}' "
         f"({info['documents_labelled']} labelled before)",
-        f"Label them at {url}, then `spacy project run dev-pull` · manifest {manifest}",
+        f"Label them at {url}, then `spacy project run dev-pull` with the same vars · manifest {manifest}",
     )
 
 
@@ -167,6 +176,9 @@ def pull_dev_cli(
     dataset: str = Opt(var("argilla_dev_dataset"), "--dataset", "-d", help="Argilla dataset name"),
     workspace: str = Opt(DEFAULT_WORKSPACE, "--workspace", "-w", help="Argilla workspace"),
     api_url: Optional[str] = Opt(None, "--api-url", help="Argilla URL (default: $ARGILLA_API_URL or the local server)"),
+    port: int = Opt(
+        var("argilla_port"), "--port", help="The local server's port (without --api-url or $ARGILLA_API_URL)"
+    ),
 ):
     """Merge the answers of the dev labelling into the labelled set: a newer answer wins, none is lost;
     `convert` then moves each fully answered document from train to dev."""
@@ -176,7 +188,7 @@ def pull_dev_cli(
         dataset_name=dataset,
         labels=parse_labels(labels),
         workspace=workspace,
-        api_url=default_api_url(api_url),
+        api_url=default_api_url(api_url, port),
     )
     msg.text(
         f"On the server: submitted {c.get('submitted', 0)} · discarded {c.get('discarded', 0)} · "
@@ -184,6 +196,8 @@ def pull_dev_cli(
     )
     if c.get("spans_dropped"):
         msg.warn(f"{c['spans_dropped']} labelled spans had another label or overlapped and were dropped")
+    if c.get("backup"):
+        msg.info(f"The previous labelled set ({c['before']} sentences) is backed up in {c['backup']}")
     msg.good(
         f"{output}: {c['written']} sentences ({c.get('new', 0)} new, {c.get('updated', 0)} changed, {c['before']} "
         f"before); {c['complete']} documents complete (convert moves them to dev), {c['partial']} partly labelled"

@@ -122,20 +122,25 @@ def ensure_dev_dataset(client, name: str, workspace: str, labels: Sequence[str])
         dataset = rg.Dataset(name=name, workspace=workspace, settings=dev_settings(labels), client=client)
         dataset.create()
         return dataset
+    check_dev_dataset(dataset, name, labels)
+    return dataset
+
+
+def check_dev_dataset(dataset, name: str, labels: Sequence[str]) -> None:
+    """A dataset of the dev labelling (one question, the sentence only) with the same labels, or a ReviewError."""
     questions = {q.name: q for q in dataset.settings.questions}
     fields = {f.name for f in dataset.settings.fields}
     if set(questions) != {MAIN_QUESTION} or fields != {"text"}:
         raise ReviewError(
-            f"Dataset '{name}' is not a dev labelling dataset (it has questions {', '.join(sorted(questions))}): "
-            "pass another --dataset (the review's dataset shows suggestions, this one must not)"
+            f"Dataset '{name}' is not a dev labelling dataset ({len(questions)} questions: it looks like the "
+            "review's, which shows suggestions): pass another --vars.argilla_dev_dataset"
         )
     have = sorted(questions[MAIN_QUESTION].labels)
     if have != sorted(labels):
         raise ReviewError(
-            f"Dataset '{name}' has labels {','.join(have)}, not {','.join(labels)}: pass the same --labels or "
-            "another --dataset"
+            f"Dataset '{name}' has labels {','.join(have)}, not {','.join(labels)}: pass the same --vars.labels "
+            "(nothing was written)"
         )
-    return dataset
 
 
 def push_dev(
@@ -194,8 +199,8 @@ def dev_key(doc: Doc) -> Tuple[str, str]:
 
 
 def answer_doc(review: Dict[str, Any], words_of: Dict[str, Doc], vocab, labels: Sequence[str], dataset: str):
-    """The Doc of an answer: the train sentence's words when train still has it, else the record's text split
-    on spaces (convert maps the entities by character offsets either way)."""
+    """The Doc of an answer on the words of its sentence (`words_of`: from train, or from the answer pulled
+    before, once convert moved the document out of train), else on the record's text split on spaces."""
     metadata = review["metadata"]
     text_hash = sha1_of_text(review["text"])
     base = words_of.get(text_hash) or Doc(vocab, words=review["text"].split(" "))
@@ -225,16 +230,24 @@ def pull_dev(
     workspace: str = DEFAULT_WORKSPACE,
     api_url: Optional[str] = None,
     api_key: Optional[str] = None,
-) -> Dict[str, int]:
+) -> Dict[str, Any]:
     """Merge the dataset's submitted and discarded answers into `output`; the counts of what it did, and
-    of the documents now complete (`convert` moves them) and partly answered."""
+    of the documents now complete (`convert` moves them) and partly answered, and the backup's path."""
     vocab = make_vocab()
     previous = read_previous(output, vocab)  # first: a damaged file stops the pull before anything else
-    reviews, counts = server_reviews(dataset_name, workspace, api_url, api_key)
+    reviews, counts = server_reviews(
+        dataset_name,
+        workspace,
+        api_url,
+        api_key,
+        push_hint="push first (dev-push) or pass --vars.argilla_dev_dataset",
+        check=lambda dataset: check_dev_dataset(dataset, dataset_name, labels),
+    )
     reviews = [r for r in reviews if r["metadata"].get("doc_key")]
     wanted = {sha1_of_text(r["text"]) for r in reviews}
-    words_of: Dict[str, Doc] = {}
-    if wanted and Path(train).exists():
+    # the words of each answered sentence: the answer pulled before (its document may have left train), else train
+    words_of: Dict[str, Doc] = {dev_key(d)[1]: d for d in previous}
+    if wanted - set(words_of) and Path(train).exists():
         for doc in iter_docs(train, vocab):
             if text_sha1(doc) in wanted:
                 words_of.setdefault(text_sha1(doc), doc)
@@ -252,5 +265,6 @@ def pull_dev(
     result["partial"] = len(by_document) - result["complete"]
     result["before"], result["written"] = len(previous), len(merged)
     backup = save_reviews(output, merged, bool(previous))
-    result["backed_up"] = int(backup is not None)
-    return dict(result)
+    out: Dict[str, Any] = dict(result)
+    out["backup"] = str(backup) if backup is not None else ""
+    return out

@@ -197,9 +197,15 @@ def backup(path: Path) -> Optional[Path]:
 
 
 def server_reviews(
-    dataset_name: str, workspace: str, api_url: Optional[str] = None, api_key: Optional[str] = None
+    dataset_name: str,
+    workspace: str,
+    api_url: Optional[str] = None,
+    api_key: Optional[str] = None,
+    push_hint: str = "push first (review-push) or pass --dataset",
+    check: Optional[Callable[[Any], None]] = None,
 ) -> Tuple[List[Dict[str, Any]], Counter]:
-    """The reviews of a dataset (`review_of` each answered record) and the count of each status (and total)."""
+    """The reviews of a dataset (`review_of` each answered record) and the count of each status (and total);
+    `check` is called with the dataset before any record is read (it raises on a dataset of another kind)."""
     url, _ = resolve_api(api_url, api_key)
     client = connect(api_url, api_key)
     statuses: Counter = Counter()
@@ -210,8 +216,10 @@ def server_reviews(
             if dataset is None:
                 raise ReviewError(
                     f"Dataset '{dataset_name}' not found in workspace '{workspace}' on {url} (reviews pulled "
-                    "before are unchanged): push first (review-push) or pass --dataset"
+                    f"before are unchanged): {push_hint}"
                 )
+            if check is not None:
+                check(dataset)
             for record in server_records(client, dataset):
                 statuses["total"] += 1
                 review = review_of(record)
