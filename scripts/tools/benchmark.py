@@ -305,10 +305,10 @@ def run_workflow(project_dir: Path, rounds: Dict[str, Dict[str, str]]) -> Dict:
     out = {}
     for name, overrides in rounds.items():
         args = [f"--vars.{k}={v}" for k, v in overrides.items()]
-        seconds = {}
+        seconds, memory = {}, {}
         for step in steps:
             m = measure([sys.executable, "-m", "spacy", "project", "run", step, str(project_dir), "--force", *args])
-            seconds[step] = m["seconds"]
+            seconds[step], memory[step] = m["seconds"], m["peak_pss_mb"]
             msg.text(f"workflow ({name}), {step}: {m['seconds']} s")
         total = round(sum(seconds.values()), 1)
         target = QUICK_TARGET_S if overrides else WORKFLOW_TARGET_S
@@ -316,6 +316,7 @@ def run_workflow(project_dir: Path, rounds: Dict[str, Dict[str, str]]) -> Dict:
             "vars": overrides,
             "seconds": seconds,
             "total_seconds": total,
+            "peak_pss_mb": memory,  # each step with its workers
             "target_seconds": target,
             "meets_target": total <= target,
             "model_f": model_scores(project_dir),

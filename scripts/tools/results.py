@@ -74,14 +74,32 @@ def collect(training: Path, output: Path, commands: List[str]) -> Dict:
     output.mkdir(parents=True, exist_ok=True)
     for name in FILES.values():
         shutil.copyfile(training / name, output / name)
+    for table in ("workflow_benchmark.md", "final.md", "metrics.md"):  # the same figures, as the run printed them
+        if (training / table).is_file():
+            shutil.copyfile(training / table, output / table)
     info = {
         "date": datetime.date.today().isoformat(),
         "commit": final.get("made", {}).get("code") or git_commit(),
         "machine": machine(),
         "commands": commands,
     }
+    info["disk_mb"] = disk_usage(training.parent if training.name else Path("."))
     write_json(output / RUN, info)
     return info
+
+
+def folder_mb(path: Path) -> float:
+    """The size of a folder's files in MB (symlinks not followed)."""
+    total = (
+        sum(f.lstat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) if path.is_dir() else 0
+    )
+    return round(total / 1e6, 1)
+
+
+def disk_usage(project: Path) -> Dict[str, float]:
+    """What a full run leaves on disk, folder by folder, and the two venvs."""
+    names = ("corpus", "training", "packages", ".venv", ".venv-argilla-server")
+    return {name: folder_mb(project / name) for name in names if (project / name).is_dir()}
 
 
 def f3(value: float) -> str:
@@ -151,8 +169,42 @@ def speed(results: Dict) -> str:
     )
 
 
-RENDERERS: Dict[str, Callable[[Dict], str]] = {"table": results_table, "measured": measured, "speed": speed}
-NEEDS = {"table": ("metrics", "final"), "measured": ("run",), "speed": ("workflow",)}
+def gb(mb: float) -> str:
+    """A size in MB as people say it: 36 MB, 1.5 GB."""
+    return f"{mb / 1000:.1f} GB" if mb >= 1000 else f"{mb:.0f} MB"
+
+
+def requirements(results: Dict) -> str:
+    """The memory and disk a full run needs: the largest step's peak (with its workers) and the folders."""
+    default = results["workflow"]["workflow"]["default"]
+    memory = default.get("peak_pss_mb", {})
+    disk = results["run"].get("disk_mb", {})
+    run_folders = {k: v for k, v in disk.items() if not k.startswith(".venv")}
+    venvs = {k: v for k, v in disk.items() if k.startswith(".venv")}
+    parts = []
+    if memory:
+        step = max(memory, key=memory.get)
+        parts.append(f"memory peaks at **{gb(memory[step])}** (`{step}`, with its workers)")
+    if run_folders:
+        each = ", ".join(f"`{k}/` {gb(v)}" for k, v in run_folders.items())
+        parts.append(f"a full run writes **{gb(sum(run_folders.values()))}** ({each})")
+    if venvs:
+        parts.append(f"the venvs take {gb(sum(venvs.values()))}")
+    return ("On the full CoNLL data, " + "; ".join(parts) + ".\n") if parts else ""
+
+
+RENDERERS: Dict[str, Callable[[Dict], str]] = {
+    "table": results_table,
+    "measured": measured,
+    "speed": speed,
+    "requirements": requirements,
+}
+NEEDS = {
+    "table": ("metrics", "final"),
+    "measured": ("run",),
+    "speed": ("workflow",),
+    "requirements": ("workflow", "run"),
+}
 
 
 def load(folder: Path) -> Dict:
