@@ -97,6 +97,8 @@ def test_document_negative_and_hand_weighted_functions_and_a_pipeline_as_data(ro
     selection = json.loads((root / "training" / "lf_selection.json").read_text())
     assert selection["negative"] == ["document_names"] and selection["hand_weights"]["document_names"] == 2.0
     assert selection["weights"]["capitalised_run"] == 1.0
+    # it fires on dev: weighed by hand, not taken for a function without evidence
+    assert "capitalised_run" not in selection["no_dev_evidence"] and "capitalised_run never fires" not in out
     # the vote: where capitalised_run calls a document's name ORG, the negative function wins
     voted = read_docs(root / "corpus" / "dev_aggregated")
     wrong = [(d, s) for d in voted for s in d.spans.get("capitalised_run", []) if s.text in DOCUMENTS]

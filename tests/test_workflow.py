@@ -321,10 +321,15 @@ def test_the_train_config_var_switches_to_the_from_scratch_config(project, tmp_p
     (tmp_path / "scratch").mkdir()
     other = copy_project(tmp_path / "scratch")
     shutil.copytree(root / "corpus", other / "corpus")
+    shutil.copytree(root / "training", other / "training")  # what evaluate reads besides the model
     run(other, "train", "--vars.train_config", "configs/config.cfg", conll_dir=data)
     scratch = spacy.load(other / "training" / "model-best")
     assert scratch.pipe_names == ["tok2vec", "ner", "doc_consistency"]
     assert set(scratch.get_pipe("ner").labels) <= {"ORG", "PER", "LOC", "MISC"}
+    # metrics.md says which config trained the model it scores
+    assert "`configs/finetune.cfg`, en_core_web_md's NER fine-tuned" in (root / "training" / "metrics.md").read_text()
+    run(other, "evaluate", "--vars.train_config", "configs/config.cfg", conll_dir=data)
+    assert "`configs/config.cfg`, from scratch" in (other / "training" / "metrics.md").read_text()
 
 
 def test_push_then_pull_in_a_fresh_clone_gets_everything(project, tmp_path):

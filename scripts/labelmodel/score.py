@@ -93,7 +93,9 @@ def main(
     if not any(row["status"] == "kept" for row in rows) and not any(w > 0 for w in hand.values()):
         raise setting("min_precision", min_precision, "no labelling function reaches it on dev for any label: lower it")
     if negative:  # where they contradict what the others keep (weights by hand included)
-        kept = apply_hand_weights(rows, selection(rows, min_precision, per_label), hand)["kept"]
+        # on copies: the hand weights mark the rows they change, and the selection below must read them unmarked
+        first = [dict(row) for row in rows]
+        kept = apply_hand_weights(first, selection(first, min_precision, per_label), hand)["kept"]
         with timing.phase("scoring"):
             rows += score_negative(docs, negative, kept, min_precision)
     sel = apply_hand_weights(rows, selection(rows, min_precision, per_label, weights, unscored_weight), hand)

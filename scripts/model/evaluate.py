@@ -30,7 +30,7 @@ from .scoring import (  # noqa: F401  (evaluate_pipeline: the reference scores w
     standard_corpora,
     summary_table,
 )
-from .trained import check_finished
+from .trained import FINISHED, check_finished
 
 Arg, Opt = typer.Argument, typer.Option
 
@@ -107,8 +107,9 @@ def main(
     else:  # train has no gold: there is no reference to train
         reference_note = ""
     note = (
-        "Models (baseline, weakly supervised, reference) run on the text of whole documents, as `spacy evaluate` "
-        f"and a user's `nlp.pipe` do; the weak labels are the votes on the corpus's own tokens. {reference_note}"
+        f"{trained_with(model_path)}Models (baseline, weakly supervised, reference) run on the text of whole "
+        "documents, as `spacy evaluate` and a user's `nlp.pipe` do; the weak labels are the votes on the corpus's "
+        f"own tokens. {reference_note}"
     ).strip() + "\n\n"
     write_text(output_dir / "metrics.md", f"# Entity-level scores (spaCy scorer)\n\n{note}{table}\n\n{markdown(found)}")
     print(table)
@@ -117,6 +118,20 @@ def main(
         for d in found:
             msg.warn(d["message"])
     msg.good(f"Wrote {output_dir / 'metrics.json'} and {output_dir / 'metrics.md'}")
+
+
+def trained_with(model_best: Path) -> str:
+    """What trained the model, from train's marker: the config, the pipeline it fine-tuned, the steps."""
+    marker = model_best / FINISHED
+    if not marker.is_file():
+        return ""
+    done = srsly.read_json(marker)
+    overrides = done.get("overrides", {})
+    config = done.get("config", "?")
+    text = Path(config).read_text(encoding="utf8") if Path(config).is_file() else ""
+    source = f", {overrides.get('paths.source')}'s NER fine-tuned" if "${paths.source}" in text else ", from scratch"
+    steps = overrides.get("training.max_steps")
+    return f"The weakly supervised model: `{config}`{source}{f', at most {steps} steps' if steps else ''}. "
 
 
 def best_at_last(model_best: Path) -> bool:

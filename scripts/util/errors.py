@@ -79,7 +79,7 @@ def check_training_config(config: str, source: str, vectors: str) -> None:
             "source_model", source, f"must be the vectors' pipeline, vectors_model {vectors!r} (its NER uses them)"
         )
     if importlib.util.find_spec(source) is None:
-        raise setting("source_model", source, "not installed: python -m scripts.tools.setup_model, or pip install it")
+        raise setting("source_model", source, f"not installed: python -m spacy download {source} (or pip install it)")
 
 
 LABEL_RE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
