@@ -53,11 +53,15 @@ def update_fingerprint(
 
 def write_fingerprint(sources: Dict, output: Path, part: str = METHOD) -> bool:
     """Write the fingerprint of `sources`' `part` to `output` unless it is already there; whether it changed."""
-    new = json.dumps(fingerprint(sources, part), indent=2, sort_keys=True) + "\n"
-    old = output.read_text(encoding="utf8") if output.exists() else None
-    if new == old:
+    return write_if_changed(output, json.dumps(fingerprint(sources, part), indent=2, sort_keys=True) + "\n")
+
+
+def write_if_changed(output: Path, text: str) -> bool:
+    """Write `text` to `output` unless it already holds it (weasel hashes the file: an unchanged one keeps the
+    steps after it skipped); whether it changed."""
+    if output.exists() and output.read_text(encoding="utf8") == text:
         return False
-    write_text(output, new)
+    write_text(output, text)
     return True
 
 
@@ -81,11 +85,7 @@ def write_source_model(name: str, output: Path) -> bool:
         version = metadata.version(name) if name else ""
     except metadata.PackageNotFoundError:
         version = "not installed"
-    new = json.dumps({"name": name, "version": version}, indent=2) + "\n"
-    if output.exists() and output.read_text(encoding="utf8") == new:
-        return False
-    write_text(output, new)
-    return True
+    return write_if_changed(output, json.dumps({"name": name, "version": version}, indent=2) + "\n")
 
 
 NOT_RUN = "not run"
