@@ -16,7 +16,7 @@ from ..project import var
 from ..util.errors import run
 from .client import DEFAULT_WORKSPACE, local_api_url, resolve_api
 from .dev import pull_dev, push_dev
-from .pull import pull
+from .pull import pull, server_counts
 from .push import push
 
 Arg = typer.Argument
@@ -110,10 +110,7 @@ def pull_cli(
         api_url=api_url,
     )
     c = result.counts
-    msg.text(
-        f"On the server: submitted {c.get('submitted', 0)} · discarded {c.get('discarded', 0)} · "
-        f"draft {c.get('draft', 0)} (ignored) · pending {c.get('pending', 0)}"
-    )
+    msg.text(server_counts(c))
     if c.get("kept_from_before") and not replace:
         msg.info(f"{c['kept_from_before']} reviews pulled before are not on the server now: kept")
     if c.get("older_than_before"):
@@ -190,10 +187,7 @@ def pull_dev_cli(
         workspace=workspace,
         api_url=default_api_url(api_url, port),
     )
-    msg.text(
-        f"On the server: submitted {c.get('submitted', 0)} · discarded {c.get('discarded', 0)} · "
-        f"draft {c.get('draft', 0)} (ignored) · pending {c.get('pending', 0)}"
-    )
+    msg.text(server_counts(c))
     if c.get("spans_dropped"):
         msg.warn(f"{c['spans_dropped']} labelled spans had another label or overlapped and were dropped")
     if c.get("backup"):

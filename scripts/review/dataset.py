@@ -1,6 +1,6 @@
 """The Argilla dataset of the review: its fields, questions and metadata, created once, checked after."""
 
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from .client import argilla_sdk, get_dataset
 from .records import GOLD_QUESTION, LF_PREFIX, MAIN_QUESTION, SUMMARY_FIELD, ReviewError, field_name, question_name
@@ -13,6 +13,19 @@ def reference_span_question(rg, name: str, labels: Sequence[str], title: str):
     )
 
 
+def main_question(rg, labels: Sequence[str], title: str, description: Optional[str] = None):
+    """The required span question over the sentence whose answer is pulled (the review's and the dev labelling's)."""
+    return rg.SpanQuestion(
+        name=MAIN_QUESTION,
+        field="text",
+        labels=list(labels),
+        allow_overlapping=False,
+        required=True,
+        title=title,
+        description=description,
+    )
+
+
 def fields_and_questions(
     rg, labels: Sequence[str], functions: Sequence[str], with_gold: bool, aggregate: str, view: str
 ) -> Tuple[List, List]:
@@ -20,13 +33,10 @@ def fields_and_questions(
     aggregate), then gold and each function for reference. Argilla allows one span question per text
     field, so every reference span question gets its own copy of the sentence."""
     fields = [rg.TextField(name="text", title="Sentence (correct the entities here)", use_markdown=False)]
-    main = rg.SpanQuestion(
-        name=MAIN_QUESTION,
-        field="text",
-        labels=list(labels),
-        allow_overlapping=False,
-        required=True,
-        title="Entities: correct the suggested spans, then submit",
+    main = main_question(
+        rg,
+        labels,
+        "Entities: correct the suggested spans, then submit",
         description=f"Pre-filled with the aggregate '{aggregate}'. Discard a sentence that should be dropped.",
     )
     questions = [main]

@@ -20,7 +20,15 @@ from ..corpus.dev_from_train import document_key, documents, read_labelled, samp
 from ..corpus.docbin import iter_docs, make_vocab, sha1_of_text, text_sha1
 from ..util.files import write_json
 from .client import DEFAULT_WORKSPACE, argilla_sdk, connect, get_dataset, resolve_api, server_errors
-from .pull import doc_with_reviewed_spans, merge_reviews, read_previous, save_reviews, server_reviews
+from .dataset import main_question
+from .pull import (
+    doc_with_reviewed_spans,
+    merge_reviews,
+    provenance,
+    read_previous,
+    save_reviews,
+    server_reviews,
+)
 from .push import push_records
 from .records import MAIN_QUESTION, ReviewError, ids_hash
 
@@ -93,16 +101,7 @@ def dev_settings(labels: Sequence[str]):
     rg = argilla_sdk()
     return rg.Settings(
         fields=[rg.TextField(name="text", title="Sentence (label every entity)", use_markdown=False)],
-        questions=[
-            rg.SpanQuestion(
-                name=MAIN_QUESTION,
-                field="text",
-                labels=list(labels),
-                allow_overlapping=False,
-                required=True,
-                title="Entities: mark every one, then submit (none: submit empty)",
-            )
-        ],
+        questions=[main_question(rg, labels, "Entities: mark every one, then submit (none: submit empty)")],
         metadata=[
             rg.IntegerMetadataProperty("document", title="Document (sample order)"),
             rg.IntegerMetadataProperty("sentence", title="Sentence in the document"),
@@ -209,14 +208,8 @@ def answer_doc(review: Dict[str, Any], words_of: Dict[str, Doc], vocab, labels: 
         "split": "dev",
         "doc_key": metadata.get("doc_key"),
         "text_sha1": text_hash,
-        "document": metadata.get("document"),
-        "sentence": metadata.get("sentence"),
-        "sentences": metadata.get("sentences"),
-        "review_status": review["status"],
-        "review_user_id": review["user_id"],
-        "review_updated_at": review["updated_at"],
-        "review_dataset": dataset,
-        "review_record_id": review["record_id"],
+        **{k: metadata.get(k) for k in ("document", "sentence", "sentences")},
+        **provenance(review, dataset),
     }
     return doc, dropped
 
@@ -249,8 +242,9 @@ def pull_dev(
     words_of: Dict[str, Doc] = {dev_key(d)[1]: d for d in previous}
     if wanted - set(words_of) and Path(train).exists():
         for doc in iter_docs(train, vocab):
-            if text_sha1(doc) in wanted:
-                words_of.setdefault(text_sha1(doc), doc)
+            key = text_sha1(doc)
+            if key in wanted:
+                words_of.setdefault(key, doc)
     pulled = []
     for review in reviews:
         doc, dropped = answer_doc(review, words_of, vocab, labels, dataset_name)

@@ -122,16 +122,27 @@ def review_doc(
         base = Doc(vocab, words=review["text"].split(" "))
         user_data = {"split": review["split"], "index": review["index"], "doc_id": review["doc_id"]}
     doc, dropped = doc_with_reviewed_spans(base, review["spans"], labels)
-    doc.user_data = {
-        **user_data,
-        "text_sha1": text_sha1(doc),
+    doc.user_data = {**user_data, "text_sha1": text_sha1(doc), **provenance(review, dataset)}
+    return doc, dropped
+
+
+def provenance(review: Dict[str, Any], dataset: str) -> Dict[str, Any]:
+    """What a pulled answer keeps of where it came from: its status, who answered and when, the record."""
+    return {
         "review_status": review["status"],
         "review_user_id": review["user_id"],
         "review_updated_at": review["updated_at"],
         "review_dataset": dataset,
         "review_record_id": review["record_id"],
     }
-    return doc, dropped
+
+
+def server_counts(counts: Dict[str, int]) -> str:
+    """The answers' statuses on the server, as the pull commands print them."""
+    return (
+        f"On the server: submitted {counts.get('submitted', 0)} · discarded {counts.get('discarded', 0)} · "
+        f"draft {counts.get('draft', 0)} (ignored) · pending {counts.get('pending', 0)}"
+    )
 
 
 def review_key(doc: Doc) -> Key:
