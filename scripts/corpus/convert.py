@@ -67,9 +67,7 @@ def convert_conll(
         check_split(files[split], split, stats[split])
     if from_train is not None and "train" in docs_of and "dev" in docs_of:
         docs_of["train"] = list(from_train.train(docs_of["train"]))
-        stats["train"] = ReadStats(documents=len({d.user_data["doc_id"] for d in docs_of["train"]}))
-        stats["train"].sentences = len(docs_of["train"])
-        stats["train"].gold.update(span.label_ for doc in docs_of["train"] for span in doc.spans[GOLD])
+        subtract_moved(stats["train"], from_train)
         last = docs_of["dev"][-1].user_data
         docs_of["dev"].extend(from_train.dev_sentences(last["index"], last["doc_id"]))
         add_moved(stats["dev"], from_train)
@@ -105,11 +103,8 @@ def convert_files(
             for doc in docs:
                 out.add(doc)
                 last = doc.user_data
-            if from_train is not None and split == "train":  # what left train is not counted as train
-                reader.stats.documents -= len(from_train.moved)
-                reader.stats.sentences -= from_train.removed_sentences
-                reader.stats.gold.subtract(from_train.removed_gold)
-                reader.stats.gold = +reader.stats.gold
+            if from_train is not None and split == "train":
+                subtract_moved(reader.stats, from_train)
             if from_train is not None and split == "dev" and last is not None:
                 for doc in from_train.dev_sentences(last.get("index", 0), last.get("doc_id", 0)):
                     out.add(doc)
@@ -124,6 +119,14 @@ def convert_files(
 
 
 EVAL_SPLITS = ("dev", "test")
+
+
+def subtract_moved(stats: ReadStats, from_train: DevFromTrain) -> None:
+    """What left train for dev is not counted as train."""
+    stats.documents -= len(from_train.moved)
+    stats.sentences -= from_train.removed_sentences
+    stats.gold.subtract(from_train.removed_gold)
+    stats.gold = +stats.gold
 
 
 def add_moved(stats: ReadStats, from_train: DevFromTrain) -> None:
