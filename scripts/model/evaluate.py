@@ -18,7 +18,7 @@ from wasabi import msg
 from ..corpus.labels import parse_labels
 from ..pipeline import components  # noqa: F401  (the trained pipeline's tokenizer and doc_consistency)
 from ..project import var
-from ..util.errors import run
+from ..util.errors import fine_tunes, run
 from ..util.files import write_json, write_text
 from .diagnostics import diagnose, markdown
 from .scoring import (  # noqa: F401  (evaluate_pipeline: the reference scores with it too)
@@ -128,8 +128,7 @@ def trained_with(model_best: Path) -> str:
     done = srsly.read_json(marker)
     overrides = done.get("overrides", {})
     config = done.get("config", "?")
-    text = Path(config).read_text(encoding="utf8") if Path(config).is_file() else ""
-    source = f", {overrides.get('paths.source')}'s NER fine-tuned" if "${paths.source}" in text else ", from scratch"
+    source = f", {overrides.get('paths.source')}'s NER fine-tuned" if fine_tunes(Path(config)) else ", from scratch"
     steps = overrides.get("training.max_steps")
     return f"The weakly supervised model: `{config}`{source}{f', at most {steps} steps' if steps else ''}. "
 

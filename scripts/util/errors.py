@@ -61,6 +61,11 @@ def check_package_name(name: str, lang: str) -> None:
         raise setting("package_name", name, f"spaCy names a package after its language: use {lang}_{name}")
 
 
+def fine_tunes(config: Path) -> bool:
+    """Whether a training config sources a component from the pipeline of the var source_model."""
+    return Path(config).is_file() and "${paths.source}" in Path(config).read_text(encoding="utf8")
+
+
 def check_training_config(config: str, source: str, vectors: str) -> None:
     """The vars train_config, source_model and vectors_model, before any training: the config exists, and a
     config that sources a component (`source = ${paths.source}`) names an installed pipeline that is also the
@@ -70,7 +75,7 @@ def check_training_config(config: str, source: str, vectors: str) -> None:
     path = Path(config)
     if not path.is_file():
         raise setting("train_config", config, "no such file: configs/finetune.cfg or configs/config.cfg")
-    if "${paths.source}" not in path.read_text(encoding="utf8"):
+    if not fine_tunes(path):
         return
     if not source:
         raise setting("source_model", source, f"{config} fine-tunes a pipeline's NER: name it (e.g. {vectors})")
