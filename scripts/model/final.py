@@ -12,7 +12,6 @@ looked at.
 
 import datetime
 import hashlib
-import subprocess
 from pathlib import Path
 from typing import Annotated, Dict, List, Optional
 
@@ -27,6 +26,7 @@ from ..pipeline import components  # noqa: F401  (the trained pipeline's tokeniz
 from ..project import var
 from ..util.errors import UserError, run
 from ..util.files import write_json, write_text
+from ..util.modules import git_commit
 from ..util.parallel import Parallelism
 from .scoring import (
     REFERENCE,
@@ -50,15 +50,8 @@ LOG_HEADER = (
 def commit_or_fingerprint(fingerprints: List[Path]) -> Dict[str, str]:
     """What the figures were measured with: the git commit (marked + when the tree has changes), and a digest
     of the corpus fingerprints."""
-    code = "-"
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
-        code = head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        pass
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in fingerprints if p.is_file())).hexdigest()[:12]
-    return {"code": code, "data": digest}
+    return {"code": git_commit(), "data": digest}
 
 
 def append_log(path: Path, when: str, made: Dict[str, str], metrics: Dict) -> None:

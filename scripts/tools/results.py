@@ -16,7 +16,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
@@ -26,6 +25,7 @@ from wasabi import msg
 
 from ..util.errors import UserError, run
 from ..util.files import write_json
+from ..util.modules import git_commit
 
 DEFAULT_DIR = Path("docs/results")
 FILES = {"metrics": "metrics.json", "final": "final.json", "workflow": "workflow_benchmark.json"}
@@ -51,14 +51,6 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     return f"{os.cpu_count()} cores ({cpu or 'unknown CPU'}){mem}, Python {platform.python_version()}"
-
-
-def git_commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return "-"
-    return head.stdout.strip()
 
 
 def collect(training: Path, output: Path, commands: List[str]) -> Dict:

@@ -1,8 +1,9 @@
 """The project's own modules that a file imports, read from its source (ast, nothing imported): what a
 command's deps must cover (tests/test_project.py) and what a labelling function's cache key holds
-(`scripts.lfs.keys`)."""
+(`scripts.lfs.keys`); and the git commit of that source, which the result files record."""
 
 import ast
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Set
@@ -112,3 +113,13 @@ def closure(entry: Path, root: Path = ROOT) -> Set[Path]:
 def cached_closure(entry: Path) -> frozenset:
     """`closure(entry)`, once per process (the sources do not change while a step runs)."""
     return frozenset(closure(entry))
+
+
+def git_commit() -> str:
+    """The short git commit of the code, marked + when tracked files have changes; "-" outside a checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "-"
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
